@@ -1,0 +1,167 @@
+"""Plan definitions as data.
+
+A clinic's protocol is a versioned document (think FHIR PlanDefinition): which steps, what each waits
+for, when each falls due, and the clinical thresholds. Every clinical number the engine uses is read
+from here, so a reader finds them in one JSON file, and a clinic changes them without touching code.
+Validation of the file is the interface layer's job (``events.protocol_file``); this module only
+gives the validated document a typed shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DueRule:
+    """A step falls due ``within_days`` after the anchor named by ``from_``."""
+
+    from_: str
+    within_days: int
+
+
+@dataclass(frozen=True)
+class StepDefinition:
+    name: str
+    title: str
+    requires: tuple[str, ...]
+    due: DueRule | None
+
+
+@dataclass(frozen=True)
+class InductionSettings:
+    infusions: int = 6
+    extension_infusions: int = 3
+    min_spacing_hours: int = 48
+    window_days: int = 21
+    dose_mg_per_kg: float = 0.5
+    duration_min: int = 40
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    instrument: str = "PHQ9"
+
+
+@dataclass(frozen=True)
+class ResponseSettings:
+    earliest_days: int = 1
+    response_drop_pct: float = 50
+    partial_drop_pct: float = 25
+    remission_below: int = 5
+
+
+@dataclass(frozen=True)
+class MaintenanceSettings:
+    default_interval_weeks: int = 4
+    min_interval_weeks: int = 2
+    max_interval_weeks: int = 12
+    grace_days: int = 7
+    relapse_phq9_at_least: int = 10
+    reminder_days_before: int = 7
+
+
+@dataclass(frozen=True)
+class SafetySettings:
+    bp_hold_systolic: int = 140
+    bp_hold_diastolic: int = 90
+    phq9_item9_alert_above: int = 0
+    benzodiazepine_flag_mg_diazepam_eq: float = 8
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    version: int
+    title: str
+    steps: tuple[StepDefinition, ...]
+    induction: InductionSettings = field(default_factory=InductionSettings)
+    baseline: BaselineSettings = field(default_factory=BaselineSettings)
+    response_check: ResponseSettings = field(default_factory=ResponseSettings)
+    maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
+    infusion_reminder_hours: int = 24
+    safety: SafetySettings = field(default_factory=SafetySettings)
+    lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.id, self.version)
+
+    def step(self, name: str) -> StepDefinition:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def due_days(self, name: str) -> int:
+        """The days a step's due rule allows; steps without a rule (maintenance) have none."""
+        rule = self.step(name).due
+        if rule is None:
+            raise KeyError(f"step {name} has no due rule")
+        return rule.within_days
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        return tuple(step.name for step in self.steps)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Protocol:
+        """Builds a protocol from an already validated document."""
+        steps = tuple(
+            StepDefinition(
+                name=s["name"],
+                title=s.get("title") or s["name"].replace("_", " ").capitalize(),
+                requires=tuple(s.get("requires", ())),
+                due=(
+                    DueRule(from_=s["due"]["from"], within_days=int(s["due"]["within_days"]))
+                    if s.get("due")
+                    else None
+                ),
+            )
+            for s in doc["steps"]
+        )
+        return cls(
+            id=doc["id"],
+            version=int(doc["version"]),
+            title=doc.get("title", doc["id"]),
+            steps=steps,
+            induction=InductionSettings(**doc.get("induction", {})),
+            baseline=BaselineSettings(**doc.get("baseline", {})),
+            response_check=ResponseSettings(**doc.get("response_check", {})),
+            maintenance=MaintenanceSettings(**doc.get("maintenance", {})),
+            infusion_reminder_hours=int(doc.get("reminders", {}).get("infusion_hours_before", 24)),
+            safety=SafetySettings(**doc.get("safety", {})),
+            lab_panels=tuple(doc.get("lab_panels", ("hormone", "thyroid", "diabetes"))),
+        )
+
+
+class ProtocolRegistry:
+    """The plan definitions a clinic runs, by id and version.
+
+    A journey keeps the protocol version it was opened on, so old versions stay registered for as long
+    as any journey refers to them.
+    """
+
+    def __init__(self, protocols: list[Protocol] | tuple[Protocol, ...] = ()) -> None:
+        self._protocols: dict[tuple[str, int], Protocol] = {}
+        for protocol in protocols:
+            self.add(protocol)
+
+    def add(self, protocol: Protocol) -> None:
+        self._protocols[protocol.key] = protocol
+
+    def get(self, protocol_id: str, version: int | None = None) -> Protocol:
+        """The given version, or the latest one when ``version`` is None; KeyError if unknown."""
+        if version is None:
+            versions = [v for (pid, v) in self._protocols if pid == protocol_id]
+            if not versions:
+                raise KeyError(protocol_id)
+            version = max(versions)
+        return self._protocols[(protocol_id, version)]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self._protocols.values(), key=lambda p: p.key))
+
+    def __len__(self) -> int:
+        return len(self._protocols)

@@ -1,0 +1,55 @@
+"""Small value types shared by the aggregate, its rules and its views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+SYSTEM_ACTOR_ID = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who recorded an event: a user id and the role they acted in, or the scheduler."""
+
+    id: str
+    role: str
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(id=SYSTEM_ACTOR_ID, role="system")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "role": self.role}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One entry of a journey's history: an event as an auditor reads it.
+
+    ``occurred_at`` is clinical time, ``recorded_at`` is when the store took it; they differ for
+    backfilled records, and "what was known when" queries use the latter.
+    """
+
+    version: int
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: Actor
+    reason: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; every time inside the domain is aware."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def parse_time(value: Any) -> datetime:
+    """Datetimes inside event data may arrive as ISO strings (from JSON) or datetimes."""
+    if isinstance(value, datetime):
+        return utc(value)
+    return utc(datetime.fromisoformat(str(value)))

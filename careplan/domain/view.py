@@ -1,0 +1,368 @@
+"""What a coordinator reads off a journey at a moment: each step's status, due date and flags.
+
+Everything here is derived from the clinical record and the clock; nothing is stored. Time passing
+changes the view (a step turns overdue) without any event, which is why the scheduler's system events
+are notifications, not the source of these flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from careplan.domain.record import ClinicalRecord
+from careplan.domain.rules import induction_blockers
+from careplan.domain.vocabulary import (
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    ON_HOLD,
+    READY,
+    REQUESTED,
+)
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # blocked | overdue | hold | follow_up | relapse | benzodiazepine | taper | stale | contraindication
+    reason: str
+
+
+@dataclass
+class StepView:
+    name: str
+    title: str
+    status: str
+    due_at: datetime | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+    def has_flag(self, kind: str) -> bool:
+        return any(f.kind == kind for f in self.flags)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    phq9_baseline: int | None
+    phq9_latest: int | None
+    change_pct: float | None
+    classification: str | None  # remission | response | partial | non-response
+
+
+@dataclass(frozen=True)
+class NextAction:
+    step: str
+    action: str
+    due_at: datetime | None
+
+
+@dataclass
+class JourneyView:
+    as_of: datetime
+    status: str  # active | paused | closed
+    steps: dict[str, StepView]
+    outcome: Outcome
+    next_actions: list[NextAction]
+    induction_done: int
+    induction_target: int
+    maintenance_done: int
+
+
+OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
+
+
+def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
+    """The state of every step at ``now``."""
+    protocol = record.protocol
+    steps = {
+        "consultation": _consultation(record),
+        "medication_review": _medication_review(record),
+        "contraindication_screening": _screening(record),
+        "lab_screening": _labs(record),
+        "baseline_assessment": _baseline(record, now),
+        "induction": _induction(record, now),
+        "response_check": _response(record, now),
+        "maintenance": _maintenance(record),
+        "complementary_care": _complementary(record),
+    }
+    for name, step in steps.items():
+        step.title = protocol.step(name).title
+        _finish(record, step, now)
+    status = "closed" if record.closed else "paused" if record.paused else "active"
+    return JourneyView(
+        as_of=now,
+        status=status,
+        steps=steps,
+        outcome=outcome(record),
+        next_actions=_next_actions(record, steps),
+        induction_done=len(record.induction_infusions()),
+        induction_target=record.induction_target,
+        maintenance_done=len(record.maintenance_infusions()),
+    )
+
+
+def _step(name: str, status: str, due_at: datetime | None = None, *flags: Flag) -> StepView:
+    return StepView(name=name, title=name, status=status, due_at=due_at, flags=list(flags))
+
+
+def _after(start: datetime | None, days: int) -> datetime | None:
+    return None if start is None else start + timedelta(days=days)
+
+
+def _consultation(r: ClinicalRecord) -> StepView:
+    if r.consultation is not None:
+        return _step("consultation", COMPLETED)
+    return _step("consultation", READY, _after(r.opened_at, r.protocol.due_days("consultation")))
+
+
+def _after_consultation(r: ClinicalRecord, name: str) -> StepView | None:
+    """The common start of a step that waits on the consultation; None once it may proceed."""
+    if r.consultation is None:
+        return _step(name, REQUESTED)
+    if r.eligible() is False:
+        return _step(name, CANCELLED, None, Flag("blocked", "Not eligible at consultation."))
+    return None
+
+
+def _consultation_due(r: ClinicalRecord, name: str) -> datetime | None:
+    assert r.consultation is not None
+    return _after(r.consultation.occurred_at, r.protocol.due_days(name))
+
+
+def _medication_review(r: ClinicalRecord) -> StepView:
+    waiting = _after_consultation(r, "medication_review")
+    if waiting:
+        return waiting
+    review = r.medication_review
+    if review is None:
+        return _step("medication_review", READY, _consultation_due(r, "medication_review"))
+    flags = []
+    mg = float(review.data.get("benzodiazepine_diazepam_eq_mg", 0))
+    limit = r.protocol.safety.benzodiazepine_flag_mg_diazepam_eq
+    if mg > limit:
+        flags.append(
+            Flag("benzodiazepine", f"Diazepam-equivalent {mg:g} mg/day is above {limit:g}: may blunt ketamine.")
+        )
+    if r.taper_pending():
+        flags.append(Flag("taper", "Benzodiazepine taper pending: review medication again when done."))
+        return _step("medication_review", IN_PROGRESS, None, *flags)
+    return _step("medication_review", COMPLETED, None, *flags)
+
+
+def _screening(r: ClinicalRecord) -> StepView:
+    waiting = _after_consultation(r, "contraindication_screening")
+    if waiting:
+        return waiting
+    if r.screening is None:
+        return _step("contraindication_screening", READY, _consultation_due(r, "contraindication_screening"))
+    flags = [Flag("contraindication", f"{f.replace('_', ' ').capitalize()} found.") for f in r.open_findings()]
+    flags += [Flag("override", f"{k.replace('_', ' ').capitalize()} overridden: {v}") for k, v in r.overrides.items()]
+    return _step("contraindication_screening", COMPLETED, None, *flags)
+
+
+def _labs(r: ClinicalRecord) -> StepView:
+    waiting = _after_consultation(r, "lab_screening")
+    if waiting:
+        return waiting
+    panels = r.protocol.lab_panels
+    flags = [
+        Flag("follow_up", f"{panel.capitalize()} panel abnormal: follow up.")
+        for panel, fact in r.labs_resulted.items()
+        if fact.data.get("abnormal")
+    ]
+    if all(p in r.labs_resulted for p in panels):
+        return _step("lab_screening", COMPLETED, None, *flags)
+    status = IN_PROGRESS if r.labs_ordered else READY
+    return _step("lab_screening", status, _consultation_due(r, "lab_screening"), *flags)
+
+
+def _baseline(r: ClinicalRecord, now: datetime) -> StepView:
+    waiting = _after_consultation(r, "baseline_assessment")
+    if waiting:
+        return waiting
+    appointment = r.next_appointment("induction")
+    due = appointment.scheduled_for if appointment and not r.induction_infusions() else None
+    baseline = r.baseline()
+    if baseline is None:
+        return _step("baseline_assessment", READY, due)
+    days = r.protocol.due_days("baseline_assessment")
+    if not r.induction_infusions() and now - baseline.occurred_at > timedelta(days=days):
+        return _step(
+            "baseline_assessment", READY, due, Flag("stale", f"Baseline PHQ-9 older than {days} days: repeat it.")
+        )
+    return _step("baseline_assessment", COMPLETED)
+
+
+def _induction(r: ClinicalRecord, now: datetime) -> StepView:
+    if r.eligible() is False:
+        return _step("induction", CANCELLED, None, Flag("blocked", "Not eligible at consultation."))
+    done = r.induction_infusions()
+    if r.induction_complete():
+        return _step("induction", COMPLETED)
+    if r.decision is not None and r.decision.data["decision"] == "discontinue":
+        return _step("induction", CANCELLED)
+    blockers = induction_blockers(r, now) if not done else []
+    missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing")]
+    flags = [Flag("blocked", sentence) for code, sentence in blockers if (code, sentence) not in missing]
+    if r.bp_hold is not None:
+        s = r.protocol.safety
+        flags.append(
+            Flag(
+                "hold",
+                f"Pre-infusion BP {r.bp_hold.systolic}/{r.bp_hold.diastolic} at or above "
+                f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}.",
+            )
+        )
+    due = _next_induction_due(r)
+    window_end = r.induction_window_end()
+    if window_end is not None and now > window_end:
+        flags.append(Flag("overdue", f"Induction window closed on {window_end:%Y-%m-%d}: review the response."))
+    if r.bp_hold is not None:
+        status = ON_HOLD
+    elif done:
+        status = IN_PROGRESS
+    elif missing or flags:
+        status = REQUESTED
+    else:
+        status = READY
+    return _step("induction", status, due, *flags)
+
+
+def _next_induction_due(r: ClinicalRecord) -> datetime | None:
+    series = r.current_series()
+    appointment = r.next_appointment("induction")
+    if not series:
+        return appointment.scheduled_for if appointment else None
+    due = series[-1].occurred_at + timedelta(days=r.protocol.due_days("induction"))
+    window_end = r.induction_window_end()
+    return min(due, window_end) if window_end else due
+
+
+def _response(r: ClinicalRecord, now: datetime) -> StepView:
+    if r.eligible() is False:
+        return _step("response_check", CANCELLED)
+    if r.decision is not None and r.decision.data["decision"] != "extend_induction":
+        return _step("response_check", COMPLETED)
+    series = r.current_series()
+    window_end = r.induction_window_end()
+    window_closed = window_end is not None and now > window_end
+    if not r.induction_complete() and not window_closed:
+        return _step("response_check", REQUESTED)
+    last = series[-1].occurred_at if series else None
+    return _step("response_check", READY, _after(last, r.protocol.due_days("response_check")))
+
+
+def maintenance_due(r: ClinicalRecord) -> datetime | None:
+    """Next maintenance infusion: the last infusion plus the clinician's interval."""
+    last = r.last_infusion()
+    if last is None:
+        return None
+    weeks = r.maintenance_weeks or r.protocol.maintenance.default_interval_weeks
+    return last.occurred_at + timedelta(weeks=weeks)
+
+
+def _maintenance(r: ClinicalRecord) -> StepView:
+    if r.eligible() is False or (r.decision is not None and r.decision.data["decision"] == "discontinue"):
+        return _step("maintenance", CANCELLED)
+    if r.decision is None or r.decision.data["decision"] != "maintenance":
+        return _step("maintenance", REQUESTED)
+    flags = []
+    relapse_at = r.protocol.maintenance.relapse_phq9_at_least
+    later = [a for a in r.phq9() if a.occurred_at >= r.decision.occurred_at]
+    if later and later[-1].total >= relapse_at:
+        flags.append(Flag("relapse", f"PHQ-9 is {later[-1].total}, at or above {relapse_at}."))
+    status = ON_HOLD if r.bp_hold is not None else IN_PROGRESS
+    return _step("maintenance", status, maintenance_due(r), *flags)
+
+
+def check_in_due(r: ClinicalRecord) -> datetime | None:
+    """Complementary-care check-ins fall due every N days while infusions are active."""
+    active = bool(r.induction_infusions()) and not (
+        r.decision is not None and r.decision.data["decision"] == "discontinue"
+    )
+    if not active:
+        return None
+    anchors = r.check_ins + list(r.guidance.values()) + [r.induction_infusions()[0].occurred_at]
+    return max(anchors) + timedelta(days=r.protocol.due_days("complementary_care"))
+
+
+def _complementary(r: ClinicalRecord) -> StepView:
+    waiting = _after_consultation(r, "complementary_care")
+    if waiting:
+        return waiting
+    status = IN_PROGRESS if (r.guidance or r.check_ins) else READY
+    return _step("complementary_care", status, check_in_due(r))
+
+
+def _finish(r: ClinicalRecord, step: StepView, now: datetime) -> None:
+    """Applies what every step shares: pause, close, and the overdue flag."""
+    if step.status not in OPEN:
+        step.due_at = step.due_at if step.status != COMPLETED else None
+        return
+    if r.closed is not None:
+        outcome = r.closed.data.get("outcome")
+        step.status = COMPLETED if (outcome == "completed" and step.status == IN_PROGRESS) else CANCELLED
+        step.due_at = None
+        return
+    if r.paused is not None:
+        step.status = ON_HOLD
+        step.flags.append(Flag("paused", f"Journey paused: {r.paused.reason}"))
+        return
+    grace = timedelta(days=r.protocol.maintenance.grace_days) if step.name == "maintenance" else timedelta(0)
+    if step.due_at is not None and now > step.due_at + grace and not step.has_flag("overdue"):
+        step.flags.append(Flag("overdue", f"Was due {step.due_at:%Y-%m-%d}."))
+
+
+def outcome(r: ClinicalRecord) -> Outcome:
+    """PHQ-9 change from baseline, classified as the response check reads it."""
+    baseline = r.baseline()
+    infusions = r.induction_infusions()
+    after = [a for a in r.phq9() if infusions and a.occurred_at > infusions[0].occurred_at]
+    latest = after[-1] if after else None
+    if baseline is None or latest is None:
+        return Outcome(baseline.total if baseline else None, latest.total if latest else None, None, None)
+    rc = r.protocol.response_check
+    change = None if baseline.total == 0 else round((latest.total - baseline.total) * 100 / baseline.total, 1)
+    if latest.total < rc.remission_below:
+        label = "remission"
+    elif change is not None and -change >= rc.response_drop_pct:
+        label = "response"
+    elif change is not None and -change >= rc.partial_drop_pct:
+        label = "partial"
+    else:
+        label = "non-response"
+    return Outcome(baseline.total, latest.total, change, label)
+
+
+_ACTIONS = {
+    "consultation": "Complete the consultation",
+    "medication_review": "Review medications",
+    "contraindication_screening": "Screen for contraindications",
+    "lab_screening": "Order and result the lab panels",
+    "baseline_assessment": "Record a baseline PHQ-9",
+    "induction": "Give the next induction infusion",
+    "response_check": "Review the response (PHQ-9 and decision)",
+    "maintenance": "Give the next maintenance infusion",
+    "complementary_care": "Complementary-care check-in",
+}
+
+
+def _next_actions(r: ClinicalRecord, steps: dict[str, StepView]) -> list[NextAction]:
+    if r.closed is not None:
+        return []
+    if r.paused is not None:
+        return [NextAction("journey", "Resume the journey when the pause ends", None)]
+    actions = []
+    for name, step in steps.items():
+        if step.status in (READY, IN_PROGRESS, ON_HOLD):
+            text = _ACTIONS[name]
+            if name == "induction":
+                text = f"Give induction infusion {len(r.induction_infusions()) + 1} of {r.induction_target}"
+                if step.status == ON_HOLD:
+                    text = "Resolve the blood-pressure hold"
+                elif r.pre_vitals is None:
+                    text += " (pre-infusion vitals first)"
+            actions.append(NextAction(name, text, step.due_at))
+    if r.eligible() is False or (r.decision and r.decision.data["decision"] == "discontinue"):
+        actions.append(NextAction("journey", "Close the journey", None))
+    far = datetime.max.replace(tzinfo=r.opened_at.tzinfo if r.opened_at else None)
+    return sorted(actions, key=lambda a: a.due_at or far)

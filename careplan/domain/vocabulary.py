@@ -1,0 +1,105 @@
+"""The words of the clinic: step names, event types and the codes their fields take.
+
+These strings are a contract (DESIGN.md section 3): outside tools and tests match on them, so they are
+plain strings kept in one place rather than Enums, which the event store would silently turn into
+strings on the way back anyway.
+"""
+
+from __future__ import annotations
+
+STEPS: tuple[str, ...] = (
+    "consultation",
+    "medication_review",
+    "contraindication_screening",
+    "lab_screening",
+    "baseline_assessment",
+    "induction",
+    "response_check",
+    "maintenance",
+    "complementary_care",
+)
+
+# FHIR Task status codes used for steps.
+REQUESTED = "requested"
+READY = "ready"
+IN_PROGRESS = "in-progress"
+ON_HOLD = "on-hold"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+FAILED = "failed"
+STEP_STATUSES: tuple[str, ...] = (REQUESTED, READY, IN_PROGRESS, ON_HOLD, COMPLETED, CANCELLED, FAILED)
+
+CLINICIAN_EVENTS: tuple[str, ...] = (
+    "ConsultationCompleted",
+    "MedicationReviewed",
+    "ContraindicationScreened",
+    "ContraindicationOverridden",
+    "HoldOverridden",
+    "ScreeningOrdered",
+    "ScreeningResulted",
+    "AssessmentRecorded",
+    "InfusionScheduled",
+    "VitalsRecorded",
+    "InfusionHeld",
+    "InfusionCompleted",
+    "InfusionCancelled",
+    "ResponseReviewed",
+    "MaintenanceIntervalSet",
+    "ComplementaryCareGuidanceGiven",
+    "ComplementaryCareCheckIn",
+    "NoteAdded",
+    "EventEnteredInError",
+    "JourneyPaused",
+    "JourneyResumed",
+    "JourneyClosed",
+    "SafetyAlertAcknowledged",
+)
+SYSTEM_EVENTS: tuple[str, ...] = ("StepBecameDue", "StepOverdue", "ReminderIssued", "SafetyAlertRaised")
+LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
+ALL_EVENTS: tuple[str, ...] = LIFECYCLE_EVENTS + CLINICIAN_EVENTS + SYSTEM_EVENTS
+
+# Events whose `reason` is required (R in DESIGN.md).
+REASON_REQUIRED: frozenset[str] = frozenset(
+    {
+        "ContraindicationOverridden",
+        "HoldOverridden",
+        "InfusionHeld",
+        "InfusionCancelled",
+        "EventEnteredInError",
+        "JourneyPaused",
+        "JourneyClosed",
+        "SafetyAlertAcknowledged",
+    }
+)
+
+FINDINGS: tuple[str, ...] = (
+    "cardiovascular_disease",
+    "liver_failure",
+    "substance_use_history",
+    "psychotic_disorder",
+    "pregnancy_or_breastfeeding",
+    "uncontrolled_hypertension",
+)
+PANELS: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
+INSTRUMENTS: tuple[str, ...] = ("PHQ9", "MADRS", "GAD7")
+ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check", "maintenance", "other")
+INFUSION_PHASES: tuple[str, ...] = ("induction", "maintenance")
+VITALS_PHASES: tuple[str, ...] = ("pre", "during", "post")
+HOLDS: tuple[str, ...] = ("blood_pressure",)
+DECISIONS: tuple[str, ...] = ("maintenance", "extend_induction", "discontinue")
+CARE_AREAS: tuple[str, ...] = ("exercise", "sleep", "mindfulness", "nutrition")
+ADHERENCE: tuple[str, ...] = ("none", "partial", "full")
+OUTCOMES: tuple[str, ...] = ("completed", "discontinued", "transferred", "other")
+SIDE_EFFECTS: tuple[str, ...] = (
+    "dissociation",
+    "nausea",
+    "vomiting",
+    "dizziness",
+    "headache",
+    "elevated_blood_pressure",
+    "sedation",
+    "anxiety",
+    "blurred_vision",
+    "other",
+)
+ROLES: tuple[str, ...] = ("coordinator", "clinician", "auditor", "admin", "system")

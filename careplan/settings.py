@@ -1,0 +1,95 @@
+"""Configuration from the environment (12-factor), turned into the event store's settings.
+
+One variable chooses the store, ``CAREPLAN_DATABASE_URL``; another, ``CAREPLAN_CIPHER_KEY``, turns on
+encryption at rest. Everything else the library needs is derived here, so no caller has to know the
+library's own variable names.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+DEFAULT_INSTANCE = Path("instance")
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names the variable and never echoes a secret."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str
+    cipher_key: str | None = None
+    snapshot_interval: int = 50
+
+    @property
+    def kind(self) -> str:
+        return "postgres" if self.url.startswith(("postgresql://", "postgres://")) else "sqlite"
+
+    def library_env(self) -> dict[str, str]:
+        """The eventsourcing library's environment for this store."""
+        env = _store_env(self.url)
+        if self.cipher_key:
+            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key
+        return env
+
+    def describe(self) -> str:
+        """Where the store is, without credentials: fit for a log line or a banner."""
+        parsed = urlparse(self.url)
+        if self.kind == "sqlite":
+            return f"SQLite at {_sqlite_path(self.url)}"
+        return f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432}/{parsed.path.lstrip('/')}"
+
+
+def default_database_url(instance: Path = DEFAULT_INSTANCE) -> str:
+    return f"sqlite:///{instance / 'careplan.sqlite'}"
+
+
+def store_settings(environ: dict[str, str] | None = None) -> StoreSettings:
+    env = os.environ if environ is None else environ
+    url = env.get("CAREPLAN_DATABASE_URL") or default_database_url(Path(env.get("CAREPLAN_INSTANCE", "instance")))
+    _store_env(url)  # validates
+    key = env.get("CAREPLAN_CIPHER_KEY") or None
+    interval = env.get("CAREPLAN_SNAPSHOT_INTERVAL", "50")
+    if not interval.isdigit() or int(interval) < 1:
+        raise ConfigError("CAREPLAN_SNAPSHOT_INTERVAL must be a whole number of events, 1 or more.")
+    return StoreSettings(url=url, cipher_key=key, snapshot_interval=int(interval))
+
+
+def _sqlite_path(url: str) -> str:
+    return url[len("sqlite:///") :]
+
+
+def _store_env(url: str) -> dict[str, str]:
+    if url.startswith("sqlite:///"):
+        path = _sqlite_path(url)
+        if not path:
+            raise ConfigError("CAREPLAN_DATABASE_URL: a sqlite URL needs a path, as in sqlite:///instance/careplan.sqlite")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": "10"}
+    if url.startswith(("postgresql://", "postgres://")):
+        parsed = urlparse(url)
+        dbname = parsed.path.lstrip("/")
+        if not parsed.hostname or not dbname:
+            raise ConfigError("CAREPLAN_DATABASE_URL: a postgresql URL is postgresql://USER[:PASSWORD]@HOST:PORT/DBNAME")
+        try:
+            port = parsed.port or 5432
+        except ValueError as error:
+            raise ConfigError("CAREPLAN_DATABASE_URL: the port is not a number") from error
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parsed.hostname,
+            "POSTGRES_PORT": str(port),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+        }
+    raise ConfigError("CAREPLAN_DATABASE_URL must start with sqlite:/// or postgresql://")

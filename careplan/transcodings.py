@@ -1,0 +1,62 @@
+"""Transcodings for the value types that the library's JSON transcoder does not keep by itself.
+
+Events carry an :class:`Actor`; snapshots carry the history as :class:`Fact` objects. Without these,
+the transcoder refuses to store them, or (for tuples and str-Enums) silently hands back other types.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from careplan.domain.values import Actor, Fact
+
+
+class ActorAsDict(Transcoding):
+    type = Actor
+    name = "careplan_actor"
+
+    def encode(self, obj: Actor) -> dict[str, str]:
+        return {"id": obj.id, "role": obj.role}
+
+    def decode(self, data: dict[str, str]) -> Actor:
+        return Actor(id=data["id"], role=data["role"])
+
+
+class FactAsDict(Transcoding):
+    type = Fact
+    name = "careplan_fact"
+
+    def encode(self, obj: Fact) -> dict[str, Any]:
+        return {
+            "version": obj.version,
+            "type": obj.type,
+            "occurred_at": obj.occurred_at,
+            "recorded_at": obj.recorded_at,
+            "actor": obj.actor,
+            "reason": obj.reason,
+            "data": obj.data,
+        }
+
+    def decode(self, data: dict[str, Any]) -> Fact:
+        return Fact(**data)
+
+
+class DateAsISO(Transcoding):
+    """Dates (a date of birth in a migrated record, a lab's collection date) keep their type."""
+
+    type = date
+    name = "careplan_date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def register(transcoder: JSONTranscoder) -> None:
+    for transcoding in (ActorAsDict(), FactAsDict(), DateAsISO()):
+        transcoder.register(transcoding)
