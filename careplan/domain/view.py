@@ -55,6 +55,15 @@ class NextAction:
     due_at: datetime | None
 
 
+@dataclass(frozen=True)
+class AlertView:
+    version: int
+    kind: str
+    reason: str
+    raised_at: datetime
+    acknowledged: bool
+
+
 @dataclass
 class JourneyView:
     as_of: datetime
@@ -65,6 +74,11 @@ class JourneyView:
     induction_done: int
     induction_target: int
     maintenance_done: int
+    alerts: list[AlertView] = field(default_factory=list)
+
+    @property
+    def open_alerts(self) -> list[AlertView]:
+        return [a for a in self.alerts if not a.acknowledged]
 
 
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
@@ -97,6 +111,10 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         induction_done=len(record.induction_infusions()),
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
+        alerts=[
+            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None)
+            for a in record.alerts
+        ],
     )
 
 

@@ -1,0 +1,20 @@
+"""The composition root: reads the environment and builds one application for this process.
+
+Built on demand, never at import: each process (a gunicorn worker, a scheduler) makes its own after
+fork, because each application instance opens its own PostgreSQL pool.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from careplan.application import CarePlan, Clock, system_clock
+from careplan.settings import store_settings
+from events.protocol_file import default_protocols
+
+
+def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_clock) -> CarePlan:
+    env = dict(os.environ if environ is None else environ)
+    protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
+    return CarePlan(store_settings(env), protocols, clock=clock)
