@@ -38,6 +38,7 @@ class FactAsDict(Transcoding):
             "actor": obj.actor,
             "reason": obj.reason,
             "data": obj.data,
+            "hash": obj.hash,
         }
 
     def decode(self, data: dict[str, Any]) -> Fact:

@@ -13,7 +13,7 @@ from typing import Any, Callable, cast
 
 from eventsourcing.domain import Aggregate, Snapshot
 
-from careplan.domain import rules
+from careplan.domain import chain, rules
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import ClinicalRecord, apply, fold
@@ -43,6 +43,7 @@ class PatientJourney(Aggregate):
         occurred_at: datetime
         actor: Actor
         reason: str | None
+        hash: str
 
     class Recorded(Aggregate.Event):
         """Base of every event after the opening: the same envelope, the type's own data."""
@@ -51,6 +52,7 @@ class PatientJourney(Aggregate):
         actor: Actor
         reason: str | None
         data: dict[str, Any]
+        hash: str
 
         def apply(self, aggregate: Aggregate) -> None:
             cast(PatientJourney, aggregate)._remember(self)
@@ -95,6 +97,7 @@ class PatientJourney(Aggregate):
         occurred_at: datetime,
         actor: Actor,
         reason: str | None,
+        hash: str,
     ) -> None:
         self.patient_ref = patient_ref
         self.protocol_id = protocol
@@ -108,9 +111,14 @@ class PatientJourney(Aggregate):
                 recorded_at=self.created_on,
                 actor=actor,
                 reason=reason,
-                data={"patient_ref": patient_ref, "protocol": protocol, "protocol_version": protocol_version},
+                data=self.opening_data(patient_ref, protocol, protocol_version),
+                hash=hash,
             )
         ]
+
+    @staticmethod
+    def opening_data(patient_ref: str, protocol: str, protocol_version: int) -> dict[str, Any]:
+        return {"patient_ref": patient_ref, "protocol": protocol, "protocol_version": protocol_version}
 
     @classmethod
     def open(
@@ -125,14 +133,28 @@ class PatientJourney(Aggregate):
         occurred_at, now = utc(occurred_at), utc(now)
         if occurred_at > now + rules.CLOCK_SKEW:
             raise RuleViolation("occurred_in_future", "An event cannot have happened in the future.")
+        journey_id = cls.create_id()
+        digest = chain.link(
+            chain.GENESIS,
+            journey_id=journey_id,
+            version=1,
+            event_type="JourneyOpened",
+            occurred_at=occurred_at,
+            recorded_at=now,
+            actor=actor,
+            reason=reason,
+            data=cls.opening_data(patient_ref, protocol.id, protocol.version),
+        )
         return cls._create(
             cls.JourneyOpened,
+            id=journey_id,
             patient_ref=patient_ref,
             protocol=protocol.id,
             protocol_version=protocol.version,
             occurred_at=occurred_at,
             actor=actor,
             reason=reason,
+            hash=digest,
             timestamp=now,
         )
 
@@ -195,12 +217,24 @@ class PatientJourney(Aggregate):
     def _trigger(
         self, event_type: str, data: dict[str, Any], actor: Actor, occurred_at: datetime, reason: str | None, now: datetime
     ) -> None:
+        digest = chain.link(
+            self.history[-1].hash,
+            journey_id=self.id,
+            version=self.version + 1,
+            event_type=event_type,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            actor=actor,
+            reason=reason,
+            data=data,
+        )
         self.trigger_event(
             getattr(type(self), event_type),
             occurred_at=occurred_at,
             actor=actor,
             reason=reason,
             data=data,
+            hash=digest,
             timestamp=now,
         )
 
@@ -215,6 +249,7 @@ class PatientJourney(Aggregate):
             actor=event.actor,
             reason=event.reason,
             data=event.data,
+            hash=event.hash,
         )
         self.history.append(fact)
         if fact.type == "ProtocolMigrated":

@@ -39,6 +39,8 @@ class Fact:
     actor: Actor
     reason: str | None
     data: dict[str, Any] = field(default_factory=dict)
+    hash: str = ""
+    """This event's link in the journey's hash chain (see ``chain.py``)."""
 
 
 def utc(value: datetime) -> datetime:
