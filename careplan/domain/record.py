@@ -130,9 +130,15 @@ class ClinicalRecord:
             (a for a in self.assessments if a.instrument == "PHQ9"), key=lambda a: (a.occurred_at, a.version)
         )
 
-    def baseline(self) -> Assessment | None:
-        """The latest baseline PHQ-9 taken before the first induction infusion (or any, before one)."""
-        first = self.induction_infusions()[0].occurred_at if self.induction_infusions() else None
+    def baseline(self, before: datetime | None = None) -> Assessment | None:
+        """The latest baseline PHQ-9 taken before the first induction infusion (or any, before one).
+
+        ``before`` narrows it to those taken by then: the baseline a (backdated) first infusion at that
+        time would stand on, since a PHQ-9 taken after an infusion is no baseline for it.
+        """
+        infusions = self.induction_infusions()
+        limits = [t for t in (infusions[0].occurred_at if infusions else None, before) if t is not None]
+        first = min(limits) if limits else None
         candidates = [
             a for a in self.phq9() if a.context == "baseline" and (first is None or a.occurred_at <= first)
         ]

@@ -46,7 +46,7 @@ def check(
     history_types: dict[int, str] | None = None,
 ) -> None:
     """Raises RuleViolation when the protocol refuses this event on this record at ``now``."""
-    _check_common(record, event_type, occurred_at, reason, now)
+    _check_common(record, event_type, data, occurred_at, reason, now)
     if event_type == "EventEnteredInError":
         _check_correction(record, data, history_types or {})
         return
@@ -55,8 +55,20 @@ def check(
         specific(record, data, occurred_at, reason)
 
 
+def _needs_consultation(event_type: str, data: dict[str, Any]) -> bool:
+    """A baseline PHQ-9 is a step after the consultation; a PHQ-9 for another purpose may come any time."""
+    if event_type == "AssessmentRecorded":
+        return data.get("context") == "baseline"
+    return event_type in NEEDS_CONSULTATION
+
+
 def _check_common(
-    record: ClinicalRecord, event_type: str, occurred_at: datetime, reason: str | None, now: datetime
+    record: ClinicalRecord,
+    event_type: str,
+    data: dict[str, Any],
+    occurred_at: datetime,
+    reason: str | None,
+    now: datetime,
 ) -> None:
     if occurred_at > now + CLOCK_SKEW:
         raise RuleViolation("occurred_in_future", "An event cannot have happened in the future.")
@@ -72,7 +84,7 @@ def _check_common(
         )
     if record.paused is not None and event_type in REFUSED_WHEN_PAUSED:
         raise RuleViolation("journey_paused", "The journey is paused: resume it before infusions.")
-    if event_type in NEEDS_CONSULTATION and record.consultation is None:
+    if _needs_consultation(event_type, data) and record.consultation is None:
         raise RuleViolation("prerequisite_missing", "This step needs a completed consultation first.")
 
 
@@ -122,9 +134,9 @@ def _completed(r: ClinicalRecord, d: dict[str, Any], at: datetime, why: str | No
         _require_induction_ready(r, at)
     else:
         _require_maintenance(r)
-    if r.pre_vitals is None:
+    if r.pre_vitals is None or r.pre_vitals.occurred_at > at:
         raise RuleViolation(
-            "vitals_missing", "Record pre-infusion vitals before completing the infusion."
+            "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before completing it."
         )
     if not d.get("escort_confirmed"):
         raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
@@ -152,8 +164,8 @@ def _require_induction_ready(r: ClinicalRecord, at: datetime) -> None:
         raise RuleViolation(
             "induction_complete", "The induction series is complete: review the response next."
         )
-    window_end = r.induction_window_end()
-    if window_end is not None and at > window_end:
+    series = [i.occurred_at for i in r.current_series()] + [at]
+    if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
         raise RuleViolation(
             "induction_window_exceeded",
             f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
@@ -183,7 +195,7 @@ def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]
         problems.append(
             ("contraindicated", "Contraindications not overridden: " + ", ".join(r.open_findings()) + ".")
         )
-    baseline = r.baseline()
+    baseline = r.baseline(before=at)
     if baseline is None:
         problems.append(("baseline_missing", "No baseline PHQ-9 has been recorded."))
     elif not r.induction_infusions():
