@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 
 from careplan import transcodings
@@ -23,7 +23,7 @@ from careplan.domain.journey import PatientJourney
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
-from careplan.settings import StoreSettings
+from careplan.settings import StoreSettings, StoreUnreadable
 
 Clock = Callable[[], datetime]
 MAX_RETRIES = 8
@@ -155,6 +155,8 @@ class CarePlan(Application):
             journey = self.repository.get(journey_id, version=version)
         except AggregateNotFoundError:
             raise UnknownJourney(journey_id) from None
+        except MapperDeserialisationError as error:  # most often a wrong or missing cipher key
+            raise StoreUnreadable() from error
         if not isinstance(journey, PatientJourney):
             raise UnknownJourney(journey_id)
         return journey

@@ -7,7 +7,9 @@ library's own variable names.
 
 from __future__ import annotations
 
+import binascii
 import os
+from base64 import b64decode
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -19,11 +21,29 @@ class ConfigError(ValueError):
     """A setting is malformed; the message names the variable and never echoes a secret."""
 
 
-@dataclass(frozen=True)
+class StoreUnreadable(ConfigError):
+    """The stored events cannot be decrypted with the configured key (or were written with none)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The stored events cannot be read: CAREPLAN_CIPHER_KEY must be the key they were written "
+            "with (and unset if they were written without one)."
+        )
+
+
+CIPHER_KEY_SIZES = (16, 24, 32)
+
+
+@dataclass(frozen=True, repr=False)
 class StoreSettings:
     url: str
     cipher_key: str | None = None
     snapshot_interval: int = 50
+
+    def __repr__(self) -> str:
+        """Without the URL's password or the key: settings end up in logs and tracebacks."""
+        encrypted = "encrypted" if self.cipher_key else "not encrypted"
+        return f"StoreSettings({self.describe()}, {encrypted}, snapshot_interval={self.snapshot_interval})"
 
     @property
     def kind(self) -> str:
@@ -33,6 +53,7 @@ class StoreSettings:
         """The eventsourcing library's environment for this store."""
         env = _store_env(self.url)
         if self.cipher_key:
+            _check_cipher_key(self.cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key
         return env
@@ -54,10 +75,25 @@ def store_settings(environ: dict[str, str] | None = None) -> StoreSettings:
     url = env.get("CAREPLAN_DATABASE_URL") or default_database_url(Path(env.get("CAREPLAN_INSTANCE", "instance")))
     _store_env(url)  # validates
     key = env.get("CAREPLAN_CIPHER_KEY") or None
+    if key:
+        _check_cipher_key(key)
     interval = env.get("CAREPLAN_SNAPSHOT_INTERVAL", "50")
     if not interval.isdigit() or int(interval) < 1:
         raise ConfigError("CAREPLAN_SNAPSHOT_INTERVAL must be a whole number of events, 1 or more.")
     return StoreSettings(url=url, cipher_key=key, snapshot_interval=int(interval))
+
+
+def _check_cipher_key(key: str) -> None:
+    """A wrong key would otherwise fail deep in the library, with a message that names no setting."""
+    try:
+        size = len(b64decode(key.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeEncodeError):
+        size = -1
+    if size not in CIPHER_KEY_SIZES:
+        raise ConfigError(
+            "CAREPLAN_CIPHER_KEY must be 16, 24 or 32 random bytes in base64; make one with: python -c "
+            '"from eventsourcing.cryptography import AESCipher; print(AESCipher.create_key(32))"'
+        )
 
 
 def _sqlite_path(url: str) -> str:
