@@ -1,0 +1,169 @@
+"""Keeping the read model up to date with the event store, with tracking.
+
+Each journey's rows are replaced by rows computed from its latest state, and the position (the last
+notification id taken in) is stored in the same transaction. Replaying a notification is therefore
+harmless and skipping one impossible: the next reader starts after the stored position, whatever the
+gaps in the notification ids (a rolled-back PostgreSQL insert leaves one for good).
+
+Two ways in: ``Projector.catch_up`` reads the notification log (SQLite has no subscriptions; any
+process may call it, a lock keeps two from applying the same batch), and on PostgreSQL the library's
+``ProjectionRunner`` follows writes from every process as they commit (``start_runner``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.projection import Projection, ProjectionRunner
+
+from careplan.application import CarePlan
+from careplan.domain.errors import UnknownJourney
+from events.read.rows import JourneyRows, rows_for
+from events.read.store import Cursor, ReadStore
+
+BATCH = 500
+
+Progress = Callable[[int, int], None]
+"""Told (notifications taken in so far, notifications to take in) after each batch."""
+
+_JOURNEY_COLUMNS = (
+    "journey_id, version, status, protocol, protocol_version, current_step, opened_ts, updated_ts, "
+    "open_alerts, on_hold, patient_key, payload"
+)
+_UPSERT_JOURNEY = (
+    f"INSERT INTO read_journeys ({_JOURNEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, status = excluded.status, "
+    "protocol = excluded.protocol, protocol_version = excluded.protocol_version, "
+    "current_step = excluded.current_step, opened_ts = excluded.opened_ts, updated_ts = excluded.updated_ts, "
+    "open_alerts = excluded.open_alerts, on_hold = excluded.on_hold, patient_key = excluded.patient_key, "
+    "payload = excluded.payload"
+)
+_INSERT_STEP = (
+    "INSERT INTO read_steps (journey_id, step, status, active, due_ts, becomes_due_ts, overdue_ts, blocked_reason) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_DUE = (
+    "INSERT INTO read_due (journey_id, version, next_duty_ts) VALUES (?, ?, ?) "
+    "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, next_duty_ts = excluded.next_duty_ts"
+)
+
+
+def write_rows(cur: Cursor, batch: Iterable[JourneyRows], views: tuple[str, ...] = ("journeys", "due")) -> None:
+    """Replaces the rows of each journey in the given views (the caller holds the write lock)."""
+    batch = list(batch)
+    if "journeys" in views:
+        cur.many(_UPSERT_JOURNEY, [r.journey for r in batch])
+        cur.many("DELETE FROM read_steps WHERE journey_id = ?", [(r.journey_id,) for r in batch])
+        cur.many(_INSERT_STEP, [step for r in batch for step in r.steps])
+    if "due" in views:
+        cur.many(_UPSERT_DUE, [r.due for r in batch])
+
+
+def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(journey_ids), 500):
+        chunk = journey_ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in cur.run(f"SELECT journey_id, version FROM read_journeys WHERE journey_id IN ({marks})", chunk).all():
+            found[row["journey_id"]] = int(row["version"])
+    return found
+
+
+class Projector:
+    """Applies notifications to the read model of one application's database."""
+
+    def __init__(self, app: CarePlan, store: ReadStore) -> None:
+        self.app = app
+        self.store = store
+
+    def catch_up(self, progress: Progress | None = None, limit: int = BATCH, max_batches: int | None = None) -> int:
+        """Takes in every notification after the stored position (or ``max_batches`` batches of them);
+        returns how many were taken in."""
+        taken = 0
+        goal = None
+        rounds = 0
+        while max_batches is None or rounds < max_batches:
+            rounds += 1
+            start = self.store.position()
+            batch = self.app.recorder.select_notifications(start=start + 1, limit=limit)
+            if not batch:
+                return taken
+            if progress is not None and goal is None:
+                goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
+            changed = [(n.originator_id, n.originator_version) for n in batch]
+            if self.take(changed, batch[-1].id, expected_start=start):
+                taken += len(batch)
+                if progress is not None:
+                    progress(taken, max(goal or 0, taken))
+        return taken
+
+    def take(self, changed: list[tuple[Any, int]], notification_id: int, expected_start: int | None = None) -> bool:
+        """Brings the journeys that changed up to date and moves the position to ``notification_id``.
+
+        The journeys are loaded outside the lock; inside it, the position is checked again, and the
+        batch is dropped (False) if another process moved it meanwhile.
+        """
+        latest: dict[str, int] = {}
+        for originator_id, version in changed:
+            key = str(originator_id)
+            latest[key] = max(version, latest.get(key, 0))
+        with self.store.read() as cur:
+            known = stored_versions(cur, list(latest))
+        rows = [r for r in (self._rows(jid) for jid, v in latest.items() if known.get(jid, 0) < v) if r]
+        with self.store.write() as cur:
+            position = self.store.position(cur)
+            if (expected_start is not None and position != expected_start) or position >= notification_id:
+                return False
+            current = stored_versions(cur, [r.journey_id for r in rows])
+            write_rows(cur, [r for r in rows if current.get(r.journey_id, 0) <= r.version])
+            self.store.set_position(cur, notification_id)
+        return True
+
+    def _rows(self, journey_id: str) -> JourneyRows | None:
+        try:
+            return rows_for(self.app, self.app.get(UUID(journey_id)))
+        except UnknownJourney:
+            return None
+
+
+class ReadProjection(Projection[PostgresTrackingRecorder]):
+    """The library's projection interface over the same projector, for ``ProjectionRunner``."""
+
+    name = "read"  # the library names the tracking table after it: read_tracking
+    projector: Projector
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+        self.projector.take([(domain_event.originator_id, domain_event.originator_version)], tracking.notification_id)
+
+
+def start_runner(app: CarePlan, store: ReadStore) -> ProjectionRunner[Any, PostgresTrackingRecorder]:
+    """Follows the PostgreSQL store from this process; stop it with ``runner.stop()``.
+
+    The runner subscribes with an application of its own (it builds one from a class); the
+    projection writes through this process's application and read store.
+    """
+    if not store.postgres:
+        raise ValueError("the projection runner needs PostgreSQL; on SQLite call Projector.catch_up()")
+    projector = Projector(app, store)
+
+    class Following(CarePlan):
+        name = app.name
+
+        def __init__(self, env: Any = None) -> None:
+            super().__init__(app.store, app.protocols, clock=app.clock)
+
+    class Runner(ReadProjection):
+        name = "read"
+
+    Runner.projector = projector
+    runner: ProjectionRunner[Any, PostgresTrackingRecorder] = ProjectionRunner(
+        application_class=Following,
+        projection_class=Runner,
+        view_class=PostgresTrackingRecorder,
+        env=app.store.library_env(),
+    )
+    return runner
