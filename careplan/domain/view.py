@@ -214,7 +214,8 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
     if r.eligible() is False:
         return _step("induction", CANCELLED, None, Flag("blocked", "Not eligible at consultation."))
     done = r.induction_infusions()
-    if r.induction_complete():
+    if r.induction_complete() or (r.decision is not None and r.decision.data["decision"] == "maintenance"):
+        # A maintenance decision ends the series even when its window closed before the sixth infusion.
         return _step("induction", COMPLETED)
     if r.decision is not None and r.decision.data["decision"] == "discontinue":
         return _step("induction", CANCELLED)
@@ -285,7 +286,10 @@ def _maintenance(r: ClinicalRecord) -> StepView:
         return _step("maintenance", REQUESTED)
     flags = []
     relapse_at = r.protocol.maintenance.relapse_phq9_at_least
-    later = [a for a in r.phq9() if a.occurred_at >= r.decision.occurred_at]
+    # Only PHQ-9s after the decision: the response check's own PHQ-9 (often taken in the same visit)
+    # is what the decision was made on, not a relapse.
+    decided = (r.decision.occurred_at, r.decision.version)
+    later = [a for a in r.phq9() if (a.occurred_at, a.version) > decided]
     if later and later[-1].total >= relapse_at:
         flags.append(Flag("relapse", f"PHQ-9 is {later[-1].total}, at or above {relapse_at}."))
     status = ON_HOLD if r.bp_hold is not None else IN_PROGRESS
