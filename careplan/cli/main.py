@@ -19,6 +19,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.demo",
     "careplan.cli.replay",
     "careplan.cli.export",
+    "careplan.cli.verify",
 )
 
 

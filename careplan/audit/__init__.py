@@ -1,0 +1,1 @@
+"""What an auditor needs beyond reading: proof that the stored history was not altered."""

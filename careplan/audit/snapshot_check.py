@@ -1,0 +1,73 @@
+"""Snapshots must agree with the verified chain, or they could show a history the events do not prove.
+
+The application rebuilds a journey from its latest snapshot, so an altered snapshot would change
+what every page and export shows while the events stay intact. Each snapshot's history is compared
+fact by fact with the verified events (equal facts carry equal hashes, and the hashes are proven by
+the chain), and the journey's own fields with what that history says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from careplan.audit import stored
+from careplan.audit.findings import Break
+from careplan.domain.values import Fact
+
+
+def check_snapshots(app: Application, journey_id: UUID, facts: list[Fact]) -> Break | None:
+    """The first snapshot (by version) that disagrees with the verified facts, as a break."""
+    for version, state in stored.snapshots(app, journey_id):
+        problem = _disagreement(version, state, facts)
+        if problem is not None:
+            return Break(journey_id, version, "snapshot_mismatch", f"the snapshot at version {version} {problem}")
+    return None
+
+
+def _disagreement(version: int, state: dict[str, Any] | None, facts: list[Fact]) -> str | None:
+    if state is None:
+        return "cannot be decrypted or decoded: it was altered or written with another key"
+    if version > len(facts):
+        return f"is beyond the last stored event (version {len(facts)}): later events were deleted"
+    history = state.get("history")
+    if not isinstance(history, list) or len(history) != version:
+        return "does not hold exactly the events up to its version"
+    for kept, proven in zip(history, facts):
+        differs = _differing_field(kept, proven)
+        if differs is not None:
+            return f"differs from the stored event at version {proven.version} in its {differs}"
+    return _fields_disagree(state, facts[:version])
+
+
+def _differing_field(kept: Any, proven: Fact) -> str | None:
+    if not isinstance(kept, Fact):
+        return "kind"
+    for item in fields(Fact):
+        if getattr(kept, item.name) != getattr(proven, item.name):
+            return item.name.replace("_", " ")
+    return None
+
+
+def _fields_disagree(state: dict[str, Any], facts: list[Fact]) -> str | None:
+    """The journey's fields that the aggregate keeps beside its history must follow from it."""
+    opened = facts[0].data
+    protocol_version = opened["protocol_version"]
+    for fact in facts:
+        if fact.type == "ProtocolMigrated":
+            protocol_version = fact.data["to_version"]
+    expected = {
+        "patient_ref": opened["patient_ref"],
+        "protocol_id": opened["protocol"],
+        "opened_protocol_version": opened["protocol_version"],
+        "protocol_version": protocol_version,
+        "_created_on": facts[0].recorded_at,
+        "_modified_on": facts[-1].recorded_at,
+    }
+    for name, value in expected.items():
+        if state.get(name) != value:
+            return f"differs from its events in the journey's {name.strip('_').replace('_', ' ')}"
+    return None
