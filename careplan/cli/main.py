@@ -19,6 +19,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.demo",
     "careplan.cli.replay",
     "careplan.cli.export",
+    "careplan.cli.scheduler",
+    "careplan.cli.tick",
+    "careplan.cli.projections",
     "careplan.cli.verify",
 )
 

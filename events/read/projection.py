@@ -52,15 +52,22 @@ _UPSERT_DUE = (
 )
 
 
-def write_rows(cur: Cursor, batch: Iterable[JourneyRows], views: tuple[str, ...] = ("journeys", "due")) -> None:
-    """Replaces the rows of each journey in the given views (the caller holds the write lock)."""
+def write_rows(
+    cur: Cursor, batch: Iterable[JourneyRows], views: tuple[str, ...] = ("journeys", "due"), prefix: str = ""
+) -> None:
+    """Replaces the rows of each journey in the given views (the caller holds the write lock);
+    ``prefix`` names a set of shadow tables (a rebuild writes ``rebuild_read_*``)."""
     batch = list(batch)
+
+    def sql(text: str) -> str:
+        return text.replace("read_", prefix + "read_") if prefix else text
+
     if "journeys" in views:
-        cur.many(_UPSERT_JOURNEY, [r.journey for r in batch])
-        cur.many("DELETE FROM read_steps WHERE journey_id = ?", [(r.journey_id,) for r in batch])
-        cur.many(_INSERT_STEP, [step for r in batch for step in r.steps])
+        cur.many(sql(_UPSERT_JOURNEY), [r.journey for r in batch])
+        cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
+        cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
     if "due" in views:
-        cur.many(_UPSERT_DUE, [r.due for r in batch])
+        cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
 
 
 def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:

@@ -88,12 +88,19 @@ class ReadStore:
     def kind(self) -> str:
         return "postgres" if self.postgres else "sqlite"
 
-    def create_tables(self) -> None:
+    def create_tables(self, prefix: str = "") -> None:
+        """Creates the tables (with ``prefix``: a shadow set for a rebuild, without the tracking table)."""
         with self.write() as cur:
             for statement in _DDL:
+                if prefix:
+                    if TRACKING in statement:
+                        continue
+                    statement = statement.replace("read_", prefix + "read_")
                 if self.postgres:
                     statement = statement.replace(" REAL", " DOUBLE PRECISION").replace(" BLOB", " BYTEA")
                 cur.run(statement)
+            if prefix:
+                return
             # The library's tracking recorder (PostgreSQL runner) reads this marker as "already migrated".
             cur.run(
                 f"INSERT INTO {TRACKING} (application_name, notification_id) VALUES ('__migration__', 1) "

@@ -1,0 +1,62 @@
+"""``careplan scheduler``: the scheduler alone, for a clinic running the web app under gunicorn.
+
+Run one or more: one is active (it holds the store's scheduler lock), the others stand by and take
+over within a few seconds if it dies. Stops cleanly on SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from typing import Any
+
+from careplan.bootstrap import build_app
+from careplan.cli.main import CliError
+from careplan.scheduling.runner import DEFAULT_INTERVAL, CareScheduler
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "scheduler",
+        help="run the scheduler alone (steps due and overdue, reminders, alerts)",
+        description=(
+            "Run the scheduler: every INTERVAL seconds, record what fell due (StepBecameDue, StepOverdue, "
+            "ReminderIssued, SafetyAlertRaised) exactly once, and keep the worklists current. Several may "
+            "run at once: one is active, the others stand by."
+        ),
+    )
+    parser.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+                        help=f"seconds between sweeps (default {DEFAULT_INTERVAL:g})")
+    parser.set_defaults(run=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 86400:
+        raise argparse.ArgumentTypeError("the interval must be between 0.1 and 86400 seconds")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = build_app()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    scheduler = CareScheduler(app, interval=args.interval)
+    try:
+        scheduler.start()
+    except Exception as error:
+        raise CliError(f"the scheduler could not start: {type(error).__name__}") from error
+    logging.getLogger("careplan.scheduler").info("scheduler started (%s), sweeping every %gs", app.store.describe(), args.interval)
+    try:
+        stop.wait()
+    finally:
+        scheduler.stop()
+        app.close()
+    return 0

@@ -1,0 +1,109 @@
+"""Who sweeps: one active scheduler per store, the others stand by.
+
+On PostgreSQL the active scheduler holds a session advisory lock on a connection of its own; if the
+process dies (even by SIGKILL) the server drops the session and the lock with it, and a standby that
+polls ``try_acquire`` takes over. On SQLite (one machine) an exclusive lock on a file next to the
+database does the same. Exactly-once does not rest on this lock (the aggregate's keys guarantee it);
+the lock only saves the standbys from doing the same work twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from careplan.settings import StoreSettings, _store_env
+
+LEADER_LOCK_KEY = 7_340_002
+
+
+class Leadership(Protocol):
+    def try_acquire(self) -> bool: ...
+    def still_held(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+class PostgresLeadership:
+    def __init__(self, store: StoreSettings) -> None:
+        self._env = _store_env(store.url)
+        self._conn: Any = None
+
+    def try_acquire(self) -> bool:
+        import psycopg
+
+        if self._conn is not None:
+            return self.still_held()
+        conn = psycopg.connect(
+            host=self._env["POSTGRES_HOST"],
+            port=int(self._env["POSTGRES_PORT"]),
+            user=self._env["POSTGRES_USER"],
+            password=self._env["POSTGRES_PASSWORD"] or None,
+            dbname=self._env["POSTGRES_DBNAME"],
+            autocommit=True,
+            connect_timeout=5,
+        )
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def still_held(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute("SELECT 1")
+            return True
+        except Exception:
+            self._conn = None
+            return False
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+
+class FileLeadership:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+
+    def try_acquire(self) -> bool:
+        if self._file is not None:
+            return True
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._file = handle
+        return True
+
+    def still_held(self) -> bool:
+        return self._file is not None
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def leadership_for(store: StoreSettings) -> Leadership:
+    if store.kind == "postgres":
+        return PostgresLeadership(store)
+    path = _store_env(store.url)["SQLITE_DBNAME"]
+    if path == ":memory:":
+        path = f"/tmp/careplan-memory-{os.getpid()}"
+    return FileLeadership(Path(f"{path}.scheduler.lock"))

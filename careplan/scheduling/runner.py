@@ -1,0 +1,124 @@
+"""The scheduler process: APScheduler 3.x with a few interval jobs, active only while it leads.
+
+Jobs (each with its own in-memory job store, never shared between schedulers):
+- ``lead``: every couple of seconds, try to become (or check that we still are) the active scheduler;
+- ``sweep``: record what is due (``sweep.sweep``), only while leading;
+- ``follow``: take in new events so the worklists and the due index stay current (SQLite has no
+  subscriptions; on PostgreSQL the library's projection runner does this as writes commit, and the
+  job is a safety net).
+
+``careplan scheduler`` runs this alone; ``careplan serve`` starts it in a background thread of the web
+process with ``start_embedded_scheduler``. Never start it inside gunicorn workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from careplan.application import CarePlan
+from careplan.scheduling.leader import Leadership, leadership_for
+from careplan.scheduling.sweep import SweepResult, sweep
+from events.read.projection import Projector, start_runner
+from events.read.runtime import read_store_for
+
+log = logging.getLogger("careplan.scheduler")
+
+DEFAULT_INTERVAL = 60.0
+LEAD_INTERVAL = 2.0
+FOLLOW_INTERVAL = 2.0
+
+
+class CareScheduler:
+    def __init__(
+        self,
+        app: CarePlan,
+        interval: float = DEFAULT_INTERVAL,
+        leadership: Leadership | None = None,
+        lead_interval: float = LEAD_INTERVAL,
+        follow_interval: float = FOLLOW_INTERVAL,
+    ) -> None:
+        self.app = app
+        self.store = read_store_for(app)
+        self.interval = interval
+        self.leadership = leadership or leadership_for(app.store)
+        self.lead_interval = lead_interval
+        self.follow_interval = follow_interval
+        self.leading = threading.Event()
+        self.sweeps = 0
+        self._runner: Any = None
+        self._work = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            timezone=timezone.utc,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def start(self) -> BackgroundScheduler:
+        now = datetime.now(timezone.utc)
+        self.scheduler.add_job(self.lead, "interval", seconds=self.lead_interval, id="lead", next_run_time=now)
+        self.scheduler.add_job(self.run_sweep, "interval", seconds=self.interval, id="sweep")
+        self.scheduler.add_job(self.follow, "interval", seconds=self.follow_interval, id="follow")
+        self.scheduler.start()
+        return self.scheduler
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._step_down()
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Same as ``stop``: lets callers treat this like the APScheduler scheduler it wraps."""
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    # -- jobs ---------------------------------------------------------------------------------
+
+    def lead(self) -> None:
+        if self.leading.is_set():
+            if not self.leadership.still_held():
+                log.warning("lost the scheduler lock: standing by")
+                self._step_down()
+            return
+        if self.leadership.try_acquire():
+            log.info("active scheduler for %s", self.app.store.describe())
+            self.leading.set()
+            if self.store.postgres:
+                self._runner = start_runner(self.app, self.store)
+            self.run_sweep()  # catch up on whatever fell due while no one was sweeping
+
+    def run_sweep(self) -> SweepResult | None:
+        if not self.leading.is_set():
+            return None
+        with self._work:
+            result = sweep(self.app, self.store)
+            self.sweeps += 1
+            return result
+
+    def follow(self) -> None:
+        if self.leading.is_set():
+            Projector(self.app, self.store).catch_up()
+
+    def _step_down(self) -> None:
+        self.leading.clear()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            try:
+                runner.__exit__(None, None, None)
+            except Exception:  # the runner's own error, already logged by the library
+                log.exception("projection runner stopped with an error")
+        self.leadership.release()
+
+
+def start_embedded_scheduler(app: CarePlan, interval: float = DEFAULT_INTERVAL) -> CareScheduler:
+    """Starts the scheduler in background threads of this process (``careplan serve``); the caller
+    stops it with ``.stop()``. ``.scheduler`` is the APScheduler ``BackgroundScheduler``."""
+    scheduler = CareScheduler(app, interval=interval)
+    scheduler.start()
+    return scheduler

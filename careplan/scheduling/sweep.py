@@ -1,0 +1,96 @@
+"""One sweep: find the journeys that owe something by ``now`` and record what they owe.
+
+The due index (``read_due``) says which journeys have a duty at or before ``now``, so a sweep costs
+what is due, not the number of journeys. Each duty is recorded through the aggregate, which takes a
+key only once and retries on a version conflict: two schedulers sweeping at once, a sweep cut short by
+a crash and run again, or a sweep after a week of downtime all end with each duty recorded exactly
+once, at the moment it fell due.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from careplan.application import CarePlan
+from careplan.domain.duties import duties, next_duty_at
+from careplan.domain.errors import UnknownJourney
+from careplan.domain.values import utc
+from careplan.domain.view import evaluate
+from events.read.projection import Projector
+from events.read.store import ReadStore
+
+log = logging.getLogger("careplan.scheduler")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    journey_id: UUID
+    type: str
+    key: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    now: datetime
+    journeys: int
+    recorded: list[Recorded]
+
+
+def due_journeys(store: ReadStore, now: datetime) -> list[UUID]:
+    """Journeys whose earliest pending duty is at or before ``now``, earliest first."""
+    with store.read() as cur:
+        rows = cur.run(
+            "SELECT journey_id FROM read_due WHERE next_duty_ts <= ? ORDER BY next_duty_ts, journey_id",
+            (now.timestamp(),),
+        ).all()
+    return [UUID(r["journey_id"]) for r in rows]
+
+
+def sweep(app: CarePlan, store: ReadStore, now: datetime | None = None) -> SweepResult:
+    now = utc(now or app.clock())
+    projector = Projector(app, store)
+    projector.catch_up()
+    targets = due_journeys(store, now)
+    recorded: list[Recorded] = []
+    for journey_id in targets:
+        recorded += settle(app, store, journey_id, now)
+    if recorded:
+        projector.catch_up()
+    if targets:
+        log.info("sweep at %s: %d journeys due, %d events recorded", now.isoformat(), len(targets), len(recorded))
+    return SweepResult(now, len(targets), recorded)
+
+
+def settle(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> list[Recorded]:
+    """Records what one journey owes by ``now``; each duty is its own idempotent command."""
+    try:
+        journey = app.get(journey_id)
+    except UnknownJourney:
+        return []
+    record = journey.clinical_record(app.protocol)
+    owed = duties(record, evaluate(record, now), now)
+    done = [
+        Recorded(journey_id, d.type, d.key, d.occurred_at)
+        for d in owed
+        if app.record_system(journey_id, d.type, d.data, occurred_at=d.occurred_at)
+    ]
+    if not owed:
+        _snooze(app, store, journey_id, now)
+    return done
+
+
+def _snooze(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> None:
+    """The index said "due" but nothing is owed (another scheduler was quicker, or the projection has
+    not yet seen its events): move the entry to the next real duty, for the version it was judged on."""
+    journey = app.get(journey_id)
+    record = journey.clinical_record(app.protocol)
+    upcoming = next_duty_at(record, evaluate(record, now), now)
+    with store.write() as cur:
+        cur.run(
+            "UPDATE read_due SET next_duty_ts = ? WHERE journey_id = ? AND version = ? AND next_duty_ts <= ?",
+            (upcoming.timestamp() if upcoming else None, str(journey_id), journey.version, now.timestamp()),
+        )
