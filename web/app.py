@@ -1,27 +1,89 @@
 """The Flask app factory: nothing is built at import; configuration comes from a mapping, then the
-environment (CAREPLAN_*), as in Flask's flaskr tutorial."""
+environment (CAREPLAN_*), as in Flask's flaskr tutorial.
+
+The session is signed with ``CAREPLAN_SECRET_KEY``; without it, a random key is made once and kept in
+the instance folder (``CAREPLAN_INSTANCE``, default ``instance/``), so sessions survive restarts and
+every gunicorn worker shares it, and no two installations ever share a key.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib import import_module
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-BLUEPRINTS: tuple[str, ...] = ()
-"""Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order."""
+from web import errors
+from web.api import init_api
+
+BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit")
+"""Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
+The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
+
+SECRET_FILE = "secret_key"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("CAREPLAN_SECRET_KEY", ""),
         CAREPLAN_ENV=dict(os.environ),
+        SESSION_COOKIE_NAME="careplan_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        CAREPLAN_PASSWORD_METHOD="scrypt",
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    env: Mapping[str, str] = app.config["CAREPLAN_ENV"]
+    app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = env.get("CAREPLAN_SECRET_KEY") or instance_secret(instance_folder(env))
     for module_name in BLUEPRINTS:
-        app.register_blueprint(import_module(module_name).bp)
+        if _written(module_name):
+            app.register_blueprint(import_module(module_name).bp)
+    init_api(app)
+    errors.register(app)
     return app
+
+
+def instance_folder(env: Mapping[str, str]) -> Path:
+    return Path(env.get("CAREPLAN_INSTANCE") or "instance")
+
+
+def instance_secret(folder: Path) -> str:
+    """This installation's session key: made at random on first use, readable by its owner only."""
+    path = folder / SECRET_FILE
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f".{SECRET_FILE}.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)  # atomic, and never replaces a key another worker put there first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made.")
+    return key
+
+
+def _written(module_name: str) -> bool:
+    """Whether a page area exists yet (its package has an ``__init__``); areas are built in parallel."""
+    spec = find_spec(module_name)
+    return spec is not None and spec.origin is not None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")

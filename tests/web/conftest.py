@@ -1,0 +1,94 @@
+"""Web fixtures in the flaskr style: an app on a SQLite file of its own, a test client, and people.
+
+``people`` makes one account per role on first use (named after the role) and gives its API headers,
+or signs a test client in through the login page. Passwords use a cheap hash here (the app's default
+is scrypt, about 0.1 s a check), so the role matrix stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from careplan.domain.values import Actor
+from careplan.users import NewUser, Users
+from tests.conftest import Clock
+from web.app import create_app
+
+PASSWORD = "correct horse battery"
+FAST_HASH = "pbkdf2:sha256:1000"
+ROLES = ("coordinator", "clinician", "auditor", "admin")
+
+
+def make_web_app(tmp_path: Path, clock: Clock, **config: Any) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-only-" + "k" * 32,
+            "CAREPLAN_ENV": {
+                "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'careplan.sqlite'}",
+                "CAREPLAN_INSTANCE": str(tmp_path / "instance"),
+            },
+            "CAREPLAN_CLOCK": clock,
+            "CAREPLAN_PASSWORD_METHOD": FAST_HASH,
+            **config,
+        }
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: Clock) -> Iterator[Flask]:  # type: ignore[override]
+    flask_app = make_web_app(tmp_path, clock)
+    yield flask_app
+    instance = flask_app.extensions.get("careplan")
+    if instance is not None:
+        instance.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class People:
+    """One account per role, made on first use; API headers and page sign-in for each."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.made: dict[str, NewUser] = {}
+
+    def users(self) -> Users:
+        from web.auth.accounts import users
+
+        with self.app.app_context():
+            return users()
+
+    def add(self, role: str) -> NewUser:
+        if role not in self.made:
+            self.made[role] = self.users().add(role, role, password=PASSWORD, actor=Actor("tests", "admin"))
+        return self.made[role]
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.add(role).token}"}
+
+    def login(self, client: FlaskClient, role: str) -> None:
+        self.add(role)
+        response = client.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": csrf(client)})
+        assert response.status_code == 302, response.data
+
+
+def csrf(client: FlaskClient) -> str:
+    """The session's CSRF token, as a page's form would carry it."""
+    client.get("/login")
+    with client.session_transaction() as session:
+        return str(session["_csrf_token"])
+
+
+@pytest.fixture
+def people(app: Flask) -> People:
+    return People(app)

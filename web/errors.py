@@ -1,0 +1,123 @@
+"""Every error of the app, answered in the caller's language: JSON under ``/api/``, a page elsewhere.
+
+API errors are one shape, ``{"code", "message", "errors"?, "current_version"?}``: ``code`` is stable
+(a rule's code such as ``blood_pressure_hold``, or ``validation_failed``, ``malformed_json``, ...),
+``message`` is a sentence for people, ``errors`` holds field-level messages. Bad input is always a 4xx;
+a 500 means a bug, is logged without the request's data (no patient reference reaches a log), and
+still answers in the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from careplan.domain.errors import CarePlanError, RuleViolation, UnknownJourney, VersionConflict
+from careplan.domain.users import UnknownUser, UserExists
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("careplan.web")
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+}
+STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
+    (VersionConflict, 409),
+    (UserExists, 409),
+    (UnknownJourney, 404),
+    (UnknownUser, 404),
+    (RuleViolation, 422),
+)
+PAGE_TITLES = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Changed meanwhile", 422: "Not recorded"}
+
+
+def is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def status_of(error: CarePlanError) -> int:
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 422  # an unknown protocol or event type, an invalid username: the input is at fault
+
+
+def problem(status: int, code: str, message: str, errors: Any = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def http_error(error: HTTPException) -> Response | tuple[str, int]:
+    status = error.code or 500
+    if not is_api_request():
+        return page(status, error.description or "")
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if status == 400 and messages == {"json": ["Invalid JSON body."]}:
+        return problem(400, "malformed_json", "The request body is not valid JSON.")
+    if isinstance(messages, dict) and len(messages) == 1:
+        messages = next(iter(messages.values()))  # webargs nests under the location ("json", "query")
+    response = problem(status, data.get("code") or HTTP_CODES.get(status, "error"), _message(status, error, data), messages)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="careplan"'
+    return response
+
+
+def _message(status: int, error: HTTPException, data: dict[str, Any]) -> str:
+    if "message" in data:
+        return str(data["message"])
+    if status == 422:
+        return "The request did not pass validation; see the field messages."
+    return error.description or error.name
+
+
+def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
+    status = status_of(error)
+    if not is_api_request():
+        return page(status, str(error))
+    extra = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
+    return problem(status, error.code, str(error), **extra)
+
+
+def unexpected(error: Exception) -> Response | tuple[str, int]:
+    if isinstance(error, HTTPException):
+        return http_error(error)
+    rule = request.url_rule.rule if request.url_rule else "?"
+    log.error("Unhandled %s in %s %s", type(error).__name__, request.method, rule, exc_info=error)
+    if not is_api_request():
+        return page(500, "Something went wrong on our side.")
+    return problem(500, "internal_error", "Something went wrong on our side; the request was not completed.")
+
+
+def page(status: int, message: str) -> tuple[str, int]:
+    title = PAGE_TITLES.get(status, "Error")
+    try:
+        return render_template("error.html", code=status, title=title, message=message), status
+    except Exception:  # no template yet, or the page itself failing: still an answer, not a traceback
+        return f"{status} {title}: {message}", status
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(CarePlanError, domain_error)
+    app.register_error_handler(Exception, unexpected)
