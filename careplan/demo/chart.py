@@ -1,0 +1,133 @@
+"""One demo patient's chart being written: a clinical clock that only moves forward, and a recorder.
+
+Every entry goes through the aggregate's own ``record``, so the protocol's rules judge each one just
+as they judge a clinician's. Each is stamped as recorded a few minutes after it happened (backfilled
+demo data reads like a clinic that has used careplan for months), never later than the cohort's
+``now``, and never earlier than the entry before it, so "as of" queries read the history in order.
+
+A dry chart records nothing: it runs a story only to learn how long it takes (see ``cohort.py``),
+drawing from the random generator exactly as the real run will.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from random import Random
+from typing import Any, Callable
+
+from careplan.domain.journey import PatientJourney
+from careplan.domain.protocol import Protocol
+from careplan.domain.values import Actor
+
+CLINICIAN = Actor("dr.demo", "clinician")
+COORDINATOR = Actor("coord.demo", "coordinator")
+CARE_AREAS = ("exercise", "sleep", "mindfulness", "nutrition")
+ADHERENCE = ("none", "partial", "partial", "full", "full")
+
+
+class Chart:
+    """A journey under construction; ``t`` is the clinical time of the next entry."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        resolve: Callable[[str, int], Protocol],
+        rng: Random,
+        patient_ref: str,
+        opened_at: datetime,
+        now: datetime,
+        dry: bool = False,
+    ) -> None:
+        self.protocol = protocol
+        self.resolve = resolve
+        self.rng = rng
+        self.now = now
+        self.opened_at = opened_at
+        self.t = opened_at
+        self._stamp = opened_at
+        self.version = 1
+        self._last: dict[str, int] = {}
+        self._alert: int | None = None
+        self.check_in_days: float | None = None
+        """While set, a complementary-care check-in is recorded about this often as time passes."""
+        self._last_check_in = opened_at
+        stamp = self._recorded(opened_at)
+        self.journey = None if dry else PatientJourney.open(patient_ref, protocol, opened_at, COORDINATOR, stamp)
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def wait(self, days: float = 0, hours: float = 0) -> datetime:
+        """Moves the clinical clock on, recording the check-ins that fall due on the way."""
+        return self.move_to(self.t + timedelta(days=days, hours=hours))
+
+    def move_to(self, when: datetime) -> datetime:
+        if when > self.now:
+            raise ValueError("the demo story ran past its cohort's now: its stage needs an older journey")
+        while self.check_in_days is not None:
+            due = self._last_check_in + timedelta(days=self.check_in_days)
+            if due >= when:
+                break
+            self.t = max(self.t, due)
+            self.check_in(due)
+        self.t = max(self.t, when)
+        return self.t
+
+    def left(self) -> timedelta:
+        """Time between the clinical clock and the cohort's now."""
+        return self.now - self.t
+
+    def later(self, days: float) -> datetime:
+        """A moment ``days`` after the clinical clock (for appointments), which may lie after now."""
+        return (self.t + timedelta(days=days)).replace(second=0, microsecond=0)
+
+    def _recorded(self, occurred: datetime) -> datetime:
+        stamp = occurred + timedelta(minutes=self.rng.randint(2, 40))
+        self._stamp = min(self.now, max(self._stamp, stamp))
+        return self._stamp
+
+    # -- entries -------------------------------------------------------------------------------
+
+    def record(self, event_type: str, data: dict[str, Any], *, actor: Actor = CLINICIAN, reason: str | None = None) -> int:
+        """Records an entry at the clinical clock and returns its version."""
+        stamp = self._recorded(self.t)
+        if self.journey is None:
+            self._pretend(event_type, data)
+        else:
+            self.journey.record(
+                event_type, data, actor=actor, occurred_at=self.t, reason=reason, now=stamp, resolve=self.resolve
+            )
+            last = self.journey.history[-1]
+            self._alert = last.version if last.type == "SafetyAlertRaised" else None
+            self.version = self.journey.version
+            self._last[event_type] = self.version - (1 if self._alert else 0)
+        return self._last[event_type]
+
+    def _pretend(self, event_type: str, data: dict[str, Any]) -> None:
+        """What a dry chart keeps of an entry: its version, and the safety alert the engine would raise."""
+        self.version += 1
+        self._last[event_type] = self.version
+        items = data.get("items") or []
+        limit = self.protocol.safety.phq9_item9_alert_above
+        alert = data.get("instrument") == "PHQ9" and len(items) >= 9 and items[8] > limit
+        self._alert = self.version + 1 if alert else None
+        self.version += 1 if alert else 0
+
+    def last_version(self, event_type: str) -> int:
+        return self._last[event_type]
+
+    def raised_alert(self) -> int | None:
+        """The version of the safety alert the last entry raised, if it raised one."""
+        return self._alert
+
+    def catch_up(self) -> None:
+        """Records the check-ins that fell due between the last entry and now."""
+        self.move_to(self.now)
+
+    def check_in(self, when: datetime) -> None:
+        self._last_check_in = when
+        area = self.rng.choice(CARE_AREAS)
+        self.record("ComplementaryCareCheckIn", {"area": area, "adherence": self.rng.choice(ADHERENCE)}, actor=COORDINATOR)
+
+    def start_check_ins(self, every_days: float) -> None:
+        self._last_check_in = self.t
+        self.check_in_days = every_days

@@ -1,0 +1,132 @@
+"""The clinic's routine, as the demo writes it: consultation, work-up, baseline, infusions, reviews.
+
+Each episode records what a clinician would enter at that point of the protocol, in an order the
+protocol's rules accept (pre-infusion vitals and an escort before every infusion, 48 hours between
+infusions, a PHQ-9 before the response review). Timings stay inside the protocol's windows so that a
+story's length is known in advance (see ``stories.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from random import Random
+
+from careplan.demo.chart import CARE_AREAS, COORDINATOR, Chart
+
+MEDICATIONS = (
+    {"name": "sertraline", "dose": "100 mg daily", "drug_class": "SSRI"},
+    {"name": "venlafaxine", "dose": "150 mg daily", "drug_class": "SNRI"},
+    {"name": "mirtazapine", "dose": "30 mg at night", "drug_class": "NaSSA"},
+    {"name": "bupropion", "dose": "300 mg daily", "drug_class": "NDRI"},
+    {"name": "lithium", "dose": "600 mg daily", "drug_class": "mood stabiliser"},
+)
+BENZODIAZEPINE = {"name": "clonazepam", "dose": "1 mg twice daily", "drug_class": "benzodiazepine"}
+LAB_VALUES = {"hormone": ("cortisol", 280.0), "thyroid": ("TSH", 2.1), "diabetes": ("HbA1c", 38.0)}
+SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "headache", "sedation", "blurred_vision")
+FINDINGS = ("cardiovascular_disease", "substance_use_history", "uncontrolled_hypertension", "psychotic_disorder")
+
+
+@dataclass(frozen=True)
+class Workup:
+    """Which way the work-up goes for this patient."""
+
+    taper: bool = False
+    finding: str | None = None
+    override: bool = False
+    abnormal_lab: bool = False
+    labs_pending: bool = False
+
+
+def phq9_items(rng: Random, total: int, item9: int = 0) -> list[int]:
+    """Nine item scores 0..3 that sum to ``total``, with item 9 as given."""
+    items = [0] * 8
+    rest = max(0, min(total - item9, 24))
+    while rest:
+        i = rng.randrange(8)
+        if items[i] < 3:
+            items[i] += 1
+            rest -= 1
+    return items + [item9]
+
+
+def assess(chart: Chart, total: int, context: str, item9: int = 0) -> int | None:
+    """Records a PHQ-9; returns the version of the safety alert it raised, if any."""
+    total = max(total, item9)
+    items = phq9_items(chart.rng, total, item9)
+    chart.record("AssessmentRecorded", {"instrument": "PHQ9", "total": sum(items), "items": items, "context": context})
+    return chart.raised_alert()
+
+
+def acknowledge(chart: Chart, alert_version: int) -> None:
+    chart.wait(hours=chart.rng.uniform(0.2, 3))
+    chart.record(
+        "SafetyAlertAcknowledged", {"alert_version": alert_version}, reason="Safety plan reviewed; crisis line given."
+    )
+
+
+def consult(chart: Chart, eligible: bool = True) -> None:
+    rng = chart.rng
+    trials = rng.randint(2, 6) if eligible else rng.randint(0, 1)
+    chart.record(
+        "ConsultationCompleted",
+        {
+            "eligible": eligible,
+            "prior_antidepressant_trials": trials,
+            "psychotherapy_tried": rng.random() < 0.8,
+            "goals": rng.choice(("Return to work.", "Sleep through the night.", "Enjoy time with family again.")),
+        },
+    )
+    if eligible:
+        area = rng.choice(CARE_AREAS)
+        chart.record("ComplementaryCareGuidanceGiven", {"area": area, "guidance": f"Agreed a weekly {area} goal."})
+
+
+def workup(chart: Chart, plan: Workup) -> None:
+    """Medication review, contraindication screening and lab panels: at most 6 days after the consultation."""
+    rng = chart.rng
+    chart.wait(days=rng.uniform(0, 1))
+    medications = rng.sample(MEDICATIONS, rng.randint(1, 3)) + ([BENZODIAZEPINE] if plan.taper else [])
+    chart.record(
+        "MedicationReviewed",
+        {
+            "medications": medications,
+            "benzodiazepine_diazepam_eq_mg": rng.choice((12.0, 15.0, 20.0)) if plan.taper else 0.0,
+            "taper_required": plan.taper,
+        },
+    )
+    chart.record("ContraindicationScreened", {"findings": [plan.finding] if plan.finding else []})
+    if plan.finding and plan.override:
+        chart.wait(days=rng.uniform(0, 1))
+        chart.record(
+            "ContraindicationOverridden",
+            {"finding": plan.finding},
+            reason="Specialist review: condition stable and managed; benefit outweighs risk.",
+        )
+    panels = chart.protocol.lab_panels
+    for panel in panels:
+        chart.record("ScreeningOrdered", {"panel": panel}, actor=COORDINATOR)
+    chart.wait(days=rng.uniform(1, 4))
+    resulted = panels[:-1] if plan.labs_pending else panels
+    for i, panel in enumerate(resulted):
+        name, value = LAB_VALUES.get(panel, ("value", 1.0))
+        abnormal = plan.abnormal_lab and i == 0
+        chart.record(
+            "ScreeningResulted",
+            {"panel": panel, "abnormal": abnormal, "values": {name: round(value * (1.8 if abnormal else 1.0), 1)}},
+        )
+
+
+def baseline(chart: Chart, total: int, item9: int = 0) -> int | None:
+    """The baseline PHQ-9 that opens the way to induction; returns a raised alert's version."""
+    chart.wait(days=chart.rng.uniform(0.5, 2))
+    return assess(chart, total, "baseline", item9)
+
+
+def vitals(chart: Chart, high: bool = False) -> None:
+    rng = chart.rng
+    systolic, diastolic = (rng.randint(146, 165), rng.randint(92, 100)) if high else (rng.randint(108, 134), rng.randint(66, 86))
+    chart.record(
+        "VitalsRecorded",
+        {"phase": "pre", "systolic": systolic, "diastolic": diastolic, "heart_rate": rng.randint(58, 92), "spo2": rng.randint(95, 99)},
+    )
+

@@ -1,0 +1,115 @@
+"""Infusion series as the demo writes them, including the days that do not go to plan.
+
+A session may be held for blood pressure, go ahead under a clinician's override, or carry a keyed-in
+typo that is then marked as entered in error; each follows the protocol's safety rules, so the demo
+shows holds, overrides and corrections exactly as the timeline will show real ones.
+"""
+
+from __future__ import annotations
+
+from careplan.demo.chart import COORDINATOR, Chart
+from careplan.demo.clinic import SIDE_EFFECTS, vitals
+
+SESSION_DAYS = 3.3
+"""The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, rounded up)."""
+HELD_DAYS = 1.6
+"""What a held session adds to a series at most."""
+
+HELD = "held"
+OVERRIDE = "override"
+TYPO = "typo"
+
+
+def schedule(chart: Chart, phase: str, in_days: float) -> None:
+    chart.record("InfusionScheduled", {"phase": phase, "scheduled_for": chart.later(in_days)}, actor=COORDINATOR)
+
+
+def complete(chart: Chart, phase: str, weight_kg: float) -> None:
+    rng = chart.rng
+    chart.wait(hours=0.25)
+    chart.record(
+        "InfusionCompleted",
+        {
+            "phase": phase,
+            "dose_mg_per_kg": chart.protocol.induction.dose_mg_per_kg,
+            "weight_kg": weight_kg,
+            "duration_min": chart.protocol.induction.duration_min + rng.randint(-3, 5),
+            "escort_confirmed": True,
+            "side_effects": rng.sample(SIDE_EFFECTS, rng.choice((0, 1, 1, 2))),
+        },
+    )
+
+
+def session(chart: Chart, phase: str, weight_kg: float, twist: str | None = None) -> None:
+    """One infusion visit that ends with the infusion given."""
+    if twist == OVERRIDE:
+        vitals(chart, high=True)
+        chart.record("HoldOverridden", {"hold": "blood_pressure"}, reason="Usual BP for this patient; cardiology agrees.")
+    elif twist == TYPO:
+        vitals(chart, high=True)
+        wrong = chart.last_version("VitalsRecorded")
+        chart.wait(hours=0.1)
+        chart.record("EventEnteredInError", {"target_version": wrong}, reason="Blood pressure keyed in wrongly; re-measured.")
+        vitals(chart)
+    else:
+        vitals(chart)
+    complete(chart, phase, weight_kg)
+
+
+def held_session(chart: Chart, phase: str) -> None:
+    """A visit where blood pressure stays high and the infusion is held, rebooked for the next day."""
+    vitals(chart, high=True)
+    chart.wait(hours=0.3)
+    chart.record("InfusionHeld", {"phase": phase}, reason="BP stayed at or above the limit after 15 minutes' rest.")
+    gap = chart.rng.uniform(1, 1.5)
+    schedule(chart, phase, gap)
+    chart.wait(days=gap)
+
+
+def next_gap(chart: Chart) -> float:
+    return 2 + chart.rng.uniform(1, 30) / 24
+
+
+def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None = None, book_next: bool = True) -> None:
+    """``sessions`` induction infusions from the clinical clock on; a twist falls on the second one.
+
+    The first session must already be booked. At most ``SESSION_DAYS`` pass between sessions (plus
+    ``HELD_DAYS`` once when a session is held); the next one is booked after the last, if asked.
+    """
+    for k in range(sessions):
+        if k == 1 and twist == HELD:
+            held_session(chart, "induction")
+        session(chart, "induction", weight_kg, twist if k == 1 and twist != HELD else None)
+        if k < sessions - 1 or book_next:
+            gap = next_gap(chart)
+            schedule(chart, "induction", gap)
+            if k < sessions - 1:
+                chart.wait(days=gap)
+
+
+def series_days(sessions: int, twist: str | None = None) -> float:
+    """The longest an ``induction`` call of this many sessions can take."""
+    return SESSION_DAYS * max(0, sessions - 1) + (HELD_DAYS if twist == HELD else 0) + 0.2
+
+
+def open_hold(chart: Chart) -> None:
+    """The patient arrives for the booked session with high blood pressure; the hold is still open."""
+    chart.wait(days=next_gap(chart))
+    vitals(chart, high=True)
+
+
+def booster(chart: Chart, weight_kg: float, weeks: int) -> None:
+    """One maintenance infusion, booked and given about ``weeks`` after the last infusion."""
+    gap = weeks * 7 + chart.rng.uniform(-2, 2)
+    schedule(chart, "maintenance", gap)
+    chart.wait(days=gap)
+    session(chart, "maintenance", weight_kg)
+
+
+def maintenance(chart: Chart, weight_kg: float, weeks: int, lapse: bool) -> int:
+    """Boosters every ``weeks`` for as long as the cohort's now allows; a lapsing patient stops after one."""
+    given = 0
+    while not (lapse and given >= 1) and chart.left().days > weeks * 7 + 2:
+        booster(chart, weight_kg, weeks)
+        given += 1
+    return given
