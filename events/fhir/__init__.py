@@ -1,0 +1,53 @@
+"""A journey as a FHIR R4 Bundle: CarePlan, a Task per step, Observations, a Provenance per event.
+
+Plain JSON-ready dicts, built from the journey, its derived view and its history, so the exporter
+needs no FHIR library at run time; the tests validate the result with ``fhir.resources`` (R4B, which
+matches R4 for these resources). The patient appears only as an identifier, never by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from careplan.domain.journey import PatientJourney
+from careplan.domain.view import JourneyView
+from events.fhir import codes, plan, refs
+from events.fhir.observations import observations
+from events.fhir.provenance import provenance
+
+
+def journey_bundle(
+    journey: PatientJourney,
+    view: JourneyView,
+    *,
+    title: str | None = None,
+    patient_system: str = codes.PATIENT_REF_SYSTEM,
+) -> dict[str, Any]:
+    """The journey at its version, judged at ``view.as_of``, as a Bundle of type collection."""
+    history = list(journey.history)
+    subject = refs.patient(journey.patient_ref, patient_system)
+    careplan = plan.careplan(journey, view, subject, title)
+    authored = careplan["created"]
+    resources: list[dict[str, Any]] = [careplan]
+    resources += [plan.task(journey.id, step, history, subject, authored) for step in view.steps.values()]
+    derived = observations(journey.id, history, subject)
+    for made in derived.values():
+        resources += made
+    care_plan_ref = refs.reference("CarePlan", careplan["id"])
+    for fact in history:
+        targets = [care_plan_ref] + [refs.reference("Observation", o["id"]) for o in derived.get(fact.version, [])]
+        resources.append(provenance(journey.id, fact, targets))
+    return {
+        "resourceType": "Bundle",
+        "id": refs.resource_id(journey.id, f"bundle:{journey.version}"),
+        "type": "collection",
+        "timestamp": refs.instant(view.as_of),
+        "entry": [{"fullUrl": refs.full_url(r["id"]), "resource": r} for r in resources],
+    }
+
+
+def export(app: Any, journey_id: Any, *, version: int | None = None, as_of: Any = None, **options: Any) -> dict[str, Any]:
+    """The bundle of a stored journey (now, at a version, or as known at a moment), for the CLI and API."""
+    journey, view = app.view(journey_id, version=version, as_of=as_of)
+    title = app.protocol(journey.protocol_id, journey.protocol_version).title
+    return journey_bundle(journey, view, title=title, **options)
