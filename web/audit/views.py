@@ -1,0 +1,136 @@
+"""The auditor's routes. Past states come from the store itself (``CarePlan.view`` with ``version`` or
+``as_of``), judged at their own moment, so the page shows what the clinic knew then."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Response, abort, render_template, request
+
+from careplan.audit.verify import check_journey
+from careplan.domain.errors import UnknownJourney
+from careplan.domain.values import utc
+from events.read.queries import Page
+from events.read.runtime import read_side_for
+from web.audit import AUDIT_ROLES, bp
+from web.audit.diff import compare_journey, compare_steps
+from web.audit.export import as_csv, as_json
+from web.auth import current_actor, requires
+from web.journeys.timeline import entries
+from web.services import careplan
+
+PER_PAGE = 25
+
+
+@bp.route("/")
+@requires(*AUDIT_ROLES)
+def index() -> str:
+    page_arg = request.args.get("page", "1")
+    number = int(page_arg) if page_arg.isdigit() and int(page_arg) >= 1 else 1
+    side = read_side_for(careplan())
+    page = side.journeys(offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    return render_template("audit/index.html", page=page, number=number, searched=None)
+
+
+@bp.route("/search", methods=["POST"])
+@requires(*AUDIT_ROLES)
+def search() -> str:
+    """By patient reference in the POST body only: the reference never reaches a logged URL."""
+    term = request.form.get("q", "").strip()
+    side = read_side_for(careplan())
+    page = side.journeys(offset=0, limit=50, search=term) if term else Page([], 0, 0, 50)
+    return render_template("audit/index.html", page=page, number=1, searched=term)
+
+
+def _version_arg(name: str, latest: int) -> int | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= latest:
+        abort(404, description=f"The journey has versions 1 to {latest}.")
+    return int(text)
+
+
+def _moment_arg() -> datetime | None:
+    text = request.args.get("as_of", "").strip()
+    if not text:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text))
+    except ValueError:
+        abort(400, description="Give the moment as a date and time, e.g. 2026-03-02T09:00.")
+
+
+@bp.route("/journeys/<uuid:journey_id>")
+@requires(*AUDIT_ROLES)
+def journey(journey_id: UUID) -> Any:
+    app = careplan()
+    latest = app.get(journey_id)
+    version = _version_arg("version", latest.version)
+    moment = _moment_arg()
+    try:
+        past, view = app.view(journey_id, as_of=moment) if moment else app.view(journey_id, version=version or latest.version)
+    except UnknownJourney:
+        return render_template(
+            "audit/journey.html", journey=latest, latest=latest, view=None, moment=moment, events=[], check=None
+        ), 404
+    return render_template(
+        "audit/journey.html",
+        journey=past,
+        latest=latest,
+        view=view,
+        moment=moment,
+        events=entries(past.history),
+        check=check_journey(app, journey_id) if past.version == latest.version else None,
+    )
+
+
+@bp.route("/journeys/<uuid:journey_id>/diff")
+@requires(*AUDIT_ROLES)
+def diff(journey_id: UUID) -> str:
+    app = careplan()
+    latest = app.get(journey_id)
+    before = _version_arg("from", latest.version) or max(1, latest.version - 1)
+    after = _version_arg("to", latest.version) or latest.version
+    if before > after:
+        before, after = after, before
+    old, old_view = app.view(journey_id, version=before)
+    new, new_view = app.view(journey_id, version=after)
+    between = [e for e in entries(new.history) if e.fact.version > before]
+    return render_template(
+        "audit/diff.html",
+        journey=new,
+        latest=latest,
+        before=before,
+        after=after,
+        old_view=old_view,
+        new_view=new_view,
+        journey_changes=compare_journey(old_view, new_view),
+        step_changes=compare_steps(old_view, new_view),
+        between=between,
+    )
+
+
+@bp.route("/journeys/<uuid:journey_id>/log")
+@requires(*AUDIT_ROLES)
+def log(journey_id: UUID) -> str:
+    journey = careplan().get(journey_id)
+    return render_template("audit/log.html", journey=journey, latest=journey, events=entries(journey.history))
+
+
+@bp.route("/journeys/<uuid:journey_id>/history.<any(json, csv):kind>")
+@requires(*AUDIT_ROLES)
+def download(journey_id: UUID, kind: str) -> Response:
+    app = careplan()
+    journey = app.get(journey_id)
+    if kind == "json":
+        body, mimetype = as_json(journey, current_actor(), app.clock()), "application/json"  # type: ignore[arg-type]
+    else:
+        body, mimetype = as_csv(journey), "text/csv"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="journey-{journey_id}-history.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+

@@ -1,0 +1,115 @@
+"""The coordinator's dashboard: the worklists (due today, overdue, blocked, safety alerts, on hold),
+every plan's progress at a glance, filters by step and status, pagination, and a search by patient
+reference.
+
+Every number and row comes from the read side (``events.read``), a table per journey kept current
+by the projector, so the page costs a few indexed queries whether the clinic has 200 journeys or
+10,000. The search is a POST: a patient reference never appears in a URL that a server logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, render_template, request, url_for
+
+from careplan.domain.vocabulary import STEPS
+from events.read.queries import Page
+from events.read.runtime import read_side_for
+from events.read.summary import WORKLISTS
+from web.layout import page_blueprint
+from web.services import careplan
+from web.auth import requires
+
+bp = page_blueprint("dashboard", __name__)
+
+DASHBOARD_ROLES = ("coordinator", "clinician", "admin")
+PER_PAGE = 25
+ALL = "all"
+LISTS: tuple[tuple[str, str], ...] = (
+    ("safety_alerts", "Safety alerts"),
+    ("overdue", "Overdue"),
+    ("due_today", "Due today"),
+    ("blocked", "Blocked"),
+    ("on_hold", "On hold"),
+    (ALL, "All journeys"),
+)
+DEFAULT_LIST = "overdue"
+STATUSES = ("active", "paused", "closed")
+SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    list: str
+    step: str | None
+    status: str | None
+    page: int
+
+    def url(self, **changes: Any) -> str:
+        values = {"list": self.list, "step": self.step, "status": self.status, "page": self.page, **changes}
+        args = {k: v for k, v in values.items() if v not in (None, "", 1) or (k == "list")}
+        return url_for("dashboard.index", **args)
+
+
+def _filters() -> Filters:
+    name = request.args.get("list", DEFAULT_LIST)
+    if name != ALL and name not in WORKLISTS:
+        abort(404, description="There is no such worklist.")
+    step = request.args.get("step") or None
+    if step is not None and step not in STEPS:
+        abort(404, description="There is no such step.")
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(404, description="There is no such status.")
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and int(page) >= 1 else 1
+    return Filters(name, step, status if name == ALL else None, number)
+
+
+@bp.route("/dashboard")
+@requires(*DASHBOARD_ROLES)
+def index() -> str:
+    filters = _filters()
+    app = careplan()
+    now = app.clock()
+    side = read_side_for(app)
+    offset = (filters.page - 1) * PER_PAGE
+    if filters.list == ALL:
+        page: Page[Any] = side.journeys(offset=offset, limit=PER_PAGE, status=filters.status, step=filters.step)
+    else:
+        page = side.worklist(filters.list, now, offset=offset, limit=PER_PAGE, step=filters.step)
+    return render_template(
+        "dashboard/index.html",
+        counts=side.counts(now),
+        page=page,
+        filters=filters,
+        lists=LISTS,
+        steps=STEPS,
+        statuses=STATUSES,
+        now=now,
+        searched=None,
+    )
+
+
+@bp.route("/dashboard/search", methods=["POST"])
+@requires(*DASHBOARD_ROLES)
+def search() -> str:
+    """Finds journeys by exact patient reference or the start of a journey id; answers in place."""
+    term = request.form.get("q", "").strip()
+    app = careplan()
+    now = app.clock()
+    side = read_side_for(app)
+    page = side.journeys(offset=0, limit=SEARCH_LIMIT, search=term) if term else Page([], 0, 0, SEARCH_LIMIT)
+    return render_template(
+        "dashboard/index.html",
+        counts=side.counts(now),
+        page=page,
+        filters=Filters(ALL, None, None, 1),
+        lists=LISTS,
+        steps=STEPS,
+        statuses=STATUSES,
+        now=now,
+        searched=term,
+    )

@@ -1,0 +1,10 @@
+"""Pages about one journey: its timeline, the form that records an event on it, and the form that
+opens a new one. Journey URLs carry the journey's UUID only, never the patient reference."""
+
+from __future__ import annotations
+
+from web.layout import page_blueprint
+
+bp = page_blueprint("journeys", __name__, url_prefix="/journeys")
+
+from web.journeys import opening, record, views  # noqa: E402,F401  (routes register on import)

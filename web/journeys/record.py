@@ -1,0 +1,213 @@
+"""The event form: pick a type, fill in the fields its schema declares, record it on the journey.
+
+Refusals keep the input: a field error is shown beside its field, a protocol rule's refusal above the
+form with the rule's sentence, and someone else's change (a version conflict) as a list of what they
+recorded meanwhile, with the form ready to send again on top of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from careplan.domain.errors import RuleViolation, VersionConflict
+from careplan.domain.journey import PatientJourney
+from careplan.domain.values import Actor
+from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
+from events.schemas import EventSubmission, validate_submission
+from web.auth import current_actor, requires
+from web.auth.permissions import CORRECTION, RECORDS, may_record, recordable_types
+from web.journeys import bp, submissions
+from web.journeys.fields import form_fields
+from web.journeys.formdata import Errors, Raw, errors_under, read_form, submission_errors, to_payload
+from web.journeys.instruments import questionnaires
+from web.journeys.timeline import entries
+from web.layout import words
+from web.services import careplan
+
+RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types)
+
+PICKER: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Assessment and screening", (
+        "ConsultationCompleted", "MedicationReviewed", "ContraindicationScreened", "ContraindicationOverridden",
+        "ScreeningOrdered", "ScreeningResulted", "AssessmentRecorded",
+    )),
+    ("Infusions", (
+        "InfusionScheduled", "VitalsRecorded", "InfusionCompleted", "InfusionHeld", "HoldOverridden", "InfusionCancelled",
+    )),
+    ("Response and maintenance", (
+        "ResponseReviewed", "MaintenanceIntervalSet", "ComplementaryCareGuidanceGiven", "ComplementaryCareCheckIn",
+    )),
+    ("The journey", (
+        "NoteAdded", "SafetyAlertAcknowledged", "EventEnteredInError", "JourneyPaused", "JourneyResumed", "JourneyClosed",
+    )),
+)
+
+
+@bp.route("/<uuid:journey_id>/events/new", methods=["GET", "POST"])
+@requires(*RECORDING_ROLES)
+def new_event(journey_id: UUID) -> Any:
+    actor = _actor()
+    journey = careplan().get(journey_id)
+    event_type = request.values.get("type", "")
+    if not event_type:
+        return _picker(journey, actor)
+    if event_type not in CLINICIAN_EVENTS:
+        abort(404, description="There is no such kind of event. Choose one from the list.")
+    if not may_record(actor, event_type):
+        abort(403, description=f"Your role ({actor.role}) may not record {words(event_type).lower()} events.")
+    if request.method == "GET":
+        raw = read_form(form_fields(event_type), request.args)
+        return _form(journey, event_type, raw, {}, journey.version, submissions.new_nonce())
+    return _submit(journey, event_type, actor)
+
+
+def _actor() -> Actor:
+    actor = current_actor()
+    if actor is None:  # requires() lets no anonymous request through; this keeps the type honest
+        abort(401)
+    return actor
+
+
+def _picker(journey: PatientJourney, actor: Actor) -> str:
+    allowed = set(recordable_types(actor))
+    groups = [(title, [t for t in types if t in allowed]) for title, types in PICKER]
+    return render_template("journeys/pick_type.html", journey=journey, groups=[g for g in groups if g[1]])
+
+
+def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
+    form = request.form
+    fields = form_fields(event_type)
+    raw = read_form(fields, form)
+    nonce = form.get("nonce", "")
+    done = submissions.already_recorded(nonce) if nonce else None
+    if done is not None:
+        flash(f"This form was already sent: it was recorded once, as version {done}.", "info")
+        return _to_timeline(journey.id, done)
+    expected = _expected_version(form.get("expected_version", ""))
+    submission, errors = _validate(event_type, fields, raw, expected)
+    if submission is not None and event_type == CORRECTION:
+        errors.update(_correction_errors(journey, actor, submission))
+    if submission is None or errors:
+        return _form(journey, event_type, raw, errors, expected, nonce, status=422)
+    try:
+        version = careplan().record(
+            journey.id,
+            event_type,
+            submission.data,
+            actor=actor,
+            occurred_at=submission.occurred_at,
+            reason=submission.reason,
+            expected_version=expected,
+        )
+    except RuleViolation as refusal:
+        return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
+    except VersionConflict as conflict:
+        return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
+    submissions.remember(nonce, version)
+    flash(f"Recorded: {words(event_type).lower()} (version {version}).", "success")
+    _flash_holds(journey.id)
+    return _to_timeline(journey.id, version)
+
+
+def _expected_version(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        abort(400, description="The form lacks the journey version it was drawn at. Reload it and try again.")
+
+
+def _validate(
+    event_type: str, fields: list[Any], raw: Raw, expected: int
+) -> tuple[EventSubmission | None, Errors]:
+    data, errors = to_payload(fields, raw)
+    payload = {
+        "type": event_type,
+        "data": data,
+        "occurred_at": raw["occurred_at"].strip() or None,
+        "reason": raw["reason"].strip() or None,
+        "expected_version": expected,
+    }
+    try:
+        submission = validate_submission(payload)
+    except ValidationError as error:
+        return None, {**submission_errors(error.messages), **errors}  # type: ignore[arg-type]
+    return submission, errors
+
+
+def _correction_errors(journey: PatientJourney, actor: Actor, submission: EventSubmission) -> Errors:
+    target = int(submission.data["target_version"])
+    types = {f.version: f.type for f in journey.history}
+    if target in types and not may_record(actor, CORRECTION, types[target]):
+        return {"target_version": [f"Your role may not mark a {words(types[target]).lower()} event as entered in error."]}
+    return {}
+
+
+def _conflict(
+    journey_id: UUID,
+    event_type: str,
+    raw: Raw,
+    expected: int,
+    nonce: str,
+    submission: EventSubmission,
+    actor: Actor,
+    conflict: VersionConflict,
+) -> Any:
+    journey = careplan().get(journey_id)
+    later = submissions.meanwhile(journey.history, expected)
+    own = next((f for f in later if submissions.same_event(f, submission, actor)), None)
+    if own is not None:
+        submissions.remember(nonce, own.version)
+        flash(f"This form was sent twice: it was recorded once, as version {own.version}.", "info")
+        return _to_timeline(journey_id, own.version)
+    return _form(journey, event_type, raw, {}, journey.version, nonce, conflict=later, status=409)
+
+
+def _flash_holds(journey_id: UUID) -> None:
+    """After recording, say at once what the event changed for safety: a hold or a new alert."""
+    _, view = careplan().view(journey_id)
+    for step in view.steps.values():
+        for flag in step.flags:
+            if flag.kind == "hold":
+                flash(f"{step.title} is on hold: {flag.reason}", "warning")
+    for alert in view.open_alerts:
+        flash(f"Open safety alert: {alert.reason}", "danger")
+
+
+def _to_timeline(journey_id: UUID, version: int) -> Response:
+    return redirect(url_for("journeys.timeline", journey_id=journey_id, _anchor=f"v{version}"))
+
+
+def _form(
+    journey: PatientJourney,
+    event_type: str,
+    raw: Raw,
+    errors: Errors,
+    version: int,
+    nonce: str,
+    *,
+    refusal: RuleViolation | None = None,
+    conflict: list[Any] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    page = render_template(
+        "journeys/event_form.html",
+        journey=journey,
+        event_type=event_type,
+        fields=form_fields(event_type),
+        raw=raw,
+        errors=errors,
+        version=version,
+        nonce=nonce,
+        refusal=refusal,
+        conflict=conflict,
+        reason_required=event_type in REASON_REQUIRED,
+        questionnaires=questionnaires(),
+        errors_under=errors_under,
+        recent=list(reversed(entries(journey.history)[-5:])),
+    )
+    return page, status

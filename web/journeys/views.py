@@ -1,0 +1,58 @@
+"""The journey's timeline: what is due next, each step's status, the induction series with its
+vitals, the PHQ-9 trend, and every event grouped by step, corrections struck through."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from flask import render_template
+
+from web.auth import current_actor, requires
+from web.auth.permissions import READ, can, recordable_types, roles_with
+from web.journeys import bp
+from web.journeys.chart import phq9_chart
+from web.journeys.timeline import grouped, phq9_points, series
+from web.services import careplan
+
+QUICK_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("InfusionScheduled", "Schedule an infusion"),
+    ("VitalsRecorded", "Record vitals"),
+    ("AssessmentRecorded", "Record an assessment"),
+    ("NoteAdded", "Add a note"),
+    ("JourneyPaused", "Pause"),
+    ("JourneyResumed", "Resume"),
+)
+
+
+@bp.route("/<uuid:journey_id>")
+@requires(*roles_with(READ))
+def timeline(journey_id: UUID) -> str:
+    app = careplan()
+    journey, view = app.view(journey_id)
+    history = journey.history
+    points = phq9_points(history)
+    actor = current_actor()
+    allowed = set(recordable_types(actor))
+    paused = view.status == "paused"
+    quick = [
+        (event_type, label)
+        for event_type, label in QUICK_ACTIONS
+        if event_type in allowed and (event_type != "JourneyPaused" or view.status == "active")
+        and (event_type != "JourneyResumed" or paused)
+    ]
+    safety = app.protocol(journey.protocol_id, journey.protocol_version).safety
+    return render_template(
+        "journeys/timeline.html",
+        bp_limit=(safety.bp_hold_systolic, safety.bp_hold_diastolic),
+        journey=journey,
+        view=view,
+        now=app.clock(),
+        groups=grouped(history),
+        series=series(history),
+        points=points,
+        chart=phq9_chart(points, view.outcome.phq9_baseline),
+        quick=quick if view.status != "closed" else [a for a in quick if a[0] == "NoteAdded"],
+        may_record=bool(allowed),
+        may_audit=actor is not None and actor.role in ("auditor", "admin"),
+        may_correct=can(actor, READ) and "EventEnteredInError" in allowed,
+    )

@@ -1,0 +1,50 @@
+/* careplan: small enhancements only. Every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // A form marked data-once disables its buttons on submit: one click, one request.
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        setTimeout(function () {
+          form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+        }, 0);
+      });
+    });
+
+    // Repeating rows (medications, lab values): "Add a row" copies the last row, emptied.
+    document.querySelectorAll("[data-repeat]").forEach(function (box) {
+      var add = box.querySelector("[data-add-row]");
+      if (!add) return;
+      add.addEventListener("click", function () {
+        var rows = box.querySelectorAll("[data-row]");
+        var last = rows[rows.length - 1];
+        var copy = last.cloneNode(true);
+        var index = rows.length;
+        copy.querySelectorAll("input, select, textarea").forEach(function (el) {
+          el.name = el.name.replace(/-\d+-/, "-" + index + "-");
+          if (el.id) el.id = el.id.replace(/-\d+-/, "-" + index + "-");
+          el.value = "";
+          el.removeAttribute("aria-invalid");
+        });
+        copy.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+        last.parentNode.appendChild(copy);
+        var first = copy.querySelector("input, select");
+        if (first) first.focus();
+      });
+    });
+
+    // Questionnaire items: show only the chosen instrument's items.
+    var instrument = document.getElementById("f-instrument");
+    var sets = document.querySelectorAll(".questionnaire[data-instrument]");
+    if (instrument && sets.length) {
+      var sync = function () {
+        var chosen = instrument.value || "PHQ9";
+        sets.forEach(function (set) { set.hidden = set.getAttribute("data-instrument") !== chosen; });
+      };
+      instrument.addEventListener("change", sync);
+      sync();
+    }
+  });
+})();
