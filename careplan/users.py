@@ -34,6 +34,7 @@ class UserInfo:
     name: str
     role: str
     enabled: bool
+    registered_by: str
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class Users:
             for notification in batch:
                 account = self._find(notification.originator_id)  # type: ignore[arg-type]
                 if account is not None:
-                    rows.append(UserInfo(account.username, account.role, account.enabled))
+                    rows.append(UserInfo(account.username, account.role, account.enabled, account.registered_by))
             if len(batch) < 500:
                 return rows
             start = batch[-1].id + 1

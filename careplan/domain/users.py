@@ -75,6 +75,7 @@ class UserAccount(Aggregate):
         self.password_hash = password_hash
         self.token_hash = token_hash
         self.enabled = True
+        self.registered_by = actor.id
 
     @classmethod
     def register(

@@ -26,12 +26,12 @@ class Journeys(MethodView):
     @blp.arguments(JourneyListQuery, location="query", as_kwargs=True)
     @blp.response(200, JourneySummarySchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
-    def get(self, pagination_parameters: Any, status: str | None = None) -> list[dict[str, Any]]:
-        """Journeys in the order they were opened, one summary each; paging in X-Pagination."""
+    def get(self, pagination_parameters: Any, status: str | None = None, step: str | None = None) -> list[dict[str, Any]]:
+        """Journeys, newest first, one summary each; ``page`` and ``page_size``, totals in X-Pagination."""
         p = pagination_parameters
-        rows, total = reading.journey_page(careplan(), status, p.first_item, p.page_size)
-        p.item_count = total
-        return [reading.summary_row(s) for s in rows]
+        page = reading.journey_page(careplan(), p.first_item, p.page_size, status=status, step=step)
+        p.item_count = page.total
+        return [reading.summary_row(s) for s in page.items]
 
     @permit(OPEN_JOURNEY, "open journeys")
     @blp.arguments(JourneyOpenSchema)

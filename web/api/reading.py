@@ -1,8 +1,5 @@
-"""Lists of journeys for the API: a page of journeys and the coordinator's worklists.
-
-Read from the read side's tables when they are there; until then (and as a fallback on a store the
-read side has not caught up with) from the application, one summary per journey.
-"""
+"""Lists of journeys for the API, from the read side (``events.read``): a page of journeys and the
+coordinator's worklists, never a replay of every history."""
 
 from __future__ import annotations
 
@@ -10,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from careplan.application import CarePlan
-from careplan.domain.vocabulary import ON_HOLD
-from events.read.summary import WORKLISTS, JourneySummary, summarize
+from events.read.queries import Page
+from events.read.runtime import read_side_for
+from events.read.summary import JourneySummary
 
 
 def summary_row(s: JourneySummary) -> dict[str, Any]:
@@ -39,35 +37,21 @@ def summary_row(s: JourneySummary) -> dict[str, Any]:
     }
 
 
-def _summaries(app: CarePlan, now: datetime) -> list[JourneySummary]:
-    rows = []
-    for journey_id in app.journey_ids():
-        journey, view = app.view(journey_id, now=now)
-        rows.append(summarize(journey, view))
-    return rows
+def journey_page(
+    app: CarePlan, offset: int, limit: int, status: str | None = None, step: str | None = None
+) -> Page[JourneySummary]:
+    """One page of journeys, newest first, with the total."""
+    return read_side_for(app).journeys(offset=offset, limit=limit, status=status, step=step)
 
 
-def journey_page(app: CarePlan, status: str | None, offset: int, limit: int) -> tuple[list[JourneySummary], int]:
-    """One page of journeys in the order they were opened, and how many there are in all."""
-    rows = [s for s in _summaries(app, app.clock()) if status is None or s.status == status]
-    return rows[offset : offset + limit], len(rows)
+def worklists(
+    app: CarePlan, now: datetime, names: list[str], offset: int, limit: int, step: str | None = None
+) -> dict[str, Page[JourneySummary]]:
+    side = read_side_for(app)
+    return {name: side.worklist(name, now, offset=offset, limit=limit, step=step) for name in names}
 
 
-def _on(summary: JourneySummary, name: str, now: datetime) -> bool:
-    if summary.status != "active" and name != "safety_alerts":
-        return False
-    steps = summary.steps.values()
-    if name == "due_today":
-        return any(s.due_at is not None and s.due_at.date() == now.date() for s in steps if s.status != "completed")
-    if name == "safety_alerts":
-        return summary.open_alerts > 0
-    if name == "on_hold":
-        return any(s.status == ON_HOLD or any(k == "hold" for k, _ in s.flags) for s in steps)
-    kind = "overdue" if name == "overdue" else "blocked"
-    return any(any(k == kind for k, _ in s.flags) for s in steps)
-
-
-def worklists(app: CarePlan, now: datetime, only: str | None = None) -> dict[str, list[JourneySummary]]:
-    names = [only] if only else list(WORKLISTS)
-    summaries = _summaries(app, now)
-    return {name: [s for s in summaries if _on(s, name, now)] for name in names}
+def worklist_body(page: Page[JourneySummary]) -> dict[str, Any]:
+    """A worklist as ``WorklistSchema`` dumps it: each row says why it is on the list."""
+    items = [{**summary_row(s), "note": page.notes.get(s.journey_id)} for s in page.items]
+    return {"total": page.total, "offset": page.offset, "limit": page.limit, "items": items}

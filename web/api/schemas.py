@@ -10,6 +10,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from careplan.domain.vocabulary import STEPS
+from events.read.queries import MAX_LIMIT
 from events.read.summary import WORKLISTS
 from events.schemas.common import UtcDateTime, WholeNumber
 from events.schemas.records import EventRecordSchema
@@ -37,10 +39,14 @@ class JourneyStateQuery(Schema):
 
 class JourneyListQuery(Schema):
     status = fields.String(validate=validate.OneOf(JOURNEY_STATUSES))
+    step = fields.String(validate=validate.OneOf(STEPS), metadata={"description": "Journeys whose current step is this."})
 
 
 class WorklistQuery(Schema):
     name = fields.String(validate=validate.OneOf(WORKLISTS), metadata={"description": "Only this worklist."})
+    step = fields.String(validate=validate.OneOf(STEPS), metadata={"description": "Only entries about this step."})
+    offset = WholeNumber(load_default=0, validate=validate.Range(min=0))
+    limit = WholeNumber(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
 class JourneyCreatedSchema(Schema):
@@ -82,9 +88,20 @@ class JourneySummarySchema(Schema):
     next_due_at = UtcDateTime(allow_none=True)
 
 
+class WorklistEntrySchema(JourneySummarySchema):
+    note = fields.String(allow_none=True, metadata={"description": "Why the journey is on the list."})
+
+
+class WorklistSchema(Schema):
+    total = fields.Integer()
+    offset = fields.Integer()
+    limit = fields.Integer()
+    items = fields.List(fields.Nested(WorklistEntrySchema))
+
+
 class WorklistsSchema(Schema):
     as_of = UtcDateTime(required=True)
-    worklists = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(JourneySummarySchema)))
+    worklists = fields.Dict(keys=fields.String(), values=fields.Nested(WorklistSchema))
 
 
 class DataFieldSchema(Schema):

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from events.read.summary import WORKLISTS
 from web.api import reading
 from web.api.auth import permit
 from web.api.blueprint import blp
@@ -20,8 +21,9 @@ class Worklists(MethodView):
     @blp.arguments(WorklistQuery, location="query")
     @blp.response(200, WorklistsSchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Each worklist's journeys now; ``name`` picks one."""
+        """Each worklist's journeys now (oldest due first), with why each is there; ``name`` picks one."""
         app = careplan()
         now = app.clock()
-        lists = reading.worklists(app, now, query.get("name"))
-        return {"as_of": now, "worklists": {name: [reading.summary_row(s) for s in rows] for name, rows in lists.items()}}
+        names = [query["name"]] if "name" in query else list(WORKLISTS)
+        pages = reading.worklists(app, now, names, query["offset"], query["limit"], query.get("step"))
+        return {"as_of": now, "worklists": {name: reading.worklist_body(page) for name, page in pages.items()}}
