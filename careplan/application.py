@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDeserialisationError
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
 from careplan.domain.errors import UnknownJourney, UnknownProtocol, VersionConflict
@@ -49,6 +49,16 @@ class CarePlan(Application):
         self.store = store
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}
         super().__init__(env=store.library_env())
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        """Only what the settings derived, never ``os.environ``: there the library would prefer
+        ``CAREPLAN_CIPHER_KEY`` (this app's name + its ``CIPHER_KEY``) to the key the settings chose,
+        so an app built for another store or key (a rotation, a test) would silently use the wrong one."""
+        library_env = dict(type(self).env)
+        if type(self).is_snapshotting_enabled or type(self).snapshotting_intervals:
+            library_env["IS_SNAPSHOTTING_ENABLED"] = "y"
+        library_env.update(env or {})
+        return Environment(name, library_env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -23,6 +23,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.tick",
     "careplan.cli.projections",
     "careplan.cli.verify",
+    "careplan.cli.keys",
     "careplan.cli.users",
     "careplan.cli.web",
     "careplan.cli.serve",
