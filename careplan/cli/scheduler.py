@@ -15,6 +15,7 @@ from typing import Any
 from careplan.bootstrap import build_app
 from careplan.cli.main import CliError
 from careplan.scheduling.runner import DEFAULT_INTERVAL, CareScheduler
+from careplan.security import require_encryption
 
 
 def register(subparsers: Any) -> None:
@@ -29,6 +30,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
                         help=f"seconds between sweeps (default {DEFAULT_INTERVAL:g})")
+    parser.add_argument("--demo", action="store_true", help="demo mode: run without CAREPLAN_CIPHER_KEY (never with real patients)")
     parser.set_defaults(run=run)
 
 
@@ -43,6 +45,7 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_encryption(demo=args.demo)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = build_app()
     stop = threading.Event()

@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from careplan.cli.main import CliError
+from careplan.security import require_encryption
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -45,6 +46,7 @@ def register(subparsers: Any) -> None:
         description="Run the web app (pages and the JSON API under /api/v1) without the scheduler.",
     )
     add_address(parser)
+    parser.add_argument("--demo", action="store_true", help="demo mode: run without CAREPLAN_CIPHER_KEY (never with real patients)")
     parser.set_defaults(run=run)
 
 
@@ -72,6 +74,7 @@ def listen(app: Flask, host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_encryption(demo=args.demo)
     app = build_web()
     instance = app.extensions["careplan"]
     print(f"careplan web: {url(args.host, args.port)} ({instance.store.describe()})", flush=True)

@@ -104,3 +104,15 @@ def test_an_app_uses_the_key_of_its_settings_whatever_the_process_environment_sa
     journey = short_history(make_app(sqlite_url, clock, cipher_key=NEW_KEY), clock)
     monkeypatch.delenv("CAREPLAN_CIPHER_KEY")
     assert make_app(sqlite_url, clock, cipher_key=NEW_KEY).get(journey).version == 6
+
+
+@pytest.mark.parametrize("command", [["web"], ["serve"], ["scheduler"]])
+def test_long_running_commands_refuse_production_without_a_key(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CAREPLAN_DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("CAREPLAN_CIPHER_KEY", raising=False)
+    monkeypatch.delenv("CAREPLAN_MODE", raising=False)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "CAREPLAN_CIPHER_KEY is not set" in err and "--demo" in err

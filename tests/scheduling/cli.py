@@ -24,6 +24,7 @@ def careplan_argv(*args: str) -> list[str]:
 def careplan_env(url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env["CAREPLAN_DATABASE_URL"] = url
+    env.setdefault("CAREPLAN_MODE", "demo")  # production mode (the default) needs CAREPLAN_CIPHER_KEY
     env.update(extra)
     return env
 
