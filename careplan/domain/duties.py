@@ -23,6 +23,7 @@ DUE_LEAD = timedelta(hours=24)
 """A step "becomes due" on the day of its due date: 24 hours before the due moment."""
 
 _RECHECK = timedelta(seconds=1)
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def duties(record: ClinicalRecord, view: JourneyView, now: datetime) -> list[Dut
     """The system events owed by ``now`` and not yet recorded, oldest first."""
     if view.status != "active":
         return []
-    owed = [d for d in _candidates(record, view) if d.occurred_at <= now and d.key not in record.system_keys]
+    owed = [d for d in _candidates(record, view) if owed_from(d) <= now and d.key not in record.system_keys]
     return sorted(owed, key=lambda d: (d.occurred_at, d.key))
 
 
@@ -59,14 +60,20 @@ def next_duty_at(record: ClinicalRecord, view: JourneyView, now: datetime) -> da
         end = starts[index + 1] if index + 1 < len(starts) else None
         stretch = view if index == 0 else evaluate(record, start + _RECHECK)
         for duty in _candidates(record, stretch):
-            if duty.key in record.system_keys or (end is not None and duty.occurred_at > end):
+            if duty.key in record.system_keys or (end is not None and owed_from(duty) > end):
                 continue
-            moment = duty.occurred_at if index == 0 else max(duty.occurred_at, start + _RECHECK)
+            moment = owed_from(duty) if index == 0 else max(owed_from(duty), start + _RECHECK)
             if best is None or moment < best:
                 best = moment
         if best is not None and (end is None or best <= end):
             return best
     return best
+
+
+def owed_from(duty: Duty) -> datetime:
+    """When a duty is owed: at its moment, except "overdue", which starts just after the due time
+    (a step due at 09:00 is not overdue at 09:00, as in the view's overdue flag)."""
+    return duty.occurred_at + _TICK if duty.type == "StepOverdue" else duty.occurred_at
 
 
 def _turning_points(record: ClinicalRecord) -> list[datetime]:

@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from careplan.application import CarePlan
+from careplan.bootstrap import starting_up
 from careplan.domain.errors import UnknownJourney
 from events.read.rows import JourneyRows, rows_for
 from events.read.store import Cursor, ReadStore
@@ -161,7 +162,7 @@ def start_runner(app: CarePlan, store: ReadStore) -> ProjectionRunner[Any, Postg
         name = app.name
 
         def __init__(self, env: Any = None) -> None:
-            super().__init__(app.store, app.protocols, clock=app.clock)
+            starting_up(lambda: super(Following, self).__init__(app.store, app.protocols, clock=app.clock))
 
     class Runner(ReadProjection):
         name = "read"
@@ -173,4 +174,5 @@ def start_runner(app: CarePlan, store: ReadStore) -> ProjectionRunner[Any, Postg
         view_class=PostgresTrackingRecorder,
         env=app.store.library_env(),
     )
+    runner.__enter__()  # enters the subscription; leave with runner.__exit__(None, None, None)
     return runner
