@@ -26,7 +26,11 @@ ADHERENCE = ("none", "partial", "partial", "full", "full")
 
 
 class Chart:
-    """A journey under construction; ``t`` is the clinical time of the next entry."""
+    """A journey under construction; ``t`` is the clinical time of the next entry.
+
+    Entries are recorded at ``t`` to the minute, as a chart reads; the clock itself keeps its
+    fractions, so gaps the protocol counts (48 hours between infusions) never shrink by rounding.
+    """
 
     def __init__(
         self,
@@ -51,6 +55,8 @@ class Chart:
         self.check_in_days: float | None = None
         """While set, a complementary-care check-in is recorded about this often as time passes."""
         self._last_check_in = opened_at
+        self.booked = opened_at
+        """When the last booked infusion session is."""
         stamp = self._recorded(opened_at)
         self.journey = None if dry else PatientJourney.open(patient_ref, protocol, opened_at, COORDINATOR, stamp)
 
@@ -89,12 +95,13 @@ class Chart:
 
     def record(self, event_type: str, data: dict[str, Any], *, actor: Actor = CLINICIAN, reason: str | None = None) -> int:
         """Records an entry at the clinical clock and returns its version."""
-        stamp = self._recorded(self.t)
+        occurred = self.t.replace(second=0, microsecond=0)
+        stamp = self._recorded(occurred)
         if self.journey is None:
             self._pretend(event_type, data)
         else:
             self.journey.record(
-                event_type, data, actor=actor, occurred_at=self.t, reason=reason, now=stamp, resolve=self.resolve
+                event_type, data, actor=actor, occurred_at=occurred, reason=reason, now=stamp, resolve=self.resolve
             )
             last = self.journey.history[-1]
             self._alert = last.version if last.type == "SafetyAlertRaised" else None

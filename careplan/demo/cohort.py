@@ -84,7 +84,7 @@ def write_journey(app: CarePlan, number: int, stage: int, n: int, seed: int, now
         story.write(dry)
         rng.setstate(before)
         age = dry.t - dry.opened_at + slack
-    chart = Chart(protocol, app.protocol, rng, patient_ref(number), (now - age).replace(microsecond=0), now)
+    chart = Chart(protocol, app.protocol, rng, patient_ref(number), (now - age).replace(second=0, microsecond=0), now)
     story.write(chart)
     chart.catch_up()
     return chart

@@ -21,7 +21,9 @@ TYPO = "typo"
 
 
 def schedule(chart: Chart, phase: str, in_days: float) -> None:
-    chart.record("InfusionScheduled", {"phase": phase, "scheduled_for": chart.later(in_days)}, actor=COORDINATOR)
+    """Books a session ``in_days`` from the clinical clock; ``chart.booked`` remembers when."""
+    chart.booked = chart.later(in_days)
+    chart.record("InfusionScheduled", {"phase": phase, "scheduled_for": chart.booked}, actor=COORDINATOR)
 
 
 def complete(chart: Chart, phase: str, weight_kg: float) -> None:
@@ -94,7 +96,7 @@ def series_days(sessions: int, twist: str | None = None) -> float:
 
 def open_hold(chart: Chart) -> None:
     """The patient arrives for the booked session with high blood pressure; the hold is still open."""
-    chart.wait(days=next_gap(chart))
+    chart.move_to(chart.booked)
     vitals(chart, high=True)
 
 

@@ -62,7 +62,7 @@ def weight(rng: Random) -> float:
 
 def respond(chart: Chart, total: int, decision: str) -> None:
     """The response-check PHQ-9 and the clinician's decision, a few days after the last infusion."""
-    chart.wait(days=chart.rng.uniform(1, RESPONSE_DAYS))
+    chart.wait(days=chart.rng.uniform(1.05, RESPONSE_DAYS))
     assess(chart, total, "response_check")
     chart.record("ResponseReviewed", {"decision": decision})
 
