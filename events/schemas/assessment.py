@@ -1,0 +1,48 @@
+"""``AssessmentRecorded``: a questionnaire score, checked against the instrument's own scale.
+
+Out-of-range scores are validation errors (DESIGN.md section 2), and the scale depends on the
+instrument, so the total and the items are checked once the instrument is known. Items are numbered
+from 1 in messages, as clinicians count them (PHQ-9 item 9 is the self-harm question).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from careplan.domain.vocabulary import ASSESSMENT_CONTEXTS, INSTRUMENTS
+from events.schemas.common import EventDataSchema, WholeNumber, code
+from events.schemas.limits import SCALES, Scale
+
+BASELINE, INFUSION, RESPONSE_CHECK, MAINTENANCE, OTHER = ASSESSMENT_CONTEXTS
+
+
+class AssessmentRecordedData(EventDataSchema):
+    instrument = code(INSTRUMENTS, required=True)
+    total = WholeNumber(required=True, validate=validate.Range(min=0))
+    items = fields.List(WholeNumber())
+    context = code(ASSESSMENT_CONTEXTS, load_default=OTHER)
+
+    @validates_schema
+    def _check_scale(self, data: dict[str, Any], **kwargs: Any) -> None:
+        scale = SCALES[data["instrument"]]
+        if data["total"] > scale.total_max:
+            raise ValidationError(f"Must be less than or equal to {scale.total_max} for {scale.name}.", "total")
+        items = data.get("items")
+        if items is not None:
+            problem = items_problem(scale, items, data["total"])
+            if problem:
+                raise ValidationError(problem, "items")
+
+
+def items_problem(scale: Scale, items: list[int], total: int) -> str | None:
+    """Why these item scores cannot be this instrument's answers for this total, or None."""
+    if len(items) != scale.items:
+        return f"{scale.name} has {scale.items} items, not {len(items)}."
+    for number, score in enumerate(items, start=1):
+        if not 0 <= score <= scale.item_max:
+            return f"Item {number} is {score}; {scale.name} items are scored 0 to {scale.item_max}."
+    if sum(items) != total:
+        return f"The items add up to {sum(items)}, but the total is {total}."
+    return None

@@ -1,0 +1,141 @@
+"""The schema of a protocol file (a plan definition such as ``careplan/protocols/ketamine-trd.v1.json``).
+
+Every key is required, so a file states every clinical number it runs on and a reader finds them all
+in one place. Ranges are wide enough for any clinic's choices and narrow enough to catch a slip (a
+blood-pressure threshold of 14, a window of 0 days). Steps are checked as a whole: each step of the
+vocabulary exactly once, and each prerequisite defined earlier, which rules out cycles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from careplan.domain.vocabulary import INSTRUMENTS, PANELS, STEPS
+from events.schemas.common import BaseSchema, Text, WholeNumber, between, code, code_list, identifier, unique
+from events.schemas.limits import (
+    DIAZEPAM_EQ_MG,
+    DOSE_MG_PER_KG,
+    INFUSION_MINUTES,
+    MAINTENANCE_WEEKS,
+    PHQ9,
+    SCALES,
+)
+
+ANCHOR = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case anchor name such as 'opened'.")
+PHQ9_MAX = SCALES[PHQ9].total_max
+
+
+def number(low: int, high: int) -> WholeNumber:
+    return WholeNumber(strict=True, required=True, validate=between(low, high))
+
+
+def real(low: float, high: float) -> fields.Float:
+    return fields.Float(required=True, validate=between(low, high))
+
+
+class DueSchema(BaseSchema):
+    from_ = fields.String(data_key="from", attribute="from", required=True, validate=ANCHOR)
+    within_days = number(1, 365)
+
+
+class StepSchema(BaseSchema):
+    name = code(STEPS, required=True)
+    title = Text(max_length=200, required=True)
+    requires = fields.List(code(STEPS), required=True, validate=unique)
+    due = fields.Nested(DueSchema, required=True, allow_none=True)
+
+
+class InductionSchema(BaseSchema):
+    infusions = number(1, 20)
+    extension_infusions = number(0, 20)
+    min_spacing_hours = number(1, 336)
+    window_days = number(1, 120)
+    dose_mg_per_kg = real(*DOSE_MG_PER_KG)
+    duration_min = number(*INFUSION_MINUTES)
+
+    @validates_schema
+    def _series_fits_window(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        needed_hours = (doc["infusions"] - 1) * doc["min_spacing_hours"]
+        if needed_hours > doc["window_days"] * 24:
+            message = f"Too short for {doc['infusions']} infusions {doc['min_spacing_hours']} hours apart."
+            raise ValidationError(message, "window_days")
+
+
+class BaselineSchema(BaseSchema):
+    instrument = code(INSTRUMENTS, required=True)
+
+
+class ResponseCheckSchema(BaseSchema):
+    earliest_days = number(0, 60)
+    response_drop_pct = real(1, 100)
+    partial_drop_pct = real(0, 100)
+    remission_below = number(1, PHQ9_MAX)
+
+    @validates_schema
+    def _partial_below_response(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        if doc["partial_drop_pct"] > doc["response_drop_pct"]:
+            raise ValidationError("Must not be greater than response_drop_pct.", "partial_drop_pct")
+
+
+class MaintenanceSchema(BaseSchema):
+    default_interval_weeks = number(*MAINTENANCE_WEEKS)
+    min_interval_weeks = number(*MAINTENANCE_WEEKS)
+    max_interval_weeks = number(*MAINTENANCE_WEEKS)
+    grace_days = number(0, 60)
+    relapse_phq9_at_least = number(1, PHQ9_MAX)
+    reminder_days_before = number(0, 84)
+
+    @validates_schema
+    def _default_within_bounds(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        if not doc["min_interval_weeks"] <= doc["default_interval_weeks"] <= doc["max_interval_weeks"]:
+            raise ValidationError(
+                "Must be between min_interval_weeks and max_interval_weeks.", "default_interval_weeks"
+            )
+
+
+class RemindersSchema(BaseSchema):
+    infusion_hours_before = number(1, 168)
+
+
+class SafetySchema(BaseSchema):
+    bp_hold_systolic = number(90, 220)
+    bp_hold_diastolic = number(50, 140)
+    phq9_item9_alert_above = number(0, SCALES[PHQ9].item_max - 1)
+    benzodiazepine_flag_mg_diazepam_eq = real(*DIAZEPAM_EQ_MG)
+
+
+def check_steps(steps: list[dict[str, Any]]) -> None:
+    """Each step of the vocabulary once, each prerequisite an earlier step (so there is no cycle)."""
+    errors: dict[int, dict[str, list[str]]] = {}
+    seen: list[str] = []
+    for index, step in enumerate(steps):
+        name = step["name"]
+        if name in seen:
+            errors[index] = {"name": [f"Step {name} is defined twice."]}
+        for required in step["requires"]:
+            if required == name:
+                errors.setdefault(index, {})["requires"] = ["A step cannot require itself."]
+            elif required not in seen:
+                errors.setdefault(index, {})["requires"] = [f"{required} must be defined before {name}."]
+        seen.append(name)
+    if errors:
+        raise ValidationError(errors)  # type: ignore[arg-type]
+    missing = [name for name in STEPS if name not in seen]
+    if missing:
+        raise ValidationError(f"Missing steps: {', '.join(missing)}.")
+
+
+class ProtocolDocumentSchema(BaseSchema):
+    id = identifier(required=True)
+    version = number(1, 10_000)
+    title = Text(max_length=200, required=True)
+    steps = fields.List(fields.Nested(StepSchema), required=True, validate=check_steps)
+    induction = fields.Nested(InductionSchema, required=True)
+    baseline = fields.Nested(BaselineSchema, required=True)
+    response_check = fields.Nested(ResponseCheckSchema, required=True)
+    maintenance = fields.Nested(MaintenanceSchema, required=True)
+    reminders = fields.Nested(RemindersSchema, required=True)
+    safety = fields.Nested(SafetySchema, required=True)
+    lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])

@@ -1,0 +1,195 @@
+"""Protocol files load into Protocols, and a broken file is refused with the file and field named."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from careplan.domain.protocol import Protocol
+from careplan.domain.vocabulary import STEPS
+from events.protocol_file import ProtocolFileError, default_protocols, load_protocol_file, parse_protocol
+
+PACKAGED = resources.files("careplan").joinpath("protocols", "ketamine-trd.v1.json")
+
+
+def default_document() -> dict[str, Any]:
+    return json.loads(PACKAGED.read_text(encoding="utf-8"))
+
+
+def write(folder: Path, document: dict[str, Any], name: str = "protocol.json") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def refusal(tmp_path: Path, document: dict[str, Any]) -> str:
+    path = write(tmp_path, document)
+    with pytest.raises(ProtocolFileError) as refused:
+        load_protocol_file(path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: ")
+    return message.removeprefix(f"{path}: ")
+
+
+def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
+    protocol = default_protocols().get("ketamine-trd")
+    assert (protocol.id, protocol.version) == ("ketamine-trd", 1)
+    assert protocol.step_names == STEPS
+    assert protocol.induction.infusions == 6
+    assert protocol.induction.min_spacing_hours == 48
+    assert protocol.induction.window_days == 21
+    assert protocol.induction.dose_mg_per_kg == 0.5
+    assert (protocol.safety.bp_hold_systolic, protocol.safety.bp_hold_diastolic) == (140, 90)
+    assert protocol.safety.phq9_item9_alert_above == 0
+    assert protocol.maintenance.default_interval_weeks == 4
+    assert (protocol.maintenance.min_interval_weeks, protocol.maintenance.max_interval_weeks) == (2, 12)
+    assert protocol.due_days("consultation") == 7
+    assert protocol.due_days("lab_screening") == 14
+    assert protocol.step("maintenance").due is None
+    assert protocol.step("induction").requires == (
+        "consultation",
+        "medication_review",
+        "contraindication_screening",
+        "baseline_assessment",
+    )
+    assert protocol.lab_panels == ("hormone", "thyroid", "diabetes")
+
+
+def test_a_file_without_a_step_is_refused(tmp_path: Path) -> None:
+    document = default_document()
+    document["steps"] = [s for s in document["steps"] if s["name"] != "complementary_care"]
+    assert refusal(tmp_path, document) == "steps: Missing steps: complementary_care."
+
+
+def test_a_bad_number_is_refused_with_its_field_path(tmp_path: Path) -> None:
+    document = default_document()
+    document["steps"][3]["due"]["within_days"] = 0
+    assert refusal(tmp_path, document) == "steps.3.due.within_days: Must be greater than or equal to 1."
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("induction", "infusions", 21, "induction.infusions: Must be less than or equal to 20."),
+        ("induction", "min_spacing_hours", 0, "induction.min_spacing_hours: Must be greater than or equal to 1."),
+        ("induction", "window_days", 121, "induction.window_days: Must be less than or equal to 120."),
+        ("induction", "window_days", 5, "induction.window_days: Too short for 6 infusions 48 hours apart."),
+        ("induction", "infusions", "6", "induction.infusions: Not a valid integer."),
+        ("safety", "bp_hold_systolic", 14, "safety.bp_hold_systolic: Must be greater than or equal to 90."),
+        ("safety", "bp_hold_diastolic", 141, "safety.bp_hold_diastolic: Must be less than or equal to 140."),
+        ("maintenance", "default_interval_weeks", 1, "maintenance.default_interval_weeks: Must be greater"),
+        ("maintenance", "min_interval_weeks", 6, "maintenance.default_interval_weeks: Must be between"),
+        ("baseline", "instrument", "BDI", "baseline.instrument: Must be one of"),
+        ("induction", "speed", 3, "induction.speed: Unknown field."),
+    ],
+)
+def test_each_setting_has_a_sensible_range(
+    tmp_path: Path, section: str, key: str, value: Any, expected: str
+) -> None:
+    document = default_document()
+    document[section][key] = value
+    assert refusal(tmp_path, document).startswith(expected)
+
+
+def test_a_missing_setting_is_refused(tmp_path: Path) -> None:
+    document = default_document()
+    del document["safety"]["bp_hold_systolic"]
+    assert refusal(tmp_path, document) == "safety.bp_hold_systolic: Missing data for required field."
+
+
+def test_a_step_may_only_require_steps_defined_before_it(tmp_path: Path) -> None:
+    document = default_document()
+    document["steps"][1]["requires"] = ["lab_screening"]
+    assert refusal(tmp_path, document) == "steps.1.requires: lab_screening must be defined before medication_review."
+    document["steps"][1]["requires"] = ["medication_review"]
+    assert refusal(tmp_path, document) == "steps.1.requires: A step cannot require itself."
+    document["steps"][1]["requires"] = ["shopping"]
+    assert refusal(tmp_path, document).startswith("steps.1.requires.0: Must be one of")
+
+
+def test_a_step_defined_twice_is_refused(tmp_path: Path) -> None:
+    document = default_document()
+    document["steps"].append(copy.deepcopy(document["steps"][0]))
+    assert refusal(tmp_path, document) == "steps.9.name: Step consultation is defined twice."
+
+
+def test_malformed_json_is_refused_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "id": "ketamine-trd",\n  "version": 1,,\n}', encoding="utf-8")
+    with pytest.raises(ProtocolFileError, match=r"broken\.json: not valid JSON at line 3 column 16"):
+        load_protocol_file(path)
+
+
+def test_a_duplicate_key_and_a_missing_file_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolFileError, match="duplicate key 'version'"):
+        parse_protocol('{"id": "x", "version": 1, "version": 2}', source="dup.json")
+    with pytest.raises(ProtocolFileError, match="cannot be read"):
+        load_protocol_file(tmp_path / "absent.json")
+
+
+def test_a_clinic_protocol_version_2_in_the_extra_dir_becomes_the_latest(tmp_path: Path) -> None:
+    document = default_document()
+    document["version"] = 2
+    document["safety"]["bp_hold_systolic"] = 150
+    write(tmp_path, document, "ketamine-trd.v2.json")
+    registry = default_protocols(str(tmp_path))
+    assert registry.get("ketamine-trd").version == 2
+    assert registry.get("ketamine-trd").safety.bp_hold_systolic == 150
+    assert registry.get("ketamine-trd", 1).safety.bp_hold_systolic == 140
+    assert len(registry) == 2
+
+
+def test_redefining_a_registered_version_differently_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, default_document(), "same.json")
+    assert len(default_protocols(tmp_path)) == 1
+    changed = default_document()
+    changed["induction"]["infusions"] = 8
+    write(tmp_path, changed, "changed.json")
+    with pytest.raises(ProtocolFileError, match="changed.json: protocol ketamine-trd version 1 is already defined"):
+        default_protocols(tmp_path)
+
+
+def test_an_extra_dir_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProtocolFileError, match="not a directory"):
+        default_protocols(str(tmp_path / "nowhere"))
+
+
+def leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in leaf_paths(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in leaf_paths(item, (*path, index))] or [path]
+    return [path]
+
+
+LEAVES = leaf_paths(default_document())
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12) | st.sampled_from(STEPS),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(where=st.sampled_from(LEAVES), value=anything)
+def test_any_single_change_to_the_default_gives_a_protocol_or_a_protocol_file_error(
+    where: tuple[Any, ...], value: Any
+) -> None:
+    document = default_document()
+    target: Any = document
+    for step in where[:-1]:
+        target = target[step]
+    target[where[-1]] = value
+    try:
+        protocol = parse_protocol(json.dumps(document), source="fuzz.json")
+    except ProtocolFileError as error:
+        assert str(error).startswith("fuzz.json: ")
+        return
+    assert isinstance(protocol, Protocol)
