@@ -6,7 +6,7 @@ the transcoder refuses to store them, or (for tuples and str-Enums) silently han
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -45,6 +45,46 @@ class FactAsDict(Transcoding):
         return Fact(**data)
 
 
+class FactAsRow(Transcoding):
+    """A history entry as one positional row: the form snapshots are written in.
+
+    A snapshot holds the whole history, so its size and decoding time grow with the journey. A row
+    with its times as plain ISO strings and the actor inline costs the decoder two callbacks per
+    fact (the row's wrapper and its data) instead of seven, and half the bytes. ``FactAsDict`` stays
+    registered so that snapshots written in the older form are still read.
+    """
+
+    type = Fact
+    name = "careplan_fact_row"
+
+    def encode(self, obj: Fact) -> list[Any]:
+        actor = obj.actor
+        return [
+            obj.version,
+            obj.type,
+            obj.occurred_at.isoformat(),
+            obj.recorded_at.isoformat(),
+            actor.id,
+            actor.role,
+            obj.reason,
+            obj.data,
+            obj.hash,
+        ]
+
+    def decode(self, row: list[Any]) -> Fact:
+        version, type_, occurred_at, recorded_at, actor_id, role, reason, data, hash_ = row
+        return Fact(
+            version,
+            type_,
+            datetime.fromisoformat(occurred_at),
+            datetime.fromisoformat(recorded_at),
+            Actor(actor_id, role),
+            reason,
+            data,
+            hash_,
+        )
+
+
 class DateAsISO(Transcoding):
     """Dates (a date of birth in a migrated record, a lab's collection date) keep their type."""
 
@@ -59,5 +99,5 @@ class DateAsISO(Transcoding):
 
 
 def register(transcoder: JSONTranscoder) -> None:
-    for transcoding in (ActorAsDict(), FactAsDict(), DateAsISO()):
+    for transcoding in (ActorAsDict(), FactAsDict(), FactAsRow(), DateAsISO()):
         transcoder.register(transcoding)

@@ -195,3 +195,26 @@ def test_every_opened_journey_is_listed_in_the_order_it_was_opened(app, clock):
     second = app.open_journey("MRN-000002", actor=CLINICIAN)
 
     assert list(app.journey_ids()) == [first, second]
+
+
+def test_a_fact_written_in_the_older_dict_form_is_still_read(app):
+    from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
+
+    from careplan.transcodings import ActorAsDict, DateAsISO, FactAsDict
+
+    older = JSONTranscoder()
+    for transcoding in (DatetimeAsISO(), ActorAsDict(), FactAsDict(), DateAsISO()):
+        older.register(transcoding)
+    fact = Fact(
+        version=2,
+        type="NoteAdded",
+        occurred_at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc),
+        recorded_at=datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc),
+        actor=CLINICIAN,
+        reason=None,
+        data={"text": "Seen in clinic", "review_on": date(2026, 4, 1)},
+        hash="ab" * 32,
+    )
+
+    assert app.mapper.transcoder.decode(older.encode({"history": [fact]})) == {"history": [fact]}
+    assert app.mapper.transcoder.decode(app.mapper.transcoder.encode([fact])) == [fact]
