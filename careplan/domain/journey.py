@@ -34,7 +34,15 @@ class PatientJourney(Aggregate):
         def take(cls, aggregate: Any) -> PatientJourney.Snapshot:
             snapshot = super().take(aggregate)
             snapshot.state.pop(_CACHE, None)
+            # A copy, so the snapshot stays at its version while the aggregate goes on.
+            snapshot.state["history"] = list(snapshot.state["history"])
             return cast("PatientJourney.Snapshot", snapshot)
+
+        def mutate(self, _: None) -> PatientJourney:
+            """Each aggregate made from the snapshot gets its own history to append to."""
+            journey = cast(PatientJourney, super().mutate(_))
+            journey.history = list(journey.history)
+            return journey
 
     class JourneyOpened(Aggregate.Created):
         patient_ref: str
