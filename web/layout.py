@@ -39,6 +39,7 @@ NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Dashboard", "dashboard.index", frozenset({"coordinator", "clinician", "admin"})),
     ("Open a journey", "journeys.new", frozenset({"coordinator", "admin"})),
     ("Audit", "audit.index", frozenset({"auditor", "admin"})),
+    ("Access log", "access.index", frozenset({"auditor", "admin"})),
 )
 
 

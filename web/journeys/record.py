@@ -173,7 +173,7 @@ def _flash_holds(journey_id: UUID) -> None:
     for step in view.steps.values():
         for flag in step.flags:
             if flag.kind == "hold":
-                flash(f"{step.title} is on hold: {flag.reason}", "warning")
+                flash(f"On hold – {step.title.lower()}: {flag.reason}", "warning")
     for alert in view.open_alerts:
         flash(f"Open safety alert: {alert.reason}", "danger")
 
