@@ -17,8 +17,9 @@ from tests.web.conftest import People
 def token(client: FlaskClient) -> str:
     with client.session_transaction() as session:
         value = session.get("_csrf_token")
-    if not value:
+    if not value:  # any page made by base.html carries one (signed out: the login page; in: sign-out)
         client.get("/login")
+        client.get("/audit/")
         with client.session_transaction() as session:
             value = session["_csrf_token"]
     return str(value)
