@@ -22,7 +22,7 @@ from flask import Flask
 from web import errors
 from web.api import init_api
 
-BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit")
+BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
 The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
 

@@ -1,0 +1,200 @@
+"""The access log: who read which journey, when, and what they asked for (HIPAA 164.312(b)).
+
+Kept in a table of its own beside the events, in the same database (a SQLite file or PostgreSQL),
+because an auditor filters it by person, journey and time, which a table answers with an index and
+an event stream does not. It is append-only where it matters, in the database: triggers refuse every
+UPDATE and DELETE (and TRUNCATE on PostgreSQL), so the application cannot rewrite what it logged.
+Entries name journeys by id and people by user id, never a patient reference.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from careplan.application import CarePlan
+
+TABLE = "access_log"
+CREATE_LOCK_KEY = 7_340_077
+"""PostgreSQL advisory lock taken while creating the table, so two workers starting at once do not race."""
+
+_COLUMNS = "at_ts, user_id, role, journey_id, action, asked, status"
+_SQLITE_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ts REAL NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL)""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
+    f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
+        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
+)
+_POSTGRES_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        id BIGSERIAL PRIMARY KEY, at_ts DOUBLE PRECISION NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL)""",
+    f"""CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$""",
+    f"""CREATE OR REPLACE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE}
+        FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only()""",
+    f"""CREATE OR REPLACE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
+        FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()""",
+)
+_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_at ON {TABLE} (at_ts)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id, at_ts)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_journey ON {TABLE} (journey_id, at_ts)",
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """One read: who (user id and role), when, which journey (None for a list), what and what was asked."""
+
+    at: datetime
+    user_id: str
+    role: str
+    journey_id: UUID | None
+    action: str
+    asked: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class AccessPage:
+    entries: list[Access]
+    total: int
+    offset: int
+    limit: int
+
+
+class AccessLog:
+    """The access log table of one application's database."""
+
+    def __init__(self, app: CarePlan) -> None:
+        self.postgres = app.store.kind == "postgres"
+        self._app = app
+        self._local = threading.local()
+        if not self.postgres:
+            self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+        self._create()
+
+    def record(self, access: Access) -> None:
+        asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
+        journey = str(access.journey_id) if access.journey_id else None
+        row = (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
+        with self._cursor(commit=True) as run:
+            run(f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+
+    def search(
+        self,
+        *,
+        user_id: str | None = None,
+        journey_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> AccessPage:
+        """Entries matching every filter given, newest first, one page at a time, with the total."""
+        where, params = _where(user_id, journey_id, since, until)
+        with self._cursor(commit=False) as run:
+            total = int(run(f"SELECT COUNT(*) FROM {TABLE}{where}", params)[0][0])
+            rows = run(
+                f"SELECT id, {_COLUMNS} FROM {TABLE}{where} ORDER BY at_ts DESC, id DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            )
+        return AccessPage([_entry(row) for row in rows], total, offset, limit)
+
+    # -- the two dialects ---------------------------------------------------------------------------
+
+    def _create(self) -> None:
+        with self._cursor(commit=True) as run:
+            if self.postgres:
+                run("SELECT pg_advisory_xact_lock(?)", (CREATE_LOCK_KEY,))
+            for statement in (_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES:
+                run(statement, ())
+
+    @contextmanager
+    def _cursor(self, commit: bool) -> Iterator[Any]:
+        if self.postgres:
+            with self._app.recorder.datastore.transaction(commit=commit) as cursor:  # type: ignore[attr-defined]
+
+                def run_pg(sql: str, params: Sequence[Any]) -> list[Any]:
+                    cursor.execute(sql.replace("?", "%s"), tuple(params))
+                    return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()] if cursor.description else []
+
+                yield run_pg
+            return
+        conn = self._sqlite()
+        conn.execute("BEGIN IMMEDIATE" if commit else "BEGIN")
+        try:
+            yield lambda sql, params: conn.execute(sql, tuple(params)).fetchall()
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit() if commit else conn.rollback()
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+
+def _ts(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _where(
+    user_id: str | None, journey_id: UUID | None, since: datetime | None, until: datetime | None
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("user_id = ?", user_id),
+        ("journey_id = ?", str(journey_id) if journey_id else None),
+        ("at_ts >= ?", _ts(since) if since else None),
+        ("at_ts <= ?", _ts(until) if until else None),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _entry(row: Sequence[Any]) -> Access:
+    id_, at_ts, user_id, role, journey, action, asked, status = row
+    return Access(
+        at=datetime.fromtimestamp(float(at_ts), timezone.utc),
+        user_id=user_id,
+        role=role,
+        journey_id=UUID(journey) if journey else None,
+        action=action,
+        asked=json.loads(asked),
+        status=int(status),
+        id=int(id_),
+    )
+
+
+_logs: "weakref.WeakKeyDictionary[CarePlan, AccessLog]" = weakref.WeakKeyDictionary()
+_logs_lock = threading.Lock()
+
+
+def access_log_for(app: CarePlan) -> AccessLog:
+    """The access log of this application's database, made (and its table created) once per process."""
+    with _logs_lock:
+        log = _logs.get(app)
+        if log is None:
+            log = AccessLog(app)
+            _logs[app] = log
+        return log

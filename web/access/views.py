@@ -1,0 +1,67 @@
+"""The auditor's review of the access log: by person, by journey and by time, newest first, by pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import abort, render_template, request, url_for
+
+from careplan.audit.access_log import access_log_for
+from careplan.domain.values import utc
+from web.access import ACCESS_ROLES, bp
+from web.auth import requires
+from web.services import careplan
+
+PER_PAGE = 50
+
+
+@bp.route("/")
+@requires(*ACCESS_ROLES)
+def index() -> str:
+    filters = _filters()
+    number = _page_number()
+    page = access_log_for(careplan()).search(**filters, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    shown = {name: request.args.get(name, "").strip() for name in ("user", "journey", "since", "until")}
+    return render_template(
+        "access/index.html",
+        page=page,
+        number=number,
+        shown=shown,
+        previous_url=_url(shown, number - 1) if number > 1 else None,
+        next_url=_url(shown, number + 1) if page.offset + len(page.entries) < page.total else None,
+    )
+
+
+def _filters() -> dict[str, Any]:
+    journey_text = request.args.get("journey", "").strip()
+    try:
+        journey = UUID(journey_text) if journey_text else None
+    except ValueError:
+        abort(400, description="The journey filter takes a journey id (a UUID).")
+    return {
+        "user_id": request.args.get("user", "").strip() or None,
+        "journey_id": journey,
+        "since": _moment("since"),
+        "until": _moment("until"),
+    }
+
+
+def _moment(name: str) -> datetime | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text))
+    except ValueError:
+        abort(400, description=f"Give '{name}' as a date and time, e.g. 2026-03-02T09:00.")
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and 1 <= int(text) <= 1_000_000 else 1
+
+
+def _url(shown: dict[str, str], number: int) -> str:
+    return url_for("access.index", **{k: v for k, v in shown.items() if v}, page=number)
