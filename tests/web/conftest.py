@@ -7,6 +7,7 @@ is scrypt, about 0.1 s a check), so the role matrix stays fast.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from careplan.domain.values import Actor
 from careplan.users import NewUser, Users
 from tests.conftest import Clock
 from web.app import create_app
+from web.csrf import SESSION_KEY
 
 PASSWORD = "correct horse battery"
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -84,9 +86,8 @@ class People:
 
 def csrf(client: FlaskClient) -> str:
     """The session's CSRF token, as a page's form would carry it."""
-    client.get("/login")
     with client.session_transaction() as session:
-        return str(session["_csrf_token"])
+        return str(session.setdefault(SESSION_KEY, secrets.token_urlsafe(32)))
 
 
 @pytest.fixture

@@ -1,0 +1,99 @@
+"""Signing in and out of the pages, and what a session is worth once the account changes."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from careplan.domain.values import Actor
+from tests.web.conftest import PASSWORD, People, csrf
+
+ADMIN = Actor("tests", "admin")
+
+
+def sign_in(client: FlaskClient, username: str, password: str, **extra: str) -> object:
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client), **extra})
+
+
+def test_the_login_page_is_served_to_anyone(client: FlaskClient) -> None:
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert b'name="csrf_token"' in response.data and b'type="password"' in response.data
+
+
+def test_a_right_password_signs_in_and_sends_the_person_on(client: FlaskClient, people: People) -> None:
+    people.add("clinician")
+    response = sign_in(client, "clinician", PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/journeys/new").status_code == 403  # signed in, as a clinician
+
+
+def test_a_wrong_password_or_unknown_name_is_refused_with_the_same_words(client: FlaskClient, people: People) -> None:
+    people.add("clinician")
+    wrong = sign_in(client, "clinician", "not the password")
+    unknown = sign_in(client, "nobody", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    assert b"Unknown username or wrong password." in wrong.data and b"Unknown username or wrong password." in unknown.data
+    assert client.get("/journeys/new").status_code == 302
+
+
+def test_a_sign_in_without_the_forms_csrf_token_is_refused(client: FlaskClient, people: People) -> None:
+    people.add("clinician")
+    response = client.post("/login", data={"username": "clinician", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_after_sign_in_the_person_goes_back_to_the_page_they_asked_for(client: FlaskClient, people: People) -> None:
+    people.add("coordinator")
+    asked = client.get("/journeys/new")
+    assert asked.headers["Location"] == "/login?next=/journeys/new"
+    response = sign_in(client, "coordinator", PASSWORD, next="/journeys/new")
+    assert response.headers["Location"] == "/journeys/new"
+
+
+def test_a_next_pointing_to_another_site_is_ignored(client: FlaskClient, people: People) -> None:
+    people.add("coordinator")
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        assert sign_in(client, "coordinator", PASSWORD, next=target).headers["Location"] == "/"
+
+
+def test_signing_out_ends_the_session(client: FlaskClient, people: People) -> None:
+    people.login(client, "coordinator")
+    assert client.get("/journeys/new").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf(client)}).status_code == 302
+    assert client.get("/journeys/new").status_code == 302
+
+
+def test_a_disabled_account_is_signed_out_at_its_next_request(client: FlaskClient, people: People) -> None:
+    people.login(client, "coordinator")
+    people.users().disable("coordinator", actor=ADMIN)
+    assert client.get("/journeys/new").status_code == 302
+    assert sign_in(client, "coordinator", PASSWORD).status_code == 401
+
+
+def test_a_changed_role_takes_effect_in_an_open_session(client: FlaskClient, people: People) -> None:
+    people.login(client, "coordinator")
+    people.users().change_role("coordinator", "auditor", actor=ADMIN)
+    assert client.get("/journeys/new").status_code == 403
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(client: FlaskClient, people: People) -> None:
+    people.login(client, "coordinator")
+    people.users().set_password("coordinator", "a brand new password", actor=ADMIN)
+    assert client.get("/journeys/new").status_code == 302
+
+
+def test_a_page_write_carries_the_signed_in_actor(client: FlaskClient, people: People) -> None:
+    people.login(client, "coordinator")
+    response = client.post("/journeys/new", data={"patient_ref": "MRN-000777", "csrf_token": csrf(client)})
+    assert response.status_code == 302
+    journey_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    events = client.get(f"/api/v1/journeys/{journey_id}/events", headers=people.headers("auditor")).get_json()
+    assert events[0]["actor"] == {"id": "coordinator", "role": "coordinator"}
+
+
+def test_the_session_cookie_is_http_only_and_same_site(app: Flask, client: FlaskClient, people: People) -> None:
+    people.add("clinician")
+    response = sign_in(client, "clinician", PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("careplan_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
