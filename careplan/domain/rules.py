@@ -134,6 +134,13 @@ def _completed(r: ClinicalRecord, d: dict[str, Any], at: datetime, why: str | No
         _require_induction_ready(r, at)
     else:
         _require_maintenance(r)
+    if r.decision is not None and at < r.decision.occurred_at:
+        # The review closed the series it judged; a backdated infusion would slip into that series.
+        raise RuleViolation(
+            "before_response_review",
+            f"The response review of {r.decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
+            "time: an infusion cannot be dated before it.",
+        )
     if r.pre_vitals is None or r.pre_vitals.occurred_at > at:
         raise RuleViolation(
             "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before completing it."

@@ -625,6 +625,28 @@ def test_an_extended_induction_has_a_window_of_its_own(ready: Journey) -> None:
     ready.refused("induction_window_exceeded", "InfusionCompleted", ready.infusion_data())
 
 
+def test_an_infusion_cannot_be_backdated_into_a_series_already_reviewed() -> None:
+    j = Journey().ready_for_induction()
+    first = j.now
+    j.induction(every_hours=96)  # days 0, 4, ... 20: room for a backdated infusion between them
+    j.advance(days=1)
+    j.phq9(14, context="response_check")
+    j.review_response("extend_induction")
+    j.vitals(at=first + timedelta(days=2))
+    j.refused("before_response_review", "InfusionCompleted", j.infusion_data(), at=first + timedelta(days=2))
+
+
+def test_a_maintenance_infusion_cannot_be_dated_before_the_maintenance_decision(ready: Journey) -> None:
+    ready.induction()
+    ready.advance(days=3)
+    ready.phq9(8, context="response_check")
+    ready.review_response("maintenance")
+    ready.vitals(at=ready.now - timedelta(hours=1))
+    ready.refused(
+        "before_response_review", "InfusionCompleted", ready.infusion_data("maintenance"), at=ready.now - timedelta(hours=1)
+    )
+
+
 # -- the scheduler's events -------------------------------------------------------------------------
 
 
