@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from careplan.application import CarePlan
+from eventsourcing.persistence import IntegrityError
+
+from careplan.application import MAX_RETRIES, CarePlan
 from careplan.domain.duties import duties, next_duty_at
-from careplan.domain.errors import UnknownJourney
+from careplan.domain.errors import UnknownJourney, VersionConflict
+from careplan.domain.journey import PatientJourney
 from careplan.domain.values import utc
 from careplan.domain.view import evaluate
 from events.read.projection import Projector
@@ -66,27 +69,36 @@ def sweep(app: CarePlan, store: ReadStore, now: datetime | None = None) -> Sweep
 
 
 def settle(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> list[Recorded]:
-    """Records what one journey owes by ``now``; each duty is its own idempotent command."""
-    try:
-        journey = app.get(journey_id)
-    except UnknownJourney:
-        return []
-    record = journey.clinical_record(app.protocol)
-    owed = duties(record, evaluate(record, now), now)
-    done = [
-        Recorded(journey_id, d.type, d.key, d.occurred_at)
-        for d in owed
-        if app.record_system(journey_id, d.type, d.data, occurred_at=d.occurred_at)
-    ]
-    if not owed:
-        _snooze(app, store, journey_id, now)
-    return done
+    """Records what one journey owes by ``now`` in one save, guarded by the journey's version: if
+    another writer got there first, the duties are judged again on the fresh state (keys already
+    recorded are left out), so nothing is written twice and nothing is lost."""
+    for _ in range(MAX_RETRIES):
+        try:
+            journey = app.get(journey_id)
+        except UnknownJourney:
+            return []
+        record = journey.clinical_record(app.protocol)
+        owed = duties(record, evaluate(record, now), now)
+        if not owed:
+            _snooze(app, store, journey, now)
+            return []
+        done = [
+            Recorded(journey_id, d.type, d.key, d.occurred_at)
+            for d in owed
+            if journey.record_system(d.type, d.data, occurred_at=d.occurred_at, now=app.clock())
+        ]
+        try:
+            app.save(journey)
+        except IntegrityError:
+            continue
+        return done
+    raise VersionConflict(None, app.get(journey_id).version)
 
 
-def _snooze(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> None:
+def _snooze(app: CarePlan, store: ReadStore, journey: PatientJourney, now: datetime) -> None:
     """The index said "due" but nothing is owed (another scheduler was quicker, or the projection has
     not yet seen its events): move the entry to the next real duty, for the version it was judged on."""
-    journey = app.get(journey_id)
+    journey_id = journey.id
     record = journey.clinical_record(app.protocol)
     upcoming = next_duty_at(record, evaluate(record, now), now)
     with store.write() as cur:

@@ -98,8 +98,7 @@ class ReadSide:
             if name in _STEP_LISTS:
                 _, order, label = _STEP_LISTS[name]
                 sql = (
-                    f"SELECT j.journey_id, j.payload, MIN({order}) AS sort_key, MIN(s.step) AS step, "
-                    f"MIN(s.due_ts) AS due_ts, MIN(s.blocked_reason) AS reason "
+                    f"SELECT j.journey_id, j.payload, MIN({order}) AS sort_key "
                     f"FROM read_steps s JOIN read_journeys j ON j.journey_id = s.journey_id "
                     f"WHERE {where} GROUP BY j.journey_id, j.payload ORDER BY sort_key, j.journey_id LIMIT ? OFFSET ?"
                 )
@@ -110,8 +109,9 @@ class ReadSide:
                     f"WHERE {where} ORDER BY j.updated_ts DESC, j.journey_id LIMIT ? OFFSET ?"
                 )
             rows = cur.run(sql, [*params, limit, offset]).all()
+            reasons = self._reasons(cur, name, where, params, [r["journey_id"] for r in rows])
         items = [unseal(self.app, r["payload"]) for r in rows]
-        notes = {s.journey_id: _note(name, label, r, s) for s, r in zip(items, rows)}
+        notes = {s.journey_id: _note(name, label, reasons.get(str(s.journey_id)), s) for s in items}
         return Page(items, total, offset, limit, notes)
 
     def journeys(
@@ -170,6 +170,23 @@ class ReadSide:
         return " AND ".join(clauses), params
 
     @staticmethod
+    def _reasons(cur: Cursor, name: str, where: str, params: list[Any], journey_ids: list[str]) -> dict[str, Any]:
+        """For each journey on the page, the step that put it on the list (the earliest due)."""
+        if name not in _STEP_LISTS or not journey_ids:
+            return {}
+        marks = ", ".join("?" * len(journey_ids))
+        rows = cur.run(
+            "SELECT s.journey_id, s.step, s.due_ts, s.blocked_reason AS reason FROM read_steps s "
+            f"JOIN read_journeys j ON j.journey_id = s.journey_id WHERE {where} AND s.journey_id IN ({marks}) "
+            "ORDER BY s.due_ts, s.step",
+            [*params, *journey_ids],
+        ).all()
+        found: dict[str, Any] = {}
+        for row in rows:
+            found.setdefault(row["journey_id"], row)
+        return found
+
+    @staticmethod
     def _count(cur: Cursor, name: str, where: str, params: list[Any]) -> int:
         if name in _STEP_LISTS:
             sql = (
@@ -186,7 +203,7 @@ def _window(offset: int, limit: int) -> tuple[int, int]:
 
 
 def _note(name: str, label: str, row: Any, summary: JourneySummary) -> str:
-    step = row["step"]
+    step = row["step"] if row is not None else ""
     if name == "blocked":
         return f"{step.replace('_', ' ')}: {row['reason']}"
     if name in ("due_today", "overdue") and row["due_ts"] is not None:
