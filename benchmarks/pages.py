@@ -94,8 +94,6 @@ def main() -> None:
     print(f"{report.journeys} journeys, {report.events + args.events} events written in {written:.1f} s; read views in {projected:.1f} s")
 
     client = flask_app.test_client()
-    with client.session_transaction():
-        pass
     client.get("/login")
     with client.session_transaction() as session:
         token = session["_csrf_token"]
@@ -105,7 +103,7 @@ def main() -> None:
         ("dashboard, due today, induction", "/dashboard?list=due_today&step=induction"),
         ("dashboard, all journeys, page 200", "/dashboard?list=all&page=200"),
         (f"timeline, {args.events}-event journey", f"/journeys/{journey}"),
-        (f"event form on the {args.events}-event journey", f"/journeys/{journey}/events/new?type=VitalsRecorded"),
+        (f"event form on the {args.events}-event journey", f"/journeys/{journey}/events/new?type=NoteAdded"),
     )
     print(f"{'page':<40} {'median ms':>10} {'max ms':>8}   (n={args.repeat})")
     for label, path in pages:

@@ -68,9 +68,11 @@ def phq9_chart(points: list[Point], baseline: int | None) -> Markup:
             f'<circle class="point{" alert" if alert else ""}" cx="{x:.1f}" cy="{y:.1f}" r="{6 if alert else 4.5}">'
             f"<title>{escape(tip)}</title></circle>"
         )
-    for at in _ticks(first, last):
+    ticks = _ticks(first, last)
+    for index, at in enumerate(ticks):
+        anchor = "start" if index == 0 and len(ticks) > 1 else "end" if index == len(ticks) - 1 and len(ticks) > 1 else "middle"
         parts.append(
-            f'<text class="axis" x="{_x(at, first, last):.1f}" y="{HEIGHT - 10}" text-anchor="middle">{at:%d %b}</text>'
+            f'<text class="axis" x="{_x(at, first, last):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">{at:%d %b}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
