@@ -2,8 +2,8 @@
 
 Each episode records what a clinician would enter at that point of the protocol, in an order the
 protocol's rules accept (pre-infusion vitals and an escort before every infusion, 48 hours between
-infusions, a PHQ-9 before the response review). Timings stay inside the protocol's windows so that a
-story's length is known in advance (see ``stories.py``).
+infusions, a PHQ-9 before the response review). Timings stay inside the protocol's windows: the
+baseline within a week of the first infusion, the whole induction series within its 21 days.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ MEDICATIONS = (
 BENZODIAZEPINE = {"name": "clonazepam", "dose": "1 mg twice daily", "drug_class": "benzodiazepine"}
 LAB_VALUES = {"hormone": ("cortisol", 280.0), "thyroid": ("TSH", 2.1), "diabetes": ("HbA1c", 38.0)}
 SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "headache", "sedation", "blurred_vision")
-FINDINGS = ("cardiovascular_disease", "substance_use_history", "uncontrolled_hypertension", "psychotic_disorder")
 
 
 @dataclass(frozen=True)
