@@ -97,3 +97,29 @@ def test_the_session_cookie_is_http_only_and_same_site(app: Flask, client: Flask
     response = sign_in(client, "clinician", PASSWORD)
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("careplan_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_an_admin_adds_a_person_and_sees_the_password_and_token_once(client: FlaskClient, people: People) -> None:
+    people.login(client, "admin")
+    response = client.post("/people", data={"name": "dr.ng", "role": "clinician", "csrf_token": csrf(client)})
+    assert response.status_code == 200
+    token = response.data.split(b"API token: <code>")[1].split(b"<")[0].decode()
+    assert client.get("/api/v1/journeys", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token.encode() not in client.get("/people").data
+    account = people.users().get("dr.ng")
+    assert account.role == "clinician" and account.registered_by == "admin"
+
+
+def test_an_admin_disables_and_enables_a_person(client: FlaskClient, people: People) -> None:
+    people.add("clinician")
+    people.login(client, "admin")
+    assert client.post("/people/clinician/disable", data={"csrf_token": csrf(client)}).status_code == 302
+    assert people.users().get("clinician").enabled is False
+    client.post("/people/clinician/enable", data={"csrf_token": csrf(client)})
+    assert people.users().get("clinician").enabled is True
+
+
+def test_adding_a_person_with_a_bad_name_is_a_422_page_with_the_reason(client: FlaskClient, people: People) -> None:
+    people.login(client, "admin")
+    response = client.post("/people", data={"name": "Jane Doe", "role": "clinician", "csrf_token": csrf(client)})
+    assert response.status_code == 422 and b"not a valid username" in response.data

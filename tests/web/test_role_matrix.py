@@ -133,6 +133,7 @@ PAGES = {
     "/journeys/new": {"coordinator"},
     "/journeys/{id}": {"coordinator", "clinician", "auditor", "admin"},
     "/journeys/{id}/events/new": {"coordinator", "clinician"},
+    "/people": {"admin"},
 }
 
 

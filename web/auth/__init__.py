@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from web.auth.session import current_actor, requires, sign_in, sign_out
 from web.auth.views import bp
+from web.auth import people as _people  # noqa: E402,F401  (the admin's page of people, on bp)
 
 __all__ = ["bp", "current_actor", "requires", "sign_in", "sign_out"]
