@@ -80,6 +80,8 @@ def http_error(error: HTTPException) -> Response | tuple[str, int]:
         response.headers[name] = value
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="careplan"'
+    if status == 405:
+        response.headers.update((k, v) for k, v in error.get_headers() if k == "Allow")  # RFC 9110
     return response
 
 

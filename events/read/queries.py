@@ -198,8 +198,12 @@ class ReadSide:
         return int(cur.run(sql, params).one()["n"])
 
 
+MAX_OFFSET = 2**31 - 1
+"""Beyond any real list; a larger offset (page 10**18) would overflow the database's integer."""
+
+
 def _window(offset: int, limit: int) -> tuple[int, int]:
-    return max(0, int(offset)), min(MAX_LIMIT, max(1, int(limit)))
+    return min(MAX_OFFSET, max(0, int(offset))), min(MAX_LIMIT, max(1, int(limit)))
 
 
 def _note(name: str, label: str, row: Any, summary: JourneySummary) -> str:
