@@ -21,6 +21,7 @@ from uuid import UUID
 
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
+from careplan.cli import fhir_export
 from careplan.cli.args import journey_id
 from careplan.cli.main import CliError
 from careplan.domain.values import Fact
@@ -35,10 +36,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--journey", type=journey_id, action="append", metavar="ID", help="only this journey (repeatable)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    fhir_export.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    fhir_export.refuse_past_without_fhir(args)
+    if args.fhir is not None:
+        return fhir_export.run(args, write_stdout, write_file)
     app = build_app()
     try:
         ids = args.journey or list(app.journey_ids())
