@@ -7,6 +7,7 @@ the transcoder refuses to store them, or (for tuples and str-Enums) silently han
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -72,17 +73,31 @@ class FactAsRow(Transcoding):
         ]
 
     def decode(self, row: list[Any]) -> Fact:
+        # Loading a long journey decodes one row per event, so this is the hot path of a load:
+        # Fact is a frozen dataclass without __post_init__, and filling its __dict__ directly gives
+        # the same object as Fact(...) at under half the cost; actors repeat, so they are shared.
         version, type_, occurred_at, recorded_at, actor_id, role, reason, data, hash_ = row
-        return Fact(
-            version,
-            type_,
-            datetime.fromisoformat(occurred_at),
-            datetime.fromisoformat(recorded_at),
-            Actor(actor_id, role),
-            reason,
-            data,
-            hash_,
+        fact = _new(Fact)
+        fact.__dict__.update(
+            version=version,
+            type=type_,
+            occurred_at=_from_iso(occurred_at),
+            recorded_at=_from_iso(recorded_at),
+            actor=_actor(actor_id, role),
+            reason=reason,
+            data=data,
+            hash=hash_,
         )
+        return fact
+
+
+_new = object.__new__
+_from_iso = datetime.fromisoformat
+
+
+@lru_cache(maxsize=1024)
+def _actor(actor_id: str, role: str) -> Actor:
+    return Actor(actor_id, role)
 
 
 class DateAsISO(Transcoding):
