@@ -69,11 +69,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--url", default=None, help="store URL (default: a fresh SQLite file)")
     args = parser.parse_args()
-    url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='careplan-pages-')}/pages.sqlite"
+    with tempfile.TemporaryDirectory(prefix="careplan-pages-") as folder:
+        run(args, args.url or f"sqlite:///{folder}/pages.sqlite", folder)
+
+
+def run(args: argparse.Namespace, url: str, folder: str) -> None:
     flask_app = create_app(
         {
             "SECRET_KEY": "benchmark-" + "k" * 32,
-            "CAREPLAN_ENV": {"CAREPLAN_DATABASE_URL": url, "CAREPLAN_INSTANCE": tempfile.mkdtemp()},
+            "CAREPLAN_ENV": {"CAREPLAN_DATABASE_URL": url, "CAREPLAN_INSTANCE": folder},
             "CAREPLAN_CLOCK": Clock(),
             "CAREPLAN_PASSWORD_METHOD": "pbkdf2:sha256:1000",
         }
