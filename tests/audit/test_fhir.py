@@ -176,3 +176,22 @@ def test_a_past_version_exports_only_what_was_recorded_by_then(full: tuple[CareP
     assert len(resources(bundle, "Provenance")) == 4
     assert not resources(bundle, "Observation")
     assert export(app, journey, version=4) == bundle, "the same journey exports the same ids"
+
+
+def test_every_journey_of_the_demo_cohort_exports_a_valid_bundle_and_verifies(make_app: Any, sqlite_url: str, clock: Any) -> None:
+    from careplan.audit.verify import verify_store
+    from careplan.demo import generate
+
+    app = make_app(sqlite_url, clock)
+    generate(app, patients=12, seed=7, now=clock.now)
+    journeys = list(app.journey_ids())
+    assert len(journeys) == 12
+    longest = max(journeys, key=lambda j: app.get(j).version)
+    for journey in journeys:
+        bundle = export(app, journey)
+        Bundle.model_validate(bundle)
+        assert {t["status"] for t in resources(bundle, "Task")} <= TASK_STATUSES
+        assert {o["status"] for o in resources(bundle, "Observation")} <= OBSERVATION_STATUSES
+        assert resources(bundle, "CarePlan")[0]["status"] in CAREPLAN_STATUSES
+    assert len(resources(export(app, longest), "Provenance")) == app.get(longest).version > 20
+    assert verify_store(app).ok
