@@ -136,8 +136,8 @@ def snapshotted(make_app: Callable[..., CarePlan], store_url: str, clock: Any) -
 
 def forge_total(total: int) -> Callable[[dict[str, Any]], None]:
     def change(snapshot: dict[str, Any]) -> None:
-        fact = snapshot["state"]["history"][4]["_data_"]
-        fact["data"]["total"] = total
+        fact = snapshot["state"]["history"][4]["_data_"]  # a positional row, or a dict in the older form
+        (fact[7] if isinstance(fact, list) else fact["data"])["total"] = total
 
     return change
 
