@@ -68,12 +68,12 @@ def spawn_writer(url: str, opened: int, notes: int, seed: int) -> subprocess.Pop
     )
 
 
-def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def wait_for(condition, timeout: float, what: str, poll: float = 0.3) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.3)
+        time.sleep(poll)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -118,24 +118,24 @@ def test_two_schedulers_two_racing_ticks_and_writers_record_each_event_exactly_o
 
 
 def test_a_scheduler_killed_mid_sweep_is_replaced_by_the_standby_with_nothing_doubled_or_lost(make_app, postgres_url):
+    journeys = 400  # a first sweep of a few seconds: long enough to be cut short however fast the machine
     app = make_app(postgres_url)
-    open_backdated(app, 150)
+    open_backdated(app, journeys)
     read_store_for(app)
     active = spawn(postgres_url, "scheduler", "--interval", "0.5")
-    wait_for(lambda: count_overdue_rows(postgres_url) >= 5, 25, "the first scheduler to start sweeping")
+    wait_for(lambda: count_overdue_rows(postgres_url) >= 5, 25, "the first scheduler to start sweeping", poll=0.02)
     standby = spawn(postgres_url, "scheduler", "--interval", "0.5")
-    time.sleep(0.5)
-    active.send_signal(signal.SIGKILL)
+    active.send_signal(signal.SIGKILL)  # at once: the standby is starting while the sweep is cut short
     active.wait(timeout=10)
     at_kill = count_overdue_rows(postgres_url)
-    assert at_kill < 150, "the first sweep finished before the kill; make it longer"
+    assert at_kill < journeys, "the first sweep finished before the kill; make it longer"
     try:
-        wait_for(lambda: count_overdue_rows(postgres_url) >= 150, 25, "the standby to finish the sweep")
+        wait_for(lambda: count_overdue_rows(postgres_url) >= journeys, 30, "the standby to finish the sweep")
         time.sleep(1.0)
     finally:
         out = stop(standby)
     assert "active scheduler" in out
-    assert_exactly_once(postgres_url, 150)
+    assert_exactly_once(postgres_url, journeys)
 
 
 def test_views_kept_by_the_scheduler_during_concurrent_writes_equal_a_rebuild_from_scratch(make_app, postgres_url):
