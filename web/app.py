@@ -13,7 +13,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = env.get("CAREPLAN_SECRET_KEY") or instance_secret(instance_folder(env))
     for module_name in BLUEPRINTS:
-        if _written(module_name):
-            app.register_blueprint(import_module(module_name).bp)
+        app.register_blueprint(import_module(module_name).bp)
     init_api(app)
     errors.register(app)
     return app
@@ -77,12 +75,6 @@ def instance_secret(folder: Path) -> str:
     if len(key) < 32:
         raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made.")
     return key
-
-
-def _written(module_name: str) -> bool:
-    """Whether a page area exists yet (its package has an ``__init__``); areas are built in parallel."""
-    spec = find_spec(module_name)
-    return spec is not None and spec.origin is not None
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
