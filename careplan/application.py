@@ -102,7 +102,29 @@ class CarePlan(Application):
         expected_version: int | None = None,
     ) -> int:
         """Records a clinician's event and returns the journey's new version."""
+        command = self._recording(event_type, data, actor, occurred_at, reason)
+        return self._change(journey_id, command, expected_version)[1].version
 
+    def record_facts(
+        self,
+        journey_id: UUID,
+        event_type: str,
+        data: dict[str, Any],
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> list[Fact]:
+        """Records a clinician's event and returns the facts it added: the event and what the engine
+        raised with it (a safety alert), so a caller can answer without loading the journey again."""
+        command = self._recording(event_type, data, actor, occurred_at, reason)
+        before, journey = self._change(journey_id, command, expected_version)
+        return [f for f in journey.history if f.version > before]
+
+    def _recording(
+        self, event_type: str, data: dict[str, Any], actor: Actor, occurred_at: datetime | None, reason: str | None
+    ) -> Callable[[PatientJourney, datetime], None]:
         def command(journey: PatientJourney, now: datetime) -> None:
             journey.record(
                 event_type,
@@ -114,7 +136,7 @@ class CarePlan(Application):
                 resolve=self.protocol,
             )
 
-        return self._change(journey_id, command, expected_version)
+        return command
 
     def record_system(
         self, journey_id: UUID, event_type: str, data: dict[str, Any], *, occurred_at: datetime
@@ -134,28 +156,32 @@ class CarePlan(Application):
         def command(journey: PatientJourney, now: datetime) -> None:
             journey.migrate(self.protocol(journey.protocol_id, to_version), actor=actor, reason=reason, now=now)
 
-        return self._change(journey_id, command, expected_version)
+        return self._change(journey_id, command, expected_version)[1].version
 
     def _change(
         self,
         journey_id: UUID,
         command: Callable[[PatientJourney, datetime], None],
         expected_version: int | None,
-    ) -> int:
+    ) -> tuple[int, PatientJourney]:
+        """Runs a command on the current journey and saves what it recorded; returns the version the
+        command ran on and the journey after it. Without ``expected_version`` a write that lost a race
+        is run again on the fresh state, so its rules judge what is really there."""
         for _ in range(MAX_RETRIES):
             journey = self.get(journey_id)
             if expected_version is not None and journey.version != expected_version:
                 raise VersionConflict(expected_version, journey.version)
+            before = journey.version
             command(journey, self.clock())
             if not journey.pending_events:
-                return journey.version
+                return before, journey
             try:
                 self.save(journey)
             except IntegrityError:
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
                 continue
-            return journey.version
+            return before, journey
         raise VersionConflict(None, self.get(journey_id).version)
 
     # -- queries ------------------------------------------------------------------------------

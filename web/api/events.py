@@ -60,7 +60,7 @@ class JourneyEvents(MethodView):
             corrected = kinds.get(int(submission.data["target_version"]))
             if corrected is not None and not permissions.may_record(actor, submission.type, corrected):
                 forbid(f"mark a {corrected} event as entered in error")
-        version = app.record(
+        recorded = app.record_facts(
             journey_id,
             submission.type,
             submission.data,
@@ -69,10 +69,8 @@ class JourneyEvents(MethodView):
             reason=submission.reason,
             expected_version=submission.expected_version,
         )
-        history = [f for f in app.history(journey_id) if f.version <= version]
-        first = next(i for i in range(len(history) - 1, -1, -1) if history[i].type == submission.type)
         location = url_for("api.Journey", journey_id=journey_id)
-        body = {"journey_id": journey_id, "version": version, "recorded": record_rows(history)[first:]}
+        body = {"journey_id": journey_id, "version": recorded[-1].version, "recorded": record_rows(recorded)}
         return body, 201, {"Location": location}
 
 
