@@ -13,6 +13,7 @@ import threading
 from typing import Any
 
 from careplan.bootstrap import build_app
+from careplan.cli.args import interval_seconds
 from careplan.cli.main import CliError
 from careplan.scheduling.runner import DEFAULT_INTERVAL, CareScheduler
 from careplan.security import require_encryption
@@ -28,20 +29,10 @@ def register(subparsers: Any) -> None:
             "run at once: one is active, the others stand by."
         ),
     )
-    parser.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+    parser.add_argument("--interval", type=interval_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
                         help=f"seconds between sweeps (default {DEFAULT_INTERVAL:g})")
     parser.add_argument("--demo", action="store_true", help="demo mode: run without CAREPLAN_CIPHER_KEY (never with real patients)")
     parser.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.1 <= value <= 86400:
-        raise argparse.ArgumentTypeError("the interval must be between 0.1 and 86400 seconds")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

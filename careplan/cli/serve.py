@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from careplan.application import CarePlan
-from careplan.cli.args import positive_int
+from careplan.cli.args import interval_seconds, positive_int
 from careplan.cli.web import add_address, build_web, listen, url
 from careplan.domain.users import USER_ROLES, UnknownUser
 from careplan.domain.values import Actor
@@ -45,19 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--demo", action="store_true", help="seed an empty store with synthetic patients; make demo sign-ins")
     parser.add_argument("--patients", type=positive_int, default=DEMO_PATIENTS,
                         help=f"patients in the demo cohort (default {DEMO_PATIENTS})")
-    parser.add_argument("--interval", type=_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
+    parser.add_argument("--interval", type=interval_seconds, default=DEFAULT_INTERVAL, metavar="SECONDS",
                         help=f"seconds between scheduler sweeps (default {DEFAULT_INTERVAL:g})")
     parser.set_defaults(run=run)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.1 <= value <= 86400:
-        raise argparse.ArgumentTypeError("the interval must be between 0.1 and 86400 seconds")
-    return value
 
 
 def seed_cohort(app: CarePlan, patients: int) -> int:

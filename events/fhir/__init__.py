@@ -49,5 +49,10 @@ def journey_bundle(
 def export(app: Any, journey_id: Any, *, version: int | None = None, as_of: Any = None, **options: Any) -> dict[str, Any]:
     """The bundle of a stored journey (now, at a version, or as known at a moment), for the CLI and API."""
     journey, view = app.view(journey_id, version=version, as_of=as_of)
+    return loaded_bundle(app, journey, view, **options)
+
+
+def loaded_bundle(app: Any, journey: Any, view: Any, **options: Any) -> dict[str, Any]:
+    """The bundle of a journey already loaded with its view, titled by the protocol it follows."""
     title = app.protocol(journey.protocol_id, journey.protocol_version).title
     return journey_bundle(journey, view, title=title, **options)

@@ -10,13 +10,12 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import abort
 from marshmallow import Schema, fields
 
-from careplan.domain.errors import UnknownJourney
-from events.fhir import export
+from events.fhir import loaded_bundle
 from web.api.auth import permit
 from web.api.blueprint import blp
+from web.api.past import journey_at
 from web.api.schemas import ErrorSchema, JourneyStateQuery
 from web.auth.permissions import READ
 from web.services import careplan
@@ -40,13 +39,4 @@ class JourneyFhir(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such journey (or not yet recorded at as_of)")
     def get(self, query: dict[str, Any], journey_id: UUID) -> dict[str, Any]:
         """The journey (now, at ``version`` or as known at ``as_of``) as a FHIR R4 Bundle."""
-        app = careplan()
-        version = query.get("version")
-        if version is not None and version > app.get(journey_id).version:
-            abort(422, errors={"version": [f"The journey has no version {version} yet."]})
-        try:
-            return export(app, journey_id, version=version, as_of=query.get("as_of"))
-        except UnknownJourney:
-            if query.get("as_of") is None:
-                raise
-            abort(404, code="not_yet_recorded", message="The journey was not yet recorded at that moment.")
+        return loaded_bundle(careplan(), *journey_at(journey_id, query))

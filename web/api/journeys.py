@@ -7,12 +7,11 @@ from uuid import UUID
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import abort
 
-from careplan.domain.errors import UnknownJourney
 from events.schemas import JourneyOpening, JourneyOpenSchema
 from events.schemas.state import JourneyStateSchema, journey_state
 from web.api import reading
+from web.api.past import journey_at
 from web.api.auth import caller, permit
 from web.api.blueprint import blp
 from web.api.schemas import ErrorSchema, JourneyCreatedSchema, JourneyListQuery, JourneyStateQuery, JourneySummarySchema
@@ -59,14 +58,4 @@ class Journey(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="No such journey (or not yet recorded at as_of)")
     def get(self, query: dict[str, Any], journey_id: UUID) -> dict[str, Any]:
         """The journey's state now, as it was known at ``as_of``, or at ``version``."""
-        app = careplan()
-        version = query.get("version")
-        if version is not None and version > app.get(journey_id).version:
-            abort(422, errors={"version": [f"The journey has no version {version} yet."]})
-        try:
-            journey, view = app.view(journey_id, version=version, as_of=query.get("as_of"))
-        except UnknownJourney:
-            if query.get("as_of") is None:
-                raise
-            abort(404, code="not_yet_recorded", message="The journey was not yet recorded at that moment.")
-        return journey_state(journey, view)
+        return journey_state(*journey_at(journey_id, query))
