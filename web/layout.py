@@ -20,6 +20,7 @@ from careplan.domain.errors import UnknownJourney
 from careplan.domain.values import Actor
 from web import csrf
 from web.auth import current_actor
+from web.auth.permissions import MANAGE_USERS, OPEN_JOURNEY, roles_with
 
 bp = Blueprint("layout", __name__)
 
@@ -34,13 +35,15 @@ class NavItem:
     active: bool
 
 
-# label, endpoint, roles that see it
 NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Dashboard", "dashboard.index", frozenset({"coordinator", "clinician", "admin"})),
-    ("Open a journey", "journeys.new", frozenset({"coordinator", "admin"})),
+    ("Open a journey", "journeys.new", frozenset(roles_with(OPEN_JOURNEY))),
     ("Audit", "audit.index", frozenset({"auditor", "admin"})),
     ("Access log", "access.index", frozenset({"auditor", "admin"})),
+    ("People", "auth.people", frozenset(roles_with(MANAGE_USERS))),
 )
+"""Label, endpoint and the roles that see it; a write's link follows the permission table, so nobody
+is shown a page that would refuse them."""
 
 
 @bp.route("/")

@@ -20,7 +20,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     for site in serve(tmp_path_factory.mktemp("clinic")):
         generate(site.careplan, PATIENTS, seed=7, now=NOW)
         site.catch_up()
-        for name, role in (("coord", "coordinator"), ("doc", "clinician"), ("audit", "auditor")):
+        for name, role in (("coord", "coordinator"), ("doc", "clinician"), ("audit", "auditor"), ("boss", "admin")):
             site.add_person(name, role)
         yield site
 
@@ -73,3 +73,13 @@ def test_the_auditor_reads_a_long_log(page: Any, clinic: Site) -> None:
     shot(page, "demo-audit-log")
     page.goto(f"{clinic.url}/audit/journeys/{journey.journey_id}/diff?from=10&to=20")
     shot(page, "demo-audit-diff")
+
+
+def test_an_admin_finds_the_people_page_from_the_navigation(page: Any, clinic: Site) -> None:
+    sign_in(page, clinic, "boss")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Open a journey")).to_have_count(0)
+    nav.get_by_role("link", name="People").click()
+    expect(page.locator("h1")).to_contain_text("People")
+    expect(page.locator("table")).to_contain_text("coord")
+    shot(page, "demo-admin-people")

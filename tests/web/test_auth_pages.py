@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -123,3 +126,33 @@ def test_adding_a_person_with_a_bad_name_is_a_422_page_with_the_reason(client: F
     people.login(client, "admin")
     response = client.post("/people", data={"name": "Jane Doe", "role": "clinician", "csrf_token": csrf(client)})
     assert response.status_code == 422 and b"not a valid username" in response.data
+
+
+@pytest.mark.parametrize("role", ["coordinator", "clinician", "auditor", "admin"])
+def test_every_link_in_a_roles_navigation_opens_a_page_it_may_see(app: Flask, people: People, role: str) -> None:
+    client = app.test_client()
+    people.login(client, role)
+    home = client.get("/", follow_redirects=True)
+    nav = home.get_data(as_text=True).split('aria-label="Main"', 1)[1].split("</nav>", 1)[0]
+    links = re.findall(r'href="([^"]+)"', nav)
+    assert links, f"{role} sees no navigation"
+    for link in links:
+        assert client.get(link).status_code == 200, f"{role} is shown {link} but may not open it"
+
+
+def test_admins_find_the_people_page_in_the_navigation_and_coordinators_do_not(app: Flask, people: People) -> None:
+    admin, coordinator = app.test_client(), app.test_client()
+    people.login(admin, "admin")
+    people.login(coordinator, "coordinator")
+    assert 'href="/people"' in admin.get("/dashboard").get_data(as_text=True)
+    page = coordinator.get("/dashboard").get_data(as_text=True)
+    assert 'href="/people"' not in page and 'href="/journeys/new"' in page
+
+
+def test_an_admin_cannot_lock_themselves_out_from_the_people_page(app: Flask, people: People) -> None:
+    client = app.test_client()
+    people.login(client, "admin")
+    assert "/people/admin/disable" not in client.get("/people").get_data(as_text=True)
+    response = client.post("/people/admin/disable", data={"csrf_token": csrf(client)}, follow_redirects=True)
+    assert "cannot disable your own account" in response.get_data(as_text=True)
+    assert client.get("/people").status_code == 200  # still signed in, still enabled

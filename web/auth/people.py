@@ -33,6 +33,9 @@ def people() -> str | tuple[str, int]:
 @requires(*roles_with(MANAGE_USERS))
 def change(name: str, action: str) -> Response:
     actor = current_actor()
+    if action == "disable" and actor is not None and name.strip().lower() == actor.id:
+        flash("You cannot disable your own account here: another admin, or `careplan users disable`, can.", "danger")
+        return redirect(url_for("auth.people"))
     if action == "disable":
         users().disable(name, actor=actor, reason=request.form.get("reason") or None)  # type: ignore[arg-type]
     else:
