@@ -123,17 +123,19 @@ def test_a_scheduler_killed_mid_sweep_is_replaced_by_the_standby_with_nothing_do
     open_backdated(app, journeys)
     read_store_for(app)
     active = spawn(postgres_url, "scheduler", "--interval", "0.5")
-    wait_for(lambda: count_overdue_rows(postgres_url) >= 5, 25, "the first scheduler to start sweeping", poll=0.02)
-    standby = spawn(postgres_url, "scheduler", "--interval", "0.5")
-    active.send_signal(signal.SIGKILL)  # at once: the standby is starting while the sweep is cut short
-    active.wait(timeout=10)
-    at_kill = count_overdue_rows(postgres_url)
-    assert at_kill < journeys, "the first sweep finished before the kill; make it longer"
-    try:
+    standby = None
+    try:  # whatever fails, no scheduler outlives the test
+        wait_for(lambda: count_overdue_rows(postgres_url) >= 5, 25, "the first scheduler to start sweeping", poll=0.02)
+        standby = spawn(postgres_url, "scheduler", "--interval", "0.5")
+        active.send_signal(signal.SIGKILL)  # at once: the standby is starting while the sweep is cut short
+        active.wait(timeout=10)
+        at_kill = count_overdue_rows(postgres_url)
+        assert at_kill < journeys, "the first sweep finished before the kill; make it longer"
         wait_for(lambda: count_overdue_rows(postgres_url) >= journeys, 30, "the standby to finish the sweep")
         time.sleep(1.0)
     finally:
-        out = stop(standby)
+        stop(active)
+        out = stop(standby) if standby is not None else ""
     assert "active scheduler" in out
     assert_exactly_once(postgres_url, journeys)
 
