@@ -8,9 +8,11 @@ protocol's rules judge it against what is really there.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -18,16 +20,26 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDese
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
-from careplan.domain.errors import UnknownJourney, UnknownProtocol, VersionConflict
-from careplan.domain.journey import PatientJourney
+from careplan.domain.errors import StoreBusy, UnknownJourney, UnknownProtocol, VersionConflict
+from careplan.domain.history import History
+from careplan.domain.journey import PatientJourney, as_payload, fact_of
+from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.settings import StoreSettings, StoreUnreadable
 
 Clock = Callable[[], datetime]
-MAX_RETRIES = 8
+CONTENTION_SECONDS = 10.0
 DEFAULT_PROTOCOL = "ketamine-trd"
+
+
+class Changed(NamedTuple):
+    """What a command did: the version it ran on, the journey after it, the facts it recorded."""
+
+    before: int
+    journey: PatientJourney
+    recorded: list[Fact]
 
 
 def system_clock() -> datetime:
@@ -47,6 +59,8 @@ class CarePlan(Application):
         self.protocols = protocols
         self.clock = clock
         self.store = store
+        self.contention_seconds = CONTENTION_SECONDS
+        self._saving: PatientJourney | None = None
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}
         super().__init__(env=store.library_env())
 
@@ -93,8 +107,8 @@ class CarePlan(Application):
     def record(
         self,
         journey_id: UUID,
-        event_type: str,
-        data: dict[str, Any],
+        event_type: str | Payload,
+        data: dict[str, Any] | None = None,
         *,
         actor: Actor,
         occurred_at: datetime | None = None,
@@ -103,13 +117,13 @@ class CarePlan(Application):
     ) -> int:
         """Records a clinician's event and returns the journey's new version."""
         command = self._recording(event_type, data, actor, occurred_at, reason)
-        return self._change(journey_id, command, expected_version)[1].version
+        return self.change(journey_id, command, expected_version).journey.version
 
     def record_facts(
         self,
         journey_id: UUID,
-        event_type: str,
-        data: dict[str, Any],
+        event_type: str | Payload,
+        data: dict[str, Any] | None = None,
         *,
         actor: Actor,
         occurred_at: datetime | None = None,
@@ -119,21 +133,28 @@ class CarePlan(Application):
         """Records a clinician's event and returns the facts it added: the event and what the engine
         raised with it (a safety alert), so a caller can answer without loading the journey again."""
         command = self._recording(event_type, data, actor, occurred_at, reason)
-        before, journey = self._change(journey_id, command, expected_version)
-        return [f for f in journey.history if f.version > before]
+        return self.change(journey_id, command, expected_version).recorded
 
     def _recording(
-        self, event_type: str, data: dict[str, Any], actor: Actor, occurred_at: datetime | None, reason: str | None
+        self,
+        event_type: str | Payload,
+        data: dict[str, Any] | None,
+        actor: Actor,
+        occurred_at: datetime | None,
+        reason: str | None,
     ) -> Callable[[PatientJourney, datetime], None]:
+        payload = as_payload(event_type, data)  # ill-typed data is refused before the store is touched
+
         def command(journey: PatientJourney, now: datetime) -> None:
+            correcting = payload.event_type == "EventEnteredInError"
             journey.record(
-                event_type,
-                data,
+                payload,
                 actor=actor,
                 occurred_at=occurred_at or now,
                 reason=reason,
                 now=now,
                 resolve=self.protocol,
+                history=self.history(journey.id, upto=journey.version) if correcting else None,
             )
 
         return command
@@ -147,7 +168,7 @@ class CarePlan(Application):
         def command(journey: PatientJourney, now: datetime) -> None:
             recorded[:] = [journey.record_system(event_type, data, occurred_at=occurred_at, now=now)]
 
-        self._change(journey_id, command, None)
+        self.change(journey_id, command, None)
         return recorded[0]
 
     def migrate(
@@ -156,33 +177,57 @@ class CarePlan(Application):
         def command(journey: PatientJourney, now: datetime) -> None:
             journey.migrate(self.protocol(journey.protocol_id, to_version), actor=actor, reason=reason, now=now)
 
-        return self._change(journey_id, command, expected_version)[1].version
+        return self.change(journey_id, command, expected_version).journey.version
 
-    def _change(
+    def change(
         self,
         journey_id: UUID,
         command: Callable[[PatientJourney, datetime], None],
         expected_version: int | None,
-    ) -> tuple[int, PatientJourney]:
+    ) -> Changed:
         """Runs a command on the current journey and saves what it recorded; returns the version the
-        command ran on and the journey after it. Without ``expected_version`` a write that lost a race
-        is run again on the fresh state, so its rules judge what is really there."""
-        for _ in range(MAX_RETRIES):
+        command ran on, the journey after it, and the facts it recorded.
+
+        The one optimistic-concurrency loop of the engine. With ``expected_version`` a lost race is the
+        caller's to resolve (``VersionConflict`` with the current version, nothing written). Without it
+        the write means "on whatever is there": it is run again on the fresh state, so the rules judge
+        what is really there, with a growing, jittered pause between tries, until it lands or
+        ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503).
+        """
+        deadline = time.monotonic() + self.contention_seconds
+        pause = 0.002
+        while True:
             journey = self.get(journey_id)
             if expected_version is not None and journey.version != expected_version:
                 raise VersionConflict(expected_version, journey.version)
             before = journey.version
             command(journey, self.clock())
-            if not journey.pending_events:
-                return before, journey
+            recorded = [fact_of(e) for e in journey.pending_events]
+            if not recorded:
+                return Changed(before, journey, [])
             try:
+                self._saving = journey
                 self.save(journey)
             except IntegrityError:
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(self.contention_seconds) from None
+                time.sleep(pause * (0.5 + random.random()))
+                pause = min(pause * 2, 0.25)
                 continue
-            return before, journey
-        raise VersionConflict(None, self.get(journey_id).version)
+            finally:
+                self._saving = None
+            return Changed(before, journey, recorded)
+
+    def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
+        """Snapshots the journey just saved from memory (it is at that version already) instead of
+        loading it again; anything else the library's way, through ``get`` so a correction is refolded."""
+        journey = self._saving
+        if journey is None or journey.id != aggregate_id or journey.version != version:
+            journey = self.get(aggregate_id, version=version)
+        assert self.snapshots is not None
+        self.snapshots.put([PatientJourney.Snapshot.take(journey)])
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -195,13 +240,15 @@ class CarePlan(Application):
             raise StoreUnreadable() from error
         if not isinstance(journey, PatientJourney):
             raise UnknownJourney(journey_id)
+        if journey.needs_refold:
+            # Loaded past a correction from an older snapshot: the record is rebuilt from the history.
+            journey.refold(self.history(journey_id, upto=journey.version), self.protocol)
         return journey
 
     def journey_as_of(self, journey_id: UUID, when: datetime) -> PatientJourney:
         """The journey as it was known at ``when``: only events recorded by then."""
         when = utc(when)
-        current = self.get(journey_id)
-        known = [f.version for f in current.history if f.recorded_at <= when]
+        known = [f.version for f in self.history(journey_id) if f.recorded_at <= when]
         if not known:
             raise UnknownJourney(journey_id)
         return self.get(journey_id, version=max(known))
@@ -220,11 +267,23 @@ class CarePlan(Application):
             moment = utc(as_of)
         else:
             journey = self.get(journey_id, version=version)
-            moment = journey.history[-1].recorded_at if version is not None else self.clock()
+            moment = journey.modified_on if version is not None else self.clock()
         return journey, journey.view(self.protocol, utc(now) if now else moment)
 
-    def history(self, journey_id: UUID) -> list[Fact]:
-        return list(self.get(journey_id).history)
+    def history(self, journey_id: UUID, upto: int | None = None) -> list[Fact]:
+        """The journey's stored events as facts, oldest first (to ``upto`` when given). The aggregate
+        does not carry them: history is what the event store is for."""
+        try:
+            events = list(self.events.get(journey_id, lte=upto))
+        except MapperDeserialisationError as error:
+            raise StoreUnreadable() from error
+        if not events or not isinstance(events[0], PatientJourney.JourneyOpened):
+            raise UnknownJourney(journey_id)
+        return [fact_of(e) for e in events]
+
+    def reading(self, journey_id: UUID, upto: int | None = None) -> History:
+        """The journey's history read as every reader should: with its corrections applied."""
+        return History(self.history(journey_id, upto))
 
     def journey_ids(self, start: int = 1, limit: int = 1000) -> Iterator[UUID]:
         """Every journey, in the order they were opened, read from the notification log."""

@@ -12,6 +12,9 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from careplan.domain import record as records
+from careplan.domain.family import payload_type
+from careplan.domain.payload import Payload
 from careplan.domain.values import Actor, Fact
 
 
@@ -113,6 +116,61 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+_RECORD_PARTS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (records.Entry, records.Assessment, records.Infusion, records.Appointment, records.Alert, records.Vitals)
+}
+
+
+def _encode(value: Any) -> Any:
+    """A record's value in JSON-ready form, tagged where JSON would lose its type."""
+    if isinstance(value, Payload):
+        return {"$p": value.event_type, "d": value.as_data()}
+    if isinstance(value, (str, int, float, bool, datetime)) or value is None:
+        return value
+    if type(value).__name__ in _RECORD_PARTS:
+        return {"$c": type(value).__name__, **{k: _encode(getattr(value, k)) for k in value.__dataclass_fields__}}
+    if isinstance(value, (set, frozenset)):
+        return {"$s": sorted(_encode(v) for v in value)}
+    if isinstance(value, tuple):
+        return {"$t": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    raise TypeError(f"a clinical record cannot keep a {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$p" in value:
+        return payload_type(value["$p"]).parse(value["d"], trusted=True)
+    if "$c" in value:
+        cls = _RECORD_PARTS[value["$c"]]
+        return cls(**{k: _decode(v) for k, v in value.items() if k != "$c"})
+    if "$s" in value:
+        return {_decode(v) for v in value["$s"]}
+    if "$t" in value:
+        return tuple(_decode(v) for v in value["$t"])
+    return {k: _decode(v) for k, v in value.items()}
+
+
+class RecordAsDict(Transcoding):
+    """The clinical record, the aggregate's state, as snapshots keep it: its fields, not its history."""
+
+    type = records.ClinicalRecord
+    name = "careplan_record"
+
+    def encode(self, obj: records.ClinicalRecord) -> dict[str, Any]:
+        return {name: _encode(getattr(obj, name)) for name in records.state_fields()}
+
+    def decode(self, data: dict[str, Any]) -> records.ClinicalRecord:
+        return records.ClinicalRecord(**{name: _decode(value) for name, value in data.items()})
+
+
 def register(transcoder: JSONTranscoder) -> None:
-    for transcoding in (ActorAsDict(), FactAsDict(), FactAsRow(), DateAsISO()):
+    for transcoding in (ActorAsDict(), FactAsDict(), FactAsRow(), DateAsISO(), RecordAsDict()):
         transcoder.register(transcoding)

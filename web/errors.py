@@ -16,7 +16,14 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from careplan.domain.errors import CarePlanError, RuleViolation, UnknownJourney, VersionConflict
+from careplan.domain.errors import (
+    CarePlanError,
+    CorrectionNotAllowed,
+    RuleViolation,
+    StoreBusy,
+    UnknownJourney,
+    VersionConflict,
+)
 from careplan.domain.users import UnknownUser, UserExists
 
 API_PREFIX = "/api/v1"
@@ -40,6 +47,8 @@ STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (UnknownJourney, 404),
     (UnknownUser, 404),
     (RuleViolation, 422),
+    (CorrectionNotAllowed, 403),
+    (StoreBusy, 503),
 )
 PAGE_TITLES = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Changed meanwhile", 422: "Not recorded"}
 
@@ -98,7 +107,12 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     if not is_api_request():
         return page(status, str(error))
     extra = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
-    return problem(status, error.code, str(error), **extra)
+    code = "forbidden" if isinstance(error, CorrectionNotAllowed) else error.code
+    errors = getattr(error, "errors", None)
+    response = problem(status, code, str(error), errors, **extra)
+    if isinstance(error, StoreBusy):
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def unexpected(error: Exception) -> Response | tuple[str, int]:

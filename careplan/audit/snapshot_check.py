@@ -1,9 +1,10 @@
 """Snapshots must agree with the verified chain, or they could show a history the events do not prove.
 
 The application rebuilds a journey from its latest snapshot, so an altered snapshot would change
-what every page and export shows while the events stay intact. Each snapshot's history is compared
-fact by fact with the verified events (equal facts carry equal hashes, and the hashes are proven by
-the chain), and the journey's own fields with what that history says.
+what every page and export shows while the events stay intact. A snapshot keeps the folded clinical
+record and the chain's head: the head must be the proven hash at its version, and the record must be
+exactly the fold of the verified events up to it (older snapshots, which held the whole history, are
+compared fact by fact), and the journey's own fields must follow from those events.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from eventsourcing.application import Application
 
 from careplan.audit import stored
 from careplan.audit.findings import Break
+from careplan.domain.record import fold_facts
 from careplan.domain.values import Fact
 
 
@@ -33,6 +35,11 @@ def _disagreement(version: int, state: dict[str, Any] | None, facts: list[Fact])
         return "cannot be decrypted or decoded: it was altered or written with another key"
     if version > len(facts):
         return f"is beyond the last stored event (version {len(facts)}): later events were deleted"
+    if "chart" in state:
+        problem = _record_disagrees(state, facts[:version])
+        if problem is not None:
+            return problem
+        return _fields_disagree(state, facts[:version])
     history = state.get("history")
     if not isinstance(history, list) or len(history) != version:
         return "does not hold exactly the events up to its version"
@@ -41,6 +48,14 @@ def _disagreement(version: int, state: dict[str, Any] | None, facts: list[Fact])
         if differs is not None:
             return f"differs from the stored event at version {proven.version} in its {differs}"
     return _fields_disagree(state, facts[:version])
+
+
+def _record_disagrees(state: dict[str, Any], facts: list[Fact]) -> str | None:
+    if state.get("head") != facts[-1].hash:
+        return "does not end on the proven hash of the event at its version"
+    if state["chart"] != fold_facts(facts):
+        return "holds a clinical record that is not the fold of its events"
+    return None
 
 
 def _differing_field(kept: Any, proven: Fact) -> str | None:

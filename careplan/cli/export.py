@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
+from careplan.domain.history import History
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
 from careplan.cli import fhir_export
@@ -60,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
 def event_lines(app: CarePlan, ids: Iterable[UUID]) -> Iterator[str]:
     schema = EventRecordSchema()
     for one in ids:
-        history = app.get(one).history
-        errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+        history = app.history(one)
+        errored = History(history).errored
         for fact in history:
             yield json.dumps(event_record(schema, one, fact, fact.version in errored), ensure_ascii=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from careplan.domain.history import History
 from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time, journey_id, positive_int
 from careplan.cli.main import CliError
@@ -38,22 +39,23 @@ def run(args: argparse.Namespace) -> int:
         current = app.get(args.journey)
         if args.version is not None and args.version > current.version:
             raise CliError(f"journey {args.journey} has {current.version} versions; there is no version {args.version}")
-        if args.as_of is not None and args.as_of < current.history[0].recorded_at:
+        if args.as_of is not None and args.as_of < current.created_on:
             raise CliError(f"journey {args.journey} was not yet recorded at {args.as_of.isoformat()}")
         journey, view = app.view(args.journey, version=args.version, as_of=args.as_of)
+        history = app.history(journey.id, upto=journey.version)
     finally:
         app.close()
-    print(render(journey, view, current.version))
+    print(render(journey, view, current.version, history))
     return 0
 
 
-def render(journey: PatientJourney, view: JourneyView, latest: int) -> str:
+def render(journey: PatientJourney, view: JourneyView, latest: int, history: list[Fact]) -> str:
     head = (
         f"journey {journey.id}  patient {journey.patient_ref}  protocol {journey.protocol_id} v{journey.protocol_version}\n"
         f"version {journey.version} of {latest}, {view.status}, judged at {when(view.as_of)} UTC"
     )
     parts = [head, "", "Steps", steps_table(view), "", outcome_line(view), "", "Alerts", *alert_lines(view)]
-    parts += ["", "Next actions", *action_lines(view), "", "History", history_table(journey.history)]
+    parts += ["", "Next actions", *action_lines(view), "", "History", history_table(history)]
     return "\n".join(parts)
 
 
@@ -91,7 +93,8 @@ def action_lines(view: JourneyView) -> list[str]:
 
 
 def history_table(history: list[Fact]) -> str:
-    corrections = {int(f.data["target_version"]): f.reason for f in history if f.type == "EventEnteredInError"}
+    reading = History(history)
+    corrections = {v: (reading.correction_of(v) or history[0]).reason for v in reading.errored}
     rows = []
     for fact in history:
         data = clip(short(fact.data)) if fact.data else "-"

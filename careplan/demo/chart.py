@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any, Callable
 
-from careplan.domain.journey import PatientJourney
+from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Actor
 
@@ -100,10 +100,20 @@ class Chart:
         if self.journey is None:
             self._pretend(event_type, data)
         else:
+            # The journey is written wholly in memory before its first save: its pending events are
+            # its history, which a correction is judged against.
+            history = [fact_of(e) for e in self.journey.pending_events] if event_type == "EventEnteredInError" else None
             self.journey.record(
-                event_type, data, actor=actor, occurred_at=occurred, reason=reason, now=stamp, resolve=self.resolve
+                event_type,
+                data,
+                actor=actor,
+                occurred_at=occurred,
+                reason=reason,
+                now=stamp,
+                resolve=self.resolve,
+                history=history,
             )
-            last = self.journey.history[-1]
+            last = self.journey.last_fact
             self._alert = last.version if last.type == "SafetyAlertRaised" else None
             self.version = self.journey.version
             self._last[event_type] = self.version - (1 if self._alert else 0)

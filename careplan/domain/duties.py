@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator
 
 from careplan.domain.record import ClinicalRecord
-from careplan.domain.view import OPEN, JourneyView, evaluate
+from careplan.domain.view import OPEN, JourneyView, evaluate, overdue_after
 
 DUE_LEAD = timedelta(hours=24)
 """A step "becomes due" on the day of its due date: 24 hours before the due moment."""
@@ -96,14 +96,13 @@ def _candidates(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
 
 
 def _step_duties(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
-    grace = timedelta(days=record.protocol.maintenance.grace_days)
     for name, step in view.steps.items():
         if step.status not in OPEN or step.due_at is None:
             continue
         due = step.due_at
         base = {"step": name, "due_at": due.isoformat()}
         yield Duty("StepBecameDue", due - DUE_LEAD, {**base, "key": f"due:{name}:{due.isoformat()}"})
-        late = due + (grace if name == "maintenance" else timedelta(0))
+        late = overdue_after(record.protocol, name, due)
         yield Duty("StepOverdue", late, {**base, "key": f"overdue:{name}:{due.isoformat()}"})
 
 

@@ -53,3 +53,45 @@ class VersionConflict(CarePlanError):
         )
         self.expected_version = expected_version
         self.current_version = current_version
+
+
+class InvalidEvent(CarePlanError):
+    """An event's data is not of its type: a string for a boolean, an unknown code, a missing field.
+
+    The domain's own guard, raised whoever builds the data (an API body, a form, a script, the demo
+    generator); ``errors`` maps each field to its messages, as the API's 422 does.
+    """
+
+    code = "invalid_event"
+
+    def __init__(self, event_type: str, errors: dict[str, list[str]]) -> None:
+        self.event_type = event_type
+        self.errors = errors
+        detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in sorted(errors.items()))
+        super().__init__(f"{event_type} data is invalid: {detail}")
+        self.message = str(self)
+
+
+class CorrectionNotAllowed(CarePlanError):
+    """The actor's role may not mark that kind of event as entered in error."""
+
+    code = "correction_not_allowed"
+
+    def __init__(self, role: str, target_type: str) -> None:
+        super().__init__(f"The {role} role may not mark a {target_type} event as entered in error.")
+        self.role = role
+        self.target_type = target_type
+        self.message = str(self)
+
+
+class StoreBusy(CarePlanError):
+    """A write without ``expected_version`` kept losing races for longer than the engine waits."""
+
+    code = "store_busy"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The journey kept changing for {seconds:g} s while this event waited to be recorded: "
+            "nothing was recorded; try again."
+        )
+        self.message = str(self)

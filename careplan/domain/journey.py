@@ -1,47 +1,64 @@
 """The PatientJourney aggregate: one patient's path through the clinic's protocol.
 
-Every fact is an event with who, when (clinical and recorded) and why. Commands check the protocol's
-rules first and only then trigger events, so a refused command leaves the history untouched. The
-history is kept inside the aggregate as plain facts, because a correction (``EventEnteredInError``)
-has to re-read the whole history without the marked event.
+Every fact is an event with who, when (clinical and recorded) and why. Commands take typed payloads
+(``careplan.domain.families``), check the protocol's rules first and only then trigger events, so a
+refused command leaves the history untouched. The aggregate's state is the folded clinical record and
+the head of the hash chain, not a copy of its events: recording costs the same on the hundredth event
+as on the thousandth, and a snapshot stays small. A correction (``EventEnteredInError``) needs the
+history to refold without the marked event: the application reads it from the store and hands it in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 from eventsourcing.domain import Aggregate, Snapshot
 
 from careplan.domain import chain, rules
 from careplan.domain.errors import RuleViolation, UnknownEventType
+from careplan.domain.families.lifecycle import JourneyOpened as Opening
+from careplan.domain.families.lifecycle import ProtocolMigrated
+from careplan.domain.family import Attempt, payload_type, raised_by
+from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
-from careplan.domain.record import ClinicalRecord, apply, fold
+from careplan.domain.record import ClinicalRecord, Resolve, apply, fold, fold_facts
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView, evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, SYSTEM_EVENTS
 
-Resolve = Callable[[str, int], Protocol]
+_TRANSIENT = ("_last",)
+"""Attributes that live between a command and its save, never in a snapshot."""
 
-_CACHE = "_record_cache"
+
+class RefoldNeeded(RuntimeError):
+    """A correction was replayed without the history: the application must refold before use."""
 
 
 class PatientJourney(Aggregate):
     class Snapshot(Snapshot):
-        """Leaves the derived record out: it is rebuilt from the history on first use."""
-
         @classmethod
         def take(cls, aggregate: Any) -> PatientJourney.Snapshot:
+            if aggregate.needs_refold:
+                raise RefoldNeeded("a journey is refolded before it is snapshotted")
             snapshot = super().take(aggregate)
-            snapshot.state.pop(_CACHE, None)
-            # A copy, so the snapshot stays at its version while the aggregate goes on.
-            snapshot.state["history"] = list(snapshot.state["history"])
+            for name in _TRANSIENT:
+                snapshot.state.pop(name, None)
+            # Its own copy, so the snapshot stays at its version while the aggregate goes on.
+            snapshot.state["chart"] = aggregate.chart.copy()
             return cast("PatientJourney.Snapshot", snapshot)
 
         def mutate(self, _: None) -> PatientJourney:
-            """Each aggregate made from the snapshot gets its own history to append to."""
+            """Reads snapshots of both forms: the folded record, and the older form that held the
+            whole history (stores written before the record was the state), folded here once."""
             journey = cast(PatientJourney, super().mutate(_))
-            journey.history = list(journey.history)
+            if "chart" not in journey.__dict__:
+                history: list[Fact] = journey.__dict__.pop("history")
+                journey.head = history[-1].hash
+                journey.chart = fold_facts(history)
+                journey.needs_refold = False
+                journey.__dict__.pop("_record_cache", None)
             return journey
 
     class JourneyOpened(Aggregate.Created):
@@ -54,7 +71,8 @@ class PatientJourney(Aggregate):
         hash: str
 
     class Recorded(Aggregate.Event):
-        """Base of every event after the opening: the same envelope, the type's own data."""
+        """Base of every event after the opening: the same envelope, the type's own data (stored in
+        the plain form ``Payload.as_data`` gives, which the hash chain and the verifier read)."""
 
         occurred_at: datetime
         actor: Actor
@@ -63,7 +81,7 @@ class PatientJourney(Aggregate):
         hash: str
 
         def apply(self, aggregate: Aggregate) -> None:
-            cast(PatientJourney, aggregate)._remember(self)
+            cast(PatientJourney, aggregate)._fold(fact_of(self))
 
     # Clinician-recordable events.
     class ConsultationCompleted(Recorded): ...
@@ -111,18 +129,21 @@ class PatientJourney(Aggregate):
         self.protocol_id = protocol
         self.protocol_version = protocol_version
         self.opened_protocol_version = protocol_version
-        self.history: list[Fact] = [
-            Fact(
-                version=1,
-                type="JourneyOpened",
-                occurred_at=occurred_at,
-                recorded_at=self.created_on,
-                actor=actor,
-                reason=reason,
-                data=self.opening_data(patient_ref, protocol, protocol_version),
-                hash=hash,
-            )
-        ]
+        self.head = hash
+        self.needs_refold = False
+        self.chart = ClinicalRecord(protocol_id=protocol, protocol_version=protocol_version)
+        opened = Fact(
+            version=1,
+            type="JourneyOpened",
+            occurred_at=occurred_at,
+            recorded_at=self.created_on,
+            actor=actor,
+            reason=reason,
+            data=self.opening_data(patient_ref, protocol, protocol_version),
+            hash=hash,
+        )
+        apply(self.chart, opened)
+        self.__dict__["_last"] = opened
 
     @staticmethod
     def opening_data(patient_ref: str, protocol: str, protocol_version: int) -> dict[str, Any]:
@@ -139,8 +160,8 @@ class PatientJourney(Aggregate):
         reason: str | None = None,
     ) -> PatientJourney:
         occurred_at, now = utc(occurred_at), utc(now)
-        if occurred_at > now + rules.CLOCK_SKEW:
-            raise RuleViolation("occurred_in_future", "An event cannot have happened in the future.")
+        rules.not_in_future(occurred_at, now)
+        opening = Opening(patient_ref=patient_ref, protocol=protocol.id, protocol_version=protocol.version)
         journey_id = cls.create_id()
         digest = chain.link(
             chain.GENESIS,
@@ -151,12 +172,12 @@ class PatientJourney(Aggregate):
             recorded_at=now,
             actor=actor,
             reason=reason,
-            data=cls.opening_data(patient_ref, protocol.id, protocol.version),
+            data=opening.as_data(),
         )
         return cls._create(
             cls.JourneyOpened,
             id=journey_id,
-            patient_ref=patient_ref,
+            patient_ref=opening.patient_ref,
             protocol=protocol.id,
             protocol_version=protocol.version,
             occurred_at=occurred_at,
@@ -170,34 +191,46 @@ class PatientJourney(Aggregate):
 
     def record(
         self,
-        event_type: str,
-        data: dict[str, Any],
+        event: Payload | str,
+        data: dict[str, Any] | None = None,
         *,
         actor: Actor,
         occurred_at: datetime,
         reason: str | None,
         now: datetime,
         resolve: Resolve,
+        history: Sequence[Fact] | None = None,
     ) -> None:
-        """Records a clinician's event after the protocol's rules accept it."""
-        if event_type not in CLINICIAN_EVENTS:
-            raise UnknownEventType(event_type)
+        """Records a clinician's event after the protocol's rules accept it.
+
+        ``event`` is a typed payload, or an event type's name with its data as a dict, which is then
+        read strictly (a string for a boolean is refused with ``InvalidEvent``). ``history`` is the
+        journey's stored history; a correction is judged against it.
+        """
+        name = event if isinstance(event, str) else event.event_type
+        if name not in CLINICIAN_EVENTS:
+            raise UnknownEventType(name)
+        payload = as_payload(event, data)
         occurred_at, now = utc(occurred_at), utc(now)
         record = self.clinical_record(resolve)
-        types = {f.version: f.type for f in self.history}
-        rules.check(record, event_type, data, occurred_at, reason, now, types)
-        self._trigger(event_type, data, actor, occurred_at, reason, now)
-        if event_type == "AssessmentRecorded":
-            self._raise_self_harm_alert(record.protocol, actor, occurred_at, now)
+        correcting = payload.event_type == "EventEnteredInError"
+        known = self._own(history) if correcting else None
+        rules.check(record, Attempt(payload, occurred_at, reason, actor, now, history=known))
+        self._trigger(payload, actor, occurred_at, reason, now)
+        if known is not None:
+            self.refold((*known, self.last_fact), resolve)
+            record = self.clinical_record(resolve)
+        for raised in raised_by(record, self.last_fact):
+            self._trigger(raised, Actor.system(), occurred_at, None, now)
 
     def record_system(self, event_type: str, data: dict[str, Any], *, occurred_at: datetime, now: datetime) -> bool:
-        """Records a scheduler's event once per ``data["key"]``; False when it was recorded before."""
+        """Records a scheduler's event once per key; False when it was recorded before."""
         if event_type not in SYSTEM_EVENTS:
             raise UnknownEventType(event_type)
-        key = data["key"]
-        if any(f.data.get("key") == key for f in self.history if f.type in SYSTEM_EVENTS):
+        payload = payload_type(event_type).parse(data)
+        if getattr(payload, "key") in self.chart.system_keys:
             return False
-        self._trigger(event_type, data, Actor.system(), utc(occurred_at), None, utc(now))
+        self._trigger(payload, Actor.system(), utc(occurred_at), None, utc(now))
         return True
 
     def migrate(self, to: Protocol, *, actor: Actor, reason: str | None, now: datetime) -> None:
@@ -206,30 +239,25 @@ class PatientJourney(Aggregate):
             raise RuleViolation(
                 "migration_not_forward", f"A journey on version {self.protocol_version} moves only to a newer version."
             )
-        data = {"protocol": to.id, "from_version": self.protocol_version, "to_version": to.version}
-        self._trigger("ProtocolMigrated", data, actor, utc(now), reason, utc(now))
+        payload = ProtocolMigrated(protocol=to.id, from_version=self.protocol_version, to_version=to.version)
+        self._trigger(payload, actor, utc(now), reason, utc(now))
 
-    def _raise_self_harm_alert(self, protocol: Protocol, actor: Actor, occurred_at: datetime, now: datetime) -> None:
-        fact = self.history[-1]
-        items = fact.data.get("items") or []
-        limit = protocol.safety.phq9_item9_alert_above
-        if fact.data.get("instrument") == "PHQ9" and len(items) >= 9 and int(items[8]) > limit:
-            data = {
-                "kind": "self_harm",
-                "reason": f"PHQ-9 item 9 (thoughts of self-harm) scored {int(items[8])}.",
-                "source_version": fact.version,
-                "key": f"alert:self_harm:{fact.version}",
-            }
-            self._trigger("SafetyAlertRaised", data, Actor.system(), occurred_at, None, now)
+    def _own(self, history: Sequence[Fact] | None) -> tuple[Fact, ...]:
+        """The history, checked to be this journey's own, up to its current version."""
+        if history is None:
+            raise ValueError("this command is judged against the journey's history: pass it")
+        facts = tuple(history)
+        if len(facts) != self.version or (facts and facts[-1].hash != self.head):
+            raise ValueError("the history handed in is not this journey's at its current version")
+        return facts
 
-    def _trigger(
-        self, event_type: str, data: dict[str, Any], actor: Actor, occurred_at: datetime, reason: str | None, now: datetime
-    ) -> None:
+    def _trigger(self, payload: Payload, actor: Actor, occurred_at: datetime, reason: str | None, now: datetime) -> None:
+        data = payload.as_data()
         digest = chain.link(
-            self.history[-1].hash,
+            self.head,
             journey_id=self.id,
             version=self.version + 1,
-            event_type=event_type,
+            event_type=payload.event_type,
             occurred_at=occurred_at,
             recorded_at=now,
             actor=actor,
@@ -237,7 +265,7 @@ class PatientJourney(Aggregate):
             data=data,
         )
         self.trigger_event(
-            getattr(type(self), event_type),
+            getattr(type(self), payload.event_type),
             occurred_at=occurred_at,
             actor=actor,
             reason=reason,
@@ -248,36 +276,62 @@ class PatientJourney(Aggregate):
 
     # -- mutation and queries ---------------------------------------------------------------
 
-    def _remember(self, event: PatientJourney.Recorded) -> None:
-        fact = Fact(
-            version=event.originator_version,
-            type=type(event).__name__,
-            occurred_at=event.occurred_at,
-            recorded_at=event.timestamp,
-            actor=event.actor,
-            reason=event.reason,
-            data=event.data,
-            hash=event.hash,
-        )
-        self.history.append(fact)
+    @property
+    def last_fact(self) -> Fact:
+        """The fact this aggregate folded last (between a command and its save)."""
+        return cast(Fact, self.__dict__["_last"])
+
+    def _fold(self, fact: Fact) -> None:
+        self.head = fact.hash
+        self.__dict__["_last"] = fact
         if fact.type == "ProtocolMigrated":
             self.protocol_version = int(fact.data["to_version"])
-        cached: ClinicalRecord | None = self.__dict__.get(_CACHE)
-        if cached is None:
-            return
-        if fact.type == "EventEnteredInError" or cached.version != fact.version - 1:
-            del self.__dict__[_CACHE]
-        else:
-            apply(cached, fact)
+        if fact.type == "EventEnteredInError":
+            # Undoing an event needs the record as it was without it: only the history can say.
+            self.needs_refold = True
+        apply(self.chart, fact)
+
+    def refold(self, history: Sequence[Fact], resolve: Resolve) -> None:
+        """Rebuilds the record from the journey's own stored history (after a correction)."""
+        facts = self._own(history)
+        opened = resolve(self.protocol_id, self.opened_protocol_version)
+        self.chart = fold(opened, facts, resolve)
+        self.needs_refold = False
 
     def clinical_record(self, resolve: Resolve) -> ClinicalRecord:
-        """The history folded into the record the rules read; kept between commands."""
-        cached: ClinicalRecord | None = self.__dict__.get(_CACHE)
-        if cached is None or cached.version != self.version:
-            opened = resolve(self.protocol_id, self.opened_protocol_version)
-            cached = fold(opened, self.history, resolve)
-            self.__dict__[_CACHE] = cached
-        return cached
+        """The folded record, bound to the journey's protocol so the rules can read it."""
+        if self.needs_refold:
+            raise RefoldNeeded("the journey was loaded past a correction: refold it from its history first")
+        return self.chart.bind(resolve)
 
     def view(self, resolve: Resolve, now: datetime) -> JourneyView:
         return evaluate(self.clinical_record(resolve), utc(now))
+
+
+def as_payload(event: Payload | str, data: dict[str, Any] | None) -> Payload:
+    """A typed payload from a payload, or from an event type's name and its data read strictly."""
+    if isinstance(event, Payload):
+        if data is not None:
+            raise TypeError("pass a payload or an event type with data, not both")
+        return event
+    return payload_type(event).parse({} if data is None else data)
+
+
+def fact_of(event: Any) -> Fact:
+    """A stored domain event as an auditor reads it (the opening included)."""
+    if isinstance(event, PatientJourney.JourneyOpened):
+        data = PatientJourney.opening_data(event.patient_ref, event.protocol, event.protocol_version)
+        event_type = "JourneyOpened"
+    else:
+        data = event.data
+        event_type = type(event).__name__
+    return Fact(
+        version=event.originator_version,
+        type=event_type,
+        occurred_at=event.occurred_at,
+        recorded_at=event.timestamp,
+        actor=event.actor,
+        reason=event.reason,
+        data=data,
+        hash=event.hash,
+    )

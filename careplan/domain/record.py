@@ -1,19 +1,45 @@
 """The clinical record: a journey's history folded into the facts its rules and views need.
 
-The fold never refuses anything: rules run before an event is recorded (``rules.py``), and a history
-is replayed as it was recorded. Events marked ``EventEnteredInError`` are left out of the fold, so a
-correction gives exactly the record that would exist had the event never been recorded, while the
-history keeps both.
+The record is the aggregate's state, and what a snapshot keeps: what the rules read (the latest
+screening, the infusions, the open appointments, the alerts), never a copy of the history, so its size
+does not grow with notes, reminders or vitals. The fold is pure and needs no protocol: what depends on
+the protocol (a blood-pressure hold, the induction target) is judged when it is read, with the version
+that was in force. Events marked ``EventEnteredInError`` are left out of a fold of the history, so a
+correction gives exactly the record that would exist had the event never been recorded.
+
+Each event type's fold lives with its family (``careplan.domain.families``); this module holds the
+record's shape and the loop.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, TypeVar
 
+from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
-from careplan.domain.values import Fact, parse_time
+from careplan.domain.values import Fact
+
+if TYPE_CHECKING:
+    from careplan.domain.families.consultation import ConsultationCompleted, MedicationReviewed
+    from careplan.domain.families.lifecycle import JourneyClosed, JourneyPaused
+    from careplan.domain.families.response import ResponseReviewed
+    from careplan.domain.families.screening import ContraindicationScreened, ScreeningResulted
+
+Resolve = Callable[[str, int], Protocol]
+P = TypeVar("P", bound=Payload)
+
+
+@dataclass(frozen=True)
+class Entry(Generic[P]):
+    """One recorded event as the record keeps it: its typed payload and its envelope's essentials."""
+
+    version: int
+    occurred_at: datetime
+    reason: str | None
+    payload: P
 
 
 @dataclass(frozen=True)
@@ -35,12 +61,12 @@ class Infusion:
 
 @dataclass
 class Appointment:
-    """A scheduled infusion, until it is done, held or cancelled."""
+    """A scheduled infusion, until it is done, held or cancelled (then the record lets it go)."""
 
     version: int
     phase: str
     scheduled_for: datetime
-    state: str = "scheduled"  # scheduled | done | held | cancelled
+    state: str = "scheduled"
 
 
 @dataclass
@@ -53,49 +79,89 @@ class Alert:
     acknowledged_version: int | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Vitals:
     version: int
     occurred_at: datetime
     systolic: int
     diastolic: int
+    protocol_version: int = 1
+    """The protocol version in force when they were taken: its threshold decides a hold."""
 
 
 @dataclass
 class ClinicalRecord:
-    """What the chart says now; built by :func:`fold` and nothing else."""
+    """What the chart says now; built by the fold and nothing else.
 
-    protocol: Protocol
-    resolve: Callable[[str, int], Protocol] | None = None
+    ``protocol`` and ``resolve`` are bound when the record is read (``bind``); they are not state.
+    """
+
+    protocol_id: str = ""
+    protocol_version: int = 0
     patient_ref: str = ""
     opened_at: datetime | None = None
     version: int = 0
-    consultation: Fact | None = None
-    medication_review: Fact | None = None
-    screening: Fact | None = None
+    consultation: Entry[ConsultationCompleted] | None = None
+    medication_review: Entry[MedicationReviewed] | None = None
+    screening: Entry[ContraindicationScreened] | None = None
     overrides: dict[str, str] = field(default_factory=dict)
     labs_ordered: dict[str, datetime] = field(default_factory=dict)
-    labs_resulted: dict[str, Fact] = field(default_factory=dict)
+    labs_resulted: dict[str, Entry[ScreeningResulted]] = field(default_factory=dict)
     assessments: list[Assessment] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
     pre_vitals: Vitals | None = None
-    bp_hold: Vitals | None = None
+    hold_vitals: Vitals | None = None
     infusions: list[Infusion] = field(default_factory=list)
     held: int = 0
-    induction_target: int = 0
     series_start: int = 0  # index into induction infusions where the current series begins
-    decision: Fact | None = None
+    decision: Entry[ResponseReviewed] | None = None
     maintenance_weeks: int | None = None
     guidance: dict[str, datetime] = field(default_factory=dict)
-    check_ins: list[datetime] = field(default_factory=list)
+    last_check_in: datetime | None = None
     notes: int = 0
-    paused: Fact | None = None
-    closed: Fact | None = None
+    paused: Entry[JourneyPaused] | None = None
+    closed: Entry[JourneyClosed] | None = None
     alerts: list[Alert] = field(default_factory=list)
     system_keys: set[str] = field(default_factory=set)
     errored: set[int] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it
+        self.resolve: Resolve | None = None
+
+    def bind(self, resolve: Resolve) -> ClinicalRecord:
+        """Attaches the protocol in force, so the rules and views can read their thresholds."""
+        self.resolve = resolve
+        self.protocol = resolve(self.protocol_id, self.protocol_version)
+        return self
+
+    def copy(self) -> ClinicalRecord:
+        """A deep copy of the state alone (never of the bound protocol or its resolver)."""
+        return ClinicalRecord(**{name: copy.deepcopy(getattr(self, name)) for name in state_fields()})
+
+    def protocol_at(self, version: int) -> Protocol:
+        if self.resolve is None or version == self.protocol_version:
+            return self.protocol
+        return self.resolve(self.protocol_id, version)
+
     # -- derived facts the rules and views share ---------------------------------------------
+
+    @property
+    def induction_target(self) -> int:
+        induction = self.protocol.induction
+        return self.series_start + (induction.infusions if self.series_start == 0 else induction.extension_infusions)
+
+    @property
+    def bp_hold(self) -> Vitals | None:
+        """The pre-infusion reading that holds the infusion, if the last one is at or above the threshold
+        of the protocol in force when it was taken and nothing has settled it since."""
+        vitals = self.hold_vitals
+        if vitals is None:
+            return None
+        safety = self.protocol_at(vitals.protocol_version).safety
+        if vitals.systolic >= safety.bp_hold_systolic or vitals.diastolic >= safety.bp_hold_diastolic:
+            return vitals
+        return None
 
     def induction_infusions(self) -> list[Infusion]:
         return sorted((i for i in self.infusions if i.phase == "induction"), key=lambda i: i.occurred_at)
@@ -116,13 +182,16 @@ class ClinicalRecord:
         return series[0].occurred_at + timedelta(days=self.protocol.induction.window_days)
 
     def eligible(self) -> bool | None:
-        return None if self.consultation is None else bool(self.consultation.data.get("eligible"))
+        return None if self.consultation is None else self.consultation.payload.eligible
 
     def taper_pending(self) -> bool:
-        return bool(self.medication_review and self.medication_review.data.get("taper_required"))
+        return bool(self.medication_review and self.medication_review.payload.taper_required)
+
+    def decided(self, decision: str) -> bool:
+        return self.decision is not None and self.decision.payload.decision == decision
 
     def open_findings(self) -> list[str]:
-        findings = self.screening.data.get("findings", []) if self.screening else []
+        findings = [str(f) for f in self.screening.payload.findings] if self.screening else []
         return [f for f in findings if f not in self.overrides]
 
     def phq9(self) -> list[Assessment]:
@@ -157,231 +226,59 @@ class ClinicalRecord:
         return [a for a in self.alerts if a.acknowledged_version is None]
 
 
-def fold(
-    protocol: Protocol,
-    history: Iterable[Fact],
-    resolve: Callable[[str, int], Protocol] | None = None,
-) -> ClinicalRecord:
-    """Replays a history into a record, leaving out the events marked as entered in error.
-
-    ``protocol`` is the one the journey was opened on; ``resolve`` finds the versions it was later
-    migrated to, so each event is read under the protocol in force when it was recorded.
-    """
+def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
+    """The unbound record of a history: the pure fold, with no protocol needed."""
     facts = list(history)
-    errored = {int(f.data["target_version"]) for f in facts if f.type == "EventEnteredInError"}
-    record = ClinicalRecord(
-        protocol=protocol, resolve=resolve, induction_target=protocol.induction.infusions
-    )
-    record.errored = errored
+    record = ClinicalRecord()
+    record.errored = errored_versions(facts)
     for fact in facts:
         record.version = fact.version
-        if fact.version in errored:
+        if fact.version in record.errored:
             continue
         apply(record, fact)
     return record
 
 
+def fold(
+    protocol: Protocol,
+    history: Iterable[Fact],
+    resolve: Resolve | None = None,
+) -> ClinicalRecord:
+    """Replays a history into a record, leaving out the events marked as entered in error.
+
+    ``protocol`` is the one the journey was opened on; ``resolve`` finds the versions it was later
+    migrated to. The record comes back bound, ready for the rules.
+    """
+    record = fold_facts(history)
+
+    def known(protocol_id: str, version: int) -> Protocol:
+        if (protocol_id, version) == protocol.key or resolve is None:
+            return protocol
+        return resolve(protocol_id, version)
+
+    return record.bind(known)
+
+
+def errored_versions(facts: Iterable[Fact]) -> set[int]:
+    """The versions marked as entered in error: the one place this is read off a history."""
+    return {int(f.data["target_version"]) for f in facts if f.type == "EventEnteredInError"}
+
+
 def apply(record: ClinicalRecord, fact: Fact) -> None:
     """Folds one more fact into the record (the incremental path of :func:`fold`)."""
+    from careplan.domain.family import fold_of
+
     record.version = fact.version
-    handler = _HANDLERS.get(fact.type)
+    handler = fold_of(fact.type)
     if handler is not None:
-        handler(record, fact)
+        handler(record, fact.payload, fact)
 
 
-# -- one small handler per event type ---------------------------------------------------------
+def state_fields() -> tuple[str, ...]:
+    """The record's stored fields, in order (the snapshot codec reads these)."""
+    return tuple(f for f in ClinicalRecord.__dataclass_fields__)
 
 
-def _opened(r: ClinicalRecord, f: Fact) -> None:
-    r.patient_ref = f.data["patient_ref"]
-    r.opened_at = f.occurred_at
-
-
-def _consultation(r: ClinicalRecord, f: Fact) -> None:
-    r.consultation = f
-
-
-def _medication(r: ClinicalRecord, f: Fact) -> None:
-    r.medication_review = f
-
-
-def _screened(r: ClinicalRecord, f: Fact) -> None:
-    r.screening = f
-    r.overrides = {k: v for k, v in r.overrides.items() if k in f.data.get("findings", [])}
-
-
-def _contraindication_overridden(r: ClinicalRecord, f: Fact) -> None:
-    r.overrides[f.data["finding"]] = f.reason or ""
-
-
-def _hold_overridden(r: ClinicalRecord, f: Fact) -> None:
-    r.bp_hold = None
-
-
-def _screening_ordered(r: ClinicalRecord, f: Fact) -> None:
-    r.labs_ordered.setdefault(f.data["panel"], f.occurred_at)
-
-
-def _screening_resulted(r: ClinicalRecord, f: Fact) -> None:
-    r.labs_ordered.setdefault(f.data["panel"], f.occurred_at)
-    r.labs_resulted[f.data["panel"]] = f
-
-
-def _assessment(r: ClinicalRecord, f: Fact) -> None:
-    d = f.data
-    r.assessments.append(
-        Assessment(
-            version=f.version,
-            instrument=d["instrument"],
-            total=int(d["total"]),
-            items=tuple(int(i) for i in d.get("items") or ()),
-            context=d.get("context", "other"),
-            occurred_at=f.occurred_at,
-        )
-    )
-
-
-def _scheduled(r: ClinicalRecord, f: Fact) -> None:
-    r.appointments.append(
-        Appointment(version=f.version, phase=f.data["phase"], scheduled_for=parse_time(f.data["scheduled_for"]))
-    )
-
-
-def _vitals(r: ClinicalRecord, f: Fact) -> None:
-    if f.data.get("phase") != "pre":
-        return
-    vitals = Vitals(f.version, f.occurred_at, int(f.data["systolic"]), int(f.data["diastolic"]))
-    r.pre_vitals = vitals
-    safety = r.protocol.safety
-    if vitals.systolic >= safety.bp_hold_systolic or vitals.diastolic >= safety.bp_hold_diastolic:
-        r.bp_hold = vitals
-    else:
-        r.bp_hold = None
-
-
-def _settle_appointment(r: ClinicalRecord, phase: str, state: str) -> None:
-    appointment = r.next_appointment(phase)
-    if appointment is not None:
-        appointment.state = state
-
-
-def _held(r: ClinicalRecord, f: Fact) -> None:
-    r.held += 1
-    r.pre_vitals = None
-    r.bp_hold = None
-    _settle_appointment(r, f.data["phase"], "held")
-
-
-def _cancelled(r: ClinicalRecord, f: Fact) -> None:
-    _settle_appointment(r, f.data["phase"], "cancelled")
-
-
-def _completed(r: ClinicalRecord, f: Fact) -> None:
-    r.infusions.append(Infusion(version=f.version, phase=f.data["phase"], occurred_at=f.occurred_at))
-    r.pre_vitals = None
-    r.bp_hold = None
-    _settle_appointment(r, f.data["phase"], "done")
-
-
-def _response(r: ClinicalRecord, f: Fact) -> None:
-    r.decision = f
-    if f.data["decision"] == "extend_induction":
-        r.series_start = len(r.induction_infusions())
-        r.induction_target = r.series_start + r.protocol.induction.extension_infusions
-
-
-def _interval(r: ClinicalRecord, f: Fact) -> None:
-    r.maintenance_weeks = int(f.data["weeks"])
-
-
-def _guidance(r: ClinicalRecord, f: Fact) -> None:
-    r.guidance[f.data["area"]] = f.occurred_at
-
-
-def _check_in(r: ClinicalRecord, f: Fact) -> None:
-    r.check_ins.append(f.occurred_at)
-
-
-def _note(r: ClinicalRecord, f: Fact) -> None:
-    r.notes += 1
-
-
-def _paused(r: ClinicalRecord, f: Fact) -> None:
-    r.paused = f
-
-
-def _resumed(r: ClinicalRecord, f: Fact) -> None:
-    r.paused = None
-
-
-def _closed(r: ClinicalRecord, f: Fact) -> None:
-    r.closed = f
-
-
-def _system(r: ClinicalRecord, f: Fact) -> None:
-    key = f.data.get("key")
-    if key:
-        r.system_keys.add(key)
-
-
-def _alert(r: ClinicalRecord, f: Fact) -> None:
-    _system(r, f)
-    source = f.data.get("source_version")
-    if source is not None and int(source) in r.errored:
-        return
-    r.alerts.append(
-        Alert(
-            version=f.version,
-            kind=f.data["kind"],
-            reason=f.data["reason"],
-            raised_at=f.occurred_at,
-            source_version=source,
-        )
-    )
-
-
-def _acknowledged(r: ClinicalRecord, f: Fact) -> None:
-    for alert in r.alerts:
-        if alert.version == int(f.data["alert_version"]):
-            alert.acknowledged_version = f.version
-
-
-def _migrated(r: ClinicalRecord, f: Fact) -> None:
-    if r.resolve is None:
-        return
-    r.protocol = r.resolve(f.data["protocol"], int(f.data["to_version"]))
-    r.induction_target = r.series_start + (
-        r.protocol.induction.infusions if r.series_start == 0 else r.protocol.induction.extension_infusions
-    )
-
-
-_HANDLERS: dict[str, Callable[[ClinicalRecord, Fact], None]] = {
-    "JourneyOpened": _opened,
-    "ConsultationCompleted": _consultation,
-    "MedicationReviewed": _medication,
-    "ContraindicationScreened": _screened,
-    "ContraindicationOverridden": _contraindication_overridden,
-    "HoldOverridden": _hold_overridden,
-    "ScreeningOrdered": _screening_ordered,
-    "ScreeningResulted": _screening_resulted,
-    "AssessmentRecorded": _assessment,
-    "InfusionScheduled": _scheduled,
-    "VitalsRecorded": _vitals,
-    "InfusionHeld": _held,
-    "InfusionCancelled": _cancelled,
-    "InfusionCompleted": _completed,
-    "ResponseReviewed": _response,
-    "MaintenanceIntervalSet": _interval,
-    "ComplementaryCareGuidanceGiven": _guidance,
-    "ComplementaryCareCheckIn": _check_in,
-    "NoteAdded": _note,
-    "JourneyPaused": _paused,
-    "JourneyResumed": _resumed,
-    "JourneyClosed": _closed,
-    "SafetyAlertAcknowledged": _acknowledged,
-    "StepBecameDue": _system,
-    "StepOverdue": _system,
-    "ReminderIssued": _system,
-    "SafetyAlertRaised": _alert,
-    "ProtocolMigrated": _migrated,
-}
+def replace_state(record: ClinicalRecord, state: dict[str, Any]) -> None:
+    for name, value in state.items():
+        setattr(record, name, value)

@@ -42,6 +42,17 @@ class Fact:
     hash: str = ""
     """This event's link in the journey's hash chain (see ``chain.py``)."""
 
+    @property
+    def payload(self) -> Any:
+        """The event's data as its typed payload (``careplan.domain.families``), read once and kept."""
+        cached = self.__dict__.get("_payload")
+        if cached is None:
+            from careplan.domain.family import payload_type
+
+            cached = payload_type(self.type).parse(self.data, trusted=True)
+            object.__setattr__(self, "_payload", cached)
+        return cached
+
 
 def utc(value: datetime) -> datetime:
     """Naive datetimes are taken as UTC; every time inside the domain is aware."""

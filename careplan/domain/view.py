@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.families.infusion import induction_blockers
+from careplan.domain.graph import due_of, waiting
+from careplan.domain.protocol import Protocol
 from careplan.domain.record import ClinicalRecord
-from careplan.domain.rules import induction_blockers
 from careplan.domain.vocabulary import (
     CANCELLED,
     COMPLETED,
@@ -84,19 +86,26 @@ class JourneyView:
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
 
 
+def overdue_after(protocol: Protocol, step: str, due_at: datetime) -> datetime:
+    """The moment after which a step due at ``due_at`` is overdue: at once, except maintenance, which
+    has the protocol's days of grace. The one home of this rule (view, scheduler and read side)."""
+    grace = timedelta(days=protocol.maintenance.grace_days) if step == "maintenance" else timedelta(0)
+    return due_at + grace
+
+
 def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
     """The state of every step at ``now``."""
     protocol = record.protocol
     steps = {
-        "consultation": _consultation(record),
-        "medication_review": _medication_review(record),
-        "contraindication_screening": _screening(record),
-        "lab_screening": _labs(record),
+        "consultation": _consultation(record, now),
+        "medication_review": _medication_review(record, now),
+        "contraindication_screening": _screening(record, now),
+        "lab_screening": _labs(record, now),
         "baseline_assessment": _baseline(record, now),
         "induction": _induction(record, now),
         "response_check": _response(record, now),
         "maintenance": _maintenance(record),
-        "complementary_care": _complementary(record),
+        "complementary_care": _complementary(record, now),
     }
     for name, step in steps.items():
         step.title = protocol.step(name).title
@@ -122,39 +131,33 @@ def _step(name: str, status: str, due_at: datetime | None = None, *flags: Flag) 
     return StepView(name=name, title=name, status=status, due_at=due_at, flags=list(flags))
 
 
-def _after(start: datetime | None, days: int) -> datetime | None:
-    return None if start is None else start + timedelta(days=days)
-
-
-def _consultation(r: ClinicalRecord) -> StepView:
+def _consultation(r: ClinicalRecord, now: datetime) -> StepView:
     if r.consultation is not None:
         return _step("consultation", COMPLETED)
-    return _step("consultation", READY, _after(r.opened_at, r.protocol.due_days("consultation")))
+    if waiting(r, "consultation", now):
+        return _step("consultation", REQUESTED)
+    return _step("consultation", READY, due_of(r, "consultation"))
 
 
-def _after_consultation(r: ClinicalRecord, name: str) -> StepView | None:
-    """The common start of a step that waits on the consultation; None once it may proceed."""
-    if r.consultation is None:
-        return _step(name, REQUESTED)
+def _after_prerequisites(r: ClinicalRecord, name: str, now: datetime) -> StepView | None:
+    """The common start of a step that waits on the steps its protocol ``requires``; None once it may
+    proceed. A patient found not eligible at consultation goes no further on any step."""
     if r.eligible() is False:
         return _step(name, CANCELLED, None, Flag("blocked", "Not eligible at consultation."))
+    if waiting(r, name, now):
+        return _step(name, REQUESTED)
     return None
 
 
-def _consultation_due(r: ClinicalRecord, name: str) -> datetime | None:
-    assert r.consultation is not None
-    return _after(r.consultation.occurred_at, r.protocol.due_days(name))
-
-
-def _medication_review(r: ClinicalRecord) -> StepView:
-    waiting = _after_consultation(r, "medication_review")
-    if waiting:
-        return waiting
+def _medication_review(r: ClinicalRecord, now: datetime) -> StepView:
+    pending = _after_prerequisites(r, "medication_review", now)
+    if pending:
+        return pending
     review = r.medication_review
     if review is None:
-        return _step("medication_review", READY, _consultation_due(r, "medication_review"))
+        return _step("medication_review", READY, due_of(r, "medication_review"))
     flags = []
-    mg = float(review.data.get("benzodiazepine_diazepam_eq_mg", 0))
+    mg = review.payload.benzodiazepine_diazepam_eq_mg
     limit = r.protocol.safety.benzodiazepine_flag_mg_diazepam_eq
     if mg > limit:
         flags.append(
@@ -166,39 +169,38 @@ def _medication_review(r: ClinicalRecord) -> StepView:
     return _step("medication_review", COMPLETED, None, *flags)
 
 
-def _screening(r: ClinicalRecord) -> StepView:
-    waiting = _after_consultation(r, "contraindication_screening")
-    if waiting:
-        return waiting
+def _screening(r: ClinicalRecord, now: datetime) -> StepView:
+    pending = _after_prerequisites(r, "contraindication_screening", now)
+    if pending:
+        return pending
     if r.screening is None:
-        return _step("contraindication_screening", READY, _consultation_due(r, "contraindication_screening"))
+        return _step("contraindication_screening", READY, due_of(r, "contraindication_screening"))
     flags = [Flag("contraindication", f"{f.replace('_', ' ').capitalize()} found.") for f in r.open_findings()]
     flags += [Flag("override", f"{k.replace('_', ' ').capitalize()} overridden: {v}") for k, v in r.overrides.items()]
     return _step("contraindication_screening", COMPLETED, None, *flags)
 
 
-def _labs(r: ClinicalRecord) -> StepView:
-    waiting = _after_consultation(r, "lab_screening")
-    if waiting:
-        return waiting
+def _labs(r: ClinicalRecord, now: datetime) -> StepView:
+    pending = _after_prerequisites(r, "lab_screening", now)
+    if pending:
+        return pending
     panels = r.protocol.lab_panels
     flags = [
         Flag("follow_up", f"{panel.capitalize()} panel abnormal: follow up.")
-        for panel, fact in r.labs_resulted.items()
-        if fact.data.get("abnormal")
+        for panel, entry in r.labs_resulted.items()
+        if entry.payload.abnormal
     ]
     if all(p in r.labs_resulted for p in panels):
         return _step("lab_screening", COMPLETED, None, *flags)
     status = IN_PROGRESS if r.labs_ordered else READY
-    return _step("lab_screening", status, _consultation_due(r, "lab_screening"), *flags)
+    return _step("lab_screening", status, due_of(r, "lab_screening"), *flags)
 
 
 def _baseline(r: ClinicalRecord, now: datetime) -> StepView:
-    waiting = _after_consultation(r, "baseline_assessment")
-    if waiting:
-        return waiting
-    appointment = r.next_appointment("induction")
-    due = appointment.scheduled_for if appointment and not r.induction_infusions() else None
+    pending = _after_prerequisites(r, "baseline_assessment", now)
+    if pending:
+        return pending
+    due = due_of(r, "baseline_assessment")
     baseline = r.baseline()
     if baseline is None:
         return _step("baseline_assessment", READY, due)
@@ -214,13 +216,13 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
     if r.eligible() is False:
         return _step("induction", CANCELLED, None, Flag("blocked", "Not eligible at consultation."))
     done = r.induction_infusions()
-    if r.induction_complete() or (r.decision is not None and r.decision.data["decision"] == "maintenance"):
+    if r.induction_complete() or r.decided("maintenance"):
         # A maintenance decision ends the series even when its window closed before the sixth infusion.
         return _step("induction", COMPLETED)
-    if r.decision is not None and r.decision.data["decision"] == "discontinue":
+    if r.decided("discontinue"):
         return _step("induction", CANCELLED)
     blockers = induction_blockers(r, now) if not done else []
-    missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing")]
+    missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing", "labs_pending")]
     flags = [Flag("blocked", sentence) for code, sentence in blockers if (code, sentence) not in missing]
     if r.bp_hold is not None:
         s = r.protocol.safety
@@ -247,27 +249,28 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
 
 
 def _next_induction_due(r: ClinicalRecord) -> datetime | None:
-    series = r.current_series()
-    appointment = r.next_appointment("induction")
-    if not series:
+    """The next infusion by the induction step's due rule, never past the window; the first one is due
+    at its appointment."""
+    if not r.current_series():
+        appointment = r.next_appointment("induction")
         return appointment.scheduled_for if appointment else None
-    due = series[-1].occurred_at + timedelta(days=r.protocol.due_days("induction"))
+    due = due_of(r, "induction")
     window_end = r.induction_window_end()
-    return min(due, window_end) if window_end else due
+    if due is None or window_end is None:
+        return due or window_end
+    return min(due, window_end)
 
 
 def _response(r: ClinicalRecord, now: datetime) -> StepView:
     if r.eligible() is False:
         return _step("response_check", CANCELLED)
-    if r.decision is not None and r.decision.data["decision"] != "extend_induction":
+    if r.decision is not None and not r.decided("extend_induction"):
         return _step("response_check", COMPLETED)
-    series = r.current_series()
     window_end = r.induction_window_end()
     window_closed = window_end is not None and now > window_end
     if not r.induction_complete() and not window_closed:
         return _step("response_check", REQUESTED)
-    last = series[-1].occurred_at if series else None
-    return _step("response_check", READY, _after(last, r.protocol.due_days("response_check")))
+    return _step("response_check", READY, due_of(r, "response_check"))
 
 
 def maintenance_due(r: ClinicalRecord) -> datetime | None:
@@ -280,14 +283,15 @@ def maintenance_due(r: ClinicalRecord) -> datetime | None:
 
 
 def _maintenance(r: ClinicalRecord) -> StepView:
-    if r.eligible() is False or (r.decision is not None and r.decision.data["decision"] == "discontinue"):
+    if r.eligible() is False or r.decided("discontinue"):
         return _step("maintenance", CANCELLED)
-    if r.decision is None or r.decision.data["decision"] != "maintenance":
+    if not r.decided("maintenance"):
         return _step("maintenance", REQUESTED)
     flags = []
     relapse_at = r.protocol.maintenance.relapse_phq9_at_least
     # Only PHQ-9s after the decision: the response check's own PHQ-9 (often taken in the same visit)
     # is what the decision was made on, not a relapse.
+    assert r.decision is not None
     decided = (r.decision.occurred_at, r.decision.version)
     later = [a for a in r.phq9() if (a.occurred_at, a.version) > decided]
     if later and later[-1].total >= relapse_at:
@@ -297,21 +301,15 @@ def _maintenance(r: ClinicalRecord) -> StepView:
 
 
 def check_in_due(r: ClinicalRecord) -> datetime | None:
-    """Complementary-care check-ins fall due every N days while infusions are active."""
-    active = bool(r.induction_infusions()) and not (
-        r.decision is not None and r.decision.data["decision"] == "discontinue"
-    )
-    if not active:
-        return None
-    anchors = r.check_ins + list(r.guidance.values()) + [r.induction_infusions()[0].occurred_at]
-    return max(anchors) + timedelta(days=r.protocol.due_days("complementary_care"))
+    """Complementary-care check-ins fall due by the step's due rule while infusions are active."""
+    return due_of(r, "complementary_care")
 
 
-def _complementary(r: ClinicalRecord) -> StepView:
-    waiting = _after_consultation(r, "complementary_care")
-    if waiting:
-        return waiting
-    status = IN_PROGRESS if (r.guidance or r.check_ins) else READY
+def _complementary(r: ClinicalRecord, now: datetime) -> StepView:
+    pending = _after_prerequisites(r, "complementary_care", now)
+    if pending:
+        return pending
+    status = IN_PROGRESS if (r.guidance or r.last_check_in) else READY
     return _step("complementary_care", status, check_in_due(r))
 
 
@@ -321,7 +319,7 @@ def _finish(r: ClinicalRecord, step: StepView, now: datetime) -> None:
         step.due_at = step.due_at if step.status != COMPLETED else None
         return
     if r.closed is not None:
-        outcome = r.closed.data.get("outcome")
+        outcome = r.closed.payload.outcome
         step.status = COMPLETED if (outcome == "completed" and step.status == IN_PROGRESS) else CANCELLED
         step.due_at = None
         return
@@ -329,8 +327,7 @@ def _finish(r: ClinicalRecord, step: StepView, now: datetime) -> None:
         step.status = ON_HOLD
         step.flags.append(Flag("paused", f"Journey paused: {r.paused.reason}"))
         return
-    grace = timedelta(days=r.protocol.maintenance.grace_days) if step.name == "maintenance" else timedelta(0)
-    if step.due_at is not None and now > step.due_at + grace and not step.has_flag("overdue"):
+    if step.due_at is not None and now > overdue_after(r.protocol, step.name, step.due_at) and not step.has_flag("overdue"):
         step.flags.append(Flag("overdue", f"Was due {step.due_at:%Y-%m-%d}."))
 
 
@@ -384,7 +381,7 @@ def _next_actions(r: ClinicalRecord, steps: dict[str, StepView]) -> list[NextAct
                 elif r.pre_vitals is None:
                     text += " (pre-infusion vitals first)"
             actions.append(NextAction(name, text, step.due_at))
-    if r.eligible() is False or (r.decision and r.decision.data["decision"] == "discontinue"):
+    if r.eligible() is False or r.decided("discontinue"):
         actions.append(NextAction("journey", "Close the journey", None))
     far = datetime.max.replace(tzinfo=r.opened_at.tzinfo if r.opened_at else None)
     return sorted(actions, key=lambda a: a.due_at or far)

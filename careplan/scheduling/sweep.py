@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
 
-from careplan.application import MAX_RETRIES, CarePlan
+from careplan.application import CarePlan
 from careplan.domain.duties import duties, next_duty_at
-from careplan.domain.errors import UnknownJourney, VersionConflict
+from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import utc
 from careplan.domain.view import evaluate
@@ -72,27 +71,24 @@ def settle(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> 
     """Records what one journey owes by ``now`` in one save, guarded by the journey's version: if
     another writer got there first, the duties are judged again on the fresh state (keys already
     recorded are left out), so nothing is written twice and nothing is lost."""
-    for _ in range(MAX_RETRIES):
-        try:
-            journey = app.get(journey_id)
-        except UnknownJourney:
-            return []
+    done: list[Recorded] = []
+
+    def command(journey: PatientJourney, at: datetime) -> None:
         record = journey.clinical_record(app.protocol)
         owed = duties(record, evaluate(record, now), now)
-        if not owed:
-            _snooze(app, store, journey, now)
-            return []
-        done = [
+        done[:] = [
             Recorded(journey_id, d.type, d.key, d.occurred_at)
             for d in owed
-            if journey.record_system(d.type, d.data, occurred_at=d.occurred_at, now=app.clock())
+            if journey.record_system(d.type, d.data, occurred_at=d.occurred_at, now=at)
         ]
-        try:
-            app.save(journey)
-        except IntegrityError:
-            continue
-        return done
-    raise VersionConflict(None, app.get(journey_id).version)
+
+    try:
+        changed = app.change(journey_id, command, None)
+    except UnknownJourney:
+        return []
+    if not done:
+        _snooze(app, store, changed.journey, now)
+    return done
 
 
 def _snooze(app: CarePlan, store: ReadStore, journey: PatientJourney, now: datetime) -> None:

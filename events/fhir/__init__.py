@@ -7,9 +7,11 @@ matches R4 for these resources). The patient appears only as an identifier, neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from careplan.domain.journey import PatientJourney
+from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
 from events.fhir import codes, plan, refs
 from events.fhir.observations import observations
@@ -19,14 +21,15 @@ from events.fhir.provenance import provenance
 def journey_bundle(
     journey: PatientJourney,
     view: JourneyView,
+    history: Sequence[Fact],
     *,
     title: str | None = None,
     patient_system: str = codes.PATIENT_REF_SYSTEM,
 ) -> dict[str, Any]:
     """The journey at its version, judged at ``view.as_of``, as a Bundle of type collection."""
-    history = list(journey.history)
+    history = list(history)
     subject = refs.patient(journey.patient_ref, patient_system)
-    careplan = plan.careplan(journey, view, subject, title)
+    careplan = plan.careplan(journey, view, history, subject, title)
     authored = careplan["created"]
     resources: list[dict[str, Any]] = [careplan]
     resources += [plan.task(journey.id, step, history, subject, authored) for step in view.steps.values()]
@@ -55,4 +58,5 @@ def export(app: Any, journey_id: Any, *, version: int | None = None, as_of: Any 
 def loaded_bundle(app: Any, journey: Any, view: Any, **options: Any) -> dict[str, Any]:
     """The bundle of a journey already loaded with its view, titled by the protocol it follows."""
     title = app.protocol(journey.protocol_id, journey.protocol_version).title
-    return journey_bundle(journey, view, title=title, **options)
+    history = app.history(journey.id, upto=journey.version)
+    return journey_bundle(journey, view, history, title=title, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,8 +25,9 @@ STEP_EVENTS: dict[str, tuple[str, ...]] = {
 """Events that do a step's work, for its execution period (assessments and infusions are matched on data)."""
 
 
-def careplan(journey: PatientJourney, view: JourneyView, subject: dict[str, Any], title: str | None) -> dict[str, Any]:
-    history = journey.history
+def careplan(
+    journey: PatientJourney, view: JourneyView, history: Sequence[Fact], subject: dict[str, Any], title: str | None
+) -> dict[str, Any]:
     closed = next((f for f in reversed(history) if f.type == "JourneyClosed"), None)
     period = {"start": refs.instant(history[0].occurred_at)}
     if closed is not None and view.status == "closed":

@@ -37,7 +37,7 @@ class JourneyRows:
 
 
 def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
-    moment = journey.history[-1].recorded_at
+    moment = journey.modified_on
     record = journey.clinical_record(app.protocol)
     view = evaluate(record, moment)
     summary = summarize(journey, view)

@@ -136,8 +136,8 @@ def snapshotted(make_app: Callable[..., CarePlan], store_url: str, clock: Any) -
 
 def forge_total(total: int) -> Callable[[dict[str, Any]], None]:
     def change(snapshot: dict[str, Any]) -> None:
-        fact = snapshot["state"]["history"][4]["_data_"]  # a positional row, or a dict in the older form
-        (fact[7] if isinstance(fact, list) else fact["data"])["total"] = total
+        record = snapshot["state"]["chart"]["_data_"]  # the folded clinical record the snapshot keeps
+        record["assessments"][-1]["total"] = total
 
     return change
 
@@ -152,11 +152,11 @@ def test_a_forged_snapshot_is_caught_although_every_event_is_intact(snapshotted:
     app, journey = snapshotted
     tamper = Tamperer(app)
     tamper.edit_json(journey, 6, forge_total(3), table=tamper.snapshots)
-    assert app.history(journey)[4].data["total"] == 3, "the application reads the forged snapshot"
+    assert app.get(journey).chart.assessments[-1].total == 3, "the application reads the forged snapshot"
     found = check_journey(app, journey).broken
     assert found is not None
     assert (found.version, found.problem) == (6, "snapshot_mismatch")
-    assert "event at version 5 in its data" in found.detail
+    assert "not the fold of its events" in found.detail
 
 
 def test_a_snapshot_forged_to_match_a_forged_event_does_not_hide_the_event(snapshotted: tuple[CarePlan, Any]) -> None:

@@ -44,7 +44,7 @@ def test_a_clinician_records_high_blood_pressure_and_sees_why_the_infusion_is_he
     expect(refusal).to_contain_text("Pre-infusion blood pressure 152/96 is at or above 140/90")
     expect(page.locator("#f-weight_kg")).to_have_value("71")
     shot(page, "clinician-infusion-refused")
-    assert site.careplan.get(journey).history[-1].type == "VitalsRecorded"
+    assert site.careplan.history(journey)[-1].type == "VitalsRecorded"
 
 
 def test_a_coordinator_finds_an_overdue_journey_on_the_dashboard(page: Any, site: Site) -> None:

@@ -22,7 +22,7 @@ def histories(url: str) -> list[list[tuple[object, ...]]]:
     app = build_app({"CAREPLAN_DATABASE_URL": url})
     try:
         return [
-            [(f.type, f.data, f.occurred_at, f.actor, f.reason) for f in app.get(one).history]
+            [(f.type, f.data, f.occurred_at, f.actor, f.reason) for f in app.history(one)]
             for one in app.journey_ids()
         ]
     finally:
@@ -104,7 +104,7 @@ def test_every_stage_of_the_protocol_is_reached(reader: CarePlan) -> None:
 def test_every_entry_is_valid_pseudonymous_and_recorded_after_it_happened(reader: CarePlan) -> None:
     types = set()
     for one in reader.journey_ids():
-        history = reader.get(one).history
+        history = reader.history(one)
         assert re.fullmatch(r"DEMO-\d{6}", history[0].data["patient_ref"])
         for before, fact in zip([None, *history], history):
             types.add(fact.type)

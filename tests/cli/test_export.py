@@ -34,7 +34,7 @@ def test_export_writes_one_json_line_per_event_of_every_journey(capsys, reader: 
 def test_each_exported_event_carries_its_link_of_the_hash_chain(capsys, reader: CarePlan) -> None:
     one = next(reader.journey_ids())
     records = [json.loads(line) for line in careplan(capsys, "export", "--journey", str(one)).out.splitlines()]
-    history = reader.get(one).history
+    history = reader.history(one)
     assert [r["version"] for r in records] == [f.version for f in history]
     assert [r["hash"] for r in records] == [f.hash for f in history]
     second = history[1]

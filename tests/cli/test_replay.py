@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("cohort_env")
 def corrected_journey(reader: CarePlan) -> UUID:
     """A demo journey with a correction in it (the cohort's first induction story has one)."""
     for one in reader.journey_ids():
-        if any(f.type == "EventEnteredInError" for f in reader.get(one).history):
+        if any(f.type == "EventEnteredInError" for f in reader.history(one)):
             return one
     raise AssertionError("the demo cohort has no correction")
 
@@ -45,7 +45,7 @@ def test_replay_prints_the_steps_outcome_alerts_actions_and_history(capsys, read
 
 def test_an_event_marked_in_error_is_shown_with_the_reason(capsys, reader: CarePlan) -> None:
     one = corrected_journey(reader)
-    history = reader.get(one).history
+    history = reader.history(one)
     correction = next(f for f in history if f.type == "EventEnteredInError")
     target = correction.data["target_version"]
     rows = history_rows(careplan(capsys, "replay", str(one)).out)
@@ -65,7 +65,7 @@ def test_replay_at_a_version_shows_only_that_much_history(capsys, reader: CarePl
 
 def test_replay_as_of_a_moment_shows_what_was_known_then(capsys, reader: CarePlan) -> None:
     one = corrected_journey(reader)
-    history = reader.get(one).history
+    history = reader.history(one)
     moment = history[9].recorded_at + timedelta(seconds=1)
     known = [f.version for f in history if f.recorded_at <= moment]
     ran = careplan(capsys, "replay", str(one), "--as-of", moment.isoformat())
@@ -76,7 +76,7 @@ def test_replay_as_of_a_moment_shows_what_was_known_then(capsys, reader: CarePla
 
 def test_before_the_correction_was_recorded_the_event_is_not_marked(capsys, reader: CarePlan) -> None:
     one = corrected_journey(reader)
-    correction = next(f for f in reader.get(one).history if f.type == "EventEnteredInError")
+    correction = next(f for f in reader.history(one) if f.type == "EventEnteredInError")
     ran = careplan(capsys, "replay", str(one), "--version", str(correction.version - 1))
     assert "(entered in error:" not in ran.out
 

@@ -6,7 +6,6 @@ and went overdue); whatever the processes do, each must be in the history exactl
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from careplan.domain.errors import RuleViolation
-from careplan.domain.journey import PatientJourney
+from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Actor, Fact
 from careplan.domain.view import JourneyView
@@ -50,6 +50,7 @@ class Journey:
         self.protocols: dict[tuple[str, int], Protocol] = {self.protocol.key: self.protocol}
         self.now = now
         self.aggregate = PatientJourney.open(patient_ref, self.protocol, now, CLINICIAN, now)
+        self.collected: list[Any] = []
 
     # -- clock and state ----------------------------------------------------------------------
 
@@ -66,7 +67,14 @@ class Journey:
 
     @property
     def history(self) -> list[Fact]:
-        return self.aggregate.history
+        """Every event recorded so far, as the store would hand them back (the aggregate keeps only
+        its folded record, so the builder keeps the events it collected and the pending ones)."""
+        return [fact_of(e) for e in (*self.collected, *self.aggregate.pending_events)]
+
+    def collect(self) -> list[Any]:
+        """The aggregate's events so far (as a save would collect them); ``history`` still has them."""
+        self.collected += self.aggregate.collect_events()
+        return list(self.collected)
 
     def last(self, event_type: str) -> Fact:
         return next(f for f in reversed(self.history) if f.type == event_type)
@@ -97,6 +105,7 @@ class Journey:
             reason=reason,
             now=self.now,
             resolve=self.resolve,
+            history=self.history if event_type == "EventEnteredInError" else None,
         )
         return max(f.version for f in self.history if f.type == event_type)
 

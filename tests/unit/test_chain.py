@@ -49,7 +49,12 @@ def j() -> Journey:
     j.give_infusion()
     j.advance(hours=3)
     j.phq9(12, item9=1, context="infusion", at=j.now - timedelta(hours=2))
-    j.aggregate.record_system("ReminderIssued", {"key": "reminder:1", "step": "induction"}, occurred_at=j.now, now=j.now)
+    j.aggregate.record_system(
+        "ReminderIssued",
+        {"key": "reminder:1", "kind": "infusion", "step": "induction", "due_at": j.now.isoformat()},
+        occurred_at=j.now,
+        now=j.now,
+    )
     j.enter_in_error(j.note("Meant for another patient."))
     return j
 

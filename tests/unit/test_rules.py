@@ -6,11 +6,12 @@ verbs and checks one rule at its boundary: the last refused value and the first 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from careplan.domain.errors import RuleViolation, UnknownEventType
+from careplan.domain.errors import InvalidEvent, RuleViolation, UnknownEventType
 from careplan.domain.journey import PatientJourney
 from careplan.domain.vocabulary import REASON_REQUIRED
 from tests.unit.journeys import CLINICIAN, START, Journey, default_protocol, phq9_items, with_settings
@@ -421,7 +422,9 @@ def test_an_infusion_needs_a_confirmed_escort_home(ready: Journey) -> None:
     ready.refused("escort_not_confirmed", "InfusionCompleted", ready.infusion_data(escort=False))
     data = ready.infusion_data()
     del data["escort_confirmed"]
-    ready.refused("escort_not_confirmed", "InfusionCompleted", data)
+    with pytest.raises(InvalidEvent) as missing:
+        ready.record("InfusionCompleted", data)
+    assert "escort_confirmed" in missing.value.errors
 
 
 def test_cancelling_needs_a_scheduled_infusion(ready: Journey) -> None:
@@ -479,7 +482,8 @@ def test_an_alert_is_acknowledged_once_with_a_reason(j: Journey) -> None:
 
 def test_a_correction_of_a_version_that_does_not_exist_is_refused(j: Journey) -> None:
     j.refused("no_such_version", "EventEnteredInError", {"target_version": 2}, reason="typo")
-    j.refused("no_such_version", "EventEnteredInError", {"target_version": 0}, reason="typo")
+    with pytest.raises(InvalidEvent):
+        j.record("EventEnteredInError", {"target_version": 0}, reason="typo")
 
 
 def test_system_lifecycle_and_correction_events_cannot_be_marked_in_error(j: Journey) -> None:
@@ -487,7 +491,7 @@ def test_system_lifecycle_and_correction_events_cannot_be_marked_in_error(j: Jou
     alert = j.history[-1].version
     j.refused("not_correctable", "EventEnteredInError", {"target_version": alert}, reason="r")
     j.refused("not_correctable", "EventEnteredInError", {"target_version": 1}, reason="r")
-    assert j.aggregate.record_system("StepOverdue", {"key": "overdue:x", "step": "consultation"}, occurred_at=j.now, now=j.now)
+    assert j.aggregate.record_system("StepOverdue", {"key": "overdue:x", "step": "consultation", "due_at": j.now.isoformat()}, occurred_at=j.now, now=j.now)
     j.refused("not_correctable", "EventEnteredInError", {"target_version": j.version}, reason="r")
     correction = j.enter_in_error(alert - 1)
     j.refused("not_correctable", "EventEnteredInError", {"target_version": correction}, reason="r")
@@ -594,6 +598,20 @@ def test_the_maintenance_interval_is_2_to_12_weeks(j: Journey, weeks: int, accep
         j.interval(weeks)
         assert j.record_of().maintenance_weeks == weeks
     else:
+        with pytest.raises(InvalidEvent):
+            j.record("MaintenanceIntervalSet", {"weeks": weeks})
+        assert j.version == 1
+
+
+@pytest.mark.parametrize("weeks, accepted", [(2, False), (3, True), (8, True), (9, False)])
+def test_the_maintenance_interval_keeps_the_protocols_bounds(weeks: int, accepted: bool) -> None:
+    protocol = default_protocol()
+    narrow = replace(protocol, maintenance=replace(protocol.maintenance, min_interval_weeks=3, max_interval_weeks=8))
+    j = Journey(narrow)
+    if accepted:
+        j.interval(weeks)
+        assert j.record_of().maintenance_weeks == weeks
+    else:
         j.refused("interval_out_of_range", "MaintenanceIntervalSet", {"weeks": weeks})
 
 
@@ -651,7 +669,7 @@ def test_a_maintenance_infusion_cannot_be_dated_before_the_maintenance_decision(
 
 
 def test_a_system_event_is_recorded_once_per_key(j: Journey) -> None:
-    data = {"key": "due:consultation:2026-03-09", "step": "consultation"}
+    data = {"key": "due:consultation:2026-03-09", "step": "consultation", "due_at": "2026-03-09T09:00:00+00:00"}
     assert j.aggregate.record_system("StepBecameDue", data, occurred_at=j.now, now=j.now)
     assert not j.aggregate.record_system("StepBecameDue", data, occurred_at=j.now, now=j.now)
     assert [f.type for f in j.history] == ["JourneyOpened", "StepBecameDue"]

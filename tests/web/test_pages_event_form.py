@@ -69,7 +69,7 @@ def test_a_protocol_refusal_says_why_and_keeps_the_input(app: Flask, people: Peo
     assert response.status_code == 422
     assert "Pre-infusion blood pressure 150/92 is at or above 140/90" in page and "blood_pressure_hold" in page
     assert 'value="70"' in field_block(page, "weight_kg")
-    assert careplan(app).get(journey).history[-1].type == "VitalsRecorded"
+    assert careplan(app).history(journey)[-1].type == "VitalsRecorded"
 
 
 def test_the_same_form_sent_twice_records_once(app: Flask, people: People, journey: UUID) -> None:
@@ -110,7 +110,7 @@ def test_someone_elses_change_is_reported_and_not_overwritten(app: Flask, people
     assert 'name="expected_version" value="6"' in page
     assert careplan(app).get(journey).version == 6
     resent = post_event(client, journey, {**form, "expected_version": "6"}, phase="pre", systolic="128", diastolic="82", heart_rate="70")
-    assert resent.status_code == 302 and careplan(app).get(journey).history[-1].type == "VitalsRecorded"
+    assert resent.status_code == 302 and careplan(app).history(journey)[-1].type == "VitalsRecorded"
 
 
 def test_medication_rows_and_questionnaire_items_become_lists(app: Flask, people: People, journey: UUID) -> None:

@@ -8,10 +8,11 @@ from uuid import UUID
 from flask import url_for
 from flask.views import MethodView
 
+from careplan.domain.history import History
 from careplan.domain.values import Fact
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
 from events.schemas import DATA_SCHEMAS, EventRecordSchema, EventSubmission, EventSubmissionSchema
-from web.api.auth import caller, forbid, permit, permit_recording
+from web.api.auth import caller, permit, permit_recording
 from web.api.blueprint import blp
 from web.api.schemas import ErrorSchema, EventTypeSchema, RecordedSchema
 from web.auth import permissions
@@ -21,7 +22,7 @@ from web.services import careplan
 
 def record_rows(history: list[Fact]) -> list[dict[str, Any]]:
     """History entries as ``EventRecordSchema`` dumps them, each marked if later entered in error."""
-    wrong = {int(f.data["target_version"]) for f in history if f.type == permissions.CORRECTION}
+    wrong = History(history).errored
     return [
         {
             "version": f.version,
@@ -55,11 +56,7 @@ class JourneyEvents(MethodView):
     def post(self, submission: EventSubmission, journey_id: UUID) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Records an event; a protocol rule that refuses it answers 422 with the rule's code."""
         app, actor = careplan(), caller()
-        if submission.type == permissions.CORRECTION:
-            kinds = {f.version: f.type for f in app.history(journey_id)}
-            corrected = kinds.get(int(submission.data["target_version"]))
-            if corrected is not None and not permissions.may_record(actor, submission.type, corrected):
-                forbid(f"mark a {corrected} event as entered in error")
+        # Who may correct what is the domain's rule, judged in the same save (CorrectionNotAllowed: 403).
         recorded = app.record_facts(
             journey_id,
             submission.type,

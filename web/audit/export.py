@@ -13,8 +13,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
+from web.services import careplan
 from events.schemas import EventRecordSchema, to_json
 
 CSV_COLUMNS = (
@@ -23,10 +25,11 @@ CSV_COLUMNS = (
 
 
 def records(journey: PatientJourney) -> list[dict[str, Any]]:
-    errored = {int(f.data["target_version"]) for f in journey.history if f.type == "EventEnteredInError"}
+    history = careplan().history(journey.id, upto=journey.version)
+    errored = History(history).errored
     schema = EventRecordSchema()
     rows = []
-    for fact in journey.history:
+    for fact in history:
         row = schema.dump(
             {
                 "version": fact.version,

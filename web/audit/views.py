@@ -82,7 +82,7 @@ def journey(journey_id: UUID) -> Any:
         latest=latest,
         view=view,
         moment=moment,
-        events=entries(past.history),
+        events=entries(careplan().history(past.id, upto=past.version)),
         check=check_journey(app, journey_id) if past.version == latest.version else None,
     )
 
@@ -98,7 +98,7 @@ def diff(journey_id: UUID) -> str:
         before, after = after, before
     old, old_view = app.view(journey_id, version=before)
     new, new_view = app.view(journey_id, version=after)
-    between = [e for e in entries(new.history) if e.fact.version > before]
+    between = [e for e in entries(careplan().history(new.id, upto=new.version)) if e.fact.version > before]
     return render_template(
         "audit/diff.html",
         journey=new,
@@ -117,7 +117,7 @@ def diff(journey_id: UUID) -> str:
 @requires(*AUDIT_ROLES)
 def log(journey_id: UUID) -> str:
     journey = careplan().get(journey_id)
-    return render_template("audit/log.html", journey=journey, latest=journey, events=entries(journey.history))
+    return render_template("audit/log.html", journey=journey, latest=journey, events=entries(careplan().history(journey.id, upto=journey.version)))
 
 
 @bp.route("/journeys/<uuid:journey_id>/history.<any(json, csv):kind>")

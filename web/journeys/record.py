@@ -14,13 +14,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from careplan.domain.errors import RuleViolation, VersionConflict
+from careplan.domain.errors import CorrectionNotAllowed, RuleViolation, VersionConflict
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
-from web.auth.permissions import CORRECTION, RECORDS, may_record, recordable_types
+from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.journeys import bp, submissions
 from web.journeys.fields import form_fields
 from web.journeys.formdata import Errors, Raw, errors_under, read_form, submission_errors, to_payload
@@ -90,8 +90,6 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _to_timeline(journey.id, done)
     expected = _expected_version(form.get("expected_version", ""))
     submission, errors = _validate(event_type, fields, raw, expected)
-    if submission is not None and event_type == CORRECTION:
-        errors.update(_correction_errors(journey, actor, submission))
     if submission is None or errors:
         return _form(journey, event_type, raw, errors, expected, nonce, status=422)
     try:
@@ -106,6 +104,10 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         )
     except RuleViolation as refusal:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
+    except CorrectionNotAllowed as refusal:
+        # The domain judged the role against the journey's real history, in the same save.
+        message = f"Your role may not mark a {words(refusal.target_type).lower()} event as entered in error."
+        return _form(journey, event_type, raw, {"target_version": [message]}, expected, nonce, status=422)
     except VersionConflict as conflict:
         return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
     submissions.remember(nonce, version)
@@ -139,14 +141,6 @@ def _validate(
     return submission, errors
 
 
-def _correction_errors(journey: PatientJourney, actor: Actor, submission: EventSubmission) -> Errors:
-    target = int(submission.data["target_version"])
-    types = {f.version: f.type for f in journey.history}
-    if target in types and not may_record(actor, CORRECTION, types[target]):
-        return {"target_version": [f"Your role may not mark a {words(types[target]).lower()} event as entered in error."]}
-    return {}
-
-
 def _conflict(
     journey_id: UUID,
     event_type: str,
@@ -158,7 +152,7 @@ def _conflict(
     conflict: VersionConflict,
 ) -> Any:
     journey = careplan().get(journey_id)
-    later = submissions.meanwhile(journey.history, expected)
+    later = submissions.meanwhile(careplan().history(journey.id, upto=journey.version), expected)
     own = next((f for f in later if submissions.same_event(f, submission, actor)), None)
     if own is not None:
         submissions.remember(nonce, own.version)
@@ -208,6 +202,6 @@ def _form(
         reason_required=event_type in REASON_REQUIRED,
         questionnaires=questionnaires(),
         errors_under=errors_under,
-        recent=list(reversed(entries(journey.history)[-5:])),
+        recent=list(reversed(entries(careplan().history(journey.id, upto=journey.version))[-5:])),
     )
     return page, status

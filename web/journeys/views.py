@@ -29,7 +29,7 @@ QUICK_ACTIONS: tuple[tuple[str, str], ...] = (
 def timeline(journey_id: UUID) -> str:
     app = careplan()
     journey, view = app.view(journey_id)
-    history = journey.history
+    history = careplan().history(journey.id, upto=journey.version)
     points = phq9_points(history)
     actor = current_actor()
     allowed = set(recordable_types(actor))

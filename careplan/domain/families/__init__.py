@@ -1,0 +1,16 @@
+"""The event families: each module declares its events' payloads, their rules and their folds.
+
+Importing this package registers every family with ``careplan.domain.family``.
+"""
+
+from careplan.domain.families import (  # noqa: F401
+    alerts,
+    assessment,
+    care,
+    consultation,
+    infusion,
+    lifecycle,
+    response,
+    screening,
+    system,
+)

@@ -1,0 +1,224 @@
+"""The infusion chair: appointments, vitals, holds, and the infusion itself.
+
+Pre-infusion vitals at or above the protocol's threshold put a blood-pressure hold on the infusion;
+an infusion is refused until new vitals are below it, the infusion is held, or a clinician overrides
+the hold with a reason. Induction infusions must keep the protocol's spacing and window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
+from careplan.domain.errors import RuleViolation
+from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.payload import Payload, between, items
+from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Vitals
+from careplan.domain.values import Fact
+
+DOSE_MG_PER_KG = (0.05, 2.0)
+INFUSION_MINUTES = (1, 240)
+
+
+@event
+@dataclass(frozen=True)
+class InfusionScheduled(Payload):
+    phase: InfusionPhase
+    scheduled_for: datetime
+
+
+@event
+@dataclass(frozen=True)
+class VitalsRecorded(Payload):
+    """Ranges are plausibility limits that catch typing slips (a systolic of 14); whether a reading is
+    clinically acceptable is the protocol's rule, with a rule code, not a validation error."""
+
+    phase: VitalsPhase
+    systolic: int = field(metadata=between(40, 300))
+    diastolic: int = field(metadata=between(20, 200))
+    heart_rate: int = field(metadata=between(20, 250))
+    spo2: int | None = field(default=None, metadata=between(50, 100))
+
+    def check(self) -> None:
+        if self.systolic <= self.diastolic:
+            self.refuse("systolic", "Must be greater than diastolic.")
+
+
+@event
+@dataclass(frozen=True)
+class InfusionHeld(Payload):
+    phase: InfusionPhase
+
+
+@event
+@dataclass(frozen=True)
+class InfusionCancelled(Payload):
+    phase: InfusionPhase
+
+
+@event
+@dataclass(frozen=True)
+class HoldOverridden(Payload):
+    hold: Hold
+
+
+@event
+@dataclass(frozen=True)
+class InfusionCompleted(Payload):
+    phase: InfusionPhase
+    dose_mg_per_kg: float = field(metadata=between(*DOSE_MG_PER_KG))
+    weight_kg: float = field(metadata=between(20, 350))
+    duration_min: int = field(metadata=between(*INFUSION_MINUTES))
+    escort_confirmed: bool = field()
+    side_effects: tuple[SideEffect, ...] = field(default=(), metadata=items(20, unique=True))
+
+
+# -- scheduling -------------------------------------------------------------------------------------
+
+
+@rule(InfusionScheduled)
+def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
+    if r.eligible() is False:
+        raise RuleViolation("not_eligible", "The consultation found the patient not eligible.")
+    if p.phase == InfusionPhase.MAINTENANCE:
+        require_maintenance(r)
+
+
+@folds(InfusionScheduled)
+def _scheduled(r: ClinicalRecord, p: InfusionScheduled, f: Fact) -> None:
+    r.appointments.append(Appointment(version=f.version, phase=str(p.phase), scheduled_for=p.scheduled_for))
+
+
+@rule(InfusionCancelled)
+def _may_cancel(r: ClinicalRecord, p: InfusionCancelled, a: Attempt) -> None:
+    if r.next_appointment(str(p.phase)) is None:
+        raise RuleViolation("nothing_scheduled", f"No {p.phase} infusion is scheduled to cancel.")
+
+
+@folds(InfusionCancelled)
+def _cancelled(r: ClinicalRecord, p: InfusionCancelled, f: Fact) -> None:
+    settle_appointment(r, str(p.phase))
+
+
+def settle_appointment(r: ClinicalRecord, phase: str) -> None:
+    """The earliest open appointment of that phase is over (done, held or cancelled)."""
+    appointment = r.next_appointment(phase)
+    if appointment is not None:
+        r.appointments.remove(appointment)
+
+
+# -- vitals and the hold ----------------------------------------------------------------------------
+
+
+@folds(VitalsRecorded)
+def _vitals(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> None:
+    if p.phase != VitalsPhase.PRE:
+        return
+    vitals = Vitals(f.version, f.occurred_at, p.systolic, p.diastolic, r.protocol_version)
+    r.pre_vitals = vitals
+    r.hold_vitals = vitals
+
+
+@rule(HoldOverridden)
+def _may_override_hold(r: ClinicalRecord, p: HoldOverridden, a: Attempt) -> None:
+    if r.bp_hold is None:
+        raise RuleViolation("no_active_hold", "There is no blood-pressure hold to override.")
+
+
+@folds(HoldOverridden)
+def _hold_overridden(r: ClinicalRecord, p: HoldOverridden, f: Fact) -> None:
+    r.hold_vitals = None
+
+
+@folds(InfusionHeld)
+def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
+    r.held += 1
+    r.pre_vitals = None
+    r.hold_vitals = None
+    settle_appointment(r, str(p.phase))
+
+
+# -- the infusion -----------------------------------------------------------------------------------
+
+
+@rule(InfusionCompleted)
+def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
+    at = a.occurred_at
+    if p.phase == InfusionPhase.INDUCTION:
+        require_induction_ready(r, at)
+    else:
+        require_maintenance(r)
+    if r.decision is not None and at < r.decision.occurred_at:
+        # The review closed the series it judged; a backdated infusion would slip into that series.
+        raise RuleViolation(
+            "before_response_review",
+            f"The response review of {r.decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
+            "time: an infusion cannot be dated before it.",
+        )
+    if r.pre_vitals is None or r.pre_vitals.occurred_at > at:
+        raise RuleViolation(
+            "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before completing it."
+        )
+    if not p.escort_confirmed:
+        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
+    hold = r.bp_hold
+    if hold is not None:
+        s = r.protocol_at(hold.protocol_version).safety
+        raise RuleViolation(
+            "blood_pressure_hold",
+            f"Pre-infusion blood pressure {hold.systolic}/{hold.diastolic} is at or above "
+            f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}: record new vitals, hold the infusion, or "
+            "override the hold with a reason.",
+        )
+    spacing = timedelta(hours=r.protocol.induction.min_spacing_hours)
+    for infusion in r.infusions:
+        if abs(infusion.occurred_at - at) < spacing:
+            raise RuleViolation(
+                "spacing_too_short",
+                f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
+            )
+
+
+@folds(InfusionCompleted)
+def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
+    r.infusions.append(Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at))
+    r.pre_vitals = None
+    r.hold_vitals = None
+    settle_appointment(r, str(p.phase))
+
+
+def require_induction_ready(r: ClinicalRecord, at: datetime) -> None:
+    for problem in induction_blockers(r, at):
+        raise RuleViolation(*problem)
+    if r.induction_complete():
+        raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
+    series = [i.occurred_at for i in r.current_series()] + [at]
+    if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
+        raise RuleViolation(
+            "induction_window_exceeded",
+            f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
+            "first: review the response to decide on an extended induction.",
+        )
+
+
+def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]:
+    """Why induction cannot go ahead at ``at``, as (code, sentence) pairs; empty when it can.
+
+    Shared by the rules (which refuse on the first) and the views (which show them all). The steps
+    induction waits for are the protocol's ``requires`` of the induction step.
+    """
+    from careplan.domain.graph import unmet
+
+    problems: list[tuple[str, str]] = []
+    if r.eligible() is False:
+        problems.append(("not_eligible", "The consultation found the patient not eligible."))
+    if r.decided("discontinue"):
+        problems.append(("discontinued", "The response review decided to discontinue treatment."))
+    problems.extend(unmet(r, "induction", at))
+    return problems
+
+
+def require_maintenance(r: ClinicalRecord) -> None:
+    if not r.decided("maintenance"):
+        raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")

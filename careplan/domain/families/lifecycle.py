@@ -1,0 +1,131 @@
+"""The journey's own life: opened, paused, resumed, closed, migrated, and corrections.
+
+A correction (``EventEnteredInError``) marks an earlier event as wrong without deleting it; the record
+is refolded from the stored history without it. Who may correct what is decided here, against the
+journey's real history inside the same save, so no caller can race it: a coordinator may mark only
+the coordinator's own kinds of event (scheduling and the journey's lifecycle), never a clinical
+finding; a clinician may mark any clinical event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from careplan.domain.codes import Outcome
+from careplan.domain.errors import CorrectionNotAllowed, RuleViolation
+from careplan.domain.families.consultation import entry
+from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.payload import Payload, at_least, between, text
+from careplan.domain.record import ClinicalRecord
+from careplan.domain.values import Fact
+
+IDENTIFIER = r"[A-Za-z0-9._-]{1,64}"
+IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque reference, never a name)."
+
+COORDINATOR_EVENTS: frozenset[str] = frozenset(
+    {"InfusionScheduled", "InfusionCancelled", "JourneyPaused", "JourneyResumed", "JourneyClosed", "NoteAdded"}
+)
+"""The coordinator's kinds of event: scheduling and the journey's lifecycle, never clinical findings."""
+
+NOT_CORRECTABLE: frozenset[str] = frozenset(
+    {"JourneyOpened", "ProtocolMigrated", "EventEnteredInError", "StepBecameDue", "StepOverdue", "ReminderIssued",
+     "SafetyAlertRaised"}
+)
+
+
+@event
+@dataclass(frozen=True)
+class JourneyOpened(Payload):
+    patient_ref: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
+    protocol: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
+    protocol_version: int = field(metadata=between(1, 10_000))
+
+
+@event
+@dataclass(frozen=True)
+class EventEnteredInError(Payload):
+    target_version: int = field(metadata=at_least(1))
+
+
+@event
+@dataclass(frozen=True)
+class JourneyPaused(Payload):
+    """No fields: the why goes in the event's ``reason``."""
+
+
+@event
+@dataclass(frozen=True)
+class JourneyResumed(Payload):
+    """No fields."""
+
+
+@event
+@dataclass(frozen=True)
+class JourneyClosed(Payload):
+    outcome: Outcome
+
+
+@event
+@dataclass(frozen=True)
+class ProtocolMigrated(Payload):
+    protocol: str = field(metadata=text(64))
+    from_version: int = field(metadata=at_least(1))
+    to_version: int = field(metadata=at_least(1))
+
+
+@folds(JourneyOpened)
+def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
+    r.patient_ref = p.patient_ref
+    r.opened_at = f.occurred_at
+    r.protocol_id = p.protocol
+    r.protocol_version = p.protocol_version
+
+
+@rule(EventEnteredInError)
+def _may_correct(r: ClinicalRecord, p: EventEnteredInError, a: Attempt) -> None:
+    if a.history is None:
+        raise ValueError("a correction is judged against the journey's history: pass it")
+    types = {f.version: f.type for f in a.history}
+    target = p.target_version
+    if target not in types:
+        raise RuleViolation("no_such_version", f"The journey has no event at version {target}.")
+    if types[target] in NOT_CORRECTABLE:
+        raise RuleViolation("not_correctable", f"A {types[target]} event cannot be marked as entered in error.")
+    if target in r.errored:
+        raise RuleViolation("already_in_error", f"Version {target} is already marked as entered in error.")
+    if a.actor.role not in ("clinician", "system") and types[target] not in COORDINATOR_EVENTS:
+        raise CorrectionNotAllowed(a.actor.role, types[target])
+
+
+@rule(JourneyPaused)
+def _may_pause(r: ClinicalRecord, p: JourneyPaused, a: Attempt) -> None:
+    if r.paused is not None:
+        raise RuleViolation("already_paused", "The journey is already paused.")
+
+
+@folds(JourneyPaused)
+def _paused(r: ClinicalRecord, p: JourneyPaused, f: Fact) -> None:
+    r.paused = entry(f, p)
+
+
+@rule(JourneyResumed)
+def _may_resume(r: ClinicalRecord, p: JourneyResumed, a: Attempt) -> None:
+    if r.paused is None:
+        raise RuleViolation("not_paused", "The journey is not paused.")
+
+
+@folds(JourneyResumed)
+def _resumed(r: ClinicalRecord, p: JourneyResumed, f: Fact) -> None:
+    r.paused = None
+
+
+@folds(JourneyClosed)
+def _closed(r: ClinicalRecord, p: JourneyClosed, f: Fact) -> None:
+    r.closed = entry(f, p)
+
+
+@folds(ProtocolMigrated)
+def _migrated(r: ClinicalRecord, p: ProtocolMigrated, f: Fact) -> None:
+    r.protocol_version = p.to_version
+    if r.resolve is not None:
+        r.protocol = r.resolve(r.protocol_id, p.to_version)

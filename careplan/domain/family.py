@@ -1,0 +1,112 @@
+"""The registry of event families: each event type's payload, its rule and its fold, found by type.
+
+A family module (``careplan.domain.families.infusion`` and so on) declares its payload classes and
+registers a rule and a fold for each with ``@rule(Type)`` and ``@folds(Type)``, beside each other, so
+adding an event type touches one place in the domain. Dispatch is by the payload's class, never by a
+table of strings kept somewhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from careplan.domain.errors import UnknownEventType
+from careplan.domain.payload import Payload
+from careplan.domain.values import Actor, Fact
+
+if TYPE_CHECKING:
+    from careplan.domain.record import ClinicalRecord
+
+P = TypeVar("P", bound=Payload)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An event a caller wants recorded, as the rules judge it: what, when, by whom and why."""
+
+    payload: Payload
+    occurred_at: datetime
+    reason: str | None
+    actor: Actor
+    now: datetime
+    history: tuple[Fact, ...] | None = None
+    """The journey's stored history, for the rules that must read it (corrections); else None."""
+    deviation: str | None = None
+
+
+Check = Callable[["ClinicalRecord", Any, Attempt], None]
+Fold = Callable[["ClinicalRecord", Any, Fact], None]
+Raise = Callable[["ClinicalRecord", Any, Fact], "list[Payload]"]
+
+_PAYLOADS: dict[str, type[Payload]] = {}
+_RULES: dict[type[Payload], Check] = {}
+_FOLDS: dict[type[Payload], Fold] = {}
+_RAISES: dict[type[Payload], Raise] = {}
+
+
+def event(cls: type[P]) -> type[P]:
+    """Registers a payload class under its event type's name."""
+    _PAYLOADS[cls.event_type] = cls
+    return cls
+
+
+def rule(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Attempt], None]], Callable[..., None]]:
+    def register(check: Callable[[ClinicalRecord, P, Attempt], None]) -> Callable[..., None]:
+        _RULES[cls] = check
+        return check
+
+    return register
+
+
+def folds(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Fact], None]], Callable[..., None]]:
+    def register(handler: Callable[[ClinicalRecord, P, Fact], None]) -> Callable[..., None]:
+        _FOLDS[cls] = handler
+        return handler
+
+    return register
+
+
+def raises(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Fact], list[Payload]]], Callable[..., Any]]:
+    """Registers what an accepted event raises in the same save (a safety alert), judged on the
+    record after the event was folded in."""
+
+    def register(handler: Callable[[ClinicalRecord, P, Fact], list[Payload]]) -> Callable[..., Any]:
+        _RAISES[cls] = handler
+        return handler
+
+    return register
+
+
+def raised_by(record: ClinicalRecord, fact: Fact) -> list[Payload]:
+    handler = _RAISES.get(type(fact.payload))
+    return [] if handler is None else handler(record, fact.payload, fact)
+
+
+def _loaded() -> None:
+    if not _PAYLOADS:
+        import careplan.domain.families  # noqa: F401  (registers every family)
+
+
+def payload_type(event_type: str) -> type[Payload]:
+    _loaded()
+    try:
+        return _PAYLOADS[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+def payload_types() -> dict[str, type[Payload]]:
+    _loaded()
+    return dict(_PAYLOADS)
+
+
+def rule_of(payload: Payload) -> Check | None:
+    return _RULES.get(type(payload))
+
+
+def fold_of(event_type: str) -> Fold | None:
+    _loaded()
+    cls = _PAYLOADS.get(event_type)
+    return None if cls is None else _FOLDS.get(cls)
