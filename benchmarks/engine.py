@@ -18,7 +18,8 @@ snapshots (the library takes one at every multiple of the interval a save crosse
 
 Each event measured at a length adds one to it: a sample at length L is a record onto L, L+1, ... events,
 spread over several journeys of L events where L is short (at most L/10 records per journey), so no
-length drifts by more than a tenth (or 1 event, at 10).
+length drifts by more than a tenth (or 1 event, at 10). All journeys are built first, then measured in
+rounds over the lengths, so a busy spell of a shared machine falls on every length alike.
 
 Figures are medians in milliseconds. A script, not a test: timings depend on the machine, so they are
 printed for a person to read (and copied into the README), never asserted.
@@ -27,6 +28,7 @@ printed for a person to read (and copied into the README), never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -180,10 +182,12 @@ def timed(action: Callable[[], object]) -> float:
 
 @dataclass
 class Sample:
+    """The journeys and counters of one length, and what recording onto them cost."""
+
     length: int
+    pairs: list[tuple[uuid.UUID, uuid.UUID]]
     ours: list[float] = field(default_factory=list)
     theirs: list[float] = field(default_factory=list)
-    journeys: int = 0
 
 
 @dataclass
@@ -200,24 +204,30 @@ class Apps:
         self.raw.save(counter)
 
 
-def bench_length(apps: Apps, length: int, samples: int, loads: list[float] | None) -> Sample:
-    """``samples`` events recorded on each side onto journeys of ``length``, alternating which goes
-    first so neither always meets a warmer cache; with ``loads``, the journey is also loaded after each."""
+def prepare(apps: Apps, length: int, samples: int) -> Sample:
+    """Enough journeys (and counters) of ``length`` that none gets more than a tenth of it added."""
     per_journey = max(1, min(samples, length // 10))
     count = -(-samples // per_journey)
-    pairs = [(journey_of(apps.careplan, length), counter_of(apps.raw, length)) for _ in range(count)]
-    sample = Sample(length, journeys=count)
+    return Sample(length, [(journey_of(apps.careplan, length), counter_of(apps.raw, length)) for _ in range(count)])
+
+
+def measure(apps: Apps, lengths: list[Sample], samples: int) -> list[float]:
+    """``samples`` events recorded on each side at each length, in rounds over the lengths, so a busy
+    spell of the machine falls on every length alike; within a pair the side that goes first alternates,
+    so neither always meets a warmer cache. Returns the loads of the longest journey, after each event."""
+    loads: list[float] = []
     for n in range(samples):
-        journey_id, counter_id = pairs[n % count]
-        if n % 2:
-            sample.ours.append(timed(partial(apps.record_through_careplan, journey_id)))
-            sample.theirs.append(timed(partial(apps.record_through_library, counter_id)))
-        else:
-            sample.theirs.append(timed(partial(apps.record_through_library, counter_id)))
-            sample.ours.append(timed(partial(apps.record_through_careplan, journey_id)))
-        if loads is not None:
-            loads.extend(timed(partial(apps.careplan.get, journey_id)) for _ in range(5))
-    return sample
+        for sample in lengths:
+            journey_id, counter_id = sample.pairs[n % len(sample.pairs)]
+            if n % 2:
+                sample.ours.append(timed(partial(apps.record_through_careplan, journey_id)))
+                sample.theirs.append(timed(partial(apps.record_through_library, counter_id)))
+            else:
+                sample.theirs.append(timed(partial(apps.record_through_library, counter_id)))
+                sample.ours.append(timed(partial(apps.record_through_careplan, journey_id)))
+            if sample.length == LOAD_LENGTH:
+                loads.extend(timed(partial(apps.careplan.get, journey_id)) for _ in range(5))
+    return loads
 
 
 def warm_up(apps: Apps) -> None:
@@ -236,9 +246,8 @@ def bench_store(urls: Callable[[str], str], samples: int) -> tuple[list[Sample],
     apps = Apps(careplan, raw)
     try:
         warm_up(apps)
-        loads: list[float] = []
-        results = [bench_length(apps, n, samples, loads if n == LOAD_LENGTH else None) for n in LENGTHS]
-        return results, loads
+        results = [prepare(apps, n, samples) for n in LENGTHS]
+        return results, measure(apps, results, samples)
     finally:
         careplan.close()
         raw.close()
@@ -249,7 +258,7 @@ def bench_store(urls: Callable[[str], str], samples: int) -> tuple[list[Sample],
 
 def report(store: str, results: list[Sample], loads: list[float]) -> bool:
     met = True
-    print(f"\n[{store}] record one NoteAdded, medians; snapshots every {SNAPSHOT_INTERVAL} events on both sides")
+    print(f"[{store}] record one NoteAdded, medians; snapshots every {SNAPSHOT_INTERVAL} events on both sides")
     print(f"{'length':>7} {'careplan ms':>12} {'raw ms':>8} {'ratio':>6}  target <= {RATIO_TARGET}   samples")
     for s in results:
         ours, theirs = statistics.median(s.ours), statistics.median(s.theirs)
@@ -258,7 +267,7 @@ def report(store: str, results: list[Sample], loads: list[float]) -> bool:
         met &= within
         print(
             f"{s.length:>7} {ours:>12.3f} {theirs:>8.3f} {ratio:>6.2f}  {'met' if within else 'MISSED':<13} "
-            f"{len(s.ours)} on {s.journeys} journey{'s' * (s.journeys > 1)}"
+            f"{len(s.ours)} on {len(s.pairs)} journey{'s' * (len(s.pairs) > 1)}"
         )
     load = statistics.median(loads)
     under = load < LOAD_TARGET_MS
@@ -281,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n[postgres] skipped: no server answers at {PG['host']}:{PG['port']}")
             continue
         started = time.perf_counter()
+        print(f"\n[{store}] load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (busier: noisier)")
         with (sqlite_urls if store == "sqlite" else postgres_urls)() as urls:
             met &= report(store, *bench_store(urls, samples))
         print(f"[{store}] ({time.perf_counter() - started:.0f} s, building the journeys included)")
