@@ -1,7 +1,7 @@
 """One valid ``data`` payload per clinician event type, as a JSON client would send it.
 
 Shared by the tests of every layer (schemas, application, web), so they all agree on what a valid
-event looks like. Datetimes are ISO strings; the names are the contract of DESIGN.md section 3, spelt
+event looks like. Datetimes are ISO strings; the names are the contract of docs/contract.md section 3, spelt
 out here on purpose rather than imported, so that a renamed code breaks the tests.
 """
 

@@ -1,6 +1,6 @@
 """The words of the clinic: step names, event types and the codes their fields take.
 
-These strings are a contract (DESIGN.md section 3): outside tools and tests match on them, so they are
+These strings are a contract (docs/contract.md section 3): outside tools and tests match on them, so they are
 plain strings kept in one place rather than Enums, which the event store would silently turn into
 strings on the way back anyway.
 """
@@ -58,7 +58,7 @@ SYSTEM_EVENTS: tuple[str, ...] = ("StepBecameDue", "StepOverdue", "ReminderIssue
 LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
 ALL_EVENTS: tuple[str, ...] = LIFECYCLE_EVENTS + CLINICIAN_EVENTS + SYSTEM_EVENTS
 
-# Events whose `reason` is required (R in DESIGN.md).
+# Events whose `reason` is required (R in docs/contract.md section 3).
 REASON_REQUIRED: frozenset[str] = frozenset(
     {
         "ContraindicationOverridden",

@@ -28,7 +28,7 @@ CHAIN_HASH_EXTENSION = "urn:careplan:fhir:extension:chain-hash"
 EVENT_VERSION_EXTENSION = "urn:careplan:fhir:extension:event-version"
 
 TASK_STATUSES = frozenset({"requested", "ready", "in-progress", "on-hold", "completed", "cancelled", "failed"})
-"""Step statuses are FHIR Task codes already (DESIGN.md section 3); anything else exports as failed."""
+"""Step statuses are FHIR Task codes already (docs/contract.md section 3); anything else exports as failed."""
 
 PHQ9_ITEMS = ("44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8")
 """LOINC codes of PHQ-9 items 1 to 9, in the questionnaire's order (item 9: thoughts of self-harm)."""

@@ -1,6 +1,6 @@
 """``AssessmentRecorded``: a questionnaire score, checked against the instrument's own scale.
 
-Out-of-range scores are validation errors (DESIGN.md section 2), and the scale depends on the
+Out-of-range scores are validation errors (docs/contract.md section 2), and the scale depends on the
 instrument, so the total and the items are checked once the instrument is known. Items are numbered
 from 1 in messages, as clinicians count them (PHQ-9 item 9 is the self-harm question).
 """

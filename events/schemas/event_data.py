@@ -1,6 +1,6 @@
 """One schema per event type's ``data``, and ``DATA_SCHEMAS``, the table the interface looks them up in.
 
-Fields and ranges are the contract of DESIGN.md section 3. Each schema class is named after its event
+Fields and ranges are the contract of docs/contract.md section 3. Each schema class is named after its event
 type plus ``Data``; the table is built from those names and checked against the vocabulary at import,
 so a clinician event without a schema (or a schema for a type that does not exist) fails at once.
 """

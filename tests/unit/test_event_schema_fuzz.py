@@ -1,6 +1,6 @@
 """Whatever a client sends, validation answers with a result or a ValidationError, never a crash.
 
-The API promises "never a 500 for bad input" (DESIGN.md section 4): these properties throw arbitrary
+The API promises "never a 500 for bad input" (docs/contract.md section 4): these properties throw arbitrary
 JSON at every event type, both shapeless and shaped like the real fields, and check that anything
 that loads is made of values the event store keeps.
 """

@@ -1,4 +1,4 @@
-"""The JSON API's contract (DESIGN.md section 4): each endpoint, each error code, past states.
+"""The JSON API's contract (docs/contract.md section 4): each endpoint, each error code, past states.
 
 Every error has one shape, ``{"code", "message", "errors"?, "current_version"?}``, and bad input is
 never a 500.

@@ -1,4 +1,4 @@
-"""The JSON API (DESIGN.md section 4), built with flask-smorest: the request and response schemas are
+"""The JSON API (docs/contract.md section 4), built with flask-smorest: the request and response schemas are
 the marshmallow schemas of ``events.schemas``, and the OpenAPI document at ``/api/v1/openapi.json`` is
 generated from the same classes, so the document cannot drift from what the API checks.
 """
