@@ -100,35 +100,10 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-@bp.app_template_filter("when")
-def when(value: datetime | None) -> str:
-    """A moment to the minute, UTC, in an order that sorts and cannot be misread across countries."""
-    return "" if value is None else _aware(value).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_filter("day")
-def day(value: datetime | None) -> str:
-    return "" if value is None else _aware(value).strftime("%Y-%m-%d")
-
-
 @bp.app_template_filter("iso")
 def iso(value: datetime | None) -> str:
+    """ISO 8601 with its offset, in UTC: for ``<time datetime>`` and machine readers."""
     return "" if value is None else _aware(value).isoformat()
-
-
-@bp.app_template_filter("relative")
-def relative(value: datetime | None, now: datetime) -> str:
-    """'in 3 days', 'today', '2 days ago': how a coordinator reads a due date."""
-    if value is None:
-        return ""
-    days = (_aware(value).date() - _aware(now).date()).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
 @bp.app_template_filter("num")

@@ -11,10 +11,10 @@ from flask import Response, abort, render_template, request
 
 from careplan.audit.verify import check_journey
 from careplan.domain.errors import UnknownJourney
-from careplan.domain.values import utc
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from web.audit import AUDIT_ROLES, bp
+from web.clinic import LocalTimeError, from_local_input
 from web.audit.diff import compare_journey, compare_steps
 from web.audit.export import as_csv, as_json
 from web.auth import current_actor, requires
@@ -58,9 +58,9 @@ def _moment_arg() -> datetime | None:
     if not text:
         return None
     try:
-        return utc(datetime.fromisoformat(text))
-    except ValueError:
-        abort(400, description="Give the moment as a date and time, e.g. 2026-03-02T09:00.")
+        return from_local_input(text)
+    except LocalTimeError as error:
+        abort(400, description=f"{error} For example 2026-03-02T09:00 (clinic time).")
 
 
 @bp.route("/journeys/<uuid:journey_id>")

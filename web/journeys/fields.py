@@ -75,7 +75,7 @@ def describe(event_type: str, name: str, item: fields.Field) -> FormField:
     if isinstance(item, fields.Boolean):
         return FormField(name, label_of(name), "boolean", required)
     if isinstance(item, fields.DateTime):
-        return FormField(name, label_of(name) + " (UTC)", "datetime", required)
+        return FormField(name, label_of(name), "datetime", required)
     if isinstance(item, (fields.Integer, fields.Float, fields.Decimal)):
         low, high = _bounds(item)
         kind = "integer" if isinstance(item, fields.Integer) else "number"

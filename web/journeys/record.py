@@ -23,7 +23,8 @@ from web.auth import current_actor, requires
 from web.auth.permissions import CORRECTION, RECORDS, may_record, recordable_types
 from web.journeys import bp, submissions
 from web.journeys.fields import form_fields
-from web.journeys.formdata import Errors, Raw, errors_under, read_form, submission_errors, to_payload
+from web.clinic import LocalTimeError
+from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.timeline import entries
 from web.layout import words
@@ -125,10 +126,16 @@ def _validate(
     event_type: str, fields: list[Any], raw: Raw, expected: int
 ) -> tuple[EventSubmission | None, Errors]:
     data, errors = to_payload(fields, raw)
+    occurred_at = None
+    if raw["occurred_at"].strip():
+        try:
+            occurred_at = local_to_iso(raw["occurred_at"])
+        except LocalTimeError as error:
+            errors["occurred_at"] = [str(error)]
     payload = {
         "type": event_type,
         "data": data,
-        "occurred_at": raw["occurred_at"].strip() or None,
+        "occurred_at": occurred_at,
         "reason": raw["reason"].strip() or None,
         "expected_version": expected,
     }

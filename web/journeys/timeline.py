@@ -12,6 +12,8 @@ from typing import Any
 
 from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
+from web.clinic import day as clinic_day
+from web.clinic import when as clinic_time
 
 JOURNEY = "journey"
 """The group of events about the journey as a whole: opening, pauses, notes, alerts, migrations."""
@@ -211,7 +213,7 @@ def _medications(d: dict[str, Any]) -> str:
 
 def _scheduled(d: dict[str, Any]) -> str:
     when = d.get("scheduled_for")
-    at = parse_time(when).strftime("%Y-%m-%d %H:%M UTC") if when else "?"
+    at = clinic_time(parse_time(when)) if when else "?"
     return f"{_words(d.get('phase', '')).capitalize()} infusion scheduled for {at}"
 
 
@@ -256,7 +258,7 @@ _DESCRIBE = {
 
 def _day(value: Any) -> str:
     try:
-        return parse_time(value).strftime("%Y-%m-%d")
+        return clinic_day(parse_time(value))
     except (TypeError, ValueError):
         return "?"
 
