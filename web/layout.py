@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
@@ -52,6 +52,12 @@ def home() -> Response:
     if actor is None:
         return redirect(_login_url())
     return redirect(url_for(HOME_BY_ROLE.get(actor.role, DEFAULT_HOME)))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and tools ask for /favicon.ico whatever the page links: the same icon, never a 404."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 def _login_url() -> str:

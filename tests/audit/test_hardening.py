@@ -15,7 +15,7 @@ from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
 from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS, LoginLimiter
 
-PUBLIC = {"static", "auth.login", "layout.home", "api-docs.openapi_json"}
+PUBLIC = {"static", "layout.favicon", "auth.login", "layout.home", "api-docs.openapi_json"}
 SOME_ID = "00000000-0000-4000-8000-000000000000"
 
 

@@ -14,7 +14,7 @@ from careplan.domain.errors import UnknownJourney
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from web.audit import AUDIT_ROLES, bp
-from web.clinic import LocalTimeError, from_local_input
+from web.clinic import LocalTimeError, from_local_input, when
 from web.audit.diff import compare_journey, compare_steps
 from web.audit.export import as_csv, as_json
 from web.auth import current_actor, requires
@@ -89,15 +89,28 @@ def journey(journey_id: UUID) -> Any:
 
 @bp.route("/journeys/<uuid:journey_id>/diff")
 @requires(*AUDIT_ROLES)
-def diff(journey_id: UUID) -> str:
+def diff(journey_id: UUID) -> Any:
+    """By version (``from``, ``to``: each side right after it was recorded) or by date (``as_of``: the
+    state as known at that moment, judged then, against the state now)."""
     app = careplan()
     latest = app.get(journey_id)
-    before = _version_arg("from", latest.version) or max(1, latest.version - 1)
-    after = _version_arg("to", latest.version) or latest.version
-    if before > after:
-        before, after = after, before
-    old, old_view = app.view(journey_id, version=before)
-    new, new_view = app.view(journey_id, version=after)
+    moment = _moment_arg()
+    if moment is not None:
+        try:
+            old, old_view = app.view(journey_id, as_of=moment)
+        except UnknownJourney:
+            abort(404, description="Nothing was recorded about this journey by then: it was opened later.")
+        new, new_view = app.view(journey_id)
+        before, after = old.version, new.version
+        labels = (f"As known at {when(moment)} (v{before})", f"Now, {when(app.clock())} (v{after})")
+    else:
+        before = _version_arg("from", latest.version) or max(1, latest.version - 1)
+        after = _version_arg("to", latest.version) or latest.version
+        if before > after:
+            before, after = after, before
+        old, old_view = app.view(journey_id, version=before)
+        new, new_view = app.view(journey_id, version=after)
+        labels = (f"Version {before}", f"Version {after}")
     between = [e for e in entries(new.history) if e.fact.version > before]
     return render_template(
         "audit/diff.html",
@@ -105,6 +118,8 @@ def diff(journey_id: UUID) -> str:
         latest=latest,
         before=before,
         after=after,
+        moment=moment,
+        labels=labels,
         old_view=old_view,
         new_view=new_view,
         journey_changes=compare_journey(old_view, new_view),

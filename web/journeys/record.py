@@ -22,7 +22,8 @@ from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import CORRECTION, RECORDS, may_record, recordable_types
 from web.journeys import bp, submissions
-from web.journeys.fields import form_fields
+from web.journeys.actions import PLAIN, fitting, title_of
+from web.journeys.fields import form_fields, missing_on_form
 from web.clinic import LocalTimeError
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
@@ -75,9 +76,15 @@ def _actor() -> Actor:
 
 
 def _picker(journey: PatientJourney, actor: Actor) -> str:
+    """What fits where the patient is first, then every type the role may record, by plain name."""
     allowed = set(recordable_types(actor))
-    groups = [(title, [t for t in types if t in allowed]) for title, types in PICKER]
-    return render_template("journeys/pick_type.html", journey=journey, groups=[g for g in groups if g[1]])
+    app = careplan()
+    view = journey.view(app.protocol, app.clock())
+    fits = [a for a in fitting(view, journey.history) if a.event_type in allowed]
+    groups = [(title, [(t, PLAIN[t]) for t in types if t in allowed]) for title, types in PICKER]
+    return render_template(
+        "journeys/pick_type.html", journey=journey, fits=fits, groups=[g for g in groups if g[1]]
+    )
 
 
 def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
@@ -126,6 +133,7 @@ def _validate(
     event_type: str, fields: list[Any], raw: Raw, expected: int
 ) -> tuple[EventSubmission | None, Errors]:
     data, errors = to_payload(fields, raw)
+    errors.update(missing_on_form(event_type, data))
     occurred_at = None
     if raw["occurred_at"].strip():
         try:
@@ -205,6 +213,7 @@ def _form(
         "journeys/event_form.html",
         journey=journey,
         event_type=event_type,
+        title=title_of(event_type, raw),
         fields=form_fields(event_type),
         raw=raw,
         errors=errors,
