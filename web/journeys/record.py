@@ -144,7 +144,7 @@ def _validate(
         "type": event_type,
         "data": data,
         "occurred_at": occurred_at,
-        "reason": raw["reason"].strip() or None,
+        "reason": raw["reason"].strip() or _acknowledgement_reason(event_type, data),
         "expected_version": expected,
     }
     try:
@@ -152,6 +152,14 @@ def _validate(
     except ValidationError as error:
         return None, {**submission_errors(error.messages), **errors}  # type: ignore[arg-type]
     return submission, errors
+
+
+def _acknowledgement_reason(event_type: str, data: dict[str, Any]) -> str | None:
+    """An acknowledgement's reason is its judgement: the Acknowledge form asks for the risk and the
+    plan, not a third box saying the same again."""
+    if event_type != "SafetyAlertAcknowledged" or not data.get("risk_assessment") or not data.get("plan"):
+        return None
+    return f"Risk assessed {data['risk_assessment']}. Plan: {data['plan']}"[:2000]
 
 
 def _correction_errors(journey: PatientJourney, actor: Actor, submission: EventSubmission) -> Errors:
