@@ -63,8 +63,8 @@ def day(value: datetime | None) -> str:
 
 @bp.app_template_filter("local_input")
 def local_input(value: datetime | None) -> str:
-    """A moment as a datetime-local input's value, on the clinic's clock."""
-    return "" if value is None else the_clinic().local(value).strftime("%Y-%m-%dT%H:%M")
+    """A moment as a time input's value, on the clinic's clock, 24-hour like every page shows it."""
+    return "" if value is None else the_clinic().local(value).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_template_filter("relative")
@@ -92,7 +92,7 @@ class LocalTimeError(ValueError):
 
 
 def from_local_input(text: str) -> datetime:
-    """A datetime-local value (``2026-03-09T15:30``) typed at the clinic, as a UTC instant.
+    """A time typed at the clinic (``2026-03-09 15:30``, or ``2026-03-09T15:30``), as a UTC instant.
 
     A value that carries its own offset is taken as given. A time in the spring gap is refused with
     the sentence of NonexistentLocalTime; one in the autumn overlap is its first occurrence.
