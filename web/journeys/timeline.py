@@ -249,7 +249,9 @@ _DESCRIBE = {
     "JourneyOpened": lambda d: f"Opened on {d.get('protocol')} version {d.get('protocol_version')}",
     "ProtocolMigrated": lambda d: f"Moved from version {d.get('from_version')} to {d.get('to_version')}",
     "SafetyAlertRaised": lambda d: f"{_words(d.get('kind')).capitalize()} alert: {d.get('reason')}",
-    "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}",
+    "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}"
+    + (f"; risk {d['risk_assessment']}" if d.get("risk_assessment") else "")
+    + (f"; plan: {d['plan']}" if d.get("plan") else ""),
     "StepBecameDue": lambda d: f"{_words(d.get('step')).capitalize()} due {_day(d.get('due_at'))}",
     "StepOverdue": lambda d: f"{_words(d.get('step')).capitalize()} overdue (was due {_day(d.get('due_at'))})",
     "ReminderIssued": lambda d: f"Reminder: {_words(d.get('kind'))} due {_day(d.get('due_at'))}",
