@@ -20,6 +20,7 @@ from flask import Flask
 
 from web import errors
 from web.api import init_api
+from web.clinic import init_clinic
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = env.get("CAREPLAN_SECRET_KEY") or instance_secret(instance_folder(env))
+    init_clinic(app)
     for module_name in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp)
     init_api(app)

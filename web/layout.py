@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
@@ -52,6 +52,12 @@ def home() -> Response:
     if actor is None:
         return redirect(_login_url())
     return redirect(url_for(HOME_BY_ROLE.get(actor.role, DEFAULT_HOME)))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers and tools ask for /favicon.ico whatever the page links: the same icon, never a 404."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
 
 
 def _login_url() -> str:
@@ -100,35 +106,10 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-@bp.app_template_filter("when")
-def when(value: datetime | None) -> str:
-    """A moment to the minute, UTC, in an order that sorts and cannot be misread across countries."""
-    return "" if value is None else _aware(value).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_filter("day")
-def day(value: datetime | None) -> str:
-    return "" if value is None else _aware(value).strftime("%Y-%m-%d")
-
-
 @bp.app_template_filter("iso")
 def iso(value: datetime | None) -> str:
+    """ISO 8601 with its offset, in UTC: for ``<time datetime>`` and machine readers."""
     return "" if value is None else _aware(value).isoformat()
-
-
-@bp.app_template_filter("relative")
-def relative(value: datetime | None, now: datetime) -> str:
-    """'in 3 days', 'today', '2 days ago': how a coordinator reads a due date."""
-    if value is None:
-        return ""
-    days = (_aware(value).date() - _aware(now).date()).days
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
 @bp.app_template_filter("num")

@@ -2,8 +2,8 @@
 
 Unknown fields are errors, so a misspelt field never passes silently. The fields close the gaps of
 marshmallow's stock ones once, so each schema only states its ranges: a bool is not an int, 1.5 is not
-silently truncated to 1, free text is trimmed and free of control characters, and every datetime comes
-out aware and in UTC. What comes out is what the event store keeps: str, int, float, bool, list, dict
+silently truncated to 1, free text is trimmed and free of control characters, and every datetime must
+carry its offset and comes out aware and in UTC. What comes out is what the event store keeps: str, int, float, bool, list, dict
 and aware datetimes, nothing else.
 """
 
@@ -61,12 +61,14 @@ class WholeNumber(fields.Integer):
 
 
 class UtcDateTime(fields.AwareDateTime):
-    """An aware datetime in UTC; a naive one is taken as UTC. Years 1900 to 2199 only."""
+    """An aware datetime, kept in UTC. One without an offset is refused: "15:30" means a different
+    instant in every clinic, and guessing UTC once stored a New York afternoon five hours wrong.
+    Years 1900 to 2199 only. Output is ISO 8601 with its offset (``+00:00``)."""
 
-    default_error_messages = {"out_of_range": "Must be between 1900-01-01 and 2199-12-31."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(default_timezone=timezone.utc, **kwargs)
+    default_error_messages = {
+        "out_of_range": "Must be between 1900-01-01 and 2199-12-31.",
+        "invalid_awareness": "Give the offset of the time, as in 2026-03-09T15:30:00-05:00 or 2026-03-09T20:30:00Z.",
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)

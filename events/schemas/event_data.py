@@ -128,8 +128,14 @@ class JourneyClosedData(EventDataSchema):
     outcome = code(OUTCOMES, required=True)
 
 
+RISK_LEVELS = ("low", "moderate", "high")
+
+
 class SafetyAlertAcknowledgedData(EventDataSchema):
     alert_version = WholeNumber(required=True, validate=validate.Range(min=1))
+    # DESIGN 6.2; optional here until the engine reads them (the page's form asks for both)
+    risk_assessment = code(RISK_LEVELS)
+    plan = Text(max_length=2000)
 
 
 def _by_event_type(*schemas: type[Schema]) -> dict[str, type[Schema]]:

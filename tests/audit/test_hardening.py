@@ -15,14 +15,15 @@ from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
 from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS, LoginLimiter
 
-PUBLIC = {"static", "auth.login", "layout.home", "api-docs.openapi_json"}
+PUBLIC = {"static", "layout.favicon", "auth.login", "layout.home", "api-docs.openapi_json"}
 SOME_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def concrete(rule: str) -> str:
-    """A URL for a rule: a journey id, a choice's first option, or a plain word for each parameter."""
+    """A URL for a rule: a journey id, a choice's first option, 1 for a number, or a plain word for each other parameter."""
     rule = rule.replace("<uuid:journey_id>", SOME_ID)
     rule = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule)
+    rule = re.sub(r"<int:[^>]+>", "1", rule)
     return re.sub(r"<[^>]+>", "someone", rule)
 
 

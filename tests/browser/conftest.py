@@ -2,7 +2,7 @@
 Chromium driven by Playwright. They skip when /usr/bin/chromium is missing, unless
 CAREPLAN_REQUIRE_BROWSER=1, which turns the skip into a failure (CI must never pass by skipping).
 
-Screenshots go to ``screenshots/`` (git-ignored) for a person to look at.
+Screenshots go to ``screenshots/`` (committed) for a person to look at.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Site:
         Projector(self.careplan, read_store_for(self.careplan)).catch_up()
 
 
-def serve(tmp: Path) -> Iterator[Site]:
+def serve(tmp: Path, env: dict[str, str] | None = None) -> Iterator[Site]:
     clock = Clock(NOW)
     flask_app = create_app(
         {
@@ -94,6 +94,7 @@ def serve(tmp: Path) -> Iterator[Site]:
             "CAREPLAN_ENV": {
                 "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp / 'careplan.sqlite'}",
                 "CAREPLAN_INSTANCE": str(tmp / "instance"),
+                **(env or {}),
             },
             "CAREPLAN_CLOCK": clock,
             "CAREPLAN_PASSWORD_METHOD": "pbkdf2:sha256:1000",

@@ -21,8 +21,8 @@ def test_a_clinician_records_high_blood_pressure_and_sees_why_the_infusion_is_he
     expect(page.locator("h1.patient")).to_have_text("MRN-BP-1")
     assert str(journey) in page.url and "MRN-BP-1" not in page.url
 
-    page.click("a:has-text('Record vitals')")
-    page.select_option("#f-phase", "pre")
+    page.click("a:has-text('Record pre-infusion vitals')")
+    expect(page.locator("#f-phase")).to_have_value("pre")
     page.fill("#f-systolic", "152")
     page.fill("#f-diastolic", "96")
     page.fill("#f-heart_rate", "78")
@@ -32,7 +32,8 @@ def test_a_clinician_records_high_blood_pressure_and_sees_why_the_infusion_is_he
     shot(page, "clinician-hold-on-timeline")
 
     page.click("a:has-text('Record an event')")
-    page.click("a:has-text('Infusion completed')")
+    page.click("summary:has-text('Everything else')")
+    page.click("a:has-text('Complete infusion')")
     page.select_option("#f-phase", "induction")
     page.fill("#f-dose_mg_per_kg", "0.5")
     page.fill("#f-weight_kg", "71")

@@ -85,9 +85,12 @@ def test_optional_fields_sent_as_null_are_left_out() -> None:
     assert "spo2" not in loaded
 
 
-def test_times_come_out_aware_in_utc_and_a_naive_time_is_taken_as_utc() -> None:
-    naive = validate_submission(submission("InfusionScheduled", scheduled_for="2025-03-03T09:00:00"))
-    assert naive.data["scheduled_for"] == datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
+def test_times_come_out_aware_in_utc_and_a_time_without_offset_is_refused() -> None:
+    with pytest.raises(ValidationError) as refused:
+        validate_submission(submission("InfusionScheduled", scheduled_for="2025-03-03T09:00:00"))
+    assert "offset" in refused.value.messages["data"]["scheduled_for"][0]  # type: ignore[index]
+    aware = validate_submission(submission("InfusionScheduled", scheduled_for="2025-03-03T09:00:00Z"))
+    assert aware.data["scheduled_for"] == datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
     body = {**submission("NoteAdded"), "occurred_at": "2025-03-03T11:00:00+02:00"}
     assert validate_submission(body).occurred_at == datetime(2025, 3, 3, 9, tzinfo=timezone.utc)
 

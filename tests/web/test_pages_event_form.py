@@ -140,7 +140,7 @@ def test_medication_rows_and_questionnaire_items_become_lists(app: Flask, people
 def test_a_coordinator_may_schedule_but_not_record_clinical_findings(app: Flask, people: People, journey: UUID) -> None:
     client = signed_in(app, people, "coordinator")
     picker = client.get(f"/journeys/{journey}/events/new").get_data(as_text=True)
-    assert "Infusion scheduled" in picker and "Vitals recorded" not in picker
+    assert "Schedule an infusion" in picker and "type=VitalsRecorded" not in picker
     form = open_form(client, journey, "InfusionScheduled")
     response = post_event(client, journey, form, phase="induction", scheduled_for="2026-03-04T09:30")
     assert response.status_code == 302

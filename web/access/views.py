@@ -9,9 +9,9 @@ from uuid import UUID
 from flask import abort, render_template, request, url_for
 
 from careplan.audit.access_log import access_log_for
-from careplan.domain.values import utc
 from web.access import ACCESS_ROLES, bp
 from web.auth import requires
+from web.clinic import LocalTimeError, from_local_input
 from web.services import careplan
 
 PER_PAGE = 50
@@ -53,9 +53,9 @@ def _moment(name: str) -> datetime | None:
     if not text:
         return None
     try:
-        return utc(datetime.fromisoformat(text))
-    except ValueError:
-        abort(400, description=f"Give '{name}' as a date and time, e.g. 2026-03-02T09:00.")
+        return from_local_input(text)
+    except LocalTimeError as error:
+        abort(400, description=f"'{name}': {error} For example 2026-03-02T09:00 (clinic time).")
 
 
 def _page_number() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from careplan.domain.view import JourneyView, StepView
+from web.clinic import when
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class StepDiff:
 
 
 def _due(step: StepView) -> str:
-    return step.due_at.strftime("%Y-%m-%d %H:%M") if step.due_at else "—"
+    return when(step.due_at) if step.due_at else "—"
 
 
 def _flags(step: StepView) -> set[str]:

@@ -11,10 +11,10 @@ from flask import Response, abort, render_template, request
 
 from careplan.audit.verify import check_journey
 from careplan.domain.errors import UnknownJourney
-from careplan.domain.values import utc
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from web.audit import AUDIT_ROLES, bp
+from web.clinic import LocalTimeError, from_local_input, when
 from web.audit.diff import compare_journey, compare_steps
 from web.audit.export import as_csv, as_json
 from web.auth import current_actor, requires
@@ -58,9 +58,9 @@ def _moment_arg() -> datetime | None:
     if not text:
         return None
     try:
-        return utc(datetime.fromisoformat(text))
-    except ValueError:
-        abort(400, description="Give the moment as a date and time, e.g. 2026-03-02T09:00.")
+        return from_local_input(text)
+    except LocalTimeError as error:
+        abort(400, description=f"{error} For example 2026-03-02T09:00 (clinic time).")
 
 
 @bp.route("/journeys/<uuid:journey_id>")
@@ -89,15 +89,28 @@ def journey(journey_id: UUID) -> Any:
 
 @bp.route("/journeys/<uuid:journey_id>/diff")
 @requires(*AUDIT_ROLES)
-def diff(journey_id: UUID) -> str:
+def diff(journey_id: UUID) -> Any:
+    """By version (``from``, ``to``: each side right after it was recorded) or by date (``as_of``: the
+    state as known at that moment, judged then, against the state now)."""
     app = careplan()
     latest = app.get(journey_id)
-    before = _version_arg("from", latest.version) or max(1, latest.version - 1)
-    after = _version_arg("to", latest.version) or latest.version
-    if before > after:
-        before, after = after, before
-    old, old_view = app.view(journey_id, version=before)
-    new, new_view = app.view(journey_id, version=after)
+    moment = _moment_arg()
+    if moment is not None:
+        try:
+            old, old_view = app.view(journey_id, as_of=moment)
+        except UnknownJourney:
+            abort(404, description="Nothing was recorded about this journey by then: it was opened later.")
+        new, new_view = app.view(journey_id)
+        before, after = old.version, new.version
+        labels = (f"As known at {when(moment)} (v{before})", f"Now, {when(app.clock())} (v{after})")
+    else:
+        before = _version_arg("from", latest.version) or max(1, latest.version - 1)
+        after = _version_arg("to", latest.version) or latest.version
+        if before > after:
+            before, after = after, before
+        old, old_view = app.view(journey_id, version=before)
+        new, new_view = app.view(journey_id, version=after)
+        labels = (f"Version {before}", f"Version {after}")
     between = [e for e in entries(careplan().history(new.id, upto=new.version)) if e.fact.version > before]
     return render_template(
         "audit/diff.html",
@@ -105,6 +118,8 @@ def diff(journey_id: UUID) -> str:
         latest=latest,
         before=before,
         after=after,
+        moment=moment,
+        labels=labels,
         old_view=old_view,
         new_view=new_view,
         journey_changes=compare_journey(old_view, new_view),

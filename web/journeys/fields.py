@@ -53,14 +53,33 @@ def label_of(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def missing_on_form(event_type: str, data: dict[str, object]) -> dict[str, list[str]]:
+    """Errors for the fields the page requires beyond the schema."""
+    return {
+        name: ["Missing data for required field."]
+        for kind, name in sorted(FORM_REQUIRED)
+        if kind == event_type and name not in data
+    }
+
+
 def form_fields(event_type: str) -> list[FormField]:
     """The widgets of an event type's form, in the schema's declared order."""
     schema = DATA_SCHEMAS[event_type]()
     return [describe(event_type, name, item) for name, item in schema.fields.items()]
 
 
+COMPUTED = frozenset({("AssessmentRecorded", "total")})
+"""Fields the form works out itself (the total, added up from the item scores): never marked
+required there, though the schema requires them of an API client."""
+
+
+FORM_REQUIRED = frozenset({("SafetyAlertAcknowledged", "risk_assessment"), ("SafetyAlertAcknowledged", "plan")})
+"""Fields a person must fill in on the page though the schema lets an API client leave them out (the
+engine does not read them yet): an alert is not worked until someone has judged the risk and planned."""
+
+
 def describe(event_type: str, name: str, item: fields.Field) -> FormField:
-    required = bool(item.required)
+    required = (bool(item.required) or (event_type, name) in FORM_REQUIRED) and (event_type, name) not in COMPUTED
     if (event_type, name) in SCORED_FIELDS:
         return FormField(name, "Item scores", "scores", required)
     if isinstance(item, fields.List):
@@ -75,7 +94,7 @@ def describe(event_type: str, name: str, item: fields.Field) -> FormField:
     if isinstance(item, fields.Boolean):
         return FormField(name, label_of(name), "boolean", required)
     if isinstance(item, fields.DateTime):
-        return FormField(name, label_of(name) + " (UTC)", "datetime", required)
+        return FormField(name, label_of(name), "datetime", required)
     if isinstance(item, (fields.Integer, fields.Float, fields.Decimal)):
         low, high = _bounds(item)
         kind = "integer" if isinstance(item, fields.Integer) else "number"

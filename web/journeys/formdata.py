@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from events.schemas.limits import SCALES
+from web.clinic import LocalTimeError, from_local_input
 from web.journeys.fields import FormField
 
 Raw = dict[str, Any]
@@ -65,6 +66,12 @@ def to_payload(fields: list[FormField], raw: Raw) -> tuple[dict[str, Any], Error
                 if not str(raw.get("total", "")).strip():
                     data["total"] = sum(scores)
             continue
+        if item.kind == "datetime" and str(value or "").strip():
+            try:
+                data[item.name] = local_to_iso(str(value))
+            except LocalTimeError as error:
+                errors[item.name] = [str(error)]
+            continue
         converted = _convert(item, value)
         if converted is not _MISSING:
             data[item.name] = converted
@@ -72,6 +79,11 @@ def to_payload(fields: list[FormField], raw: Raw) -> tuple[dict[str, Any], Error
 
 
 _MISSING: Any = object()
+
+
+def local_to_iso(text: str) -> str:
+    """A clinic-time input as the ISO 8601 instant with offset that the API would be sent."""
+    return from_local_input(text).isoformat()
 
 
 def _convert(item: FormField, value: Any) -> Any:

@@ -16,7 +16,8 @@ from web.auth import current_actor, requires
 from web.auth.permissions import OPEN_JOURNEY, roles_with
 from events.schemas import validate_journey_open
 from web.journeys import bp, submissions
-from web.journeys.formdata import submission_errors
+from web.clinic import LocalTimeError
+from web.journeys.formdata import local_to_iso, submission_errors
 from web.services import careplan
 
 FIELDS = ("patient_ref", "protocol", "protocol_version", "occurred_at", "reason")
@@ -33,7 +34,12 @@ def new() -> Any:
     if done is not None:
         flash("This form was already sent: the journey was opened once.", "info")
         return redirect(url_for("journeys.timeline", journey_id=done))
-    payload = {key: value for key, value in raw.items() if value}
+    payload: dict[str, Any] = {key: value for key, value in raw.items() if value}
+    if "occurred_at" in payload:
+        try:
+            payload["occurred_at"] = local_to_iso(payload["occurred_at"])
+        except LocalTimeError as error:
+            return _page(raw, {"occurred_at": [str(error)]}, nonce, 422)
     try:
         opening = validate_journey_open(payload)
         journey_id = careplan().open_journey(

@@ -22,8 +22,10 @@ from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.journeys import bp, submissions
-from web.journeys.fields import form_fields
-from web.journeys.formdata import Errors, Raw, errors_under, read_form, submission_errors, to_payload
+from web.journeys.actions import PLAIN, fitting, title_of
+from web.journeys.fields import form_fields, missing_on_form
+from web.clinic import LocalTimeError
+from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.timeline import entries
 from web.layout import words
@@ -74,9 +76,15 @@ def _actor() -> Actor:
 
 
 def _picker(journey: PatientJourney, actor: Actor) -> str:
+    """What fits where the patient is first, then every type the role may record, by plain name."""
     allowed = set(recordable_types(actor))
-    groups = [(title, [t for t in types if t in allowed]) for title, types in PICKER]
-    return render_template("journeys/pick_type.html", journey=journey, groups=[g for g in groups if g[1]])
+    app = careplan()
+    view = journey.view(app.protocol, app.clock())
+    fits = [a for a in fitting(view, careplan().history(journey.id, upto=journey.version)) if a.event_type in allowed]
+    groups = [(title, [(t, PLAIN[t]) for t in types if t in allowed]) for title, types in PICKER]
+    return render_template(
+        "journeys/pick_type.html", journey=journey, fits=fits, groups=[g for g in groups if g[1]]
+    )
 
 
 def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
@@ -127,11 +135,18 @@ def _validate(
     event_type: str, fields: list[Any], raw: Raw, expected: int
 ) -> tuple[EventSubmission | None, Errors]:
     data, errors = to_payload(fields, raw)
+    errors.update(missing_on_form(event_type, data))
+    occurred_at = None
+    if raw["occurred_at"].strip():
+        try:
+            occurred_at = local_to_iso(raw["occurred_at"])
+        except LocalTimeError as error:
+            errors["occurred_at"] = [str(error)]
     payload = {
         "type": event_type,
         "data": data,
-        "occurred_at": raw["occurred_at"].strip() or None,
-        "reason": raw["reason"].strip() or None,
+        "occurred_at": occurred_at,
+        "reason": raw["reason"].strip() or _acknowledgement_reason(event_type, data),
         "expected_version": expected,
     }
     try:
@@ -139,6 +154,14 @@ def _validate(
     except ValidationError as error:
         return None, {**submission_errors(error.messages), **errors}  # type: ignore[arg-type]
     return submission, errors
+
+
+def _acknowledgement_reason(event_type: str, data: dict[str, Any]) -> str | None:
+    """An acknowledgement's reason is its judgement: the Acknowledge form asks for the risk and the
+    plan, not a third box saying the same again."""
+    if event_type != "SafetyAlertAcknowledged" or not data.get("risk_assessment") or not data.get("plan"):
+        return None
+    return f"Risk assessed {data['risk_assessment']}. Plan: {data['plan']}"[:2000]
 
 
 def _conflict(
@@ -192,6 +215,7 @@ def _form(
         "journeys/event_form.html",
         journey=journey,
         event_type=event_type,
+        title=title_of(event_type, raw),
         fields=form_fields(event_type),
         raw=raw,
         errors=errors,

@@ -12,6 +12,8 @@ from typing import Any
 
 from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
+from web.clinic import day as clinic_day
+from web.clinic import when as clinic_time
 
 JOURNEY = "journey"
 """The group of events about the journey as a whole: opening, pauses, notes, alerts, migrations."""
@@ -211,7 +213,7 @@ def _medications(d: dict[str, Any]) -> str:
 
 def _scheduled(d: dict[str, Any]) -> str:
     when = d.get("scheduled_for")
-    at = parse_time(when).strftime("%Y-%m-%d %H:%M UTC") if when else "?"
+    at = clinic_time(parse_time(when)) if when else "?"
     return f"{_words(d.get('phase', '')).capitalize()} infusion scheduled for {at}"
 
 
@@ -247,7 +249,9 @@ _DESCRIBE = {
     "JourneyOpened": lambda d: f"Opened on {d.get('protocol')} version {d.get('protocol_version')}",
     "ProtocolMigrated": lambda d: f"Moved from version {d.get('from_version')} to {d.get('to_version')}",
     "SafetyAlertRaised": lambda d: f"{_words(d.get('kind')).capitalize()} alert: {d.get('reason')}",
-    "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}",
+    "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}"
+    + (f"; risk {d['risk_assessment']}" if d.get("risk_assessment") else "")
+    + (f"; plan: {d['plan']}" if d.get("plan") else ""),
     "StepBecameDue": lambda d: f"{_words(d.get('step')).capitalize()} due {_day(d.get('due_at'))}",
     "StepOverdue": lambda d: f"{_words(d.get('step')).capitalize()} overdue (was due {_day(d.get('due_at'))})",
     "ReminderIssued": lambda d: f"Reminder: {_words(d.get('kind'))} due {_day(d.get('due_at'))}",
@@ -256,7 +260,7 @@ _DESCRIBE = {
 
 def _day(value: Any) -> str:
     try:
-        return parse_time(value).strftime("%Y-%m-%d")
+        return clinic_day(parse_time(value))
     except (TypeError, ValueError):
         return "?"
 

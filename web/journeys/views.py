@@ -9,14 +9,15 @@ from flask import render_template
 
 from web.auth import current_actor, requires
 from web.auth.permissions import READ, can, recordable_types, roles_with
-from web.journeys import bp
+from events.schemas.event_data import RISK_LEVELS
+from web.journeys import bp, submissions
+from web.journeys.actions import work_now
 from web.journeys.chart import phq9_chart
 from web.journeys.timeline import grouped, phq9_points, series
 from web.services import careplan
 
 QUICK_ACTIONS: tuple[tuple[str, str], ...] = (
     ("InfusionScheduled", "Schedule an infusion"),
-    ("VitalsRecorded", "Record vitals"),
     ("AssessmentRecorded", "Record an assessment"),
     ("NoteAdded", "Add a note"),
     ("JourneyPaused", "Pause"),
@@ -41,6 +42,7 @@ def timeline(journey_id: UUID) -> str:
         and (event_type != "JourneyResumed" or paused)
     ]
     safety = app.protocol(journey.protocol_id, journey.protocol_version).safety
+    work = [a for a in work_now(view, history) if a.event_type in allowed]
     return render_template(
         "journeys/timeline.html",
         bp_limit=(safety.bp_hold_systolic, safety.bp_hold_diastolic),
@@ -53,6 +55,10 @@ def timeline(journey_id: UUID) -> str:
         chart=phq9_chart(points, view.outcome.phq9_baseline),
         quick=quick if view.status != "closed" else [a for a in quick if a[0] == "NoteAdded"],
         may_record=bool(allowed),
+        work=work,
+        may_acknowledge="SafetyAlertAcknowledged" in allowed and view.status != "closed",
+        risk_levels=RISK_LEVELS,
+        nonce=submissions.new_nonce(),
         may_audit=actor is not None and actor.role in ("auditor", "admin"),
         may_correct=can(actor, READ) and "EventEnteredInError" in allowed,
     )

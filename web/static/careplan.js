@@ -46,5 +46,24 @@
       instrument.addEventListener("change", sync);
       sync();
     }
+
+    // A running total under each questionnaire; it fills the Total field, which stays editable.
+    var total = document.getElementById("f-total");
+    sets.forEach(function (set) {
+      var code = set.getAttribute("data-instrument");
+      var out = set.querySelector("[data-total-for]");
+      var open = set.querySelector("[data-unanswered-for]");
+      var selects = set.querySelectorAll("select");
+      if (!out) return;
+      var add = function () {
+        var sum = 0, missing = 0;
+        selects.forEach(function (s) { if (s.value === "") { missing += 1; } else { sum += parseInt(s.value, 10); } });
+        out.textContent = String(sum);
+        open.textContent = missing ? " (" + missing + " item" + (missing > 1 ? "s" : "") + " unanswered)" : "";
+        if (total && !set.hidden && missing < selects.length) total.value = String(sum);
+      };
+      selects.forEach(function (s) { s.addEventListener("change", add); });
+      add();
+    });
   });
 })();
