@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import Flask
 
+from careplan.security import require_encryption
+from careplan.settings import ConfigError
 from web import errors
 from web.api import init_api
 
@@ -26,6 +28,7 @@ BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.j
 The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
 
 SECRET_FILE = "secret_key"
+MIN_SECRET_KEY = 32
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,9 +45,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     env: Mapping[str, str] = app.config["CAREPLAN_ENV"]
+    require_encryption(env)  # production mode, refused here before any worker serves a request
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = env.get("CAREPLAN_SECRET_KEY") or instance_secret(instance_folder(env))
+        app.config["SECRET_KEY"] = _secret_key(env) or instance_secret(instance_folder(env))
     for module_name in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp)
     init_api(app)
@@ -74,6 +78,18 @@ def instance_secret(folder: Path) -> str:
     key = path.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made.")
+    return key
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    """``CAREPLAN_SECRET_KEY`` when set; a short one is refused, since anyone who guesses it can forge
+    what the app signs."""
+    key = env.get("CAREPLAN_SECRET_KEY") or None
+    if key is not None and len(key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"CAREPLAN_SECRET_KEY must be at least {MIN_SECRET_KEY} characters; make one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(48))", or unset it to have one kept in the instance folder.'
+        )
     return key
 
 

@@ -17,6 +17,7 @@ from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS, LoginLimiter
 
 PUBLIC = {"static", "auth.login", "layout.home", "api-docs.openapi_json"}
 SOME_ID = "00000000-0000-4000-8000-000000000000"
+TEST_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhlLXdlYi10ZXN0cyE="
 
 
 def concrete(rule: str) -> str:
@@ -69,19 +70,20 @@ def session_cookie(web: Flask, people: People) -> str:
     return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("careplan_session="))
 
 
-def test_in_production_the_session_cookie_is_secure_httponly_and_samesite(web: Flask, people: People) -> None:
-    cookie = session_cookie(web, people)
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def test_in_demo_mode_the_session_cookie_also_works_over_plain_http(tmp_path: Path, clock: Clock) -> None:
+def test_in_production_the_session_cookie_is_secure_httponly_and_samesite(tmp_path: Path, clock: Clock) -> None:
     app = make_web_app(tmp_path, clock)
-    demo = make_web_app(tmp_path / "demo", clock, CAREPLAN_ENV={**app.config["CAREPLAN_ENV"], "CAREPLAN_MODE": "demo"})
+    production = {**app.config["CAREPLAN_ENV"], "CAREPLAN_MODE": "production", "CAREPLAN_CIPHER_KEY": TEST_KEY}
+    web = make_web_app(tmp_path / "production", clock, CAREPLAN_ENV=production)
     try:
-        cookie = session_cookie(demo, People(demo))
-        assert "Secure" not in cookie and "HttpOnly" in cookie
+        cookie = session_cookie(web, People(web))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     finally:
-        demo.extensions["careplan"].close()
+        web.extensions["careplan"].close()
+
+
+def test_in_demo_mode_the_session_cookie_also_works_over_plain_http(web: Flask, people: People) -> None:
+    cookie = session_cookie(web, people)
+    assert "Secure" not in cookie and "HttpOnly" in cookie
 
 
 def test_every_form_of_the_pages_refuses_a_post_without_the_csrf_token(web: Flask, people: People) -> None:

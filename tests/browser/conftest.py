@@ -94,6 +94,7 @@ def serve(tmp: Path) -> Iterator[Site]:
             "CAREPLAN_ENV": {
                 "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp / 'careplan.sqlite'}",
                 "CAREPLAN_INSTANCE": str(tmp / "instance"),
+                "CAREPLAN_MODE": "demo",
             },
             "CAREPLAN_CLOCK": clock,
             "CAREPLAN_PASSWORD_METHOD": "pbkdf2:sha256:1000",
