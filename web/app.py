@@ -1,9 +1,10 @@
 """The Flask app factory: nothing is built at import; configuration comes from a mapping, then the
 environment (CAREPLAN_*), as in Flask's flaskr tutorial.
 
-The session is signed with ``CAREPLAN_SECRET_KEY``; without it, a random key is made once and kept in
-the instance folder (``CAREPLAN_INSTANCE``, default ``instance/``), so sessions survive restarts and
-every gunicorn worker shares it, and no two installations ever share a key.
+Sessions live in the store (``web.auth.store_session``): the cookie carries a random id only. Flask's
+own signing key is ``CAREPLAN_SECRET_KEY`` (32 characters at least); without it, a random key is made
+once and kept in the instance folder (``CAREPLAN_INSTANCE``, default ``instance/``), so every gunicorn
+worker shares it and no two installations ever share a key.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask import Flask
 from careplan.security import require_encryption
 from careplan.settings import ConfigError
 from web import errors
+from web.auth import store_session
 from web.api import init_api
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening")
@@ -49,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(env) or instance_secret(instance_folder(env))
+    store_session.configure(app, env)
     for module_name in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp)
     init_api(app)

@@ -76,6 +76,7 @@ class UserAccount(Aggregate):
         self.token_hash = token_hash
         self.enabled = True
         self.registered_by = actor.id
+        self.generation = 1
 
     @classmethod
     def register(
@@ -92,6 +93,7 @@ class UserAccount(Aggregate):
     @event("PasswordSet")
     def set_password(self, password_hash: str, actor: Actor) -> None:
         self.password_hash = password_hash
+        self._new_generation()
 
     @event("TokenIssued")
     def issue_token(self, token_hash: str, actor: Actor) -> None:
@@ -104,6 +106,7 @@ class UserAccount(Aggregate):
     @event("RoleChanged")
     def _role_changed(self, role: str, actor: Actor) -> None:
         self.role = role
+        self._new_generation()
 
     def disable(self, actor: Actor, reason: str | None = None) -> None:
         if self.enabled:
@@ -112,6 +115,7 @@ class UserAccount(Aggregate):
     @event("Disabled")
     def _disabled(self, actor: Actor, reason: str | None) -> None:
         self.enabled = False
+        self._new_generation()
 
     def enable(self, actor: Actor) -> None:
         if not self.enabled:
@@ -119,7 +123,16 @@ class UserAccount(Aggregate):
 
     @event("Enabled")
     def _enabled(self, actor: Actor) -> None:
+        """Re-enabling revives nothing: the old API token stays void (the person gets a new one) and
+        sessions begun before the account was disabled stay ended."""
         self.enabled = True
+        self.token_hash = ""
+        self._new_generation()
+
+    def _new_generation(self) -> None:
+        """Sessions remember the generation they began in; a change of password, role or standing
+        starts a new one, which ends them all at once, whichever process made the change."""
+        self.generation = getattr(self, "generation", 1) + 1
 
     def acting_as(self) -> Actor:
         """The actor this person's writes carry: their username and current role."""

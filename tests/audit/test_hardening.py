@@ -13,7 +13,7 @@ from flask import Flask
 
 from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
-from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS, LoginLimiter
+from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS
 
 PUBLIC = {"static", "auth.login", "layout.home", "api-docs.openapi_json"}
 SOME_ID = "00000000-0000-4000-8000-000000000000"
@@ -120,9 +120,7 @@ def sign_in(web: Flask, username: str, password: str) -> Any:
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
 
 
-def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask, people: People) -> None:
-    now = [1000.0]
-    web.extensions["careplan_login_limiter"] = LoginLimiter(clock=lambda: now[0])
+def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask, people: People, clock: Clock) -> None:
     people.add("clinician")
     people.add("auditor")
     for _ in range(FAILURES_PER_USER):
@@ -131,7 +129,7 @@ def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask,
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) == WINDOW_SECONDS + 1
     assert b"Too many failed sign-ins. Try again in 15 minutes." in locked.data
     assert sign_in(web, "auditor", PASSWORD).status_code == 302, "another username is not locked out"
-    now[0] += WINDOW_SECONDS + 1
+    clock.advance(seconds=WINDOW_SECONDS + 1)
     assert sign_in(web, "clinician", PASSWORD).status_code == 302
 
 
@@ -143,3 +141,21 @@ def test_a_successful_sign_in_clears_earlier_failures(web: Flask, people: People
     for _ in range(FAILURES_PER_USER - 1):
         sign_in(web, "clinician", "wrong")
     assert sign_in(web, "clinician", PASSWORD).status_code == 302
+
+
+def test_the_sign_in_limit_holds_across_workers_and_restarts_on_both_stores(
+    tmp_path: Path, clock: Clock, store_url: str
+) -> None:
+    """Two apps on one store stand for two gunicorn workers; a third made afterwards, for a restart."""
+    env = {**make_web_app(tmp_path, clock).config["CAREPLAN_ENV"], "CAREPLAN_DATABASE_URL": store_url}
+    workers = [make_web_app(tmp_path / str(n), clock, CAREPLAN_ENV=env) for n in range(3)]
+    try:
+        People(workers[0]).add("clinician")
+        for n in range(FAILURES_PER_USER):
+            assert sign_in(workers[n % 2], "clinician", "wrong").status_code == 401
+        assert sign_in(workers[1], "clinician", PASSWORD).status_code == 429
+        assert sign_in(workers[2], "clinician", PASSWORD).status_code == 429
+    finally:
+        for worker in workers:
+            if "careplan" in worker.extensions:
+                worker.extensions["careplan"].close()
