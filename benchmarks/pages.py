@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, url: str, folder: str) -> None:
     flask_app = create_app(
         {
             "SECRET_KEY": "benchmark-" + "k" * 32,
-            "CAREPLAN_ENV": {"CAREPLAN_DATABASE_URL": url, "CAREPLAN_INSTANCE": folder},
+            "CAREPLAN_ENV": {"CAREPLAN_DATABASE_URL": url, "CAREPLAN_INSTANCE": folder, "CAREPLAN_MODE": "demo"},
             "CAREPLAN_CLOCK": Clock(),
             "CAREPLAN_PASSWORD_METHOD": "pbkdf2:sha256:1000",
         }

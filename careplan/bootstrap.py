@@ -14,12 +14,16 @@ from typing import TypeVar
 from eventsourcing.persistence import InternalError
 
 from careplan.application import CarePlan, Clock, system_clock
+from careplan.security import require_encryption
 from careplan.settings import store_settings
 from events.protocol_file import default_protocols
 
 
-def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_clock) -> CarePlan:
+def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_clock, *, demo: bool = False) -> CarePlan:
+    """The one way a process opens the store, so production mode is enforced here and nowhere else:
+    without ``CAREPLAN_CIPHER_KEY`` (and not in demo mode) it refuses before any row is read or written."""
     env = dict(os.environ if environ is None else environ)
+    require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
     return starting_up(lambda: CarePlan(store_settings(env), protocols, clock=clock))
 

@@ -3,7 +3,10 @@
 ``CAREPLAN_MODE`` is ``production`` unless set to ``demo``; the long-running commands (``web``,
 ``serve``, ``scheduler``) also take ``--demo``. In production mode a missing ``CAREPLAN_CIPHER_KEY``
 is refused with one line that says what to do, before any store is opened, so a clinic cannot run
-with patient data in the clear by forgetting a variable.
+with patient data in the clear by forgetting a variable. The check runs in the two doors every
+process passes: ``careplan.bootstrap.build_app`` (every command, every web worker) and the app
+factory ``web.app.create_app`` (so ``gunicorn 'web.app:create_app()'`` refuses at start, not at the
+first request).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def is_production(environ: Mapping[str, str] | None = None, *, demo: bool = Fals
 def require_encryption(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> str:
     """Refuses (ConfigError, one line) to go on in production mode without a valid key; returns the mode.
 
-    Call it first thing in every command that serves or changes records for a long time.
+    Called by ``build_app`` and ``create_app``; no command needs to call it itself.
     """
     env = os.environ if environ is None else environ
     current = mode(env, demo=demo)

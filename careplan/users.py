@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from careplan.application import CarePlan
 from careplan.domain.users import InvalidUser, UnknownUser, UserAccount, UserExists, normal_username, user_id
 from careplan.domain.values import Actor
+from careplan.sessions import sessions_for
 
 TOKEN_PREFIX = "cp1"
 MIN_PASSWORD = 8
@@ -63,10 +64,6 @@ def check_password(password: str) -> str:
     return password
 
 
-def _stamp(account: UserAccount) -> str:
-    return hashlib.sha256((account.password_hash or "").encode()).hexdigest()[:16]
-
-
 class Users:
     """People's accounts on one CarePlan application (its store, its clock)."""
 
@@ -100,15 +97,20 @@ class Users:
     def set_password(self, name: str, password: str, *, actor: Actor) -> None:
         password_hash = self._hash(check_password(password))
         self._change(name, lambda account: account.set_password(password_hash, actor))
+        self._end_sessions(name)
 
     def change_role(self, name: str, role: str, *, actor: Actor) -> None:
         self._change(name, lambda account: account.change_role(role, actor))
+        self._end_sessions(name)
 
     def disable(self, name: str, *, actor: Actor, reason: str | None = None) -> None:
         self._change(name, lambda account: account.disable(actor, reason))
+        self._end_sessions(name)
 
     def enable(self, name: str, *, actor: Actor) -> None:
+        """Lets the person sign in again; their old API token stays void (issue a new one)."""
         self._change(name, lambda account: account.enable(actor))
+        self._end_sessions(name)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -159,17 +161,18 @@ class Users:
             return None
         return account.acting_as() if account is not None and account.enabled else None
 
-    def session_stamp(self, name: str) -> str:
-        """A mark of the account's password kept in a signed-in session: a new password ends old sessions."""
-        return _stamp(self.get(name))
+    def session_generation(self, name: str) -> int:
+        """The account's generation, kept in a signed-in session: a later one ends that session."""
+        return int(self.get(name).generation)
 
-    def actor_for_session(self, name: str, stamp: str) -> Actor | None:
-        """The actor of a signed-in session while the account is enabled and its password unchanged."""
+    def actor_for_session(self, name: str, generation: int) -> Actor | None:
+        """The actor of a signed-in session while the account is enabled and in the same generation
+        (no new password, role, disabling or enabling since the session began)."""
         try:
             account = self._find(user_id(name))
         except InvalidUser:
             return None
-        if account is None or not account.enabled or not hmac.compare_digest(_stamp(account), stamp):
+        if account is None or not account.enabled or account.generation != generation:
             return None
         return account.acting_as()
 
@@ -209,6 +212,10 @@ class Users:
             except IntegrityError:
                 continue
         raise InvalidUser("The account kept changing meanwhile; try again.")
+
+    def _end_sessions(self, name: str) -> None:
+        """Deletes the person's session rows at once (the generation already refuses them)."""
+        sessions_for(self.app).end_all_for(normal_username(name))
 
     def _hash(self, password: str) -> str:
         return generate_password_hash(password, method=self.password_method)

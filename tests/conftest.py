@@ -19,6 +19,11 @@ from careplan.domain.protocol import ProtocolRegistry
 from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 
+os.environ.setdefault("CAREPLAN_MODE", "demo")
+"""Production mode (the default) refuses to open a store without CAREPLAN_CIPHER_KEY; the tests write
+synthetic data only, so commands they run (in this process or in a subprocess) are in demo mode unless
+a test says otherwise (tests of production mode delete this variable)."""
+
 PG_HOST = os.environ.get("CAREPLAN_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("CAREPLAN_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("CAREPLAN_TEST_PG_USER", "postgres")

@@ -1,9 +1,10 @@
 """The Flask app factory: nothing is built at import; configuration comes from a mapping, then the
 environment (CAREPLAN_*), as in Flask's flaskr tutorial.
 
-The session is signed with ``CAREPLAN_SECRET_KEY``; without it, a random key is made once and kept in
-the instance folder (``CAREPLAN_INSTANCE``, default ``instance/``), so sessions survive restarts and
-every gunicorn worker shares it, and no two installations ever share a key.
+Sessions live in the store (``web.auth.store_session``): the cookie carries a random id only. Flask's
+own signing key is ``CAREPLAN_SECRET_KEY`` (32 characters at least); without it, a random key is made
+once and kept in the instance folder (``CAREPLAN_INSTANCE``, default ``instance/``), so every gunicorn
+worker shares it and no two installations ever share a key.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from typing import Any
 
 from flask import Flask
 
+from careplan.security import require_encryption
+from careplan.settings import ConfigError
 from web import errors
+from web.auth import store_session
 from web.api import init_api
 from web.clinic import init_clinic
 
-BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening")
+BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
 The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
 
 SECRET_FILE = "secret_key"
+MIN_SECRET_KEY = 32
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,10 +48,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     env: Mapping[str, str] = app.config["CAREPLAN_ENV"]
+    require_encryption(env)  # production mode, refused here before any worker serves a request
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = env.get("CAREPLAN_SECRET_KEY") or instance_secret(instance_folder(env))
+        app.config["SECRET_KEY"] = _secret_key(env) or instance_secret(instance_folder(env))
     init_clinic(app)
+    store_session.configure(app, env)
     for module_name in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp)
     init_api(app)
@@ -76,6 +83,18 @@ def instance_secret(folder: Path) -> str:
     key = path.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made.")
+    return key
+
+
+def _secret_key(env: Mapping[str, str]) -> str | None:
+    """``CAREPLAN_SECRET_KEY`` when set; a short one is refused, since anyone who guesses it can forge
+    what the app signs."""
+    key = env.get("CAREPLAN_SECRET_KEY") or None
+    if key is not None and len(key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"CAREPLAN_SECRET_KEY must be at least {MIN_SECRET_KEY} characters; make one with: "
+            'python -c "import secrets; print(secrets.token_urlsafe(48))", or unset it to have one kept in the instance folder.'
+        )
     return key
 
 

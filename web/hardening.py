@@ -11,14 +11,11 @@ Registered as a blueprint without routes (``bp``), so its hooks apply to the who
   SameSite=Lax are set by the app factory.
 - Sign-in: after 5 failures in 15 minutes for one username from one address, or 50 from one address
   for any usernames, that sign-in is refused with 429 until the window has passed. The count is kept
-  in memory, per process: with N gunicorn workers an attacker gets at most N times the limit.
+  in the store, so it holds across gunicorn workers and restarts.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +24,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from careplan import security
+from careplan.sign_ins import SignInFailures, failures_for
+from web.services import careplan
 
 bp = Blueprint("hardening", __name__)
 
@@ -71,39 +70,34 @@ def _headers(response: Response) -> Response:
 
 
 class LoginLimiter:
-    """Failed sign-ins per (username, address) and per address, in a sliding window."""
+    """Failed sign-ins per (username, address) and per address in a sliding window, kept in the store
+    (``careplan.sign_ins``) and timed by the application's clock."""
 
-    def __init__(self, clock: Any = time.monotonic) -> None:
-        self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+    def _table(self) -> SignInFailures:
+        return failures_for(careplan())
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        now = self.clock()
-        found = self._failures.setdefault(key, deque())
-        while found and found[0] <= now - WINDOW_SECONDS:
-            found.popleft()
-        return found
+    def _now(self) -> float:
+        return careplan().clock().timestamp()
 
     def wait(self, username: str, address: str) -> float:
         """Seconds until this sign-in may be tried again; 0 when it may be tried now."""
-        with self._lock:
-            waits = [
-                self._recent(key)[0] + WINDOW_SECONDS - self.clock()
-                for key, limit in (((username, address), FAILURES_PER_USER), (("", address), FAILURES_PER_ADDRESS))
-                if len(self._recent(key)) >= limit
-            ]
-            return max(waits, default=0.0)
+        now = self._now()
+        waits = []
+        for key, limit in ((_key(username, address), FAILURES_PER_USER), (_key("", address), FAILURES_PER_ADDRESS)):
+            count, oldest = self._table().since(key, now - WINDOW_SECONDS)
+            if count >= limit and oldest is not None:
+                waits.append(oldest + WINDOW_SECONDS - now)
+        return max(waits, default=0.0)
 
     def failed(self, username: str, address: str) -> None:
-        with self._lock:
-            now = self.clock()
-            for key in ((username, address), ("", address)):
-                self._recent(key).append(now)
+        self._table().add([_key(username, address), _key("", address)], self._now(), WINDOW_SECONDS)
 
     def succeeded(self, username: str, address: str) -> None:
-        with self._lock:
-            self._failures.pop((username, address), None)
+        self._table().clear(_key(username, address))
+
+
+def _key(username: str, address: str) -> str:
+    return f"{username}\n{address}"
 
 
 def _limiter() -> LoginLimiter:

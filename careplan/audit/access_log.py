@@ -10,21 +10,18 @@ Entries name journeys by id and people by user id, never a patient reference.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from careplan.application import CarePlan
+from careplan.side_tables import SideTables
 
 TABLE = "access_log"
-CREATE_LOCK_KEY = 7_340_077
-"""PostgreSQL advisory lock taken while creating the table, so two workers starting at once do not race."""
 
 _COLUMNS = "at_ts, user_id, role, journey_id, action, asked, status"
 _SQLITE_DDL = (
@@ -80,11 +77,8 @@ class AccessLog:
     """The access log table of one application's database."""
 
     def __init__(self, app: CarePlan) -> None:
-        self.postgres = app.store.kind == "postgres"
-        self._app = app
-        self._local = threading.local()
-        if not self.postgres:
-            self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+        self._tables = SideTables(app)
+        self.postgres = self._tables.postgres
         self._create()
 
     def record(self, access: Access) -> None:
@@ -114,41 +108,11 @@ class AccessLog:
             )
         return AccessPage([_entry(row) for row in rows], total, offset, limit)
 
-    # -- the two dialects ---------------------------------------------------------------------------
-
     def _create(self) -> None:
-        with self._cursor(commit=True) as run:
-            if self.postgres:
-                run("SELECT pg_advisory_xact_lock(?)", (CREATE_LOCK_KEY,))
-            for statement in (_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES:
-                run(statement, ())
+        self._tables.create((_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES)
 
-    @contextmanager
-    def _cursor(self, commit: bool) -> Iterator[Any]:
-        if self.postgres:
-            with self._app.recorder.datastore.transaction(commit=commit) as cursor:  # type: ignore[attr-defined]
-
-                def run_pg(sql: str, params: Sequence[Any]) -> list[Any]:
-                    cursor.execute(sql.replace("?", "%s"), tuple(params))
-                    return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in cursor.fetchall()] if cursor.description else []
-
-                yield run_pg
-            return
-        conn = self._sqlite()
-        conn.execute("BEGIN IMMEDIATE" if commit else "BEGIN")
-        try:
-            yield lambda sql, params: conn.execute(sql, tuple(params)).fetchall()
-        except BaseException:
-            conn.rollback()
-            raise
-        conn.commit() if commit else conn.rollback()
-
-    def _sqlite(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._local.conn = conn
-        return conn
+    def _cursor(self, commit: bool) -> Any:
+        return self._tables.cursor(commit)
 
 
 def _ts(moment: datetime) -> float:

@@ -20,29 +20,41 @@ class AnchorError(ValueError):
     """The anchor file is missing or malformed."""
 
 
+ACCOUNT_PREFIX = "account:"
+"""Accounts' heads are kept under ``account:<id>``; journeys' under their bare id (the older format)."""
+
+
 def save(report: Report, path: Path) -> None:
     heads = {str(c.journey_id): {"version": c.verified_through, "hash": c.head} for c in report.journeys}
+    heads.update({f"{ACCOUNT_PREFIX}{c.journey_id}": {"version": c.verified_through, "hash": c.head} for c in report.accounts})
     path.write_text(json.dumps(heads, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def load(path: Path) -> dict[UUID, tuple[int, str]]:
+def load(path: Path) -> dict[str, tuple[int, str]]:
+    """Heads by key: a journey's id, or ``account:`` and an account's id."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return {UUID(key): (int(value["version"]), str(value["hash"])) for key, value in raw.items()}
+        heads = {str(key): (int(value["version"]), str(value["hash"])) for key, value in raw.items()}
+        for key in heads:
+            UUID(key.removeprefix(ACCOUNT_PREFIX))
+        return heads
     except OSError as error:
         raise AnchorError(f"cannot read the anchor file {path}: {error.strerror}") from None
     except (ValueError, TypeError, KeyError, AttributeError):
         raise AnchorError(f"{path} is not an anchor file written by `careplan verify --save-heads`") from None
 
 
-def compare(report: Report, heads: dict[UUID, tuple[int, str]]) -> list[Break]:
-    """Breaks where the store no longer holds what the anchor recorded (journeys already broken aside)."""
-    checked = {c.journey_id: c for c in report.journeys}
+def compare(report: Report, heads: dict[str, tuple[int, str]]) -> list[Break]:
+    """Breaks where the store no longer holds what the anchor recorded (chains already broken aside)."""
+    checked = {str(c.journey_id): (c, "journey") for c in report.journeys}
+    checked.update({f"{ACCOUNT_PREFIX}{c.journey_id}": (c, "account") for c in report.accounts})
     found: list[Break] = []
-    for journey_id, (version, digest) in sorted(heads.items(), key=lambda item: str(item[0])):
-        check = checked.get(journey_id)
+    for key, (version, digest) in sorted(heads.items()):
+        kind = "account" if key.startswith(ACCOUNT_PREFIX) else "journey"
+        chain_id = UUID(key.removeprefix(ACCOUNT_PREFIX))
+        check = checked.get(key, (None, kind))[0]
         if check is None:
-            found.append(Break(journey_id, 1, "missing_event", "the anchor lists this journey; the store has none of it"))
+            found.append(Break(chain_id, 1, "missing_event", f"the anchor lists this {kind}; the store has none of it", kind))
             continue
         if check.broken is not None or version < 1:
             continue
@@ -51,8 +63,8 @@ def compare(report: Report, heads: dict[UUID, tuple[int, str]]) -> list[Break]:
                 f"the anchor recorded {version} events, the store holds {check.verified_through}: "
                 "the newest events were deleted"
             )
-            found.append(Break(journey_id, check.verified_through + 1, "missing_event", detail))
+            found.append(Break(chain_id, check.verified_through + 1, "missing_event", detail, kind))
         elif check.hashes[version - 1] != digest:
             detail = "the event no longer carries the hash the anchor recorded: the chain was rewritten here or before"
-            found.append(Break(journey_id, version, "head_mismatch", detail))
+            found.append(Break(chain_id, version, "head_mismatch", detail, kind))
     return found

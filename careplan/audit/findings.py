@@ -15,6 +15,8 @@ class Break:
     problem: str
     """missing_event, undecodable, out_of_order, hash_mismatch, snapshot_mismatch or head_mismatch."""
     detail: str
+    kind: str = "journey"
+    """What the chain belongs to: ``journey`` or ``account``."""
 
     def __str__(self) -> str:
-        return f"journey {self.journey_id} version {self.version}: {self.problem}: {self.detail}"
+        return f"{self.kind} {self.journey_id} version {self.version}: {self.problem}: {self.detail}"

@@ -13,12 +13,12 @@ report can be pasted into a ticket without leaking a patient reference.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from eventsourcing.application import Application
 
-from careplan.audit import stored
+from careplan.audit import accounts, stored
 from careplan.audit.findings import Break
 from careplan.audit.snapshot_check import check_snapshots
 from careplan.domain.chain import GENESIS
@@ -54,10 +54,12 @@ class JourneyCheck:
 @dataclass
 class Report:
     journeys: list[JourneyCheck] = field(default_factory=list)
+    accounts: list[JourneyCheck] = field(default_factory=list)
+    """People's accounts, chained the same way (their breaks say ``account``)."""
 
     @property
     def breaks(self) -> list[Break]:
-        return [check.broken for check in self.journeys if check.broken is not None]
+        return [check.broken for check in self.journeys + self.accounts if check.broken is not None]
 
     @property
     def ok(self) -> bool:
@@ -65,13 +67,26 @@ class Report:
 
     @property
     def events(self) -> int:
-        return sum(check.events for check in self.journeys)
+        return sum(check.events for check in self.journeys + self.accounts)
 
 
 def verify_store(app: Application, journey_ids: Iterable[UUID] | None = None) -> Report:
-    """Checks every journey in the store (or the ones given) and reports each one's first break."""
-    ids = stored.journey_ids(app) if journey_ids is None else list(journey_ids)
-    return Report([check_journey(app, journey_id) for journey_id in ids])
+    """Checks every journey and account in the store (or only the journeys given) and reports each
+    one's first break."""
+    if journey_ids is not None:
+        return Report([check_journey(app, journey_id) for journey_id in journey_ids])
+    return Report(
+        [check_journey(app, journey_id) for journey_id in stored.journey_ids(app)],
+        [check_account(app, account_id) for account_id in accounts.account_ids(app)],
+    )
+
+
+def check_account(app: Application, account_id: UUID) -> JourneyCheck:
+    found = accounts.rows(app, account_id)
+    facts, broken = _check_chain(account_id, found)
+    if broken is not None:
+        broken = replace(broken, kind="account")
+    return JourneyCheck(account_id, len(found), tuple(f.hash for f in facts), broken)
 
 
 def check_journey(app: Application, journey_id: UUID) -> JourneyCheck:

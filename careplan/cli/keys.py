@@ -59,7 +59,7 @@ def run_rotate(args: argparse.Namespace) -> int:
         raise CliError("set CAREPLAN_NEW_CIPHER_KEY to the new key (make one with `careplan keys generate`)")
     if args.to_url == os.environ.get("CAREPLAN_DATABASE_URL"):
         raise CliError("--to-url must be a new, empty store, not the current one")
-    source = build_app()
+    source = build_app(demo=True)  # only read: it may be the plaintext store being moved to encryption
     target = build_app({**os.environ, "CAREPLAN_DATABASE_URL": args.to_url, "CAREPLAN_CIPHER_KEY": new_key})
     try:
         result = rotate(source, target)

@@ -16,7 +16,6 @@ from careplan.bootstrap import build_app
 from careplan.cli.args import interval_seconds
 from careplan.cli.main import CliError
 from careplan.scheduling.runner import DEFAULT_INTERVAL, CareScheduler
-from careplan.security import require_encryption
 
 
 def register(subparsers: Any) -> None:
@@ -36,9 +35,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    require_encryption(demo=args.demo)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = build_app()
+    app = build_app(demo=args.demo)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

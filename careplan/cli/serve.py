@@ -18,7 +18,6 @@ from careplan.cli.args import interval_seconds, positive_int
 from careplan.cli.web import add_address, build_web, listen, url
 from careplan.domain.users import USER_ROLES, UnknownUser
 from careplan.domain.values import Actor
-from careplan.security import require_encryption
 from careplan.scheduling.runner import DEFAULT_INTERVAL, start_embedded_scheduler
 from careplan.users import Users
 
@@ -93,8 +92,7 @@ def banner(address: str, where: str, seeded: int, logins: list[DemoLogin]) -> st
 
 
 def run(args: argparse.Namespace) -> int:
-    require_encryption(demo=args.demo)
-    web = build_web()
+    web = build_web(demo=args.demo)
     app: CarePlan = web.extensions["careplan"]
     seeded, logins = 0, []
     if args.demo:

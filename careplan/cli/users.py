@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     disable.add_argument("name", metavar="NAME")
     disable.add_argument("--reason", help="why (kept in the account's history)")
     disable.set_defaults(run=run_disable)
-    enable = commands.add_parser("enable", help="let a disabled person sign in again")
+    enable = commands.add_parser("enable", help="let a disabled person sign in again (old token and sessions stay void)")
     enable.add_argument("name", metavar="NAME")
     enable.set_defaults(run=run_enable)
     token = commands.add_parser("token", help="issue a new API token (the old one stops working); printed alone")
@@ -109,7 +109,7 @@ def run_disable(args: argparse.Namespace) -> int:
 def run_enable(args: argparse.Namespace) -> int:
     def enable(users: Users) -> None:
         users.enable(args.name, actor=operator())
-        print(f"Enabled {args.name}.")
+        print(f"Enabled {args.name}; their old token stays void: issue one with `careplan users token {args.name}`.")
 
     return _with_users(enable)
 

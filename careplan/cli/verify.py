@@ -57,10 +57,13 @@ def run(args: argparse.Namespace) -> int:
         print(found)
     if args.save_heads:
         anchor.save(report, args.save_heads)
-    journeys = len(report.journeys)
+    journeys, accounts = len(report.journeys), len(report.accounts)
     if breaks:
-        broken = len({b.journey_id for b in breaks})
-        print(f"{broken} of {journeys} journeys have a broken link ({report.events} events read)", file=sys.stderr)
+        broken = len({(b.kind, b.journey_id) for b in breaks})
+        print(
+            f"{broken} of {journeys} journeys and {accounts} accounts have a broken link ({report.events} events read)",
+            file=sys.stderr,
+        )
         return 1
-    print(f"verified {journeys} journeys, {report.events} events: every link holds")
+    print(f"verified {journeys} journeys and {accounts} accounts, {report.events} events: every link holds")
     return 0

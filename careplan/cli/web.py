@@ -8,13 +8,14 @@ their query strings, so a search never writes a patient reference to the log.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from careplan.cli.main import CliError
-from careplan.security import require_encryption
+from careplan.security import DEMO, MODE_VARIABLE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -50,12 +51,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def build_web() -> Flask:
-    """The Flask app with its careplan application made now, so a bad setting fails before listening."""
+def build_web(demo: bool = False) -> Flask:
+    """The Flask app with its careplan application made now, so a bad setting fails before listening.
+
+    ``--demo`` reaches the app factory as ``CAREPLAN_MODE=demo`` in its environment mapping, where
+    production mode is enforced for every process (this one and gunicorn's workers alike)."""
     from web.app import create_app
     from web.services import careplan
 
-    app = create_app()
+    env = {**os.environ, MODE_VARIABLE: DEMO} if demo else dict(os.environ)
+    app = create_app({"CAREPLAN_ENV": env})
     with app.app_context():
         careplan()
     return app
@@ -74,8 +79,7 @@ def listen(app: Flask, host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    require_encryption(demo=args.demo)
-    app = build_web()
+    app = build_web(demo=args.demo)
     instance = app.extensions["careplan"]
     print(f"careplan web: {url(args.host, args.port)} ({instance.store.describe()})", flush=True)
     try:

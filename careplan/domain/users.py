@@ -10,10 +10,13 @@ by the application layer.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
+from careplan.domain import chain
 from careplan.domain.errors import CarePlanError
 from careplan.domain.values import Actor
 
@@ -62,65 +65,122 @@ def user_id(username: str) -> UUID:
 
 
 class UserAccount(Aggregate):
-    """One person's account. Commands check first, then record; each event names the actor."""
+    """One person's account. Commands check first, then record; each event names the actor.
+
+    The account's events are hash-chained like a journey's (``careplan.domain.chain``, with the
+    account id in the chain's id field): deleting its newest rows, or editing a role in one row, is
+    caught by ``careplan verify`` (and ``--heads``), as for journeys.
+    """
+
+    class Registered(Aggregate.Created):
+        username: str
+        role: str
+        password_hash: str | None
+        token_hash: str
+        actor: Actor
+        hash: str
+
+    class Changed(Aggregate.Event):
+        """Base of every change after registration: who made it, what it set, its link."""
+
+        actor: Actor
+        data: dict[str, Any]
+        hash: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            cast(UserAccount, aggregate)._apply(type(self).__name__, self.data, self.hash)
+
+    class PasswordSet(Changed): ...
+    class TokenIssued(Changed): ...
+    class RoleChanged(Changed): ...
+    class Disabled(Changed): ...
+    class Enabled(Changed): ...
 
     @staticmethod
     def create_id(username: str, **_: object) -> UUID:
         return user_id(username)
 
-    @event("Registered")
-    def __init__(self, username: str, role: str, password_hash: str | None, token_hash: str, actor: Actor) -> None:
+    def __init__(self, username: str, role: str, password_hash: str | None, token_hash: str, actor: Actor, hash: str) -> None:
         self.username = username
         self.role = role
         self.password_hash = password_hash
         self.token_hash = token_hash
         self.enabled = True
         self.registered_by = actor.id
+        self.generation = 1
+        self.head = hash
+
+    @staticmethod
+    def registration_data(username: str, role: str, password_hash: str | None, token_hash: str) -> dict[str, Any]:
+        """What the first link of an account's chain covers (the verifier recomputes it from a row)."""
+        return {"username": username, "role": role, "password_hash": password_hash, "token_hash": token_hash}
 
     @classmethod
     def register(
         cls, username: str, role: str, *, password_hash: str | None, token_hash: str, actor: Actor
     ) -> UserAccount:
-        return cls(
-            username=normal_username(username),
-            role=check_role(role),
-            password_hash=password_hash,
-            token_hash=token_hash,
-            actor=actor,
-        )
+        username, role = normal_username(username), check_role(role)
+        account_id, now = user_id(username), cls.Event.create_timestamp()
+        data = cls.registration_data(username, role, password_hash, token_hash)
+        digest = _link(chain.GENESIS, account_id, 1, "Registered", now, actor, data)
+        return cls._create(
+            cls.Registered, id=account_id, username=username, role=role, password_hash=password_hash,
+            token_hash=token_hash, actor=actor, hash=digest, timestamp=now,
+        )  # fmt: skip
 
-    @event("PasswordSet")
+    # -- commands -----------------------------------------------------------------------------
+
     def set_password(self, password_hash: str, actor: Actor) -> None:
-        self.password_hash = password_hash
+        self._record("PasswordSet", {"password_hash": password_hash}, actor)
 
-    @event("TokenIssued")
     def issue_token(self, token_hash: str, actor: Actor) -> None:
         """A new API token replaces the old one, which stops working at once."""
-        self.token_hash = token_hash
+        self._record("TokenIssued", {"token_hash": token_hash}, actor)
 
     def change_role(self, role: str, actor: Actor) -> None:
-        self._role_changed(check_role(role), actor)
-
-    @event("RoleChanged")
-    def _role_changed(self, role: str, actor: Actor) -> None:
-        self.role = role
+        self._record("RoleChanged", {"role": check_role(role)}, actor)
 
     def disable(self, actor: Actor, reason: str | None = None) -> None:
         if self.enabled:
-            self._disabled(actor, reason)
-
-    @event("Disabled")
-    def _disabled(self, actor: Actor, reason: str | None) -> None:
-        self.enabled = False
+            self._record("Disabled", {"reason": reason}, actor)
 
     def enable(self, actor: Actor) -> None:
+        """Re-enabling revives nothing: the old API token stays void (the person gets a new one) and
+        sessions begun before the account was disabled stay ended."""
         if not self.enabled:
-            self._enabled(actor)
-
-    @event("Enabled")
-    def _enabled(self, actor: Actor) -> None:
-        self.enabled = True
+            self._record("Enabled", {}, actor)
 
     def acting_as(self) -> Actor:
         """The actor this person's writes carry: their username and current role."""
         return Actor(id=self.username, role=self.role)
+
+    # -- recording and mutation -----------------------------------------------------------------
+
+    def _record(self, event_type: str, data: dict[str, Any], actor: Actor) -> None:
+        now = self.Event.create_timestamp()
+        digest = _link(self.head, self.id, self.version + 1, event_type, now, actor, data)
+        self.trigger_event(getattr(type(self), event_type), actor=actor, data=data, hash=digest, timestamp=now)
+
+    def _apply(self, event_type: str, data: dict[str, Any], digest: str) -> None:
+        """Sessions remember the generation they began in; a change of password, role or standing
+        starts a new one, which ends them all at once, whichever process made the change."""
+        if event_type == "PasswordSet":
+            self.password_hash = data["password_hash"]
+        elif event_type == "TokenIssued":
+            self.token_hash = data["token_hash"]
+        elif event_type == "RoleChanged":
+            self.role = data["role"]
+        elif event_type in ("Disabled", "Enabled"):
+            self.enabled = event_type == "Enabled"
+            if self.enabled:
+                self.token_hash = ""
+        if event_type != "TokenIssued":
+            self.generation += 1
+        self.head = digest
+
+
+def _link(previous: str, account_id: UUID, version: int, event_type: str, now: datetime, actor: Actor, data: dict[str, Any]) -> str:
+    return chain.link(
+        previous, journey_id=account_id, version=version, event_type=event_type, occurred_at=now,
+        recorded_at=now, actor=actor, reason=None, data=data,
+    )  # fmt: skip

@@ -82,8 +82,13 @@ class ScreeningResultedData(EventDataSchema):
     panel = code(PANELS, required=True)
     abnormal = fields.Boolean(required=True)
     values = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1, max=64)),
-        values=fields.Float(),
+        keys=fields.String(
+            validate=[
+                validate.Length(min=1, max=64),
+                validate.Regexp(r"[^\x00-\x1f\x7f]+\Z", error="A value's name may not contain control characters."),
+            ]
+        ),
+        values=fields.Float(allow_nan=False),
         load_default=dict,
         validate=validate.Length(max=100),
     )

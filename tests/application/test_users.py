@@ -56,12 +56,14 @@ def test_every_change_to_an_account_is_an_event_naming_its_actor(users: Users) -
     assert [e.actor for e in events] == [ADMIN, Actor("boss", "admin"), Actor("boss", "admin")]  # type: ignore[attr-defined]
 
 
-def test_a_disabled_account_neither_signs_in_nor_uses_its_token_until_enabled(users: Users) -> None:
+def test_a_disabled_account_neither_signs_in_nor_uses_its_token_and_enabling_it_revives_no_old_token(users: Users) -> None:
     new = users.add("ann", "auditor", actor=ADMIN, password="long enough")
     users.disable("ann", actor=ADMIN)
     assert users.authenticate("ann", "long enough") is None and users.actor_for_token(new.token) is None
     users.enable("ann", actor=ADMIN)
-    assert users.actor_for_token(new.token) == Actor("ann", "auditor")
+    assert users.authenticate("ann", "long enough") == Actor("ann", "auditor")
+    assert users.actor_for_token(new.token) is None
+    assert users.actor_for_token(users.issue_token("ann", actor=ADMIN)) == Actor("ann", "auditor")
 
 
 def test_tokens_that_are_malformed_or_forged_find_no_one(users: Users) -> None:

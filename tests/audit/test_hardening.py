@@ -13,10 +13,11 @@ from flask import Flask
 
 from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
-from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS, LoginLimiter
+from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS
 
 PUBLIC = {"static", "layout.favicon", "auth.login", "layout.home", "api-docs.openapi_json"}
 SOME_ID = "00000000-0000-4000-8000-000000000000"
+TEST_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhlLXdlYi10ZXN0cyE="
 
 
 def concrete(rule: str) -> str:
@@ -70,19 +71,20 @@ def session_cookie(web: Flask, people: People) -> str:
     return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("careplan_session="))
 
 
-def test_in_production_the_session_cookie_is_secure_httponly_and_samesite(web: Flask, people: People) -> None:
-    cookie = session_cookie(web, people)
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-
-
-def test_in_demo_mode_the_session_cookie_also_works_over_plain_http(tmp_path: Path, clock: Clock) -> None:
+def test_in_production_the_session_cookie_is_secure_httponly_and_samesite(tmp_path: Path, clock: Clock) -> None:
     app = make_web_app(tmp_path, clock)
-    demo = make_web_app(tmp_path / "demo", clock, CAREPLAN_ENV={**app.config["CAREPLAN_ENV"], "CAREPLAN_MODE": "demo"})
+    production = {**app.config["CAREPLAN_ENV"], "CAREPLAN_MODE": "production", "CAREPLAN_CIPHER_KEY": TEST_KEY}
+    web = make_web_app(tmp_path / "production", clock, CAREPLAN_ENV=production)
     try:
-        cookie = session_cookie(demo, People(demo))
-        assert "Secure" not in cookie and "HttpOnly" in cookie
+        cookie = session_cookie(web, People(web))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     finally:
-        demo.extensions["careplan"].close()
+        web.extensions["careplan"].close()
+
+
+def test_in_demo_mode_the_session_cookie_also_works_over_plain_http(web: Flask, people: People) -> None:
+    cookie = session_cookie(web, people)
+    assert "Secure" not in cookie and "HttpOnly" in cookie
 
 
 def test_every_form_of_the_pages_refuses_a_post_without_the_csrf_token(web: Flask, people: People) -> None:
@@ -119,9 +121,7 @@ def sign_in(web: Flask, username: str, password: str) -> Any:
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf(client)})
 
 
-def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask, people: People) -> None:
-    now = [1000.0]
-    web.extensions["careplan_login_limiter"] = LoginLimiter(clock=lambda: now[0])
+def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask, people: People, clock: Clock) -> None:
     people.add("clinician")
     people.add("auditor")
     for _ in range(FAILURES_PER_USER):
@@ -130,7 +130,7 @@ def test_five_failed_sign_ins_lock_that_username_for_fifteen_minutes(web: Flask,
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) == WINDOW_SECONDS + 1
     assert b"Too many failed sign-ins. Try again in 15 minutes." in locked.data
     assert sign_in(web, "auditor", PASSWORD).status_code == 302, "another username is not locked out"
-    now[0] += WINDOW_SECONDS + 1
+    clock.advance(seconds=WINDOW_SECONDS + 1)
     assert sign_in(web, "clinician", PASSWORD).status_code == 302
 
 
@@ -142,3 +142,21 @@ def test_a_successful_sign_in_clears_earlier_failures(web: Flask, people: People
     for _ in range(FAILURES_PER_USER - 1):
         sign_in(web, "clinician", "wrong")
     assert sign_in(web, "clinician", PASSWORD).status_code == 302
+
+
+def test_the_sign_in_limit_holds_across_workers_and_restarts_on_both_stores(
+    tmp_path: Path, clock: Clock, store_url: str
+) -> None:
+    """Two apps on one store stand for two gunicorn workers; a third made afterwards, for a restart."""
+    env = {**make_web_app(tmp_path, clock).config["CAREPLAN_ENV"], "CAREPLAN_DATABASE_URL": store_url}
+    workers = [make_web_app(tmp_path / str(n), clock, CAREPLAN_ENV=env) for n in range(3)]
+    try:
+        People(workers[0]).add("clinician")
+        for n in range(FAILURES_PER_USER):
+            assert sign_in(workers[n % 2], "clinician", "wrong").status_code == 401
+        assert sign_in(workers[1], "clinician", PASSWORD).status_code == 429
+        assert sign_in(workers[2], "clinician", PASSWORD).status_code == 429
+    finally:
+        for worker in workers:
+            if "careplan" in worker.extensions:
+                worker.extensions["careplan"].close()

@@ -94,6 +94,7 @@ def serve(tmp: Path, env: dict[str, str] | None = None) -> Iterator[Site]:
             "CAREPLAN_ENV": {
                 "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp / 'careplan.sqlite'}",
                 "CAREPLAN_INSTANCE": str(tmp / "instance"),
+                "CAREPLAN_MODE": "demo",
                 **(env or {}),
             },
             "CAREPLAN_CLOCK": clock,

@@ -70,6 +70,6 @@ def cohort_env(cohort: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture
 def reader(cohort: str) -> Iterator[CarePlan]:
-    app = build_app({"CAREPLAN_DATABASE_URL": cohort})
+    app = build_app({"CAREPLAN_DATABASE_URL": cohort, "CAREPLAN_MODE": "demo"})
     yield app
     app.close()

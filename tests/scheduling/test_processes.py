@@ -31,7 +31,7 @@ def system_keys(url: str) -> list[tuple[str, str]]:
     """(journey id, key prefix) of every system event in the store, read as an auditor would."""
     from careplan.bootstrap import build_app
 
-    app = build_app({"CAREPLAN_DATABASE_URL": url})
+    app = build_app({"CAREPLAN_DATABASE_URL": url, "CAREPLAN_MODE": "demo"})
     try:
         return [
             (str(j), ":".join(f.data["key"].split(":")[:2]))

@@ -35,6 +35,7 @@ def make_web_app(tmp_path: Path, clock: Clock, **config: Any) -> Flask:
             "CAREPLAN_ENV": {
                 "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'careplan.sqlite'}",
                 "CAREPLAN_INSTANCE": str(tmp_path / "instance"),
+                "CAREPLAN_MODE": "demo",
             },
             "CAREPLAN_CLOCK": clock,
             "CAREPLAN_PASSWORD_METHOD": FAST_HASH,

@@ -74,9 +74,11 @@ def test_a_disabled_account_is_signed_out_at_its_next_request(client: FlaskClien
     assert sign_in(client, "coordinator", PASSWORD).status_code == 401
 
 
-def test_a_changed_role_takes_effect_in_an_open_session(client: FlaskClient, people: People) -> None:
+def test_a_changed_role_ends_an_open_session_and_the_new_role_applies_at_the_next_sign_in(client: FlaskClient, people: People) -> None:
     people.login(client, "coordinator")
     people.users().change_role("coordinator", "auditor", actor=ADMIN)
+    assert client.get("/journeys/new").status_code == 302
+    assert sign_in(client, "coordinator", PASSWORD).status_code == 302
     assert client.get("/journeys/new").status_code == 403
 
 

@@ -52,7 +52,7 @@ def test_without_password_stdin_a_password_is_generated_and_printed_once(
     code, out, _ = run(["users", "add", "sam", "--role", "coordinator"], capsys, monkeypatch)
     assert code == 0
     password = next(line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("Password"))
-    app = build_app({"CAREPLAN_DATABASE_URL": store})
+    app = build_app({"CAREPLAN_DATABASE_URL": store, "CAREPLAN_MODE": "demo"})
     try:
         assert Users(app).authenticate("sam", password) is not None
     finally:
@@ -66,7 +66,7 @@ def test_the_store_keeps_only_hashes_of_the_password_and_the_token(
     secret = out.strip().splitlines()[-1].rsplit(".", 1)[1]
     raw = (tmp_path / "careplan.sqlite").read_bytes()
     assert PASSWORD.encode() not in raw and secret.encode() not in raw
-    app = build_app({"CAREPLAN_DATABASE_URL": store})
+    app = build_app({"CAREPLAN_DATABASE_URL": store, "CAREPLAN_MODE": "demo"})
     try:
         stored = Users(app).get("dr.khan").password_hash
     finally:

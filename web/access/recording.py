@@ -1,8 +1,8 @@
 """Records each read of patient data, in the pages and the API, after it is answered.
 
 A read is any GET of a journey (a URL with a journey id: state, timeline, events, FHIR, history,
-diff, the event form) and the lists that show patient references (dashboard, worklists, journey
-lists, searches). Refused reads (403, 404) are recorded too: attempts matter to an auditor. Only what
+diff, the event form, and that form shown again after a refused POST) and the lists that show
+patient references (dashboard, worklists, journey lists, searches), and the access log's own page. Refused reads (403, 404) are recorded too: attempts matter to an auditor. Only what
 was asked is kept, from an allowlist of query parameters, so a search term (a patient reference)
 never reaches the log. If the entry cannot be written, the answer is withheld (503): a read that
 leaves no trace is not served.
@@ -33,9 +33,14 @@ LIST_READS: frozenset[tuple[str, str]] = frozenset(
         ("audit.search", "POST"),
         ("api.Journeys", "GET"),
         ("api.Worklists", "GET"),
+        ("access.index", "GET"),
     }
 )
-"""Reads that show many journeys (and their patient references) at once."""
+"""Reads that show many journeys (and their patient references) at once, and the access log itself:
+who looked at the log (and so learnt who read whom) is an auditor's question too."""
+RE_RENDERED = frozenset({409, 422})
+"""A page's POST refused with one of these shows its form again, with the journey's patient reference
+and latest events: a read like any other."""
 
 ASKED = ("version", "as_of", "from", "to", "page", "page_size", "offset", "limit", "status", "step", "name", "kind")
 """The parts of a request worth keeping: which state, which page; never free text."""
@@ -43,10 +48,12 @@ MAX_VALUE = 64
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def is_read(endpoint: str | None, method: str, view_args: dict[str, Any]) -> bool:
+def is_read(endpoint: str | None, method: str, view_args: dict[str, Any], status: int = 200) -> bool:
     if endpoint is None:
         return False
     if "journey_id" in view_args and method in ("GET", "HEAD"):
+        return True
+    if "journey_id" in view_args and method == "POST" and status in RE_RENDERED and not endpoint.startswith("api."):
         return True
     return (endpoint, method) in LIST_READS
 
@@ -60,7 +67,7 @@ def asked(args: dict[str, Any], view_args: dict[str, Any]) -> dict[str, str]:
 @bp.after_app_request
 def record_read(response: Response) -> Response:
     view_args = request.view_args or {}
-    if not is_read(request.endpoint, request.method, view_args):
+    if not is_read(request.endpoint, request.method, view_args, response.status_code):
         return response
     actor = current_actor()
     if actor is None:

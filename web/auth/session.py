@@ -1,7 +1,8 @@
 """Who is signed in: the actor of this request, from the session cookie (pages) or a bearer token (API).
 
-The session keeps only the username and a stamp of the password; the account is read again on every
-request, so a disabled account or a changed role or password takes effect at once.
+The session (kept in the store, see ``web.auth.store_session``) holds the username and the account's
+generation at sign-in; the account is read again on every request, so a disabled account or a changed
+role or password ends the session at once, in every process, even one that did not make the change.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from careplan.domain.values import Actor
 from web.auth.accounts import users
 
 USER_KEY = "user"
-STAMP_KEY = "stamp"
+GENERATION_KEY = "generation"
 _ACTOR = "careplan_actor"
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -26,10 +27,10 @@ View = TypeVar("View", bound=Callable[..., Any])
 def current_actor() -> Actor | None:
     """The signed-in person of this request (with their current role), or None."""
     if _ACTOR not in g:
-        name, stamp = session.get(USER_KEY), session.get(STAMP_KEY)
+        name, generation = session.get(USER_KEY), session.get(GENERATION_KEY)
         actor = None
-        if isinstance(name, str) and isinstance(stamp, str):
-            actor = users().actor_for_session(name, stamp)
+        if isinstance(name, str) and isinstance(generation, int):
+            actor = users().actor_for_session(name, generation)
         setattr(g, _ACTOR, actor)
     return getattr(g, _ACTOR)
 
@@ -40,15 +41,17 @@ def act_as(actor: Actor | None) -> None:
 
 
 def sign_in(actor: Actor) -> None:
-    """Starts a fresh session (a new cookie, nothing carried over from before sign-in)."""
+    """Starts a fresh session (a new id, nothing carried over from before sign-in)."""
     session.clear()
+    session.regenerate = True  # type: ignore[attr-defined]
     session.permanent = True
     session[USER_KEY] = actor.id
-    session[STAMP_KEY] = users().session_stamp(actor.id)
+    session[GENERATION_KEY] = users().session_generation(actor.id)
     act_as(actor)
 
 
 def sign_out() -> None:
+    """Ends the session: its row is deleted, so a copy of the cookie opens nothing afterwards."""
     session.clear()
     act_as(None)
 
