@@ -93,5 +93,11 @@ class SideEffect(Code):
     OTHER = "other"
 
 
+class RiskLevel(Code):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
 def values(code: type[Code]) -> tuple[str, ...]:
     return tuple(str(member.value) for member in code)

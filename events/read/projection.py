@@ -21,7 +21,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from careplan.application import CarePlan
-from careplan.bootstrap import starting_up
+from careplan.startup import starting_up
 from careplan.domain.errors import UnknownJourney
 from events.read.rows import JourneyRows, rows_for
 from events.read.store import Cursor, ReadStore

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain.codes import RiskLevel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, at_least, text
@@ -25,6 +26,8 @@ class SafetyAlertRaised(Payload):
 @dataclass(frozen=True)
 class SafetyAlertAcknowledged(Payload):
     alert_version: int = field(metadata=at_least(1))
+    risk_assessment: RiskLevel | None = None
+    plan: str | None = field(default=None, metadata=text(2000))
 
 
 @folds(SafetyAlertRaised)

@@ -37,8 +37,9 @@ NOT_CORRECTABLE: frozenset[str] = frozenset(
 @dataclass(frozen=True)
 class JourneyOpened(Payload):
     patient_ref: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
-    protocol: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
-    protocol_version: int = field(metadata=between(1, 10_000))
+    protocol: str = field(default="ketamine-trd", metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
+    protocol_version: int | None = field(default=None, metadata=between(1, 10_000))
+    """None asks for the protocol's latest version; a stored opening always names it."""
 
 
 @event
