@@ -10,6 +10,7 @@ gives the validated document a typed shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -160,7 +161,7 @@ class ProtocolRegistry:
             version = max(versions)
         return self._protocols[(protocol_id, version)]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Protocol]:
         return iter(sorted(self._protocols.values(), key=lambda p: p.key))
 
     def __len__(self) -> int:

@@ -79,7 +79,8 @@ def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
     r.patient_ref = p.patient_ref
     r.opened_at = f.occurred_at
     r.protocol_id = p.protocol
-    r.protocol_version = p.protocol_version
+    if p.protocol_version is not None:  # always, in a stored opening
+        r.protocol_version = p.protocol_version
 
 
 @rule(EventEnteredInError)
