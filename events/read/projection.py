@@ -12,6 +12,7 @@ process may call it, a lock keeps two from applying the same batch), and on Post
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
@@ -23,7 +24,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from careplan.application import CarePlan
 from careplan.bootstrap import starting_up
 from careplan.domain.errors import UnknownJourney
-from events.read.rows import JourneyRows, rows_for
+from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore
 
 BATCH = 500
@@ -32,25 +33,26 @@ Progress = Callable[[int, int], None]
 """Told (notifications taken in so far, notifications to take in) after each batch."""
 
 _JOURNEY_COLUMNS = (
-    "journey_id, version, status, protocol, protocol_version, current_step, opened_ts, updated_ts, "
-    "open_alerts, on_hold, patient_key, payload"
+    "journey_id", "version", "status", "protocol", "current_step", "opened_ts", "updated_ts",
+    "alerting", "on_hold", "blocked", "overdue_ts", "patient_key", "payload",
 )
 _UPSERT_JOURNEY = (
-    f"INSERT INTO read_journeys ({_JOURNEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, status = excluded.status, "
-    "protocol = excluded.protocol, protocol_version = excluded.protocol_version, "
-    "current_step = excluded.current_step, opened_ts = excluded.opened_ts, updated_ts = excluded.updated_ts, "
-    "open_alerts = excluded.open_alerts, on_hold = excluded.on_hold, patient_key = excluded.patient_key, "
-    "payload = excluded.payload"
+    f"INSERT INTO read_journeys ({', '.join(_JOURNEY_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNEY_COLUMNS))}) "
+    "ON CONFLICT (journey_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _JOURNEY_COLUMNS[1:])
 )
 _INSERT_STEP = (
-    "INSERT INTO read_steps (journey_id, step, status, active, due_ts, becomes_due_ts, overdue_ts, blocked_reason) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO read_steps (journey_id, step, graced, blocked, due_ts, overdue_ts) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_GRAM = "INSERT INTO read_grams (gram, journey_id) VALUES (?, ?) ON CONFLICT (gram, journey_id) DO NOTHING"
+_ADD_COUNT = (
+    "INSERT INTO read_counts (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = read_counts.n + excluded.n"
 )
 _UPSERT_DUE = (
     "INSERT INTO read_due (journey_id, version, next_duty_ts) VALUES (?, ?, ?) "
     "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, next_duty_ts = excluded.next_duty_ts"
 )
+_CHUNK = 500
 
 
 def write_rows(
@@ -64,17 +66,42 @@ def write_rows(
         return text.replace("read_", prefix + "read_") if prefix else text
 
     if "journeys" in views:
+        before = _memberships(cur, [r.journey_id for r in batch], sql)
+        deltas: Counter[str] = Counter()
+        for r in batch:
+            deltas.subtract(before.get(r.journey_id, []))
+            deltas.update(memberships(*_flags(r.journey)))
         cur.many(sql(_UPSERT_JOURNEY), [r.journey for r in batch])
         cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
         cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
+        new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
+        cur.many(sql(_INSERT_GRAM), [(g, r.journey_id) for r in new for g in r.grams])
+        cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:
         cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
 
 
+def _flags(journey_row: tuple[Any, ...]) -> tuple[str, int, int, int]:
+    row = dict(zip(_JOURNEY_COLUMNS, journey_row))
+    return row["status"], row["alerting"], row["on_hold"], row["blocked"]
+
+
+def _memberships(cur: Cursor, journey_ids: list[str], sql: Callable[[str], str]) -> dict[str, list[str]]:
+    """The counters each stored journey adds to now, to be taken off before its new row goes in."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(journey_ids), _CHUNK):
+        chunk = journey_ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT journey_id, status, alerting, on_hold, blocked FROM read_journeys WHERE journey_id IN ({marks})"
+        for row in cur.run(sql(query), chunk).all():
+            found[row["journey_id"]] = memberships(row["status"], row["alerting"], row["on_hold"], row["blocked"])
+    return found
+
+
 def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for start in range(0, len(journey_ids), 500):
-        chunk = journey_ids[start : start + 500]
+    for start in range(0, len(journey_ids), _CHUNK):
+        chunk = journey_ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         for row in cur.run(f"SELECT journey_id, version FROM read_journeys WHERE journey_id IN ({marks})", chunk).all():
             found[row["journey_id"]] = int(row["version"])

@@ -52,12 +52,22 @@ class JourneySummary:
         return None
 
 
+def history_marks(journey: PatientJourney) -> tuple[datetime, datetime]:
+    """When the journey was opened (clinical time) and when its last event was recorded.
+
+    The one place the read side reads ``journey.history``: the domain redesign drops the history
+    from the aggregate, and this is what gets swapped for the clinical record's own fields.
+    """
+    return journey.history[0].occurred_at, journey.history[-1].recorded_at
+
+
 def summarize(journey: PatientJourney, view: JourneyView) -> JourneySummary:
     steps = {
         name: StepSummary(step.status, step.due_at, tuple((f.kind, f.reason) for f in step.flags))
         for name, step in view.steps.items()
     }
     first = view.next_actions[0] if view.next_actions else None
+    opened_at, updated_at = history_marks(journey)
     return JourneySummary(
         journey_id=journey.id,
         patient_ref=journey.patient_ref,
@@ -65,8 +75,8 @@ def summarize(journey: PatientJourney, view: JourneyView) -> JourneySummary:
         protocol_version=journey.protocol_version,
         version=journey.version,
         status=view.status,
-        opened_at=journey.history[0].occurred_at,
-        updated_at=journey.history[-1].recorded_at,
+        opened_at=opened_at,
+        updated_at=updated_at,
         steps=steps,
         induction_done=view.induction_done,
         induction_target=view.induction_target,
