@@ -117,9 +117,9 @@ class ReadSide:
     ) -> Page[JourneySummary]:
         offset, limit = _window(offset, limit)
         term = search.strip() if search else ""
-        among = searching.candidates(self.app, term) if term else None
-        chosen = listing.journeys(status, step, protocol, among)
         with self.store.read() as cur:
+            among = searching.candidates(self.app, cur, term) if term else None
+            chosen = listing.journeys(status, step, protocol, among)
             total = _count(cur, chosen)
             rows, next_after = fetch_page(cur, chosen, offset, limit, after)
         items = [unseal(self.app, r["payload"]) for r in rows]

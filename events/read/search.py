@@ -14,25 +14,39 @@ from typing import Any
 
 from careplan.application import CarePlan
 from events.read.keys import gram_keys, normalise, patient_key, term_grams
+from events.read.store import Cursor
 from events.read.summary import JourneySummary
 
 _ID_PREFIX = re.compile(r"[0-9a-f-]{1,36}")
 
 
-def candidates(app: CarePlan, term: str) -> tuple[str, list[Any]]:
-    """A subquery of the journey ids that may match ``term``, with its parameters."""
+PROBE = 1000
+"""How far each piece's index entries are counted to find the rarest piece (bounded: a piece held by
+more than this many references is as good as any other such piece)."""
+
+
+def candidates(app: CarePlan, cur: Cursor, term: str) -> tuple[str, list[Any]]:
+    """A subquery of the journey ids that may match ``term``, with its parameters. The pieces are
+    intersected from the rarest one: the cost is that piece's journeys, not every reference's."""
     parts = ["SELECT journey_id FROM read_journeys WHERE patient_key = ?"]
     params: list[Any] = [patient_key(app, term)]
-    keys = gram_keys(app, term_grams(term))
+    keys = sorted(gram_keys(app, term_grams(term)), key=lambda key: _frequency(cur, key))
     if keys:
-        marks = ", ".join("?" * len(keys))
-        parts.append(f"SELECT journey_id FROM read_grams WHERE gram IN ({marks}) GROUP BY journey_id HAVING COUNT(*) = ?")
-        params += [*keys, len(keys)]
+        others = "".join(
+            " AND EXISTS (SELECT 1 FROM read_grams o WHERE o.gram = ? AND o.journey_id = g.journey_id)" for _ in keys[1:]
+        )
+        parts.append(f"SELECT g.journey_id FROM read_grams g WHERE g.gram = ?{others}")
+        params += keys
     norm = normalise(term)
     if _ID_PREFIX.fullmatch(norm):
         parts.append("SELECT journey_id FROM read_journeys WHERE journey_id >= ? AND journey_id < ?")
         params += [norm, norm + "~"]  # "~" sorts after every character of a journey id
     return " UNION ".join(parts), params
+
+
+def _frequency(cur: Cursor, key: str) -> int:
+    sql = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM read_grams WHERE gram = ? LIMIT ?) AS p"
+    return int(cur.run(sql, (key, PROBE)).one()["n"])
 
 
 def matches(summary: JourneySummary, term: str) -> bool:
