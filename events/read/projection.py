@@ -56,6 +56,8 @@ _UPSERT_DUE = (
     "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, next_duty_ts = excluded.next_duty_ts"
 )
 _CHUNK = 500
+GRAM_COUNTER = "gram:"
+"""Counters of how many references hold each piece (by its keyed hash): search starts from the rarest."""
 
 
 def write_rows(
@@ -78,6 +80,7 @@ def write_rows(
         cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
         cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
         new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
+        deltas.update(GRAM_COUNTER + g for r in new for g in r.grams)
         cur.many(sql(_INSERT_GRAM), [(g, r.journey_id) for r in new for g in r.grams])
         cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:

@@ -77,8 +77,10 @@ class ReadSide:
         """Every tile of the dashboard: maintained counters, and two index ranges for the lists that
         move with the clock."""
         with self.store.read() as cur:
-            stored = {r["name"]: int(r["n"]) for r in cur.run("SELECT name, n FROM read_counts").all()}
-            result = {name: stored.get(name, 0) for name in ("total", "active", "paused", "closed", *WORKLISTS)}
+            names = ("total", "active", "paused", "closed", *WORKLISTS)
+            marks = ", ".join("?" * len(names))
+            stored = {r["name"]: int(r["n"]) for r in cur.run(f"SELECT name, n FROM read_counts WHERE name IN ({marks})", names).all()}
+            result = {name: stored.get(name, 0) for name in names}
             for name in ("due_today", "overdue"):
                 result[name] = _count(cur, self._listing(name, now, None, None, today))
         return result

@@ -20,11 +20,6 @@ from events.read.summary import JourneySummary
 _ID_PREFIX = re.compile(r"[0-9a-f-]{1,36}")
 
 
-PROBE = 1000
-"""How far each piece's index entries are counted to find the rarest piece (bounded: a piece held by
-more than this many references is as good as any other such piece)."""
-
-
 def candidates(app: CarePlan, cur: Cursor, term: str) -> tuple[str, list[Any]]:
     """A subquery of the journey ids that may match ``term``, with its parameters. The pieces are
     intersected from the rarest one: the cost is that piece's journeys, not every reference's."""
@@ -45,8 +40,9 @@ def candidates(app: CarePlan, cur: Cursor, term: str) -> tuple[str, list[Any]]:
 
 
 def _frequency(cur: Cursor, key: str) -> int:
-    sql = "SELECT COUNT(*) AS n FROM (SELECT 1 FROM read_grams WHERE gram = ? LIMIT ?) AS p"
-    return int(cur.run(sql, (key, PROBE)).one()["n"])
+    """How many references hold the piece: a maintained counter (``read_counts``), no scan."""
+    row = cur.run("SELECT n FROM read_counts WHERE name = ?", ("gram:" + key,)).one()
+    return int(row["n"]) if row else 0
 
 
 def matches(summary: JourneySummary, term: str) -> bool:

@@ -21,7 +21,7 @@ VIEW_LOCK_KEY = 7_340_001
 
 TRACKING = "read_tracking"
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped when the tables change shape: a store whose marker differs has its views dropped and
 rebuilt from the events (they are a cache of the history, never the record)."""
 
