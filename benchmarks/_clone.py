@@ -30,7 +30,7 @@ def clone_rows(app: CarePlan, store: ReadStore, times: int, progress: Callable[[
         journeys = [dict(r) for r in cur.run("SELECT * FROM read_journeys ORDER BY journey_id").all()]
         steps: dict[str, list[tuple[object, ...]]] = {}
         for r in cur.run("SELECT journey_id, step, graced, blocked, due_ts, overdue_ts FROM read_steps").all():
-            steps.setdefault(r["journey_id"], []).append(tuple(r)[1:])
+            steps.setdefault(r["journey_id"], []).append(tuple(r[c] for c in ("step", "graced", "blocked", "due_ts", "overdue_ts")))
     made = 0
     batch: list[JourneyRows] = []
     for copy in range(1, times):
