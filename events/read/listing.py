@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STEP_LISTS = ("due_today", "overdue", "blocked")
+GRACED_STEPS = ("maintenance",)
+"""Steps whose overdue moment is their due time plus the protocol's grace (``events.read.rows``)."""
 FLAG_LISTS = {"blocked": "blocked", "safety_alerts": "alerting", "on_hold": "on_hold"}
 
 
@@ -38,16 +40,17 @@ class Listing:
 
 
 def due_today(now: float, end: float, grace: float, step: str | None) -> Listing:
-    only = " AND step = ?" if step else ""
-    extra = [step] if step else []
-    union = (
-        f"SELECT journey_id, due_ts FROM read_steps WHERE graced = 0 AND overdue_ts >= ? AND overdue_ts <= ?{only} "
-        "UNION ALL "
-        f"SELECT journey_id, due_ts FROM read_steps WHERE graced = 1 AND overdue_ts >= ? AND overdue_ts <= ? "
-        f"AND due_ts <= ?{only}"
+    plain = "SELECT journey_id, due_ts FROM read_steps WHERE graced = 0 AND overdue_ts >= ? AND overdue_ts <= ?"
+    graced = (
+        "SELECT journey_id, due_ts FROM read_steps WHERE graced = 1 AND overdue_ts >= ? AND overdue_ts <= ? "
+        "AND due_ts <= ?"
     )
-    source = f"SELECT journey_id, MIN(due_ts) AS sort_key FROM ({union}) AS w GROUP BY journey_id"
-    return Listing(source, [now, end, *extra, now, end + grace, end, *extra])
+    if step:  # a step is graced or not: only its own range is read
+        union, params = (graced, [now, end + grace, end]) if step in GRACED_STEPS else (plain, [now, end])
+        union, params = union + " AND step = ?", [*params, step]
+    else:
+        union, params = f"{plain} UNION ALL {graced}", [now, end, now, end + grace, end]
+    return Listing(f"SELECT journey_id, MIN(due_ts) AS sort_key FROM ({union}) AS w GROUP BY journey_id", params)
 
 
 def overdue(now: float, step: str | None) -> Listing:

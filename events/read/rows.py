@@ -22,13 +22,12 @@ from careplan.domain.journey import PatientJourney
 from careplan.domain.view import OPEN, evaluate
 from careplan.domain.vocabulary import ON_HOLD
 from events.read.keys import gram_keys, grams, patient_key
+from events.read.listing import GRACED_STEPS
 from events.read.sealed import seal, unseal
 from events.read.summary import history_marks, summarize
 
 __all__ = ["JourneyRows", "rows_for", "patient_key", "seal", "unseal", "memberships"]
 
-GRACED_STEPS = ("maintenance",)
-"""Steps whose overdue moment is their due time plus the protocol's grace."""
 
 
 @dataclass(frozen=True)
