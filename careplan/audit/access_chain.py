@@ -51,17 +51,19 @@ class LogCheck:
     head_id: int = 0
     head: str = GENESIS
     watched: dict[int, str] = field(default_factory=dict)
-    """Stored hashes of the entries a saved head names, for ``anchor.compare``."""
+    """Stored hashes of the entries a saved head may name, for ``anchor.compare``: every entry's, or
+    only those asked for (a long log's hashes need not all be held in memory)."""
     broken: Break | None = None
 
 
-def check(entries: Iterable[Entry], watch: Collection[int] = ()) -> LogCheck:
-    """Walks the entries in id order and stops at the first broken link."""
+def check(entries: Iterable[Entry], watch: Collection[int] | None = None) -> LogCheck:
+    """Walks the entries in id order and stops at the first broken link; keeps the hashes of the
+    entries in ``watch`` (all of them when None)."""
     found = LogCheck()
     previous: str | None = None
     for entry in entries:
         found.entries += 1
-        if entry.id in watch and entry.hash is not None:
+        if entry.hash is not None and (watch is None or entry.id in watch):
             found.watched[entry.id] = entry.hash
         if entry.hash is None and previous is None:
             found.unchained += 1

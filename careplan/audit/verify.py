@@ -76,9 +76,12 @@ class Report:
         return sum(check.events for check in self.journeys + self.accounts)
 
 
-def verify_store(app: Application, journey_ids: Iterable[UUID] | None = None, watch: Collection[int] = ()) -> Report:
+def verify_store(
+    app: Application, journey_ids: Iterable[UUID] | None = None, watch: Collection[int] | None = None
+) -> Report:
     """Checks every journey, every account and the access log (or only the journeys given) and reports
-    each chain's first break; ``watch`` names access-log entries whose stored hashes a saved head needs."""
+    each chain's first break; ``watch`` names the access-log entries whose hashes a saved head needs
+    (None: keep them all)."""
     if journey_ids is not None:
         return Report([check_journey(app, journey_id) for journey_id in journey_ids])
     return Report(
