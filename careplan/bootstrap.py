@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.startup import starting_up
+from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
 from events.protocol_file import default_protocols
@@ -23,7 +23,14 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     env = dict(os.environ if environ is None else environ)
     require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
-    return starting_up(lambda: CarePlan(store_settings(env), protocols, clock=clock))
+    settings = resolved(store_settings(env))
+    app = starting_up(lambda: CarePlan(settings, protocols, clock=clock))
+    try:
+        require_event_store(app)
+    except BaseException:
+        app.close()
+        raise
+    return app
 
 
 __all__ = ["build_app", "starting_up"]

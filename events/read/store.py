@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from careplan.application import CarePlan
+from careplan.settings import ConfigError
+from careplan.side_tables import SideTables, tables_in
 
 VIEW_LOCK_KEY = 7_340_001
 """The PostgreSQL advisory lock that serializes writers of the read-model tables."""
@@ -62,6 +64,15 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS read_due_next ON read_due (next_duty_ts)",
 )
 
+GRANTS = {
+    TRACKING: "SELECT, INSERT, UPDATE",
+    "read_journeys": "SELECT, INSERT, UPDATE",
+    "read_steps": "SELECT, INSERT, DELETE",
+    "read_due": "SELECT, INSERT, UPDATE",
+}
+"""What the application's role may do (``careplan db setup``): the projector upserts journeys and due
+times, replaces a journey's steps and moves its position forward. Rebuilds run as the schema's owner."""
+
 VIEW_TABLES: dict[str, tuple[str, ...]] = {
     "journeys": ("read_journeys", "read_steps", "read_grams", "read_counts"),
     "due": ("read_due",),
@@ -107,7 +118,18 @@ class ReadStore:
         return "postgres" if self.postgres else "sqlite"
 
     def create_tables(self, prefix: str = "") -> None:
-        """Creates the tables (with ``prefix``: a shadow set for a rebuild, without the tracking table)."""
+        """Creates the tables (with ``prefix``: a shadow set for a rebuild, without the tracking table).
+
+        A process that does not create tables (the least-privilege role of ``careplan db setup``)
+        only checks that they are there; a rebuild, which needs shadow tables, is refused in a sentence."""
+        if self.app.store.create_tables is False:
+            if prefix:
+                raise ConfigError(
+                    "A rebuild creates shadow tables, which this role may not: run it with "
+                    "CAREPLAN_DATABASE_URL set to the migration role that owns the schema."
+                )
+            SideTables(self.app).require(tables_in(_DDL))
+            return
         with self.write() as cur:
             if prefix:
                 for statement in _DDL[1:]:
