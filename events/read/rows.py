@@ -27,6 +27,10 @@ from careplan.domain.vocabulary import ON_HOLD
 from events.read.summary import JourneySummary, StepSummary, summarize
 
 
+# Flags that put a step on the blocked worklist (and so on the dashboard), with their reason.
+BLOCKING_FLAGS = ("blocked", "discharge_pending")
+
+
 @dataclass(frozen=True)
 class JourneyRows:
     journey_id: str
@@ -48,7 +52,7 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
         active = int(view.status == "active" and step.status in OPEN)
         due = step.due_at
         late = None if due is None else due + (grace if name == "maintenance" else timedelta(0))
-        blocked = next((f.reason for f in step.flags if f.kind == "blocked"), None)
+        blocked = next((f.reason for f in step.flags if f.kind in BLOCKING_FLAGS), None)
         steps.append((jid, name, step.status, active, _ts(due), _ts(due - DUE_LEAD if due else None), _ts(late), blocked))
     on_hold = int(view.status == "paused" or any(s.status == ON_HOLD for s in view.steps.values()))
     row = (
