@@ -81,6 +81,7 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("careplan.scheduling", 3, "entry point"),
     ("careplan.cli", 3, "entry point"),
     ("careplan.bootstrap", 3, "composition root"),
+    ("careplan.db_setup", 3, "entry point: builds every table of the store, the read side's included"),
     ("web", 3, "entry point"),
 )
 """Layers by module prefix, inner first; the longest matching prefix decides. A module may import its

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from careplan.domain.codes import InfusionPhase, StopCause, VitalsPhase
 from careplan.domain.errors import RuleViolation
-from careplan.domain.family import Attempt, event, folds, raises, rule
+from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, at_least, between
 from careplan.domain.protocol import MonitoringSettings
 from careplan.domain.record import ClinicalRecord, Settling, Vitals
@@ -34,7 +34,7 @@ class InfusionStopped(Payload):
 @dataclass(frozen=True)
 class DischargeAssessed(Payload):
     phase: InfusionPhase
-    observation_min: int = field(metadata=at_least(0))
+    observation_min: int = field(metadata=between(0, 1440))
     alert_and_oriented: bool = field()
     escort_present: bool = field()
 
