@@ -31,13 +31,11 @@ from events.schemas.common import (
     identifier,
 )
 from events.schemas.infusion import (
-    DischargeAssessedData,
     HoldOverriddenData,
     InfusionCancelledData,
     InfusionCompletedData,
     InfusionHeldData,
     InfusionScheduledData,
-    InfusionStoppedData,
     VitalsRecordedData,
 )
 from events.schemas.limits import DIAZEPAM_EQ_MG, MAINTENANCE_WEEKS
@@ -170,8 +168,6 @@ DATA_SCHEMAS: dict[str, type[Schema]] = _by_event_type(
     InfusionHeldData,
     InfusionCompletedData,
     InfusionCancelledData,
-    InfusionStoppedData,
-    DischargeAssessedData,
     ResponseReviewedData,
     MaintenanceIntervalSetData,
     ComplementaryCareGuidanceGivenData,

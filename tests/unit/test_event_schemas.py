@@ -27,7 +27,6 @@ R_EVENTS = [
     "JourneyPaused",
     "JourneyClosed",
     "SafetyAlertAcknowledged",
-    "InfusionStopped",
 ]
 
 

@@ -7,7 +7,6 @@ from careplan.domain.families import (  # noqa: F401
     alerts,
     assessment,
     care,
-    chair,
     consultation,
     infusion,
     lifecycle,
