@@ -126,6 +126,12 @@ class Chart:
         items = data.get("items") or []
         limit = self.protocol.safety.phq9_item9_alert_above
         alert = data.get("instrument") == "PHQ9" and len(items) >= 9 and items[8] > limit
+        m = self.protocol.monitoring
+        alert = alert or (
+            event_type == "VitalsRecorded"
+            and data.get("phase") in ("during", "post")
+            and (data["systolic"] >= m.alert_systolic_at_least or data["diastolic"] >= m.alert_diastolic_at_least)
+        )
         self._alert = self.version + 1 if alert else None
         self.version += 1 if alert else 0
 

@@ -30,6 +30,10 @@ __all__ = ["JourneyRows", "rows_for", "patient_key", "seal", "unseal", "membersh
 
 
 
+# Flags that put a step on the blocked worklist (and so on the dashboard), with their reason.
+BLOCKING_FLAGS = ("blocked", "discharge_pending")
+
+
 @dataclass(frozen=True)
 class JourneyRows:
     journey_id: str
@@ -55,7 +59,7 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
             graced = name in GRACED_STEPS
             due = step.due_at
             late = None if due is None else due + (grace if graced else timedelta(0))
-            blocked = int(any(f.kind == "blocked" for f in step.flags))
+            blocked = int(any(f.kind in BLOCKING_FLAGS for f in step.flags))
             steps.append((jid, name, int(graced), blocked, _ts(due), _ts(late)))
     open_ = view.status != "closed"
     on_hold = int(open_ and (view.status == "paused" or any(s.status == ON_HOLD for s in view.steps.values())))

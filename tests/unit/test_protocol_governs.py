@@ -41,6 +41,7 @@ def test_adding_lab_screening_to_inductions_requires_makes_induction_wait_for_th
         j.result(panel)
     j.vitals()
     j.infuse()
+    j.recover()
     assert j.record_of().induction_infusions()
     default = Journey().ready_for_induction()  # the packaged protocol does not wait for labs
     default.vitals()
@@ -94,6 +95,7 @@ def test_the_blood_pressure_threshold_is_the_protocols() -> None:
     j = Journey(protocol).ready_for_induction()
     j.vitals(150, 95)
     j.infuse()
+    j.recover()
     j.advance(hours=48)
     j.vitals(160, 95)
     j.refused("blood_pressure_hold", "InfusionCompleted", j.infusion_data())
