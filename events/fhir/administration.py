@@ -53,7 +53,9 @@ def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errore
     if stopped:
         cause = str(d.get("cause"))
         resource["statusReason"] = [codes.concept(codes.coding(STOP_CAUSE_SYSTEM, cause), text=cause.replace("_", " "))]
-        resource["note"] = [{"text": f"Stopped after {d.get('minutes_given')} min." + (f" {fact.reason}" if fact.reason else "")}]
+        resource["note"] = [
+            {"text": f"Stopped after {d.get('minutes_given')} min." + (f" {fact.reason}" if fact.reason else "")}
+        ]
         resource["dosage"] = {"route": INTRAVENOUS}
         return resource
     dose, weight, minutes = float(d["dose_mg_per_kg"]), float(d["weight_kg"]), int(d["duration_min"])
@@ -87,7 +89,9 @@ def flag(
         "id": refs.resource_id(journey_id, f"flag:{fact.version}"),
         "status": status,
         "category": SAFETY,
-        "code": codes.concept(codes.coding(ALERT_KIND_SYSTEM, kind, f"{kind.replace('_', ' ')} alert"), text=str(d.get("reason"))),
+        "code": codes.concept(
+            codes.coding(ALERT_KIND_SYSTEM, kind, f"{kind.replace('_', ' ')} alert"), text=str(d.get("reason"))
+        ),
         "subject": subject,
         "period": period,
     }

@@ -96,10 +96,15 @@ def test_a_stopped_infusion_then_discharge_and_the_codes_on_the_way(api: Api, cl
     journey_id = ready(api, clock)
     api.record(journey_id, "VitalsRecorded", PRE)
     stop = {"phase": "induction", "minutes_given": 20, "cause": "hypertension"}
-    refused_reason = error_of(api.post(f"/journeys/{journey_id}/events", {"type": "InfusionStopped", "data": stop}), 422)
+    refused_reason = error_of(
+        api.post(f"/journeys/{journey_id}/events", {"type": "InfusionStopped", "data": stop}), 422
+    )
     assert "reason" in refused_reason["errors"]
     bad = error_of(
-        api.post(f"/journeys/{journey_id}/events", {"type": "InfusionStopped", "data": {**stop, "cause": "bored"}, "reason": "x"}),
+        api.post(
+            f"/journeys/{journey_id}/events",
+            {"type": "InfusionStopped", "data": {**stop, "cause": "bored"}, "reason": "x"},
+        ),
         422,
     )
     assert "cause" in bad["errors"]["data"]
@@ -132,5 +137,7 @@ def test_the_next_infusion_before_discharge_is_422_discharge_pending_and_on_the_
 
 def test_a_coordinator_may_not_record_a_discharge(api: Api, clock: Clock) -> None:
     journey_id = ready(api, clock)
-    response = api.post(f"/journeys/{journey_id}/events", {"type": "DischargeAssessed", "data": DISCHARGE}, role="coordinator")
+    response = api.post(
+        f"/journeys/{journey_id}/events", {"type": "DischargeAssessed", "data": DISCHARGE}, role="coordinator"
+    )
     assert response.status_code == 403

@@ -78,7 +78,8 @@ def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
     """During or after an infusion, a reading at an alert threshold raises a safety alert."""
     from careplan.domain.families.alerts import SafetyAlertRaised
 
-    if str(getattr(p, "phase")) not in (VitalsPhase.DURING, VitalsPhase.POST):
+    phase = str(p.as_data()["phase"])
+    if phase not in (VitalsPhase.DURING.value, VitalsPhase.POST.value):
         return []
     found = alarming(vitals_of(p, f, r.protocol_version), r.protocol.monitoring)
     if not found:
@@ -86,7 +87,7 @@ def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
     return [
         SafetyAlertRaised(
             kind="vitals",
-            reason=f"{str(getattr(p, 'phase')).capitalize()}-infusion {', '.join(found)}: at an alert threshold.",
+            reason=f"{phase.capitalize()}-infusion {', '.join(found)}: at an alert threshold.",
             source_version=f.version,
             key=f"alert:vitals:{f.version}",
             step=str(r.awaiting_discharge.phase) if r.awaiting_discharge else None,
