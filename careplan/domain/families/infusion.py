@@ -146,7 +146,7 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
     if p.phase == InfusionPhase.INDUCTION:
-        require_induction_ready(r, at)
+        require_induction_ready(r, at, a)
     else:
         require_maintenance(r)
     if r.decision is not None and at < r.decision.occurred_at:
@@ -174,7 +174,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     spacing = timedelta(hours=r.protocol.induction.min_spacing_hours)
     for infusion in r.infusions:
         if abs(infusion.occurred_at - at) < spacing:
-            raise RuleViolation(
+            a.deviable(
                 "spacing_too_short",
                 f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
             )
@@ -188,18 +188,21 @@ def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
     settle_appointment(r, str(p.phase))
 
 
-def require_induction_ready(r: ClinicalRecord, at: datetime) -> None:
+def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
     for problem in induction_blockers(r, at):
         raise RuleViolation(*problem)
     if r.induction_complete():
         raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
     series = [i.occurred_at for i in r.current_series()] + [at]
     if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
-        raise RuleViolation(
-            "induction_window_exceeded",
+        code = "induction_window_exceeded"
+        message = (
             f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
-            "first: review the response to decide on an extended induction.",
+            "first: review the response to decide on an extended induction."
         )
+        if a is None:
+            raise RuleViolation(code, message, deviable=True)
+        a.deviable(code, message)
 
 
 def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]:
