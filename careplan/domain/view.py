@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol
+from careplan.domain.deviations import flag_reason
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.vocabulary import (
     CANCELLED,
@@ -110,6 +111,9 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
     for name, step in steps.items():
         step.title = protocol.step(name).title
         _finish(record, step, now)
+        for version, code, reason in record.deviations.get(name, ()):
+            if version not in record.errored:
+                step.flags.append(Flag("deviation", flag_reason(code, reason)))
     status = "closed" if record.closed else "paused" if record.paused else "active"
     return JourneyView(
         as_of=now,
