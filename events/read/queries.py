@@ -62,6 +62,10 @@ _STEP_LISTS = {
 _JOURNEY_LISTS = {
     "safety_alerts": "j.open_alerts > 0 AND j.status <> 'closed'",
     "on_hold": "j.on_hold = 1 AND j.status <> 'closed'",
+    "deviations": (
+        "j.status <> 'closed' AND EXISTS (SELECT 1 FROM read_steps d "
+        "WHERE d.journey_id = j.journey_id AND d.status = 'deviation')"
+    ),
 }
 
 
@@ -215,6 +219,9 @@ def _note(name: str, label: str, row: Any, summary: JourneySummary) -> str:
         return f"{step.replace('_', ' ')} {label} {due:%Y-%m-%d %H:%M}"
     if name == "safety_alerts":
         return f"{summary.open_alerts} open safety alert(s)"
+    if name == "deviations":
+        flags = [(step, reason) for step, s in summary.steps.items() for kind, reason in s.flags if kind == "deviation"]
+        return f"{flags[-1][0].replace('_', ' ')}: {flags[-1][1]}" if flags else label
     if name == "on_hold":
         return "journey paused" if summary.status == "paused" else "step on hold"
     return label

@@ -22,7 +22,7 @@ from uuid import UUID
 from careplan.application import CarePlan
 from careplan.domain.duties import DUE_LEAD, next_duty_at
 from careplan.domain.journey import PatientJourney
-from careplan.domain.view import OPEN, evaluate
+from careplan.domain.view import OPEN, JourneyView, evaluate
 from careplan.domain.vocabulary import ON_HOLD
 from events.read.summary import JourneySummary, StepSummary, summarize
 
@@ -50,6 +50,7 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
         late = None if due is None else due + (grace if name == "maintenance" else timedelta(0))
         blocked = next((f.reason for f in step.flags if f.kind == "blocked"), None)
         steps.append((jid, name, step.status, active, _ts(due), _ts(due - DUE_LEAD if due else None), _ts(late), blocked))
+    steps += deviation_rows(jid, view)
     on_hold = int(view.status == "paused" or any(s.status == ON_HOLD for s in view.steps.values()))
     row = (
         jid,
@@ -67,6 +68,18 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
     )
     due_row = (jid, journey.version, _ts(next_duty_at(record, view, moment)))
     return JourneyRows(jid, journey.version, row, steps, due_row)
+
+
+def deviation_rows(jid: str, view: JourneyView) -> list[tuple[Any, ...]]:
+    """One inactive marker row per step with a ``deviation`` flag (step ``deviation:<step>``, status
+    ``deviation``, the latest reason): the ``deviations`` worklist selects journeys that have one.
+    Inactive, so no other worklist sees it; a marker row rather than a new column keeps the tables."""
+    rows = []
+    for name, step in view.steps.items():
+        reasons = [f.reason for f in step.flags if f.kind == "deviation"]
+        if reasons:
+            rows.append((jid, f"deviation:{name}", "deviation", 0, None, None, None, reasons[-1]))
+    return rows
 
 
 def _ts(value: datetime | None) -> float | None:
