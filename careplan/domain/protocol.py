@@ -71,6 +71,12 @@ class SafetySettings:
 
 
 @dataclass(frozen=True)
+class AppointmentSettings:
+    missed_after_hours: int = 2
+    """How long after a booked time, with no infusion since, the scheduler records it missed."""
+
+
+@dataclass(frozen=True)
 class Protocol:
     id: str
     version: int
@@ -83,6 +89,7 @@ class Protocol:
     infusion_reminder_hours: int = 24
     safety: SafetySettings = field(default_factory=SafetySettings)
     lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
+    appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -133,6 +140,7 @@ class Protocol:
             infusion_reminder_hours=int(doc.get("reminders", {}).get("infusion_hours_before", 24)),
             safety=SafetySettings(**doc.get("safety", {})),
             lab_panels=tuple(doc.get("lab_panels", ("hormone", "thyroid", "diabetes"))),
+            appointments=AppointmentSettings(**doc.get("appointments", {})),
         )
 
 

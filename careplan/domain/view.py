@@ -14,6 +14,7 @@ from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol
 from careplan.domain.deviations import flag_reason
+from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.vocabulary import (
     CANCELLED,
@@ -110,6 +111,9 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
     }
     for name, step in steps.items():
         step.title = protocol.step(name).title
+        if name in ("induction", "maintenance") and step.status in OPEN:
+            # Before _finish, so the booking missed is the overdue reason rather than "Was due ...".
+            step.flags += [Flag("overdue", missed_reason(a)) for a in missed(record, name)]
         _finish(record, step, now)
         for version, code, reason in record.deviations.get(name, ()):
             if version not in record.errored:

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from careplan.application import CarePlan
 from careplan.domain.duties import DUE_LEAD, next_duty_at
+from careplan.domain.families.appointments import missed
 from careplan.domain.journey import PatientJourney
 from careplan.domain.view import OPEN, JourneyView, evaluate
 from careplan.domain.vocabulary import ON_HOLD
@@ -48,6 +49,10 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
         active = int(view.status == "active" and step.status in OPEN)
         due = step.due_at
         late = None if due is None else due + (grace if name == "maintenance" else timedelta(0))
+        if active and name in ("induction", "maintenance") and missed(record, name):
+            # A missed booking puts the step on the overdue list from the booked time.
+            booked = missed(record, name)[0].scheduled_for
+            due, late = due or booked, min(late or booked, booked)
         blocked = next((f.reason for f in step.flags if f.kind == "blocked"), None)
         steps.append((jid, name, step.status, active, _ts(due), _ts(due - DUE_LEAD if due else None), _ts(late), blocked))
     steps += deviation_rows(jid, view)

@@ -99,6 +99,10 @@ class RemindersSchema(BaseSchema):
     infusion_hours_before = number(1, 168)
 
 
+class AppointmentsSchema(BaseSchema):
+    missed_after_hours = number(1, 72)
+
+
 class SafetySchema(BaseSchema):
     bp_hold_systolic = number(90, 220)
     bp_hold_diastolic = number(50, 140)
@@ -139,3 +143,4 @@ class ProtocolDocumentSchema(BaseSchema):
     reminders = fields.Nested(RemindersSchema, required=True)
     safety = fields.Nested(SafetySchema, required=True)
     lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])
+    appointments = fields.Nested(AppointmentsSchema, required=True)

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families.appointments import forget_missed
 from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Payload, between, items
+from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Vitals
 from careplan.domain.values import Fact
 
@@ -55,6 +56,8 @@ class InfusionHeld(Payload):
 @dataclass(frozen=True)
 class InfusionCancelled(Payload):
     phase: InfusionPhase
+    scheduled_version: int | None = field(default=None, metadata=at_least(1))
+    """The booking to cancel (its InfusionScheduled version); None: the earliest open one."""
 
 
 @event
@@ -87,18 +90,38 @@ def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
 
 @folds(InfusionScheduled)
 def _scheduled(r: ClinicalRecord, p: InfusionScheduled, f: Fact) -> None:
+    forget_missed(r, str(p.phase))  # booked again: the missed one is made good
     r.appointments.append(Appointment(version=f.version, phase=str(p.phase), scheduled_for=p.scheduled_for))
 
 
 @rule(InfusionCancelled)
 def _may_cancel(r: ClinicalRecord, p: InfusionCancelled, a: Attempt) -> None:
+    if p.scheduled_version is not None:
+        if booking(r, str(p.phase), p.scheduled_version) is None:
+            raise RuleViolation(
+                "no_such_appointment",
+                f"There is no open {p.phase} appointment booked at version {p.scheduled_version}.",
+            )
+        return
     if r.next_appointment(str(p.phase)) is None:
         raise RuleViolation("nothing_scheduled", f"No {p.phase} infusion is scheduled to cancel.")
 
 
 @folds(InfusionCancelled)
 def _cancelled(r: ClinicalRecord, p: InfusionCancelled, f: Fact) -> None:
-    settle_appointment(r, str(p.phase))
+    if p.scheduled_version is None:
+        settle_appointment(r, str(p.phase))
+        return
+    named = booking(r, str(p.phase), p.scheduled_version)
+    if named is not None:
+        r.appointments.remove(named)
+
+
+def booking(r: ClinicalRecord, phase: str, version: int) -> Appointment | None:
+    """The open (still scheduled) appointment of that phase booked at ``version``."""
+    return next(
+        (x for x in r.appointments if x.version == version and x.phase == phase and x.state == "scheduled"), None
+    )
 
 
 def settle_appointment(r: ClinicalRecord, phase: str) -> None:
@@ -186,6 +209,7 @@ def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
     r.pre_vitals = None
     r.hold_vitals = None
     settle_appointment(r, str(p.phase))
+    forget_missed(r, str(p.phase))
 
 
 def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
