@@ -3,6 +3,7 @@ rule answers 422 with its own code, deviation or not."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.conftest import Clock
@@ -61,3 +62,17 @@ def test_a_deviation_that_is_not_text_is_422_on_the_field(api: Api, clock: Clock
     journey_id = api.open()
     response = api.post(f"/journeys/{journey_id}/events", {"type": "NoteAdded", "data": {"text": "x"}, "deviation": 5})
     assert "deviation" in error_of(response, 422)["errors"]
+
+
+def test_cancelling_an_appointment_that_is_not_open_is_422_no_such_appointment(api: Api, clock: Clock) -> None:  # noqa: F811
+    journey_id = api.open()
+    api.record(journey_id, "ConsultationCompleted", VALID_DATA["ConsultationCompleted"])
+    when = (clock.now + timedelta(days=2)).isoformat()
+    booked = api.record(journey_id, "InfusionScheduled", {"phase": "induction", "scheduled_for": when})["version"]
+    cancel = {"type": "InfusionCancelled", "reason": "Patient asked", "data": {"phase": "induction", "scheduled_version": 1}}
+    body = error_of(api.post(f"/journeys/{journey_id}/events", cancel), 422)
+    assert body["code"] == "no_such_appointment"
+    cancel["data"]["scheduled_version"] = booked
+    assert api.post(f"/journeys/{journey_id}/events", cancel).status_code == 201
+    again = error_of(api.post(f"/journeys/{journey_id}/events", cancel), 422)
+    assert again["code"] == "no_such_appointment"
