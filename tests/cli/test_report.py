@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 
+from careplan.audit.stored import link_of
 from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
 from tests.cli.conftest import careplan
@@ -72,3 +75,20 @@ def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], st
         ran = careplan(capsys, *argv)
         assert ran.code == 2
         assert ran.err.strip().count("\n") == 0
+
+
+def test_a_deviating_event_keeps_the_chain_verifiable_and_its_deviation_is_in_the_hash(
+    capsys: pytest.CaptureFixture[str], store: str
+) -> None:
+    journey, version, _ = deviating_journey()
+    ran = careplan(capsys, "verify")
+    assert ran.code == 0, ran.out + ran.err
+    app = build_app()
+    try:
+        history = app.history(UUID(journey))
+    finally:
+        app.close()
+    fact, previous = history[version - 1], history[version - 2].hash
+    assert fact.deviation == REASON
+    assert link_of(fact, previous, UUID(journey)) == fact.hash
+    assert link_of(replace(fact, deviation="another reason"), previous, UUID(journey)) != fact.hash
