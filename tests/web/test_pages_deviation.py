@@ -44,6 +44,9 @@ def test_a_timing_refusal_offers_the_deviation_field_and_it_records_the_event(
     assert accepted.status_code == 302, accepted.get_data(as_text=True)
     last = careplan(app).history(journey)[-1]
     assert (last.type, last.deviation, last.deviated) == ("InfusionCompleted", "Patient could only come Wednesday", ("spacing_too_short",))
+    timeline = client.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert "Deviation (spacing too short): Patient could only come Wednesday" in timeline
+    assert "flag-deviation" in timeline
 
 
 def test_a_safety_refusal_offers_no_deviation_field(app: Flask, people: People, clock: Clock) -> None:
