@@ -46,8 +46,16 @@ def deviations(app: CarePlan, since: datetime | None = None) -> Iterator[tuple[s
             actor = f"{fact.actor.id} ({fact.actor.role})"
             for code in fact.deviated or ("deviation",):
                 rows.append(
-                    (fact.occurred_at, str(journey_id), str(fact.version), fact.occurred_at.isoformat(),
-                     step_of(fact), code, fact.deviation, actor)
+                    (
+                        fact.occurred_at,
+                        str(journey_id),
+                        str(fact.version),
+                        fact.occurred_at.isoformat(),
+                        step_of(fact),
+                        code,
+                        fact.deviation,
+                        actor,
+                    )
                 )
     for row in sorted(rows):
         yield row[1:]

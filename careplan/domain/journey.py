@@ -223,7 +223,8 @@ class PatientJourney(Aggregate):
         record = self.clinical_record(resolve)
         correcting = payload.event_type == "EventEnteredInError"
         known = self._own(history) if correcting else None
-        waived = rules.check(record, Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation))
+        attempt = Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation)
+        waived = rules.check(record, attempt)
         if waived:
             self._trigger(payload, actor, occurred_at, reason, now, (deviation or "").strip(), tuple(sorted(waived)))
         else:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.deviations import flag_reason
+from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol
-from careplan.domain.deviations import flag_reason
-from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.vocabulary import (
     CANCELLED,

@@ -3,8 +3,6 @@ missed exactly once, by two schedulers, after a restart and by a backfill with `
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_side_for, read_store_for
 from tests.scheduling.cli import run_careplan
@@ -28,9 +26,19 @@ def test_a_missed_booking_is_recorded_once_by_two_schedulers_a_restart_and_a_bac
     stores = [read_store_for(app), read_store_for(other)]
 
     clock.now = day(3, 10, 59)  # 1 h 59 min after the booked time: not missed yet
-    assert [e for s, a in zip(stores, (app, other)) for e in sweep(a, s, clock.now).recorded if e.type == MISSED] == []
+    assert [
+        e
+        for s, a in zip(stores, (app, other), strict=True)
+        for e in sweep(a, s, clock.now).recorded
+        if e.type == MISSED
+    ] == []
     clock.now = day(3, 11, 0)
-    recorded = [e for s, a in zip(stores, (app, other)) for e in sweep(a, s, clock.now).recorded if e.type == MISSED]
+    recorded = [
+        e
+        for s, a in zip(stores, (app, other), strict=True)
+        for e in sweep(a, s, clock.now).recorded
+        if e.type == MISSED
+    ]
     assert [(e.type, e.key) for e in recorded] == [("AppointmentMissed", f"missed:{booked}")]
     assert recorded[0].occurred_at == day(3, 11)
 

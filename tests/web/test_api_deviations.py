@@ -69,7 +69,11 @@ def test_cancelling_an_appointment_that_is_not_open_is_422_no_such_appointment(a
     api.record(journey_id, "ConsultationCompleted", VALID_DATA["ConsultationCompleted"])
     when = (clock.now + timedelta(days=2)).isoformat()
     booked = api.record(journey_id, "InfusionScheduled", {"phase": "induction", "scheduled_for": when})["version"]
-    cancel = {"type": "InfusionCancelled", "reason": "Patient asked", "data": {"phase": "induction", "scheduled_version": 1}}
+    cancel = {
+        "type": "InfusionCancelled",
+        "reason": "Patient asked",
+        "data": {"phase": "induction", "scheduled_version": 1},
+    }
     body = error_of(api.post(f"/journeys/{journey_id}/events", cancel), 422)
     assert body["code"] == "no_such_appointment"
     cancel["data"]["scheduled_version"] = booked

@@ -45,7 +45,8 @@ def missed_at(record: ClinicalRecord, appointment: Appointment) -> datetime:
 
 def missed(record: ClinicalRecord, phase: str) -> list[Appointment]:
     """The missed bookings of a phase not yet made good, earliest first."""
-    return sorted((a for a in record.appointments if a.state == MISSED and a.phase == phase), key=lambda a: a.scheduled_for)
+    found = [a for a in record.appointments if a.state == MISSED and a.phase == phase]
+    return sorted(found, key=lambda a: a.scheduled_for)
 
 
 def missed_reason(appointment: Appointment) -> str:
