@@ -115,9 +115,11 @@ class CarePlan(Application[UUID]):
         occurred_at: datetime | None = None,
         reason: str | None = None,
         expected_version: int | None = None,
+        deviation: str | None = None,
     ) -> int:
-        """Records a clinician's event and returns the journey's new version."""
-        command = self._recording(event_type, data, actor, occurred_at, reason)
+        """Records a clinician's event and returns the journey's new version. ``deviation``: a reason
+        for departing from a timing rule (DESIGN 6.3)."""
+        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
         return self.change(journey_id, command, expected_version).journey.version
 
     def record_facts(
@@ -130,10 +132,11 @@ class CarePlan(Application[UUID]):
         occurred_at: datetime | None = None,
         reason: str | None = None,
         expected_version: int | None = None,
+        deviation: str | None = None,
     ) -> list[Fact]:
         """Records a clinician's event and returns the facts it added: the event and what the engine
         raised with it (a safety alert), so a caller can answer without loading the journey again."""
-        command = self._recording(event_type, data, actor, occurred_at, reason)
+        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
         return self.change(journey_id, command, expected_version).recorded
 
     def _recording(
@@ -143,6 +146,7 @@ class CarePlan(Application[UUID]):
         actor: Actor,
         occurred_at: datetime | None,
         reason: str | None,
+        deviation: str | None = None,
     ) -> Callable[[PatientJourney, datetime], None]:
         payload = as_payload(event_type, data)  # ill-typed data is refused before the store is touched
 
@@ -156,6 +160,7 @@ class CarePlan(Application[UUID]):
                 now=now,
                 resolve=self.protocol,
                 history=self.history(journey.id, upto=journey.version) if correcting else None,
+                deviation=deviation,
             )
 
         return command

@@ -43,9 +43,12 @@ class FactAsDict(Transcoding):
             "reason": obj.reason,
             "data": obj.data,
             "hash": obj.hash,
+            **({"deviation": obj.deviation, "deviated": list(obj.deviated)} if obj.deviation is not None else {}),
         }
 
     def decode(self, data: dict[str, Any]) -> Fact:
+        if "deviated" in data:
+            data = {**data, "deviated": tuple(data["deviated"])}
         return Fact(**data)
 
 

@@ -18,7 +18,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
 from careplan.domain import chain
-from careplan.domain.journey import PatientJourney
+from careplan.domain.journey import PatientJourney, deviation_of
 from careplan.domain.values import Actor, Fact
 
 JOURNEY_TOPIC_PREFIX = get_topic(PatientJourney) + "."
@@ -93,6 +93,8 @@ def decode(mapper: Mapper[Any], stored: StoredEvent) -> Fact:
             reason=event.reason,
             data=data,
             hash=event.hash,
+            deviation=deviation_of(event)[0],
+            deviated=deviation_of(event)[1],
         )
     except AttributeError:
         raise Undecodable("the row lacks a field every journey event has") from None
@@ -114,6 +116,8 @@ def link_of(fact: Fact, previous: str, journey_id: UUID, version: int | None = N
             actor=fact.actor,
             reason=fact.reason,
             data=fact.data,
+            deviation=fact.deviation,
+            deviated=fact.deviated,
         )
     except (TypeError, ValueError):
         return ""

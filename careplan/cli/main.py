@@ -28,6 +28,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.web",
     "careplan.cli.serve",
     "careplan.cli.db",
+    "careplan.cli.report",
 )
 
 

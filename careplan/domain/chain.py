@@ -42,9 +42,15 @@ def link(
     actor: Any,
     reason: str | None,
     data: dict[str, Any],
+    deviation: str | None = None,
+    deviated: tuple[str, ...] | list[str] = (),
 ) -> str:
-    """The hash of one event, chained to the hash of the event before it."""
-    payload = {
+    """The hash of one event, chained to the hash of the event before it.
+
+    A deviation (DESIGN 6.3) is hashed only when present, so the links of every event stored before
+    deviations existed stay as they were.
+    """
+    payload: dict[str, Any] = {
         "journey": journey_id,
         "version": version,
         "type": event_type,
@@ -55,4 +61,6 @@ def link(
         "data": data,
         "previous": previous,
     }
+    if deviation is not None or deviated:
+        payload["deviation"] = {"reason": deviation, "codes": sorted(deviated)}
     return hashlib.sha256(canonical(payload)).hexdigest()

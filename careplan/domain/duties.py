@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterator
 
+from careplan.domain.families.appointments import missed_at, missed_key
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.view import OPEN, JourneyView, evaluate, overdue_after
 
@@ -93,6 +94,22 @@ def _candidates(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
     yield from _step_duties(record, view)
     yield from _reminders(record, view)
     yield from _relapse_alert(record, view)
+    yield from _missed_appointments(record, view)
+
+
+def _missed_appointments(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
+    """A booking still open ``missed_after_hours`` after its time, with no infusion since, was missed.
+    Its key names the booking, so it is recorded once whoever sweeps, however late."""
+    for appointment in record.appointments:
+        if appointment.state != "scheduled":
+            continue
+        step = "induction" if appointment.phase == "induction" else "maintenance"
+        if view.steps[step].status not in OPEN:
+            continue
+        if any(i.occurred_at >= appointment.scheduled_for for i in record.infusions):
+            continue
+        data = {"scheduled_version": appointment.version, "key": missed_key(appointment)}
+        yield Duty("AppointmentMissed", missed_at(record, appointment), data)
 
 
 def _step_duties(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:

@@ -10,12 +10,18 @@ class CarePlanError(Exception):
 
 
 class RuleViolation(CarePlanError):
-    """A protocol rule refuses the event. ``code`` names the rule; the message says why in a sentence."""
+    """A protocol rule refuses the event. ``code`` names the rule; the message says why in a sentence.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``deviable`` marks a timing rule (DESIGN 6.3) that a clinician may knowingly depart from by giving a
+    ``deviation`` reason; safety rules never are. A rule raising a deviable violation skips it when its
+    code is in ``attempt.waived`` (use ``Attempt.deviable``), so the checks after it still run.
+    """
+
+    def __init__(self, code: str, message: str, deviable: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.deviable = deviable
 
 
 class UnknownJourney(CarePlanError):

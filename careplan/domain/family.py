@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from careplan.domain.errors import UnknownEventType
+from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.payload import Payload
 from careplan.domain.values import Actor, Fact
 
@@ -34,6 +34,14 @@ class Attempt:
     history: tuple[Fact, ...] | None = None
     """The journey's stored history, for the rules that must read it (corrections); else None."""
     deviation: str | None = None
+    """The clinician's reason for departing from a timing rule (DESIGN 6.3), or None."""
+    waived: frozenset[str] = frozenset()
+    """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
+
+    def deviable(self, code: str, message: str) -> None:
+        """Refuses with a deviable (timing) violation unless the deviation waives it."""
+        if code not in self.waived:
+            raise RuleViolation(code, message, deviable=True)
 
 
 Check = Callable[["ClinicalRecord", Any, Attempt], None]

@@ -80,6 +80,9 @@ class PatientJourney(Aggregate):
         reason: str | None
         data: dict[str, Any]
         hash: str
+        # Events stored before deviations existed lack these two: read them with ``deviation_of``.
+        deviation: str | None = None
+        deviated: tuple[str, ...] = ()
 
         def apply(self, aggregate: Aggregate) -> None:
             cast(PatientJourney, aggregate)._fold(fact_of(self))
@@ -117,6 +120,7 @@ class PatientJourney(Aggregate):
     class ReminderIssued(Recorded): ...
     class SafetyAlertRaised(Recorded): ...
     class ProtocolMigrated(Recorded): ...
+    class AppointmentMissed(Recorded): ...
 
     def __init__(
         self,
@@ -203,8 +207,12 @@ class PatientJourney(Aggregate):
         now: datetime,
         resolve: Resolve,
         history: Sequence[Fact] | None = None,
+        deviation: str | None = None,
     ) -> None:
         """Records a clinician's event after the protocol's rules accept it.
+
+        ``deviation`` is a reason for knowingly departing from a timing rule (DESIGN 6.3): the event is
+        stored with it and the codes it waived. A deviation no rule needed is not stored.
 
         ``event`` is a typed payload, or an event type's name with its data as a dict, which is then
         read strictly (a string for a boolean is refused with ``InvalidEvent``). ``history`` is the
@@ -218,8 +226,12 @@ class PatientJourney(Aggregate):
         record = self.clinical_record(resolve)
         correcting = payload.event_type == "EventEnteredInError"
         known = self._own(history) if correcting else None
-        rules.check(record, Attempt(payload, occurred_at, reason, actor, now, history=known))
-        self._trigger(payload, actor, occurred_at, reason, now)
+        attempt = Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation)
+        waived = rules.check(record, attempt)
+        if waived:
+            self._trigger(payload, actor, occurred_at, reason, now, (deviation or "").strip(), tuple(sorted(waived)))
+        else:
+            self._trigger(payload, actor, occurred_at, reason, now)
         if known is not None:
             self.refold((*known, self.last_fact), resolve)
             record = self.clinical_record(resolve)
@@ -254,8 +266,18 @@ class PatientJourney(Aggregate):
             raise ValueError("the history handed in is not this journey's at its current version")
         return facts
 
-    def _trigger(self, payload: Payload, actor: Actor, occurred_at: datetime, reason: str | None, now: datetime) -> None:
+    def _trigger(
+        self,
+        payload: Payload,
+        actor: Actor,
+        occurred_at: datetime,
+        reason: str | None,
+        now: datetime,
+        deviation: str | None = None,
+        deviated: tuple[str, ...] = (),
+    ) -> None:
         data = payload.as_data()
+        extra: dict[str, Any] = {} if deviation is None else {"deviation": deviation, "deviated": deviated}
         digest = chain.link(
             self.head,
             journey_id=self.id,
@@ -266,6 +288,7 @@ class PatientJourney(Aggregate):
             actor=actor,
             reason=reason,
             data=data,
+            **extra,
         )
         self.trigger_event(
             getattr(type(self), payload.event_type),
@@ -275,6 +298,7 @@ class PatientJourney(Aggregate):
             data=data,
             hash=digest,
             timestamp=now,
+            **extra,
         )
 
     # -- mutation and queries ---------------------------------------------------------------
@@ -328,6 +352,7 @@ def fact_of(event: Any) -> Fact:
     else:
         data = event.data
         event_type = type(event).__name__
+    deviation, deviated = deviation_of(event)
     return Fact(
         version=event.originator_version,
         type=event_type,
@@ -337,4 +362,12 @@ def fact_of(event: Any) -> Fact:
         reason=event.reason,
         data=data,
         hash=event.hash,
+        deviation=deviation,
+        deviated=deviated,
     )
+
+
+def deviation_of(event: Any) -> tuple[str | None, tuple[str, ...]]:
+    """A stored event's deviation and waived codes; events stored before deviations have neither."""
+    deviation = event.__dict__.get("deviation")
+    return deviation, tuple(event.__dict__.get("deviated") or ()) if deviation is not None else ()

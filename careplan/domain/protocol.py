@@ -89,6 +89,12 @@ class SafetySettings:
 
 
 @dataclass(frozen=True)
+class AppointmentSettings:
+    missed_after_hours: int = 2
+    """How long after a booked time, with no infusion since, the scheduler records it missed."""
+
+
+@dataclass(frozen=True)
 class Protocol:
     id: str
     version: int
@@ -102,6 +108,7 @@ class Protocol:
     lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
     dose: DoseSettings = field(default_factory=DoseSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
+    appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -153,6 +160,7 @@ class Protocol:
             lab_panels=tuple(doc.get("lab_panels", ("hormone", "thyroid", "diabetes"))),
             dose=DoseSettings(**doc.get("dose", {})),
             monitoring=MonitoringSettings(**doc.get("monitoring", {})),
+            appointments=AppointmentSettings(**doc.get("appointments", {})),
         )
 
 

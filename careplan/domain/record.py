@@ -139,6 +139,8 @@ class ClinicalRecord:
     system_keys: set[str] = field(default_factory=set)
     errored: set[int] = field(default_factory=set)
     awaiting_discharge: Settling | None = None
+    deviations: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    """Per step, the latest few deviations from a timing rule as (version, code, reason) (DESIGN 6.3)."""
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it
@@ -287,6 +289,10 @@ def apply(record: ClinicalRecord, fact: Fact) -> None:
     handler = fold_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact)
+    if fact.deviation is not None:
+        from careplan.domain.deviations import note
+
+        note(record, fact)
 
 
 def state_fields() -> tuple[str, ...]:

@@ -9,6 +9,7 @@ leaves no trace in the history.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from careplan.domain.errors import RuleViolation
@@ -41,12 +42,26 @@ def not_in_future(occurred_at: datetime, now: datetime) -> None:
         raise RuleViolation("occurred_in_future", "An event cannot have happened in the future.")
 
 
-def check(record: ClinicalRecord, attempt: Attempt) -> None:
-    """Raises RuleViolation when the protocol refuses this event on this record at ``attempt.now``."""
+def check(record: ClinicalRecord, attempt: Attempt) -> frozenset[str]:
+    """Raises RuleViolation when the protocol refuses this event on this record at ``attempt.now``.
+
+    Returns the deviable (timing) codes a ``deviation`` reason waived, empty when none was needed. A
+    rule stops at its first problem, so a waived code is judged again without it: a safety rule after a
+    timing rule still refuses, deviation or not.
+    """
     _check_common(record, attempt)
     specific = rule_of(attempt.payload)
-    if specific is not None:
-        specific(record, attempt.payload, attempt)
+    if specific is None:
+        return frozenset()
+    deviating = bool(attempt.deviation and attempt.deviation.strip())
+    while True:
+        try:
+            specific(record, attempt.payload, attempt)
+            return attempt.waived
+        except RuleViolation as refused:
+            if not (refused.deviable and deviating) or refused.code in attempt.waived:
+                raise
+            attempt = replace(attempt, waived=attempt.waived | {refused.code})
 
 
 def _step_done_by(attempt: Attempt) -> str | None:

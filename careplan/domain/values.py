@@ -41,6 +41,10 @@ class Fact:
     data: dict[str, Any] = field(default_factory=dict)
     hash: str = ""
     """This event's link in the journey's hash chain (see ``chain.py``)."""
+    deviation: str | None = None
+    """The reason a timing rule was knowingly departed from (DESIGN 6.3); None for nearly every event."""
+    deviated: tuple[str, ...] = ()
+    """The deviable rule codes that reason waived."""
 
     @property
     def payload(self) -> Any:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from careplan.domain.families.chair import chair_flags
+from careplan.domain.deviations import flag_reason
+from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol
@@ -112,7 +114,13 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         steps[name].flags.extend(Flag(kind, reason) for kind, reason in marks)
     for name, step in steps.items():
         step.title = protocol.step(name).title
+        if name in ("induction", "maintenance") and step.status in OPEN:
+            # Before _finish, so the booking missed is the overdue reason rather than "Was due ...".
+            step.flags += [Flag("overdue", missed_reason(a)) for a in missed(record, name)]
         _finish(record, step, now)
+        for version, code, reason in record.deviations.get(name, ()):
+            if version not in record.errored:
+                step.flags.append(Flag("deviation", flag_reason(code, reason)))
     status = "closed" if record.closed else "paused" if record.paused else "active"
     return JourneyView(
         as_of=now,

@@ -56,7 +56,13 @@ CLINICIAN_EVENTS: tuple[str, ...] = (
     "InfusionStopped",
     "DischargeAssessed",
 )
-SYSTEM_EVENTS: tuple[str, ...] = ("StepBecameDue", "StepOverdue", "ReminderIssued", "SafetyAlertRaised")
+SYSTEM_EVENTS: tuple[str, ...] = (
+    "StepBecameDue",
+    "StepOverdue",
+    "ReminderIssued",
+    "SafetyAlertRaised",
+    "AppointmentMissed",
+)
 LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
 ALL_EVENTS: tuple[str, ...] = LIFECYCLE_EVENTS + CLINICIAN_EVENTS + SYSTEM_EVENTS
 

@@ -27,7 +27,7 @@ from typing import Any
 STEP_LISTS = ("due_today", "overdue", "blocked")
 GRACED_STEPS = ("maintenance",)
 """Steps whose overdue moment is their due time plus the protocol's grace (``events.read.rows``)."""
-FLAG_LISTS = {"blocked": "blocked", "safety_alerts": "alerting", "on_hold": "on_hold"}
+FLAG_LISTS = {"blocked": "blocked", "safety_alerts": "alerting", "on_hold": "on_hold", "deviations": "deviating"}
 
 
 @dataclass(frozen=True)

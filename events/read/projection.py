@@ -37,7 +37,7 @@ Progress = Callable[[int, int], None]
 
 _JOURNEY_COLUMNS = (
     "journey_id", "version", "status", "protocol", "current_step", "opened_ts", "updated_ts",
-    "alerting", "on_hold", "blocked", "overdue_ts", "patient_key", "payload",
+    "alerting", "on_hold", "blocked", "deviating", "overdue_ts", "patient_key", "payload",
 )
 _UPSERT_JOURNEY = (
     f"INSERT INTO read_journeys ({', '.join(_JOURNEY_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNEY_COLUMNS))}) "
@@ -89,7 +89,7 @@ def write_rows(
 
 def _flags(journey_row: tuple[Any, ...]) -> tuple[str, int, int, int]:
     row = dict(zip(_JOURNEY_COLUMNS, journey_row))
-    return row["status"], row["alerting"], row["on_hold"], row["blocked"]
+    return row["status"], row["alerting"], row["on_hold"], row["blocked"], row["deviating"]
 
 
 def _memberships(cur: Cursor, journey_ids: list[str], sql: Callable[[str], str]) -> dict[str, list[str]]:
@@ -98,9 +98,9 @@ def _memberships(cur: Cursor, journey_ids: list[str], sql: Callable[[str], str])
     for start in range(0, len(journey_ids), _CHUNK):
         chunk = journey_ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
-        query = f"SELECT journey_id, status, alerting, on_hold, blocked FROM read_journeys WHERE journey_id IN ({marks})"
+        query = f"SELECT journey_id, status, alerting, on_hold, blocked, deviating FROM read_journeys WHERE journey_id IN ({marks})"
         for row in cur.run(sql(query), chunk).all():
-            found[row["journey_id"]] = memberships(row["status"], row["alerting"], row["on_hold"], row["blocked"])
+            found[row["journey_id"]] = memberships(row["status"], row["alerting"], row["on_hold"], row["blocked"], row["deviating"])
     return found
 
 

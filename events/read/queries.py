@@ -213,6 +213,12 @@ def _note(name: str, summary: JourneySummary, row: Any) -> str:
         return f"{words} {label} {due:%Y-%m-%d %H:%M}"
     if name == "safety_alerts":
         return f"{summary.open_alerts} open safety alert(s)"
+    if name == "deviations":
+        flags = [(step, reason) for step, s in summary.steps.items() for kind, reason in s.flags if kind == "deviation"]
+        return f"{flags[-1][0].replace('_', ' ')}: {flags[-1][1]}" if flags else label
     if name == "on_hold":
         return "journey paused" if summary.status == "paused" else "step on hold"
+    if name == "deviations":
+        reasons = [f"{step}: {r}" for step, st in summary.steps.items() for k, r in st.flags if k == "deviation"]
+        return reasons[-1] if reasons else "deviation recorded"
     return name.replace("_", " ")

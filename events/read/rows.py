@@ -18,6 +18,7 @@ from typing import Any
 
 from careplan.application import CarePlan
 from careplan.domain.duties import next_duty_at
+from careplan.domain.families.appointments import missed
 from careplan.domain.journey import PatientJourney
 from careplan.domain.view import OPEN, evaluate
 from careplan.domain.vocabulary import ON_HOLD
@@ -59,6 +60,9 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
             graced = name in GRACED_STEPS
             due = step.due_at
             late = None if due is None else due + (grace if graced else timedelta(0))
+            booked = missed(record, name) if name in ("induction", "maintenance") else []
+            if booked:  # a missed booking puts the step on the overdue list from the booked time
+                due, late = due or booked[0].scheduled_for, min(late or booked[0].scheduled_for, booked[0].scheduled_for)
             blocked = int(any(f.kind in BLOCKING_FLAGS for f in step.flags))
             steps.append((jid, name, int(graced), blocked, _ts(due), _ts(late)))
     open_ = view.status != "closed"
@@ -75,6 +79,7 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
         int(open_ and summary.open_alerts > 0),
         on_hold,
         int(any(s[3] for s in steps)),
+        int(open_ and any(f.kind == "deviation" for s in view.steps.values() for f in s.flags)),
         min(overdue) if overdue else None,
         patient_key(app, journey.patient_ref),
         seal(app, summary),
@@ -83,10 +88,11 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
     return JourneyRows(jid, journey.version, row, steps, due_row, gram_keys(app, grams(journey.patient_ref)))
 
 
-def memberships(status: str, alerting: int, on_hold: int, blocked: int) -> list[str]:
+def memberships(status: str, alerting: int, on_hold: int, blocked: int, deviating: int = 0) -> list[str]:
     """The maintained counters a journey row adds to (``read_counts``)."""
     names = ["total", status]
-    names += [name for name, flag in (("safety_alerts", alerting), ("on_hold", on_hold), ("blocked", blocked)) if flag]
+    flags = (("safety_alerts", alerting), ("on_hold", on_hold), ("blocked", blocked), ("deviations", deviating))
+    names += [name for name, flag in flags if flag]
     return names
 
 

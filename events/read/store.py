@@ -23,7 +23,7 @@ VIEW_LOCK_KEY = 7_340_001
 
 TRACKING = "read_tracking"
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped when the tables change shape: a store whose marker differs has its views dropped and
 rebuilt from the events (they are a cache of the history, never the record)."""
 
@@ -36,7 +36,7 @@ _DDL = (
     """CREATE TABLE IF NOT EXISTS read_journeys (
         journey_id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
         protocol TEXT NOT NULL, current_step TEXT, opened_ts REAL NOT NULL, updated_ts REAL NOT NULL,
-        alerting INTEGER NOT NULL, on_hold INTEGER NOT NULL, blocked INTEGER NOT NULL, overdue_ts REAL,
+        alerting INTEGER NOT NULL, on_hold INTEGER NOT NULL, blocked INTEGER NOT NULL, deviating INTEGER NOT NULL, overdue_ts REAL,
         patient_key TEXT NOT NULL, payload BLOB NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS read_journeys_opened ON read_journeys (opened_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_status ON read_journeys (status, opened_ts, journey_id)",
@@ -45,6 +45,7 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS read_journeys_alerting ON read_journeys (alerting, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_hold ON read_journeys (on_hold, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_blocked ON read_journeys (blocked, updated_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_deviating ON read_journeys (deviating, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_patient ON read_journeys (patient_key)",
     # Open steps of active journeys only: what the time-judged worklists need, nothing else.
     # ``graced`` marks a step whose overdue moment is later than its due time (maintenance).

@@ -14,7 +14,7 @@ from careplan.domain.journey import PatientJourney
 from careplan.domain.view import JourneyView
 from careplan.domain.vocabulary import IN_PROGRESS, ON_HOLD, READY
 
-WORKLISTS: tuple[str, ...] = ("due_today", "overdue", "blocked", "safety_alerts", "on_hold")
+WORKLISTS: tuple[str, ...] = ("due_today", "overdue", "blocked", "safety_alerts", "on_hold", "deviations")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.domain.vocabulary import HOLDS, INFUSION_PHASES, SIDE_EFFECTS, STOP_CAUSES, VITALS_PHASES
 from events.schemas.common import EventDataSchema, UtcDateTime, WholeNumber, between, code, code_list
@@ -40,6 +40,11 @@ class InfusionHeldData(EventDataSchema):
 
 class InfusionCancelledData(EventDataSchema):
     phase = code(INFUSION_PHASES, required=True)
+    scheduled_version = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The InfusionScheduled version to cancel; default the earliest open one."},
+    )
 
 
 class HoldOverriddenData(EventDataSchema):

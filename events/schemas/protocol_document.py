@@ -114,6 +114,10 @@ class RemindersSchema(BaseSchema):
     infusion_hours_before = number(1, 168)
 
 
+class AppointmentsSchema(BaseSchema):
+    missed_after_hours = number(1, 72)
+
+
 class SafetySchema(BaseSchema):
     bp_hold_systolic = number(90, 220)
     bp_hold_diastolic = number(50, 140)
@@ -155,3 +159,4 @@ class ProtocolDocumentSchema(BaseSchema):
     lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])
     dose = fields.Nested(DoseSchema, required=True)
     monitoring = fields.Nested(MonitoringSchema, required=True)
+    appointments = fields.Nested(AppointmentsSchema, required=True)

@@ -59,3 +59,7 @@ class EventRecordSchema(Schema):
     reason = fields.String(allow_none=True)
     data = JsonData()
     entered_in_error = fields.Boolean(dump_default=False)
+    deviation = fields.String(allow_none=True, dump_default=None)
+    """The reason a timing rule was departed from (DESIGN 6.3); null for nearly every event."""
+    deviated = fields.List(fields.String(), dump_default=[])
+    """The timing rule codes that deviation waived."""

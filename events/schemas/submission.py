@@ -30,6 +30,8 @@ class EventSubmission:
     occurred_at: datetime | None
     reason: str | None
     expected_version: int | None
+    deviation: str | None = None
+    """A reason for departing from a timing rule (DESIGN 6.3); None when the request gives none."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class EventSubmissionSchema(BaseSchema):
     occurred_at = UtcDateTime(allow_none=True)
     reason = Text(max_length=REASON_MAX, allow_none=True)
     expected_version = WholeNumber(allow_none=True, validate=validate.Range(min=1))
+    deviation = Text(max_length=REASON_MAX, allow_none=True)
 
     @pre_load
     def _empty_data(self, payload: Any, **kwargs: Any) -> Any:
@@ -87,6 +90,7 @@ class EventSubmissionSchema(BaseSchema):
             occurred_at=payload.get("occurred_at"),
             reason=payload.get("reason"),
             expected_version=payload.get("expected_version"),
+            deviation=(payload.get("deviation") or "").strip() or None,
         )
 
 

@@ -95,6 +95,7 @@ class Journey:
         reason: str | None = None,
         at: datetime | None = None,
         actor: Actor = CLINICIAN,
+        deviation: str | None = None,
     ) -> int:
         """Records one clinician event now (or at clinical time ``at``); returns its version."""
         self.aggregate.record(
@@ -106,6 +107,7 @@ class Journey:
             now=self.now,
             resolve=self.resolve,
             history=self.history if event_type == "EventEnteredInError" else None,
+            deviation=deviation,
         )
         return max(f.version for f in self.history if f.type == event_type)
 

@@ -29,6 +29,8 @@ def link_of(fact: Fact, previous: str, journey_id: UUID) -> str:
         actor=fact.actor,
         reason=fact.reason,
         data=fact.data,
+        deviation=fact.deviation,
+        deviated=fact.deviated,
     )
 
 
@@ -74,6 +76,8 @@ CHANGES: dict[str, Any] = {
     "actor": lambda f: Actor(id=f.actor.id + "x", role=f.actor.role),
     "reason": lambda f: (f.reason or "") + " ",
     "data": lambda f: {**f.data, "extra": None},
+    "deviation": lambda f: (f.deviation or "") + "x",
+    "deviated": lambda f: (*f.deviated, "spacing_too_short"),
 }
 
 

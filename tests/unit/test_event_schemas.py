@@ -291,4 +291,6 @@ def test_an_event_record_dumps_as_json_ready_values() -> None:
         "reason": None,
         "data": {"phase": "induction", "scheduled_for": "2025-03-03T09:00:00+00:00"},
         "entered_in_error": False,
+        "deviation": None,
+        "deviated": [],
     }

@@ -309,7 +309,7 @@ def test_worklists_list_each_worklist_with_why_each_journey_is_on_it(api: Api, c
     journey_id = api.open()
     api.record(journey_id, "JourneyPaused", {}, reason="Patient travelling.")
     body = api.get("/worklists").get_json()
-    assert set(body["worklists"]) == {"due_today", "overdue", "blocked", "safety_alerts", "on_hold"}
+    assert set(body["worklists"]) == {"due_today", "overdue", "blocked", "safety_alerts", "on_hold", "deviations"}
     on_hold = body["worklists"]["on_hold"]
     assert on_hold["total"] == 1 and on_hold["items"][0]["id"] == journey_id and on_hold["items"][0]["note"]
     only = api.get("/worklists?name=on_hold").get_json()

@@ -33,6 +33,8 @@ def record_rows(history: list[Fact]) -> list[dict[str, Any]]:
             "reason": f.reason,
             "data": f.data,
             "entered_in_error": f.version in wrong,
+            "deviation": f.deviation,
+            "deviated": list(f.deviated),
         }
         for f in history
     ]
@@ -65,6 +67,7 @@ class JourneyEvents(MethodView):
             occurred_at=submission.occurred_at,
             reason=submission.reason,
             expected_version=submission.expected_version,
+            deviation=submission.deviation,
         )
         location = url_for("api.Journey", journey_id=journey_id)
         body = {"journey_id": journey_id, "version": recorded[-1].version, "recorded": record_rows(recorded)}

@@ -34,6 +34,7 @@ LISTS: tuple[tuple[str, str], ...] = (
     ("due_today", "Due today"),
     ("blocked", "Blocked"),
     ("on_hold", "On hold"),
+    ("deviations", "Deviations"),
     (ALL, "All journeys"),
 )
 DEFAULT_LIST = "overdue"

@@ -19,7 +19,7 @@ from web.journeys.fields import FormField
 Raw = dict[str, Any]
 Errors = dict[str, list[str]]
 
-ENVELOPE = ("occurred_at", "reason")
+ENVELOPE = ("occurred_at", "reason", "deviation")
 
 
 def read_form(fields: list[FormField], form: MultiDict[str, str]) -> Raw:

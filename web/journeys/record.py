@@ -110,6 +110,7 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
             occurred_at=submission.occurred_at,
             reason=submission.reason,
             expected_version=expected,
+            deviation=submission.deviation,
         )
     except RuleViolation as refusal:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
@@ -149,6 +150,7 @@ def _validate(
         "occurred_at": occurred_at,
         "reason": raw["reason"].strip() or _acknowledgement_reason(event_type, data),
         "expected_version": expected,
+        "deviation": raw.get("deviation", "").strip() or None,
     }
     try:
         submission = validate_submission(payload)

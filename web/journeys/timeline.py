@@ -285,6 +285,7 @@ _DESCRIBE = {
     "StepBecameDue": lambda d: f"{_words(d.get('step')).capitalize()} due {_day(d.get('due_at'))}",
     "StepOverdue": lambda d: f"{_words(d.get('step')).capitalize()} overdue (was due {_day(d.get('due_at'))})",
     "ReminderIssued": lambda d: f"Reminder: {_words(d.get('kind'))} due {_day(d.get('due_at'))}",
+    "AppointmentMissed": lambda d: f"The appointment booked at version {d.get('scheduled_version')} was missed",
 }
 
 

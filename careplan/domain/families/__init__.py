@@ -5,6 +5,7 @@ Importing this package registers every family with ``careplan.domain.family``.
 
 from careplan.domain.families import (  # noqa: F401
     alerts,
+    appointments,
     assessment,
     care,
     chair,

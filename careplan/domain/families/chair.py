@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from careplan.domain.codes import InfusionPhase, StopCause, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Payload, at_least, between
+from careplan.domain.payload import Payload, between
 from careplan.domain.protocol import MonitoringSettings
 from careplan.domain.record import ClinicalRecord, Settling, Vitals
 from careplan.domain.values import Fact

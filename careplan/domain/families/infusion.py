@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
+from careplan.domain.families.appointments import forget_missed
 from careplan.domain.family import Attempt, event, folds, raises, rule
-from careplan.domain.payload import Payload, between, items
+from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals
 from careplan.domain.values import Fact
 
@@ -56,6 +57,8 @@ class InfusionHeld(Payload):
 @dataclass(frozen=True)
 class InfusionCancelled(Payload):
     phase: InfusionPhase
+    scheduled_version: int | None = field(default=None, metadata=at_least(1))
+    """The booking to cancel (its InfusionScheduled version); None: the earliest open one."""
 
 
 @event
@@ -88,18 +91,38 @@ def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
 
 @folds(InfusionScheduled)
 def _scheduled(r: ClinicalRecord, p: InfusionScheduled, f: Fact) -> None:
+    forget_missed(r, str(p.phase))  # booked again: the missed one is made good
     r.appointments.append(Appointment(version=f.version, phase=str(p.phase), scheduled_for=p.scheduled_for))
 
 
 @rule(InfusionCancelled)
 def _may_cancel(r: ClinicalRecord, p: InfusionCancelled, a: Attempt) -> None:
+    if p.scheduled_version is not None:
+        if booking(r, str(p.phase), p.scheduled_version) is None:
+            raise RuleViolation(
+                "no_such_appointment",
+                f"There is no open {p.phase} appointment booked at version {p.scheduled_version}.",
+            )
+        return
     if r.next_appointment(str(p.phase)) is None:
         raise RuleViolation("nothing_scheduled", f"No {p.phase} infusion is scheduled to cancel.")
 
 
 @folds(InfusionCancelled)
 def _cancelled(r: ClinicalRecord, p: InfusionCancelled, f: Fact) -> None:
-    settle_appointment(r, str(p.phase))
+    if p.scheduled_version is None:
+        settle_appointment(r, str(p.phase))
+        return
+    named = booking(r, str(p.phase), p.scheduled_version)
+    if named is not None:
+        r.appointments.remove(named)
+
+
+def booking(r: ClinicalRecord, phase: str, version: int) -> Appointment | None:
+    """The open (still scheduled) appointment of that phase booked at ``version``."""
+    return next(
+        (x for x in r.appointments if x.version == version and x.phase == phase and x.state == "scheduled"), None
+    )
 
 
 def settle_appointment(r: ClinicalRecord, phase: str) -> None:
@@ -154,7 +177,7 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
     if p.phase == InfusionPhase.INDUCTION:
-        require_induction_ready(r, at)
+        require_induction_ready(r, at, a)
     else:
         require_maintenance(r)
     chair.require_discharged(r)
@@ -185,7 +208,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     spacing = timedelta(hours=r.protocol.induction.min_spacing_hours)
     for infusion in r.infusions:
         if abs(infusion.occurred_at - at) < spacing:
-            raise RuleViolation(
+            a.deviable(
                 "spacing_too_short",
                 f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
             )
@@ -200,20 +223,24 @@ def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
     r.hold_vitals = None
     r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
     settle_appointment(r, str(p.phase))
+    forget_missed(r, str(p.phase))
 
 
-def require_induction_ready(r: ClinicalRecord, at: datetime) -> None:
+def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
     for problem in induction_blockers(r, at):
         raise RuleViolation(*problem)
     if r.induction_complete():
         raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
     series = [i.occurred_at for i in r.current_series()] + [at]
     if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
-        raise RuleViolation(
-            "induction_window_exceeded",
+        code = "induction_window_exceeded"
+        message = (
             f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
-            "first: review the response to decide on an extended induction.",
+            "first: review the response to decide on an extended induction."
         )
+        if a is None:
+            raise RuleViolation(code, message, deviable=True)
+        a.deviable(code, message)
 
 
 def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]:

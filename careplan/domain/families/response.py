@@ -39,7 +39,7 @@ def _may_review(r: ClinicalRecord, p: ResponseReviewed, a: Attempt) -> None:
     last = series[-1].occurred_at if series else None
     earliest = r.protocol.response_check.earliest_days
     if last is not None and at < last + timedelta(days=earliest):
-        raise RuleViolation(
+        a.deviable(
             "response_check_too_early",
             f"The response check is at least {earliest} day(s) after the last induction infusion.",
         )
@@ -58,7 +58,7 @@ def _reviewed(r: ClinicalRecord, p: ResponseReviewed, f: Fact) -> None:
 def _interval_in_bounds(r: ClinicalRecord, p: MaintenanceIntervalSet, a: Attempt) -> None:
     m = r.protocol.maintenance
     if not m.min_interval_weeks <= p.weeks <= m.max_interval_weeks:
-        raise RuleViolation(
+        a.deviable(
             "interval_out_of_range",
             f"The maintenance interval is {m.min_interval_weeks} to {m.max_interval_weeks} weeks.",
         )

@@ -1,0 +1,78 @@
+"""``careplan report deviations [--since ISO] [--csv]``: every deviation from a timing rule, for the
+medical director.
+
+Read from the journeys' histories (the record keeps only the latest few per step): one row per waived
+rule code, oldest first, with the journey id, version, when it happened, the step, the rule code, the
+clinician's reason and who recorded it. Never a patient reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from careplan.application import CarePlan
+from careplan.bootstrap import build_app
+from careplan.cli.args import iso_time
+from careplan.cli.tables import clip, table, when
+from careplan.domain.deviations import step_of
+
+HEADERS = ("journey", "version", "occurred_at", "step", "code", "reason", "actor")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="reports for the clinic's leads (deviations)",
+        description="Print a report. 'deviations': every event recorded despite a timing rule, with its reason.",
+    )
+    parser.add_argument("name", choices=("deviations",), help="the report")
+    parser.add_argument("--since", type=iso_time, metavar="ISO", help="only deviations that happened at or after this")
+    parser.add_argument("--csv", action="store_true", help="write CSV (with a header row) instead of a table")
+    parser.set_defaults(run=run)
+
+
+def deviations(app: CarePlan, since: datetime | None = None) -> Iterator[tuple[str, ...]]:
+    """One row per waived rule code, in HEADERS order, times as ISO 8601 UTC."""
+    rows = []
+    for journey_id in app.journey_ids():
+        for fact in app.history(journey_id):
+            if fact.deviation is None or (since is not None and fact.occurred_at < since):
+                continue
+            actor = f"{fact.actor.id} ({fact.actor.role})"
+            for code in fact.deviated or ("deviation",):
+                rows.append(
+                    (
+                        fact.occurred_at,
+                        str(journey_id),
+                        str(fact.version),
+                        fact.occurred_at.isoformat(),
+                        step_of(fact),
+                        code,
+                        fact.deviation,
+                        actor,
+                    )
+                )
+    for row in sorted(rows):
+        yield row[1:]
+
+
+def run(args: argparse.Namespace) -> int:
+    app = build_app()
+    try:
+        rows = list(deviations(app, args.since))
+    finally:
+        app.close()
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+        return 0
+    shown = [(j, v, when(datetime.fromisoformat(at)), s, c, clip(r, 60), a) for j, v, at, s, c, r, a in rows]
+    print(table(HEADERS, shown))
+    print(f"{len(rows)} deviation(s)")
+    return 0
