@@ -109,6 +109,7 @@ def test_the_record_keeps_the_latest_three_deviations_per_step(ready: Journey) -
         ready.advance(hours=41)
         ready.vitals()
         ready.infuse(deviation=f"reason {n}")
+        ready.recover()
     kept = ready.record_of().deviations["induction"]
     assert [reason for _, _, reason in kept] == ["reason 1", "reason 2", "reason 3"]
 
