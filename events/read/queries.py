@@ -40,6 +40,7 @@ from events.read.listing import Listing
 from events.read.paging import fetch_page
 from events.read.sealed import unseal
 from events.read.store import Cursor, ReadStore
+from events.read.rows import BLOCKING_FLAGS
 from events.read.summary import WORKLISTS, JourneySummary
 
 T = TypeVar("T")
@@ -206,7 +207,7 @@ def _note(name: str, summary: JourneySummary, row: Any) -> str:
     words = step.replace("_", " ")
     if name == "blocked":
         flags = summary.steps[step].flags if step in summary.steps else ()
-        return f"{words}: {next((r for k, r in flags if k == 'blocked'), 'blocked')}"
+        return f"{words}: {next((r for k, r in flags if k in BLOCKING_FLAGS), 'blocked')}"
     if name in ("due_today", "overdue") and row is not None and row["due_ts"] is not None:
         due = datetime.fromtimestamp(float(row["due_ts"]), tz=summary.opened_at.tzinfo)
         label = "due" if name == "due_today" else "overdue since"

@@ -24,6 +24,9 @@ def first_infusion(api: Api, clock: Clock) -> str:  # noqa: F811
     clock.advance(days=1)
     api.record(journey_id, "VitalsRecorded", PRE)
     api.record(journey_id, "InfusionCompleted", VALID_DATA["InfusionCompleted"])
+    clock.advance(minutes=45)  # watched, then discharged, as every infusion is
+    api.record(journey_id, "VitalsRecorded", {**PRE, "phase": "post"})
+    api.record(journey_id, "DischargeAssessed", VALID_DATA["DischargeAssessed"])
     clock.advance(hours=41)
     return journey_id
 

@@ -30,6 +30,9 @@ def after_first_infusion(app: Flask, clock: Clock) -> UUID:
     journey = ready_for_induction(plan, "MRN-DEV-1")
     plan.record(journey, "VitalsRecorded", VALID_DATA["VitalsRecorded"], actor=CLINICIAN)
     plan.record(journey, "InfusionCompleted", VALID_DATA["InfusionCompleted"], actor=CLINICIAN)
+    clock.advance(minutes=45)
+    plan.record(journey, "VitalsRecorded", {**VALID_DATA["VitalsRecorded"], "phase": "post"}, actor=CLINICIAN)
+    plan.record(journey, "DischargeAssessed", VALID_DATA["DischargeAssessed"], actor=CLINICIAN)
     clock.advance(hours=41)
     return journey
 
