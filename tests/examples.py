@@ -57,7 +57,7 @@ VALID_DATA: dict[str, dict[str, Any]] = {
     "JourneyPaused": {},
     "JourneyResumed": {},
     "JourneyClosed": {"outcome": "completed"},
-    "SafetyAlertAcknowledged": {"alert_version": 5},
+    "SafetyAlertAcknowledged": {"alert_version": 5, "risk_assessment": "moderate", "plan": "Crisis line given."},
 }
 
 VALID_JOURNEY_OPENED: dict[str, Any] = {"patient_ref": "MRN-000123", "protocol": "ketamine-trd"}

@@ -77,6 +77,8 @@ class Alert:
     raised_at: datetime
     source_version: int | None
     acknowledged_version: int | None = None
+    risk: str | None = None
+    """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
 
 
 @dataclass(frozen=True)

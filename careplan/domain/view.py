@@ -64,6 +64,8 @@ class AlertView:
     reason: str
     raised_at: datetime
     acknowledged: bool
+    risk: str | None = None
+    """The latest acknowledgement's risk assessment; ``high`` leaves the alert to be worked again."""
 
 
 @dataclass
@@ -80,7 +82,7 @@ class JourneyView:
 
     @property
     def open_alerts(self) -> list[AlertView]:
-        return [a for a in self.alerts if not a.acknowledged]
+        return [a for a in self.alerts if not a.acknowledged or a.risk == "high"]
 
 
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
@@ -121,7 +123,7 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
         alerts=[
-            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None)
+            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None, a.risk)
             for a in record.alerts
         ],
     )

@@ -138,9 +138,9 @@ RISK_LEVELS = ("low", "moderate", "high")
 
 class SafetyAlertAcknowledgedData(EventDataSchema):
     alert_version = WholeNumber(required=True, validate=validate.Range(min=1))
-    # DESIGN 6.2; optional here until the engine reads them (the page's form asks for both)
-    risk_assessment = code(RISK_LEVELS)
-    plan = Text(max_length=2000)
+    # DESIGN 6.2: an alert is worked with a risk assessment and a plan (``high`` keeps infusions refused)
+    risk_assessment = code(RISK_LEVELS, required=True)
+    plan = Text(max_length=2000, required=True)
 
 
 def _by_event_type(*schemas: type[Schema]) -> dict[str, type[Schema]]:

@@ -47,7 +47,9 @@ def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
     assert protocol.induction.window_days == 21
     assert protocol.induction.dose_mg_per_kg == 0.5
     assert (protocol.safety.bp_hold_systolic, protocol.safety.bp_hold_diastolic) == (140, 90)
-    assert protocol.safety.phq9_item9_alert_above == 0
+    assert protocol.assessments.phq9_item9_alert_above == 0
+    assert protocol.assessments.madrs_item10_alert_at_least == 4
+    assert protocol.contraindications.absolute[0] == "pregnancy_or_breastfeeding"
     assert protocol.maintenance.default_interval_weeks == 4
     assert (protocol.maintenance.min_interval_weeks, protocol.maintenance.max_interval_weeks) == (2, 12)
     assert protocol.due_days("consultation") == 7

@@ -124,7 +124,7 @@ def test_only_clinicians_acknowledge_safety_alerts(shared) -> None:
     recorded = client.post(events, json={"type": "AssessmentRecorded", "data": phq9}, headers=clinician).get_json()
     alert = recorded["recorded"][-1]
     assert alert["type"] == "SafetyAlertRaised"
-    ack = {"type": "SafetyAlertAcknowledged", "reason": "Called the patient; safe.", "data": {"alert_version": alert["version"]}}
+    ack = {"type": "SafetyAlertAcknowledged", "reason": "Called the patient; safe.", "data": {"alert_version": alert["version"], "risk_assessment": "low", "plan": "Crisis line given."}}
     assert client.post(events, json=ack, headers=coordinator).status_code == 403
     assert client.post(events, json=ack, headers=clinician).status_code == 201
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families.alerts import require_alerts_worked
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Vitals
@@ -145,6 +146,7 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 @rule(InfusionCompleted)
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
+    require_alerts_worked(r)
     if p.phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at)
     else:
