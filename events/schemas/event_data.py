@@ -15,7 +15,6 @@ from careplan.domain.vocabulary import (
     CARE_AREAS,
     CLINICIAN_EVENTS,
     DECISIONS,
-    FINDINGS,
     OUTCOMES,
     PANELS,
 )
@@ -29,6 +28,7 @@ from events.schemas.common import (
     code,
     code_list,
     identifier,
+    unique,
 )
 from events.schemas.infusion import (
     HoldOverriddenData,
@@ -66,12 +66,17 @@ class MedicationReviewedData(EventDataSchema):
     taper_required = fields.Boolean(required=True)
 
 
+FINDING_CODE = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case finding code such as 'liver_failure'.")
+
+
 class ContraindicationScreenedData(EventDataSchema):
-    findings = code_list(FINDINGS, required=True)
+    """Findings are the journey's protocol's codes: the rule checks them (``unknown_finding``)."""
+
+    findings = fields.List(fields.String(validate=FINDING_CODE), required=True, validate=[unique, validate.Length(max=20)])
 
 
 class ContraindicationOverriddenData(EventDataSchema):
-    finding = code(FINDINGS, required=True)
+    finding = fields.String(validate=FINDING_CODE, required=True)
 
 
 class ScreeningOrderedData(EventDataSchema):
