@@ -101,6 +101,7 @@ class ClinicalRecord:
     protocol_id: str = ""
     protocol_version: int = 0
     patient_ref: str = ""
+    previous_journey_id: str | None = None
     opened_at: datetime | None = None
     version: int = 0
     consultation: Entry[ConsultationCompleted] | None = None

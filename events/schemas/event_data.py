@@ -45,6 +45,7 @@ class JourneyOpenedData(EventDataSchema):
     patient_ref = identifier(required=True)
     protocol = identifier(load_default=DEFAULT_PROTOCOL_ID)
     protocol_version = WholeNumber(validate=between(1, 10_000))
+    previous_journey_id = fields.UUID(allow_none=True)  # DESIGN 6.2: the course this one follows
 
 
 class ConsultationCompletedData(EventDataSchema):

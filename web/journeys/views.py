@@ -48,6 +48,7 @@ def timeline(journey_id: UUID) -> str:
         bp_limit=(safety.bp_hold_systolic, safety.bp_hold_diastolic),
         journey=journey,
         view=view,
+        courses=app.courses(journey),
         now=app.clock(),
         groups=grouped(history),
         series=series(history),

@@ -20,6 +20,7 @@ from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
 IDENTIFIER = r"[A-Za-z0-9._-]{1,64}"
+UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque reference, never a name)."
 
 COORDINATOR_EVENTS: frozenset[str] = frozenset(
@@ -39,6 +40,8 @@ class JourneyOpened(Payload):
     patient_ref: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
     protocol: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
     protocol_version: int = field(metadata=between(1, 10_000))
+    previous_journey_id: str | None = field(default=None, metadata={"pattern": UUID_TEXT, "pattern_message": "Must be a journey id (a UUID)."})
+    """The patient's earlier course, when this one follows it (DESIGN 6.2)."""
 
 
 @event
@@ -79,6 +82,7 @@ def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
     r.opened_at = f.occurred_at
     r.protocol_id = p.protocol
     r.protocol_version = p.protocol_version
+    r.previous_journey_id = p.previous_journey_id
 
 
 @rule(EventEnteredInError)
