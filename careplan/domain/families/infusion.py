@@ -146,7 +146,6 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 @rule(InfusionCompleted)
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
-    require_alerts_worked(r)
     if p.phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at)
     else:
@@ -180,6 +179,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
                 "spacing_too_short",
                 f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
             )
+    require_alerts_worked(r)
 
 
 @folds(InfusionCompleted)
