@@ -47,7 +47,7 @@ def system_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class CarePlan(Application):
+class CarePlan(Application[UUID]):
     name = "careplan"
     snapshotting_intervals = {PatientJourney: 50}
 
@@ -62,7 +62,8 @@ class CarePlan(Application):
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
         self._saving: PatientJourney | None = None
-        self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}
+        # Per instance on purpose: each store chooses its interval; the library reads it from here.
+        self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}  # type: ignore[misc]
         super().__init__(env=store.library_env())
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
@@ -293,7 +294,7 @@ class CarePlan(Application):
 
     def get(self, journey_id: UUID, version: int | None = None) -> PatientJourney:
         try:
-            journey = self.repository.get(journey_id, version=version)
+            journey: object = self.repository.get(journey_id, version=version)
         except AggregateNotFoundError:
             raise UnknownJourney(journey_id) from None
         except MapperDeserialisationError as error:  # most often a wrong or missing cipher key

@@ -7,13 +7,11 @@ fork, because each application instance opens its own PostgreSQL pool.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Mapping
-from typing import TypeVar
-
-from eventsourcing.persistence import InternalError
+from collections.abc import Mapping
 
 from careplan.application import CarePlan, Clock, system_clock
+from careplan.startup import starting_up
+from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
 from events.protocol_file import default_protocols
@@ -25,22 +23,14 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     env = dict(os.environ if environ is None else environ)
     require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
-    return starting_up(lambda: CarePlan(store_settings(env), protocols, clock=clock))
+    settings = resolved(store_settings(env))
+    app = starting_up(lambda: CarePlan(settings, protocols, clock=clock))
+    try:
+        require_event_store(app)
+    except BaseException:
+        app.close()
+        raise
+    return app
 
 
-T = TypeVar("T")
-STARTUP_ATTEMPTS = 5
-
-
-def starting_up(make: Callable[[], T]) -> T:
-    """Retries building an application when several processes start at once on PostgreSQL: the
-    library runs CREATE OR REPLACE FUNCTION on every start, and two at the same moment make
-    PostgreSQL refuse one with "tuple concurrently updated" (gunicorn workers, schedulers)."""
-    for attempt in range(1, STARTUP_ATTEMPTS + 1):
-        try:
-            return make()
-        except InternalError as error:
-            if "concurrently" not in str(error) or attempt == STARTUP_ATTEMPTS:
-                raise
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
+__all__ = ["build_app", "starting_up"]

@@ -28,6 +28,8 @@ DDL = (
     f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_seen ON {TABLE} (seen_ts)",
 )
+GRANTS = {TABLE: "SELECT, INSERT, UPDATE, DELETE"}
+"""What the application's role may do here (``careplan db setup``): sessions begin, are touched and end."""
 TOUCH_EVERY = timedelta(seconds=30)
 """A session's last use is written at most this often: the idle time-out is this accurate."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import os
 from base64 import b64decode
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -39,6 +40,10 @@ class StoreSettings:
     url: str
     cipher_key: str | None = None
     snapshot_interval: int = 50
+    create_tables: bool | None = True
+    """Whether this process creates missing tables at start. False when ``careplan db setup`` made the
+    schema and the role connected may not create anything; None: decide by asking the database
+    (``careplan.schema.may_create``), which ``build_app`` does before opening the store."""
 
     def __repr__(self) -> str:
         """Without the URL's password or the key: settings end up in logs and tracebacks."""
@@ -52,6 +57,7 @@ class StoreSettings:
     def library_env(self) -> dict[str, str]:
         """The eventsourcing library's environment for this store."""
         env = _store_env(self.url)
+        env["CREATE_TABLE"] = "no" if self.create_tables is False else "yes"
         if self.cipher_key:
             _check_cipher_key(self.cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
@@ -70,7 +76,7 @@ def default_database_url(instance: Path = DEFAULT_INSTANCE) -> str:
     return f"sqlite:///{instance / 'careplan.sqlite'}"
 
 
-def store_settings(environ: dict[str, str] | None = None) -> StoreSettings:
+def store_settings(environ: Mapping[str, str] | None = None) -> StoreSettings:
     env = os.environ if environ is None else environ
     url = env.get("CAREPLAN_DATABASE_URL") or default_database_url(Path(env.get("CAREPLAN_INSTANCE", "instance")))
     _store_env(url)  # validates
@@ -80,7 +86,18 @@ def store_settings(environ: dict[str, str] | None = None) -> StoreSettings:
     interval = env.get("CAREPLAN_SNAPSHOT_INTERVAL", "50")
     if not interval.isdigit() or int(interval) < 1:
         raise ConfigError("CAREPLAN_SNAPSHOT_INTERVAL must be a whole number of events, 1 or more.")
-    return StoreSettings(url=url, cipher_key=key, snapshot_interval=int(interval))
+    return StoreSettings(url=url, cipher_key=key, snapshot_interval=int(interval), create_tables=_create_tables(env))
+
+
+CREATE_TABLES_VALUES = {"1": True, "yes": True, "true": True, "0": False, "no": False, "false": False, "auto": None}
+
+
+def _create_tables(env: Mapping[str, str]) -> bool | None:
+    """``CAREPLAN_CREATE_TABLES``: yes, no, or auto (the default: create only if the role may)."""
+    value = (env.get("CAREPLAN_CREATE_TABLES") or "auto").strip().lower()
+    if value not in CREATE_TABLES_VALUES:
+        raise ConfigError("CAREPLAN_CREATE_TABLES must be yes, no or auto.")
+    return CREATE_TABLES_VALUES[value]
 
 
 def _check_cipher_key(key: str) -> None:

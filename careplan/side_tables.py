@@ -10,6 +10,7 @@ and the application's role may not create anything (``CAREPLAN_CREATE_TABLES=0``
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -17,10 +18,26 @@ from contextlib import contextmanager
 from typing import Any
 
 from careplan.application import CarePlan
+from careplan.settings import ConfigError
 
 Run = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 CREATE_LOCK_KEY = 7_340_077
 """PostgreSQL advisory lock taken while creating tables, so two workers starting at once do not race."""
+
+
+class SchemaMissing(ConfigError):
+    """A table the application needs is missing and its role may not create it."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(
+            f"The database has no {table} table and this role does not create tables: "
+            "run `careplan db setup` first (see the README's production section)."
+        )
+
+
+def tables_in(statements: Sequence[str]) -> list[str]:
+    """The tables that ``CREATE TABLE IF NOT EXISTS`` statements make, in order."""
+    return [m.group(1) for s in statements if (m := re.search(r"CREATE TABLE IF NOT EXISTS (\w+)", s))]
 
 
 class SideTables:
@@ -34,12 +51,30 @@ class SideTables:
             self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
 
     def create(self, statements: Sequence[str]) -> None:
-        """Creates tables, triggers and indexes if they are missing (idempotent)."""
+        """Creates tables, triggers and indexes if they are missing (idempotent); when this process
+        does not create tables, only checks that the tables are there, so a missing schema is one
+        clear sentence at start rather than a permission error on the first request."""
+        if not self.creates:
+            self.require(tables_in(statements))
+            return
         with self.cursor(commit=True) as run:
             if self.postgres:
                 run("SELECT pg_advisory_xact_lock(?)", (CREATE_LOCK_KEY,))
             for statement in statements:
                 run(statement, ())
+
+    @property
+    def creates(self) -> bool:
+        """Whether this process creates missing tables (not when ``careplan db setup`` made them)."""
+        return self._app.store.create_tables is not False
+
+    def require(self, tables: Sequence[str]) -> None:
+        """Raises ``SchemaMissing`` for the first of ``tables`` that does not exist."""
+        probe = "SELECT to_regclass(?)" if self.postgres else "SELECT (SELECT name FROM sqlite_master WHERE name = ?)"
+        with self.cursor(commit=False) as run:
+            for table in tables:
+                if run(probe, (table,))[0][0] is None:
+                    raise SchemaMissing(table)
 
     @contextmanager
     def cursor(self, commit: bool) -> Iterator[Run]:

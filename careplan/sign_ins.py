@@ -21,6 +21,9 @@ DDL = (
     f"CREATE INDEX IF NOT EXISTS {TABLE}_key ON {TABLE} (key_hash, at_ts)",
 )
 
+GRANTS = {TABLE: "SELECT, INSERT, DELETE"}
+"""What the application's role may do here (``careplan db setup``): count, add, purge and clear."""
+
 
 class SignInFailures:
     """The failure table of one application's database."""

@@ -118,7 +118,7 @@ class DateAsISO(Transcoding):
 
 _RECORD_PARTS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (records.Entry, records.Assessment, records.Infusion, records.Appointment, records.Alert, records.Vitals)
+    for cls in (records.Entry, records.Assessment, records.Infusion, records.Appointment, records.Alert, records.Vitals, records.Settling)
 }
 
 

@@ -48,6 +48,8 @@ VALID_DATA: dict[str, dict[str, Any]] = {
         "side_effects": ["dissociation", "nausea"],
     },
     "InfusionCancelled": {"phase": "induction"},
+    "InfusionStopped": {"phase": "induction", "minutes_given": 20, "cause": "hypertension"},
+    "DischargeAssessed": {"phase": "induction", "observation_min": 40, "alert_and_oriented": True, "escort_present": True},
     "ResponseReviewed": {"decision": "maintenance"},
     "MaintenanceIntervalSet": {"weeks": 4},
     "ComplementaryCareGuidanceGiven": {"area": "sleep", "guidance": "Keep a regular wake time."},

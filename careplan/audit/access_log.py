@@ -3,8 +3,11 @@
 Kept in a table of its own beside the events, in the same database (a SQLite file or PostgreSQL),
 because an auditor filters it by person, journey and time, which a table answers with an index and
 an event stream does not. It is append-only where it matters, in the database: triggers refuse every
-UPDATE and DELETE (and TRUNCATE on PostgreSQL), so the application cannot rewrite what it logged.
-Entries name journeys by id and people by user id, never a patient reference.
+UPDATE and DELETE (and TRUNCATE on PostgreSQL); with ``careplan db setup`` the application's role may
+only INSERT and SELECT, so it cannot switch them off. Whoever owns the table (or can write the SQLite
+file) still can, so each entry is hash-chained to the one before (``access_chain``) and ``careplan
+verify`` shows an edit or a removal. Entries name journeys by id and people by user id, never a
+patient reference.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from careplan.application import CarePlan
+from careplan.audit import access_chain
+from careplan.domain.chain import GENESIS
 from careplan.side_tables import SideTables
 
 TABLE = "access_log"
@@ -27,7 +32,8 @@ _COLUMNS = "at_ts, user_id, role, journey_id, action, asked, status"
 _SQLITE_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         id INTEGER PRIMARY KEY AUTOINCREMENT, at_ts REAL NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
-        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL)""",
+        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL,
+        prev_hash TEXT, hash TEXT)""",
     f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}
         BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE}
@@ -36,7 +42,10 @@ _SQLITE_DDL = (
 _POSTGRES_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         id BIGSERIAL PRIMARY KEY, at_ts DOUBLE PRECISION NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
-        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL)""",
+        journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL,
+        prev_hash TEXT, hash TEXT)""",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS prev_hash TEXT",
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS hash TEXT",
     f"""CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS
         $$ BEGIN RAISE EXCEPTION 'the access log is append-only'; END $$""",
     f"""CREATE OR REPLACE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE}
@@ -44,6 +53,10 @@ _POSTGRES_DDL = (
     f"""CREATE OR REPLACE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
         FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()""",
 )
+_CHAIN_COLUMNS = ("prev_hash", "hash")
+"""Added to logs made before the chain; SQLite has no ADD COLUMN IF NOT EXISTS, so they are added by hand."""
+GRANTS = {TABLE: "SELECT, INSERT"}
+"""All the application's role may do here (``careplan db setup``): append and read, nothing else."""
 _INDEXES = (
     f"CREATE INDEX IF NOT EXISTS {TABLE}_at ON {TABLE} (at_ts)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id, at_ts)",
@@ -85,8 +98,27 @@ class AccessLog:
         asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
         journey = str(access.journey_id) if access.journey_id else None
         row = (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
-        with self._cursor(commit=True) as run:
-            run(f"INSERT INTO {TABLE} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        with self._cursor(commit=True) as run:  # SQLite: BEGIN IMMEDIATE, the file's write lock
+            if self.postgres:
+                run("SELECT pg_advisory_xact_lock(?)", (access_chain.LOCK_KEY,))
+            newest = run(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1", ())
+            previous = str(newest[0][0]) if newest and newest[0][0] else GENESIS
+            run(
+                f"INSERT INTO {TABLE} ({_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, previous, access_chain.link(row, previous)),
+            )
+
+    def chain(self, batch: int = 5000) -> Iterator[access_chain.Entry]:
+        """Every entry in id order with its stored links, read a batch at a time (for ``verify``)."""
+        after = 0
+        while True:
+            with self._cursor(commit=False) as run:
+                rows = run(f"SELECT id, {_COLUMNS}, prev_hash, hash FROM {TABLE} WHERE id > ? ORDER BY id LIMIT ?", (after, batch))
+            for row in rows:
+                yield access_chain.Entry(int(row[0]), tuple(row[1:8]), row[8], row[9])
+            if len(rows) < batch:
+                return
+            after = int(rows[-1][0])
 
     def search(
         self,
@@ -110,6 +142,11 @@ class AccessLog:
 
     def _create(self) -> None:
         self._tables.create((_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES)
+        if not self.postgres and self._tables.creates:
+            with self._cursor(commit=True) as run:
+                present = {str(r[1]) for r in run(f"PRAGMA table_info({TABLE})", ())}
+                for column in (c for c in _CHAIN_COLUMNS if c not in present):
+                    run(f"ALTER TABLE {TABLE} ADD COLUMN {column} TEXT", ())
 
     def _cursor(self, commit: bool) -> Any:
         return self._tables.cursor(commit)

@@ -22,11 +22,16 @@ class AnchorError(ValueError):
 
 ACCOUNT_PREFIX = "account:"
 """Accounts' heads are kept under ``account:<id>``; journeys' under their bare id (the older format)."""
+ACCESS_LOG = "access_log"
+"""The access log's head: the newest verified entry's id (as ``version``) and hash."""
 
 
 def save(report: Report, path: Path) -> None:
     heads = {str(c.journey_id): {"version": c.verified_through, "hash": c.head} for c in report.journeys}
     heads.update({f"{ACCOUNT_PREFIX}{c.journey_id}": {"version": c.verified_through, "hash": c.head} for c in report.accounts})
+    log = report.access_log
+    if log is not None and log.head_id:
+        heads[ACCESS_LOG] = {"version": log.head_id, "hash": log.head}
     path.write_text(json.dumps(heads, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -36,7 +41,8 @@ def load(path: Path) -> dict[str, tuple[int, str]]:
         raw = json.loads(path.read_text(encoding="utf-8"))
         heads = {str(key): (int(value["version"]), str(value["hash"])) for key, value in raw.items()}
         for key in heads:
-            UUID(key.removeprefix(ACCOUNT_PREFIX))
+            if key != ACCESS_LOG:
+                UUID(key.removeprefix(ACCOUNT_PREFIX))
         return heads
     except OSError as error:
         raise AnchorError(f"cannot read the anchor file {path}: {error.strerror}") from None
@@ -48,8 +54,10 @@ def compare(report: Report, heads: dict[str, tuple[int, str]]) -> list[Break]:
     """Breaks where the store no longer holds what the anchor recorded (chains already broken aside)."""
     checked = {str(c.journey_id): (c, "journey") for c in report.journeys}
     checked.update({f"{ACCOUNT_PREFIX}{c.journey_id}": (c, "account") for c in report.accounts})
-    found: list[Break] = []
+    found: list[Break] = _compare_log(report, heads.get(ACCESS_LOG))
     for key, (version, digest) in sorted(heads.items()):
+        if key == ACCESS_LOG:
+            continue
         kind = "account" if key.startswith(ACCOUNT_PREFIX) else "journey"
         chain_id = UUID(key.removeprefix(ACCOUNT_PREFIX))
         check = checked.get(key, (None, kind))[0]
@@ -68,3 +76,22 @@ def compare(report: Report, heads: dict[str, tuple[int, str]]) -> list[Break]:
             detail = "the event no longer carries the hash the anchor recorded: the chain was rewritten here or before"
             found.append(Break(chain_id, version, "head_mismatch", detail, kind))
     return found
+
+
+def _compare_log(report: Report, head: tuple[int, str] | None) -> list[Break]:
+    """The access log's break, if the entry the anchor names is gone or carries another hash."""
+    log = report.access_log
+    if head is None or log is None or log.broken is not None:
+        return []
+    entry_id, digest = head
+    stored = log.watched.get(entry_id)
+    if stored is None:
+        detail = (
+            f"the anchor recorded entry {entry_id} as the newest, the log holds entries up to {log.head_id}: "
+            "entries were deleted"
+        )
+        return [Break(None, entry_id, "missing_entry", detail, "access_log")]
+    if stored != digest:
+        detail = "the entry no longer carries the hash the anchor recorded: the log was rewritten here or before"
+        return [Break(None, entry_id, "head_mismatch", detail, "access_log")]
+    return []

@@ -10,13 +10,16 @@ from uuid import UUID
 class Break:
     """The first broken link of a journey: where it is and what differs (never an event's content)."""
 
-    journey_id: UUID
+    journey_id: UUID | None
+    """The journey's or account's id; None for the access log, whose breaks name an entry's id."""
     version: int
     problem: str
     """missing_event, undecodable, out_of_order, hash_mismatch, snapshot_mismatch or head_mismatch."""
     detail: str
     kind: str = "journey"
-    """What the chain belongs to: ``journey`` or ``account``."""
+    """What the chain belongs to: ``journey``, ``account`` or ``access_log`` (``version`` is then the entry's id)."""
 
     def __str__(self) -> str:
+        if self.journey_id is None:
+            return f"access log entry {self.version}: {self.problem}: {self.detail}"
         return f"{self.kind} {self.journey_id} version {self.version}: {self.problem}: {self.detail}"

@@ -12,13 +12,14 @@ report can be pasted into a ticket without leaking a patient reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from eventsourcing.application import Application
 
-from careplan.audit import accounts, stored
+from careplan.audit import access_chain, accounts, stored
+from careplan.audit.access_log import access_log_for
 from careplan.audit.findings import Break
 from careplan.audit.snapshot_check import check_snapshots
 from careplan.domain.chain import GENESIS
@@ -56,10 +57,15 @@ class Report:
     journeys: list[JourneyCheck] = field(default_factory=list)
     accounts: list[JourneyCheck] = field(default_factory=list)
     """People's accounts, chained the same way (their breaks say ``account``)."""
+    access_log: access_chain.LogCheck | None = None
+    """The access log's chain; None when only some journeys were checked."""
 
     @property
     def breaks(self) -> list[Break]:
-        return [check.broken for check in self.journeys + self.accounts if check.broken is not None]
+        found = [check.broken for check in self.journeys + self.accounts if check.broken is not None]
+        if self.access_log is not None and self.access_log.broken is not None:
+            found.append(self.access_log.broken)
+        return found
 
     @property
     def ok(self) -> bool:
@@ -70,14 +76,18 @@ class Report:
         return sum(check.events for check in self.journeys + self.accounts)
 
 
-def verify_store(app: Application, journey_ids: Iterable[UUID] | None = None) -> Report:
-    """Checks every journey and account in the store (or only the journeys given) and reports each
-    one's first break."""
+def verify_store(
+    app: Application, journey_ids: Iterable[UUID] | None = None, watch: Collection[int] | None = None
+) -> Report:
+    """Checks every journey, every account and the access log (or only the journeys given) and reports
+    each chain's first break; ``watch`` names the access-log entries whose hashes a saved head needs
+    (None: keep them all)."""
     if journey_ids is not None:
         return Report([check_journey(app, journey_id) for journey_id in journey_ids])
     return Report(
         [check_journey(app, journey_id) for journey_id in stored.journey_ids(app)],
         [check_account(app, account_id) for account_id in accounts.account_ids(app)],
+        access_chain.check(access_log_for(app).chain(), watch),  # type: ignore[arg-type]
     )
 
 

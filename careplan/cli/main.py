@@ -27,6 +27,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.users",
     "careplan.cli.web",
     "careplan.cli.serve",
+    "careplan.cli.db",
 )
 
 

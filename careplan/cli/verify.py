@@ -23,8 +23,9 @@ def register(subparsers: Any) -> None:
         "verify",
         help="prove that no stored event was altered, deleted or reordered",
         description=(
-            "Recompute every journey's hash chain from the stored events (decrypted as the application "
-            "does) and check the snapshots against it. Prints each journey's first broken link. "
+            "Recompute every journey's and account's hash chain from the stored events (decrypted as the "
+            "application does), check the snapshots against it, and recompute the access log's chain. "
+            "Prints each chain's first broken link. "
             "Exit 0: all links hold; 1: a link is broken; 2: bad usage."
         ),
     )
@@ -32,13 +33,13 @@ def register(subparsers: Any) -> None:
         "--journey", type=journey_id, action="append", metavar="ID", help="check only this journey (repeatable)"
     )
     parser.add_argument(
-        "--save-heads", type=Path, metavar="FILE", help="write each journey's last verified version and hash to FILE"
+        "--save-heads", type=Path, metavar="FILE", help="write each journey's and account's last verified version and hash, and the access log's newest entry, to FILE"
     )
     parser.add_argument(
         "--heads",
         type=Path,
         metavar="FILE",
-        help="also compare with heads saved earlier: catches deleted newest events and rewritten chains",
+        help="also compare with heads saved earlier: catches deleted newest events or access-log entries and rewritten chains",
     )
     parser.set_defaults(run=run)
 
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--heads compares the whole store; leave out --journey")
     app = build_app()
     try:
-        report = verify_store(app, args.journey)
+        watch = [heads[anchor.ACCESS_LOG][0]] if heads and anchor.ACCESS_LOG in heads else []
+        report = verify_store(app, args.journey, watch)
     finally:
         app.close()
     breaks = report.breaks + (anchor.compare(report, heads) if heads is not None else [])
@@ -58,12 +60,17 @@ def run(args: argparse.Namespace) -> int:
     if args.save_heads:
         anchor.save(report, args.save_heads)
     journeys, accounts = len(report.journeys), len(report.accounts)
+    log = report.access_log
+    entries = f", {log.entries} access-log entries" if log is not None else ""
     if breaks:
-        broken = len({(b.kind, b.journey_id) for b in breaks})
+        broken = len({(b.kind, b.journey_id) for b in breaks if b.kind != "access_log"})
+        log_broken = ", and the access log has one" if any(b.kind == "access_log" for b in breaks) else ""
         print(
-            f"{broken} of {journeys} journeys and {accounts} accounts have a broken link ({report.events} events read)",
+            f"{broken} of {journeys} journeys and {accounts} accounts have a broken link{log_broken} "
+            f"({report.events} events{entries} read)",
             file=sys.stderr,
         )
         return 1
-    print(f"verified {journeys} journeys and {accounts} accounts, {report.events} events: every link holds")
+    unchained = f" ({log.unchained} older access-log entries are not chained)" if log is not None and log.unchained else ""
+    print(f"verified {journeys} journeys and {accounts} accounts, {report.events} events{entries}: every link holds{unchained}")
     return 0

@@ -126,6 +126,12 @@ class Chart:
         self._last[event_type] = self.version
         items = data.get("items") or []
         alert = self_harm_answer(self.protocol.assessments, str(data.get("instrument")), items) is not None
+        m = self.protocol.monitoring
+        alert = alert or (
+            event_type == "VitalsRecorded"
+            and data.get("phase") in ("during", "post")
+            and (data["systolic"] >= m.alert_systolic_at_least or data["diastolic"] >= m.alert_diastolic_at_least)
+        )
         self._alert = self.version + 1 if alert else None
         self.version += 1 if alert else 0
 

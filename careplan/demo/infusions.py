@@ -1,8 +1,11 @@
 """Infusion series as the demo writes them, including the days that do not go to plan.
 
-A session may be held for blood pressure, go ahead under a clinician's override, or carry a keyed-in
-typo that is then marked as entered in error; each follows the protocol's safety rules, so the demo
-shows holds, overrides and corrections exactly as the timeline will show real ones.
+A session may be held for blood pressure, go ahead under a clinician's override, carry a keyed-in
+typo that is then marked as entered in error, or be stopped early when blood pressure climbs during
+the infusion (which raises a vitals alert that a clinician works); each follows the protocol's safety
+rules (pre-vitals within the hour, a dose in range over at least the protocol's minutes, post-infusion
+vitals and a discharge assessment after every infusion), so the demo shows holds, overrides, stops,
+alerts and corrections exactly as the timeline will show real ones.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 from careplan.demo.chart import COORDINATOR, Chart
 from careplan.demo.clinic import SIDE_EFFECTS, vitals
 
-SESSION_DAYS = 3.3
-"""The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, rounded up)."""
-HELD_DAYS = 1.6
-"""What a held session adds to a series at most."""
+SESSION_DAYS = 3.35
+"""The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, plus the
+hour of observation and discharge, rounded up)."""
+HELD_DAYS = 1.7
+"""What a held or stopped session adds to a series at most."""
 
 HELD = "held"
 OVERRIDE = "override"
 TYPO = "typo"
+STOPPED = "stopped"
 
 
 def schedule(chart: Chart, phase: str, in_days: float) -> None:
@@ -33,13 +38,56 @@ def complete(chart: Chart, phase: str, weight_kg: float) -> None:
         "InfusionCompleted",
         {
             "phase": phase,
-            "dose_mg_per_kg": chart.protocol.induction.dose_mg_per_kg,
+            "dose_mg_per_kg": chart.protocol.dose.mg_per_kg_min,
             "weight_kg": weight_kg,
-            "duration_min": chart.protocol.induction.duration_min + rng.randint(-3, 5),
+            "duration_min": chart.protocol.dose.duration_min_at_least + rng.randint(0, 5),
             "escort_confirmed": True,
             "side_effects": rng.sample(SIDE_EFFECTS, rng.choice((0, 1, 1, 2))),
         },
     )
+    recover(chart, phase)
+
+
+def recover(chart: Chart, phase: str) -> None:
+    """Observation after the infusion: post-infusion vitals, then the discharge assessment."""
+    rng = chart.rng
+    observed = chart.protocol.monitoring.observation_min_at_least + rng.randint(5, 20)
+    chart.wait(hours=observed / 120)
+    chart.record(
+        "VitalsRecorded",
+        {"phase": "post", "systolic": rng.randint(112, 138), "diastolic": rng.randint(68, 86),
+         "heart_rate": rng.randint(60, 90), "spo2": rng.randint(95, 99)},
+    )
+    chart.wait(hours=observed / 120)
+    chart.record(
+        "DischargeAssessed",
+        {"phase": phase, "observation_min": observed, "alert_and_oriented": True, "escort_present": True},
+    )
+
+
+def stopped_session(chart: Chart, phase: str) -> None:
+    """Blood pressure climbs during the infusion: the alert is raised, the infusion stopped, the patient
+    watched and discharged, the alert worked, and the session rebooked for the next day or so."""
+    rng = chart.rng
+    vitals(chart)
+    chart.wait(hours=0.33)
+    during = {"phase": "during", "systolic": rng.randint(182, 198), "diastolic": rng.randint(110, 118),
+              "heart_rate": rng.randint(96, 118), "spo2": rng.randint(94, 98)}
+    chart.record("VitalsRecorded", during)
+    alert = chart.raised_alert()
+    chart.record(
+        "InfusionStopped", {"phase": phase, "minutes_given": 20, "cause": "hypertension"},
+        reason=f"BP {during['systolic']}/{during['diastolic']} during the infusion.",
+    )
+    recover(chart, phase)
+    chart.record(
+        "SafetyAlertAcknowledged",
+        {"alert_version": alert or 0},
+        reason="BP settled after stopping; low risk; retry at the next visit.",
+    )
+    gap = rng.uniform(1, 1.5)
+    schedule(chart, phase, gap)
+    chart.wait(days=gap)
 
 
 def session(chart: Chart, phase: str, weight_kg: float, twist: str | None = None) -> None:
@@ -81,7 +129,9 @@ def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None =
     for k in range(sessions):
         if k == 1 and twist == HELD:
             held_session(chart, "induction")
-        session(chart, "induction", weight_kg, twist if k == 1 and twist != HELD else None)
+        if k == 1 and twist == STOPPED:
+            stopped_session(chart, "induction")
+        session(chart, "induction", weight_kg, twist if k == 1 and twist not in (HELD, STOPPED) else None)
         if k < sessions - 1 or book_next:
             gap = next_gap(chart)
             schedule(chart, "induction", gap)
@@ -91,7 +141,7 @@ def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None =
 
 def series_days(sessions: int, twist: str | None = None) -> float:
     """The longest an ``induction`` call of this many sessions can take."""
-    return SESSION_DAYS * max(0, sessions - 1) + (HELD_DAYS if twist == HELD else 0) + 0.2
+    return SESSION_DAYS * max(0, sessions - 1) + (HELD_DAYS if twist in (HELD, STOPPED) else 0) + 0.2
 
 
 def open_hold(chart: Chart) -> None:

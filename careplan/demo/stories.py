@@ -123,7 +123,7 @@ def baseline_done(rng: Random, n: int) -> Story:
     return Story(write, age=(CONSULT_DAYS + WORKUP_DAYS + 2.5, CONSULT_DAYS + WORKUP_DAYS + 9))
 
 
-TWISTS = (inf.TYPO, None, inf.HELD, inf.OVERRIDE, None)
+TWISTS = (inf.TYPO, inf.STOPPED, inf.HELD, inf.OVERRIDE, None)
 
 
 def induction_partway(rng: Random, n: int) -> Story:

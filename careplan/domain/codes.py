@@ -54,6 +54,16 @@ class Hold(Code):
     BLOOD_PRESSURE = "blood_pressure"
 
 
+class StopCause(Code):
+    HYPERTENSION = "hypertension"
+    TACHYCARDIA = "tachycardia"
+    DESATURATION = "desaturation"
+    DISSOCIATION = "dissociation"
+    NAUSEA = "nausea"
+    PATIENT_REQUEST = "patient_request"
+    OTHER = "other"
+
+
 class Decision(Code):
     MAINTENANCE = "maintenance"
     EXTEND_INDUCTION = "extend_induction"
@@ -91,6 +101,12 @@ class SideEffect(Code):
     ANXIETY = "anxiety"
     BLURRED_VISION = "blurred_vision"
     OTHER = "other"
+
+
+class RiskLevel(Code):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
 
 
 def values(code: type[Code]) -> tuple[str, ...]:

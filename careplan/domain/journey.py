@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from careplan.domain import chain, rules
 from careplan.domain.errors import RuleViolation, UnknownEventType
@@ -37,7 +38,7 @@ class RefoldNeeded(RuntimeError):
 
 
 class PatientJourney(Aggregate):
-    class Snapshot(Snapshot):
+    class Snapshot(LibrarySnapshot):
         @classmethod
         def take(cls, aggregate: Any) -> PatientJourney.Snapshot:
             if aggregate.needs_refold:
@@ -47,7 +48,7 @@ class PatientJourney(Aggregate):
                 snapshot.state.pop(name, None)
             # Its own copy, so the snapshot stays at its version while the aggregate goes on.
             snapshot.state["chart"] = aggregate.chart.copy()
-            return cast("PatientJourney.Snapshot", snapshot)
+            return snapshot
 
         def mutate(self, _: None) -> PatientJourney:
             """Reads snapshots of both forms: the folded record, and the older form that held the
@@ -109,6 +110,8 @@ class PatientJourney(Aggregate):
     class JourneyResumed(Recorded): ...
     class JourneyClosed(Recorded): ...
     class SafetyAlertAcknowledged(Recorded): ...
+    class InfusionStopped(Recorded): ...
+    class DischargeAssessed(Recorded): ...
 
     # System and lifecycle events.
     class StepBecameDue(Recorded): ...

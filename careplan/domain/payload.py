@@ -20,7 +20,6 @@ import types
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timezone
 from enum import Enum
-from functools import lru_cache
 from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from careplan.domain.errors import InvalidEvent
@@ -161,8 +160,18 @@ class _Spec:
         return _problem(self.kind, value, self.meta)
 
 
-@lru_cache(maxsize=None)
+_SPECS: dict[type, tuple[_Spec, ...]] = {}
+
+
 def _specs(cls: type) -> tuple[_Spec, ...]:
+    """The fields of a payload type, read once from its annotations and metadata."""
+    known = _SPECS.get(cls)
+    if known is None:
+        known = _SPECS[cls] = _read_specs(cls)
+    return known
+
+
+def _read_specs(cls: type) -> tuple[_Spec, ...]:
     hints = get_type_hints(cls)
     out = []
     for f in fields(cls):
@@ -300,7 +309,7 @@ def _problem(kind: Any, value: Any, meta: dict[str, Any]) -> str | None:
         if "max_length" in meta and len(value) > meta["max_length"]:
             return f"Longer than maximum length {meta['max_length']}."
         if "pattern" in meta and not re.fullmatch(meta["pattern"], value):
-            return meta.get("pattern_message", "Not in the expected form.")
+            return str(meta.get("pattern_message", "Not in the expected form."))
         return None
     return None
 

@@ -10,6 +10,7 @@ gives the validated document a typed shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -35,13 +36,30 @@ class InductionSettings:
     extension_infusions: int = 3
     min_spacing_hours: int = 48
     window_days: int = 21
-    dose_mg_per_kg: float = 0.5
-    duration_min: int = 40
 
 
 @dataclass(frozen=True)
-class BaselineSettings:
-    instrument: str = "PHQ9"
+class DoseSettings:
+    """What an ``InfusionCompleted`` is checked against: the dose range, the slowest rate allowed and
+    the weight change between infusions worth a second look."""
+
+    mg_per_kg_min: float = 0.5
+    mg_per_kg_max: float = 0.75
+    duration_min_at_least: int = 40
+    weight_change_flag_pct: float = 10
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """Vitals around the chair: how recent pre-infusion vitals must be, the during/post readings that
+    raise a safety alert, and the observation time before discharge."""
+
+    pre_vitals_max_age_hours: float = 3
+    alert_systolic_at_least: int = 180
+    alert_diastolic_at_least: int = 110
+    alert_heart_rate_above: int = 120
+    alert_spo2_below: int = 92
+    observation_min_at_least: int = 30
 
 
 @dataclass(frozen=True)
@@ -112,7 +130,6 @@ class Protocol:
     title: str
     steps: tuple[StepDefinition, ...]
     induction: InductionSettings = field(default_factory=InductionSettings)
-    baseline: BaselineSettings = field(default_factory=BaselineSettings)
     response_check: ResponseSettings = field(default_factory=ResponseSettings)
     maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
     infusion_reminder_hours: int = 24
@@ -120,6 +137,8 @@ class Protocol:
     lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     contraindications: ContraindicationSettings = field(default_factory=ContraindicationSettings)
+    dose: DoseSettings = field(default_factory=DoseSettings)
+    monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -171,7 +190,6 @@ class Protocol:
             title=doc.get("title", doc["id"]),
             steps=steps,
             induction=InductionSettings(**doc.get("induction", {})),
-            baseline=BaselineSettings(**doc.get("baseline", {})),
             response_check=ResponseSettings(**doc.get("response_check", {})),
             maintenance=MaintenanceSettings(**doc.get("maintenance", {})),
             infusion_reminder_hours=int(doc.get("reminders", {}).get("infusion_hours_before", 24)),
@@ -182,6 +200,8 @@ class Protocol:
                 absolute=tuple(screening.get("absolute", ABSOLUTE_FINDINGS)),
                 relative=tuple(screening.get("relative", RELATIVE_FINDINGS)),
             ),
+            dose=DoseSettings(**doc.get("dose", {})),
+            monitoring=MonitoringSettings(**doc.get("monitoring", {})),
         )
 
 
@@ -209,7 +229,7 @@ class ProtocolRegistry:
             version = max(versions)
         return self._protocols[(protocol_id, version)]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Protocol]:
         return iter(sorted(self._protocols.values(), key=lambda p: p.key))
 
     def __len__(self) -> int:

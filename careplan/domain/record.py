@@ -57,6 +57,7 @@ class Infusion:
     version: int
     phase: str
     occurred_at: datetime
+    weight_kg: float | None = None
 
 
 @dataclass
@@ -89,6 +90,19 @@ class Vitals:
     diastolic: int
     protocol_version: int = 1
     """The protocol version in force when they were taken: its threshold decides a hold."""
+    heart_rate: int | None = None
+    spo2: int | None = None
+
+
+@dataclass(frozen=True)
+class Settling:
+    """An infusion that ended (completed or stopped) and waits for its discharge assessment, with the
+    last post-infusion vitals taken since it ended."""
+
+    version: int
+    phase: str
+    ended_at: datetime
+    post_vitals: Vitals | None = None
 
 
 @dataclass
@@ -129,6 +143,7 @@ class ClinicalRecord:
     alerts: list[Alert] = field(default_factory=list)
     system_keys: set[str] = field(default_factory=set)
     errored: set[int] = field(default_factory=set)
+    awaiting_discharge: Settling | None = None
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol
@@ -26,7 +27,7 @@ from careplan.domain.vocabulary import (
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # blocked | overdue | hold | follow_up | relapse | benzodiazepine | taper | stale | contraindication
+    kind: str  # discharge_pending | weight_changed | blocked | overdue | hold | follow_up | relapse | benzodiazepine | taper | stale | contraindication
     reason: str
 
 
@@ -109,6 +110,8 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         "maintenance": _maintenance(record),
         "complementary_care": _complementary(record, now),
     }
+    for name, marks in chair_flags(record).items():
+        steps[name].flags.extend(Flag(kind, reason) for kind, reason in marks)
     for name, step in steps.items():
         step.title = protocol.step(name).title
         _finish(record, step, now)

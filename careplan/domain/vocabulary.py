@@ -53,6 +53,8 @@ CLINICIAN_EVENTS: tuple[str, ...] = (
     "JourneyResumed",
     "JourneyClosed",
     "SafetyAlertAcknowledged",
+    "InfusionStopped",
+    "DischargeAssessed",
 )
 SYSTEM_EVENTS: tuple[str, ...] = ("StepBecameDue", "StepOverdue", "ReminderIssued", "SafetyAlertRaised")
 LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
@@ -69,6 +71,7 @@ REASON_REQUIRED: frozenset[str] = frozenset(
         "JourneyPaused",
         "JourneyClosed",
         "SafetyAlertAcknowledged",
+        "InfusionStopped",
     }
 )
 
@@ -86,6 +89,15 @@ ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check"
 INFUSION_PHASES: tuple[str, ...] = ("induction", "maintenance")
 VITALS_PHASES: tuple[str, ...] = ("pre", "during", "post")
 HOLDS: tuple[str, ...] = ("blood_pressure",)
+STOP_CAUSES: tuple[str, ...] = (
+    "hypertension",
+    "tachycardia",
+    "desaturation",
+    "dissociation",
+    "nausea",
+    "patient_request",
+    "other",
+)
 DECISIONS: tuple[str, ...] = ("maintenance", "extend_induction", "discontinue")
 CARE_AREAS: tuple[str, ...] = ("exercise", "sleep", "mindfulness", "nutrition")
 ADHERENCE: tuple[str, ...] = ("none", "partial", "full")

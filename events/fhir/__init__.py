@@ -1,4 +1,5 @@
-"""A journey as a FHIR R4 Bundle: CarePlan, a Task per step, Observations, a Provenance per event.
+"""A journey as a FHIR R4 Bundle: CarePlan, a Task per step, Observations, the infusions as
+MedicationAdministrations, safety alerts as Flags, and a Provenance per event.
 
 Plain JSON-ready dicts, built from the journey, its derived view and its history, so the exporter
 needs no FHIR library at run time; the tests validate the result with ``fhir.resources`` (R4B, which
@@ -14,6 +15,7 @@ from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
 from events.fhir import codes, plan, refs
+from events.fhir.administration import chair_resources
 from events.fhir.observations import observations
 from events.fhir.provenance import provenance
 
@@ -36,6 +38,7 @@ def journey_bundle(
     derived = observations(journey.id, history, subject)
     for made in derived.values():
         resources += made
+    resources += chair_resources(journey.id, history, subject)
     care_plan_ref = refs.reference("CarePlan", careplan["id"])
     for fact in history:
         targets = [care_plan_ref] + [refs.reference("Observation", o["id"]) for o in derived.get(fact.version, [])]

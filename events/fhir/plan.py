@@ -83,6 +83,8 @@ def _belongs(step: str, fact: Fact) -> bool:
     context, phase = fact.data.get("context"), fact.data.get("phase")
     if fact.type == "AssessmentRecorded":
         return (step, context) in (("baseline_assessment", "baseline"), ("response_check", "response_check"))
-    if fact.type in ("InfusionCompleted", "InfusionHeld", "InfusionCancelled", "InfusionScheduled"):
+    if fact.type in (
+        "InfusionCompleted", "InfusionHeld", "InfusionCancelled", "InfusionScheduled", "InfusionStopped", "DischargeAssessed"
+    ):
         return phase == step
     return False

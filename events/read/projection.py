@@ -12,45 +12,52 @@ process may call it, a lock keeps two from applying the same batch), and on Post
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from careplan.application import CarePlan
-from careplan.bootstrap import starting_up
-from careplan.domain.errors import UnknownJourney
-from events.read.rows import JourneyRows, rows_for
+from careplan.startup import starting_up
+from careplan.domain.journey import PatientJourney
+from events.read.folding import JourneyFolder
+from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore
 
 BATCH = 500
+"""Notifications read per query."""
+WINDOW = 20_000
+"""Notifications taken in per batch by a background catch-up (memory: their decoded events)."""
 
 Progress = Callable[[int, int], None]
 """Told (notifications taken in so far, notifications to take in) after each batch."""
 
 _JOURNEY_COLUMNS = (
-    "journey_id, version, status, protocol, protocol_version, current_step, opened_ts, updated_ts, "
-    "open_alerts, on_hold, patient_key, payload"
+    "journey_id", "version", "status", "protocol", "current_step", "opened_ts", "updated_ts",
+    "alerting", "on_hold", "blocked", "overdue_ts", "patient_key", "payload",
 )
 _UPSERT_JOURNEY = (
-    f"INSERT INTO read_journeys ({_JOURNEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, status = excluded.status, "
-    "protocol = excluded.protocol, protocol_version = excluded.protocol_version, "
-    "current_step = excluded.current_step, opened_ts = excluded.opened_ts, updated_ts = excluded.updated_ts, "
-    "open_alerts = excluded.open_alerts, on_hold = excluded.on_hold, patient_key = excluded.patient_key, "
-    "payload = excluded.payload"
+    f"INSERT INTO read_journeys ({', '.join(_JOURNEY_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNEY_COLUMNS))}) "
+    "ON CONFLICT (journey_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _JOURNEY_COLUMNS[1:])
 )
 _INSERT_STEP = (
-    "INSERT INTO read_steps (journey_id, step, status, active, due_ts, becomes_due_ts, overdue_ts, blocked_reason) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO read_steps (journey_id, step, graced, blocked, due_ts, overdue_ts) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_GRAM = "INSERT INTO read_grams (gram, journey_id) VALUES (?, ?) ON CONFLICT (gram, journey_id) DO NOTHING"
+_ADD_COUNT = (
+    "INSERT INTO read_counts (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = read_counts.n + excluded.n"
 )
 _UPSERT_DUE = (
     "INSERT INTO read_due (journey_id, version, next_duty_ts) VALUES (?, ?, ?) "
     "ON CONFLICT (journey_id) DO UPDATE SET version = excluded.version, next_duty_ts = excluded.next_duty_ts"
 )
+_CHUNK = 500
+GRAM_COUNTER = "gram:"
+"""Counters of how many references hold each piece (by its keyed hash): search starts from the rarest."""
 
 
 def write_rows(
@@ -64,17 +71,43 @@ def write_rows(
         return text.replace("read_", prefix + "read_") if prefix else text
 
     if "journeys" in views:
+        before = _memberships(cur, [r.journey_id for r in batch], sql)
+        deltas: Counter[str] = Counter()
+        for r in batch:
+            deltas.subtract(before.get(r.journey_id, []))
+            deltas.update(memberships(*_flags(r.journey)))
         cur.many(sql(_UPSERT_JOURNEY), [r.journey for r in batch])
         cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
         cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
+        new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
+        deltas.update(GRAM_COUNTER + g for r in new for g in r.grams)
+        cur.many(sql(_INSERT_GRAM), [(g, r.journey_id) for r in new for g in r.grams])
+        cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:
         cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
 
 
+def _flags(journey_row: tuple[Any, ...]) -> tuple[str, int, int, int]:
+    row = dict(zip(_JOURNEY_COLUMNS, journey_row))
+    return row["status"], row["alerting"], row["on_hold"], row["blocked"]
+
+
+def _memberships(cur: Cursor, journey_ids: list[str], sql: Callable[[str], str]) -> dict[str, list[str]]:
+    """The counters each stored journey adds to now, to be taken off before its new row goes in."""
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(journey_ids), _CHUNK):
+        chunk = journey_ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT journey_id, status, alerting, on_hold, blocked FROM read_journeys WHERE journey_id IN ({marks})"
+        for row in cur.run(sql(query), chunk).all():
+            found[row["journey_id"]] = memberships(row["status"], row["alerting"], row["on_hold"], row["blocked"])
+    return found
+
+
 def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for start in range(0, len(journey_ids), 500):
-        chunk = journey_ids[start : start + 500]
+    for start in range(0, len(journey_ids), _CHUNK):
+        chunk = journey_ids[start : start + _CHUNK]
         marks = ", ".join("?" * len(chunk))
         for row in cur.run(f"SELECT journey_id, version FROM read_journeys WHERE journey_id IN ({marks})", chunk).all():
             found[row["journey_id"]] = int(row["version"])
@@ -82,60 +115,81 @@ def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
 
 
 class Projector:
-    """Applies notifications to the read model of one application's database."""
+    """Applies notifications to the read model of one application's database.
+
+    ``catch_up`` reads up to ``limit`` notifications at a time, groups them by journey, and brings
+    each changed journey's rows up once per batch, folding the batch's events onto the journey it
+    built before (``events.read.folding``) rather than reloading it.
+    """
 
     def __init__(self, app: CarePlan, store: ReadStore) -> None:
         self.app = app
         self.store = store
+        self.folder = JourneyFolder(app)
 
-    def catch_up(self, progress: Progress | None = None, limit: int = BATCH, max_batches: int | None = None) -> int:
-        """Takes in every notification after the stored position (or ``max_batches`` batches of them);
-        returns how many were taken in."""
+    def catch_up(
+        self, progress: Progress | None = None, limit: int = WINDOW, max_batches: int | None = None
+    ) -> int:
+        """Takes in every notification after the stored position (or ``max_batches`` batches of up to
+        ``limit`` each); returns how many were taken in. A larger batch folds and writes each journey
+        fewer times: rows are computed once per journey per batch."""
         taken = 0
         goal = None
         rounds = 0
         while max_batches is None or rounds < max_batches:
             rounds += 1
             start = self.store.position()
-            batch = self.app.recorder.select_notifications(start=start + 1, limit=limit)
+            batch = self._read(start + 1, limit)
             if not batch:
                 return taken
             if progress is not None and goal is None:
                 goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
-            changed = [(n.originator_id, n.originator_version) for n in batch]
-            if self.take(changed, batch[-1].id, expected_start=start):
+            events = [self.folder.decode(n) for n in batch if self.folder.is_journey(n.topic)]
+            if self.take(events, batch[-1].id, expected_start=start):
                 taken += len(batch)
                 if progress is not None:
                     progress(taken, max(goal or 0, taken))
         return taken
 
-    def take(self, changed: list[tuple[Any, int]], notification_id: int, expected_start: int | None = None) -> bool:
-        """Brings the journeys that changed up to date and moves the position to ``notification_id``.
+    def _read(self, start: int, limit: int) -> list[Any]:
+        batch: list[Any] = []
+        while len(batch) < limit:
+            want = min(BATCH, limit - len(batch))
+            chunk = self.app.recorder.select_notifications(start=start, limit=want)
+            batch += chunk
+            if len(chunk) < want:
+                break
+            start = chunk[-1].id + 1
+        return batch
 
-        The journeys are loaded outside the lock; inside it, the position is checked again, and the
+    def take(self, events: list[Any], notification_id: int, expected_start: int | None = None) -> bool:
+        """Brings the journeys of ``events`` up to date and moves the position to ``notification_id``.
+
+        The journeys are folded outside the lock; inside it, the position is checked again, and the
         batch is dropped (False) if another process moved it meanwhile.
         """
-        latest: dict[str, int] = {}
-        for originator_id, version in changed:
-            key = str(originator_id)
-            latest[key] = max(version, latest.get(key, 0))
+        grouped: dict[str, list[Any]] = {}
+        for event in events:
+            grouped.setdefault(str(event.originator_id), []).append(event)
         with self.store.read() as cur:
-            known = stored_versions(cur, list(latest))
-        rows = [r for r in (self._rows(jid) for jid, v in latest.items() if known.get(jid, 0) < v) if r]
+            known = stored_versions(cur, list(grouped))
+        rows = []
+        for journey_id, new in grouped.items():
+            new = [e for e in new if e.originator_version > known.get(journey_id, 0)]
+            if new:
+                journey = self.folder.latest(journey_id, new)
+                if journey is not None:
+                    rows.append(rows_for(self.app, journey))
         with self.store.write() as cur:
             position = self.store.position(cur)
             if (expected_start is not None and position != expected_start) or position >= notification_id:
+                for r in rows:
+                    self.folder.forget(r.journey_id)  # another process took them: fold afresh next time
                 return False
             current = stored_versions(cur, [r.journey_id for r in rows])
             write_rows(cur, [r for r in rows if current.get(r.journey_id, 0) <= r.version])
             self.store.set_position(cur, notification_id)
         return True
-
-    def _rows(self, journey_id: str) -> JourneyRows | None:
-        try:
-            return rows_for(self.app, self.app.get(UUID(journey_id)))
-        except UnknownJourney:
-            return None
 
 
 class ReadProjection(Projection[PostgresTrackingRecorder]):
@@ -145,7 +199,10 @@ class ReadProjection(Projection[PostgresTrackingRecorder]):
     projector: Projector
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
-        self.projector.take([(domain_event.originator_id, domain_event.originator_version)], tracking.notification_id)
+        if isinstance(domain_event, PatientJourney.Event):
+            self.projector.take([domain_event], tracking.notification_id)
+        else:
+            self.projector.take([], tracking.notification_id)
 
 
 def start_runner(app: CarePlan, store: ReadStore) -> ProjectionRunner[Any, PostgresTrackingRecorder]:

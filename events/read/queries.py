@@ -3,21 +3,27 @@
 The web layer calls only this (through ``events.read.runtime.read_side_for``)::
 
     side = read_side_for(app)                   # per process; catches up first on SQLite
-    side.counts(now)                            # {"total", "active", "paused", "closed", "due_today",
+    side.counts(now, today=None)                # {"total", "active", "paused", "closed", "due_today",
                                                 #  "overdue", "blocked", "safety_alerts", "on_hold"}
-    side.worklist("overdue", now, offset=0, limit=25, step="induction", protocol=None)
-                                                # Page[JourneySummary], oldest due first
-    side.journeys(offset=0, limit=25, status="active", step=None, search=None)
-                                                # Page[JourneySummary], newest first; search is an exact
-                                                # patient reference or the start of a journey id
+    side.worklist("overdue", now, offset=0, limit=25, step="induction", protocol=None,
+                  today=None, after=None)       # Page[JourneySummary]
+    side.journeys(offset=0, limit=25, status="active", step=None, search=None, after=None)
+                                                # Page[JourneySummary], newest first
     side.summary(journey_id)                    # JourneySummary | None
 
 Worklists (``WORKLISTS``), judged against ``now`` in SQL so the lists move with the clock without any
-event: ``due_today`` (an open step of an active journey falls due within 24 hours and is not overdue
-yet), ``overdue`` (past its due time, plus the protocol's grace for maintenance), ``blocked`` (a step
-flagged blocked, with the reason), ``safety_alerts`` (an alert not yet acknowledged), ``on_hold``
-(a paused journey or a step on hold). ``Page.notes`` holds one line per journey saying why it is on
-the list (``"induction due 2026-03-09"``), free of patient references.
+event: ``due_today`` (an open step of an active journey is due by the end of ``today`` and not
+overdue at ``now``), ``overdue`` (past its due time, plus the protocol's grace for maintenance; oldest
+first), ``blocked`` (a step flagged blocked), ``safety_alerts`` (an alert not yet acknowledged),
+``on_hold`` (a paused journey or a step on hold). ``today`` is the clinic's local day as two UTC
+instants ``(start, end)`` given by the caller (the web layer knows the clinic's zone); without it, the
+day ends 24 hours after ``now``. ``Page.notes`` holds one line per journey saying why it is on the list
+(``"induction due 2026-03-09"``), free of patient references.
+
+Paging: ``offset`` walks the serving index alone (the payloads of the page only are read), and
+``after=page.next_after`` continues by keyset, whatever the depth. Search takes any part of a patient
+reference (two characters or more, any case), the exact reference, or the start of a journey id.
+Every list and count is served by an index or a maintained counter (``events.read.listing``).
 """
 
 from __future__ import annotations
@@ -28,7 +34,11 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from careplan.application import CarePlan
-from events.read.rows import patient_key, unseal
+from careplan.domain.duties import DUE_LEAD
+from events.read import listing, search as searching
+from events.read.listing import Listing
+from events.read.paging import fetch_page
+from events.read.sealed import unseal
 from events.read.store import Cursor, ReadStore
 from events.read.summary import WORKLISTS, JourneySummary
 
@@ -43,6 +53,8 @@ class Page(Generic[T]):
     offset: int
     limit: int
     notes: dict[UUID, str] = field(default_factory=dict)
+    next_after: str | None = None
+    """A cursor for the page after this one (``after=``), or None on the last page."""
 
     @property
     def has_more(self) -> bool:
@@ -53,16 +65,7 @@ class UnknownWorklist(ValueError):
     """A worklist name that is not one of WORKLISTS."""
 
 
-# Each worklist: the rows (journey_id, sort key, note) it selects, from steps or journeys.
-_STEP_LISTS = {
-    "due_today": ("s.becomes_due_ts <= ? AND s.overdue_ts >= ?", "s.due_ts", "due"),
-    "overdue": ("s.overdue_ts < ?", "s.due_ts", "overdue since"),
-    "blocked": ("s.blocked_reason IS NOT NULL", "j.updated_ts", "blocked"),
-}
-_JOURNEY_LISTS = {
-    "safety_alerts": "j.open_alerts > 0 AND j.status <> 'closed'",
-    "on_hold": "j.on_hold = 1 AND j.status <> 'closed'",
-}
+Today = tuple[datetime, datetime]
 
 
 class ReadSide:
@@ -70,16 +73,16 @@ class ReadSide:
         self.app = app
         self.store = store
 
-    def counts(self, now: datetime) -> dict[str, int]:
-        t = now.timestamp()
+    def counts(self, now: datetime, today: Today | None = None) -> dict[str, int]:
+        """Every tile of the dashboard: maintained counters, and two index ranges for the lists that
+        move with the clock."""
         with self.store.read() as cur:
-            result = {"total": 0, "active": 0, "paused": 0, "closed": 0}
-            for row in cur.run("SELECT status, COUNT(*) AS n FROM read_journeys GROUP BY status").all():
-                result[row["status"]] = int(row["n"])
-                result["total"] += int(row["n"])
-            for name in WORKLISTS:
-                where, params = self._where(name, t, None, None)
-                result[name] = self._count(cur, name, where, params)
+            names = ("total", "active", "paused", "closed", *WORKLISTS)
+            marks = ", ".join("?" * len(names))
+            stored = {r["name"]: int(r["n"]) for r in cur.run(f"SELECT name, n FROM read_counts WHERE name IN ({marks})", names).all()}
+            result = {name: stored.get(name, 0) for name in names}
+            for name in ("due_today", "overdue"):
+                result[name] = _count(cur, self._listing(name, now, None, None, today))
         return result
 
     def worklist(
@@ -90,29 +93,19 @@ class ReadSide:
         limit: int = 25,
         step: str | None = None,
         protocol: str | None = None,
+        today: Today | None = None,
+        after: str | None = None,
     ) -> Page[JourneySummary]:
         offset, limit = _window(offset, limit)
-        where, params = self._where(name, now.timestamp(), step, protocol)
+        chosen = self._listing(name, now, step, protocol, today)
         with self.store.read() as cur:
-            total = self._count(cur, name, where, params)
-            if name in _STEP_LISTS:
-                _, order, label = _STEP_LISTS[name]
-                sql = (
-                    f"SELECT j.journey_id, j.payload, MIN({order}) AS sort_key "
-                    f"FROM read_steps s JOIN read_journeys j ON j.journey_id = s.journey_id "
-                    f"WHERE {where} GROUP BY j.journey_id, j.payload ORDER BY sort_key, j.journey_id LIMIT ? OFFSET ?"
-                )
-            else:
-                label = name
-                sql = (
-                    f"SELECT j.journey_id, j.payload, NULL AS step, NULL AS due_ts, NULL AS reason FROM read_journeys j "
-                    f"WHERE {where} ORDER BY j.updated_ts DESC, j.journey_id LIMIT ? OFFSET ?"
-                )
-            rows = cur.run(sql, [*params, limit, offset]).all()
-            reasons = self._reasons(cur, name, where, params, [r["journey_id"] for r in rows])
+            total = _count(cur, chosen)
+            rows, next_after = fetch_page(cur, chosen, offset, limit, after)
+            steps = _open_steps(cur, [r["journey_id"] for r in rows]) if name in listing.STEP_LISTS else {}
         items = [unseal(self.app, r["payload"]) for r in rows]
-        notes = {s.journey_id: _note(name, label, reasons.get(str(s.journey_id)), s) for s in items}
-        return Page(items, total, offset, limit, notes)
+        end = _day_end(now, today).timestamp()
+        notes = {s.journey_id: _note(name, s, _reason(name, steps.get(str(s.journey_id), []), now.timestamp(), end, step)) for s in items}
+        return Page(items, total, offset, limit, notes, next_after)
 
     def journeys(
         self,
@@ -122,25 +115,20 @@ class ReadSide:
         step: str | None = None,
         search: str | None = None,
         protocol: str | None = None,
+        after: str | None = None,
     ) -> Page[JourneySummary]:
         offset, limit = _window(offset, limit)
-        clauses, params = ["1 = 1"], []
-        for column, value in (("status", status), ("current_step", step), ("protocol", protocol)):
-            if value:
-                clauses.append(f"j.{column} = ?")
-                params.append(value)
-        if search and search.strip():
-            clauses.append("(j.patient_key = ? OR j.journey_id LIKE ?)")
-            params += [patient_key(self.app, search), search.strip().lower() + "%"]
-        where = " AND ".join(clauses)
+        term = search.strip() if search else ""
         with self.store.read() as cur:
-            total = int(cur.run(f"SELECT COUNT(*) AS n FROM read_journeys j WHERE {where}", params).one()["n"])
-            rows = cur.run(
-                f"SELECT j.payload FROM read_journeys j WHERE {where} "
-                "ORDER BY j.opened_ts DESC, j.journey_id LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            ).all()
-        return Page([unseal(self.app, r["payload"]) for r in rows], total, offset, limit)
+            among = searching.candidates(self.app, cur, term) if term else None
+            chosen = listing.journeys(status, step, protocol, among)
+            total = _count(cur, chosen)
+            rows, next_after = fetch_page(cur, chosen, offset, limit, after)
+        items = [unseal(self.app, r["payload"]) for r in rows]
+        if term:
+            kept = [s for s in items if searching.matches(s, term)]
+            total, items = total - (len(items) - len(kept)), kept
+        return Page(items, total, offset, limit, next_after=next_after)
 
     def summary(self, journey_id: UUID) -> JourneySummary | None:
         with self.store.read() as cur:
@@ -149,53 +137,60 @@ class ReadSide:
 
     # -- building blocks ----------------------------------------------------------------------
 
-    def _where(self, name: str, t: float, step: str | None, protocol: str | None) -> tuple[str, list[Any]]:
-        if name in _STEP_LISTS:
-            condition = _STEP_LISTS[name][0]
-            clauses = ["s.active = 1", condition]
-            params: list[Any] = [t] * condition.count("?")
-            if step:
-                clauses.append("s.step = ?")
-                params.append(step)
-        elif name in _JOURNEY_LISTS:
-            clauses, params = [_JOURNEY_LISTS[name]], []
-            if step:
-                clauses.append("j.current_step = ?")
-                params.append(step)
+    def _listing(self, name: str, now: datetime, step: str | None, protocol: str | None, today: Today | None) -> Listing:
+        t = now.timestamp()
+        if name == "due_today":
+            chosen = listing.due_today(t, _day_end(now, today).timestamp(), self._grace_s(), step)
+        elif name == "overdue":
+            chosen = listing.overdue(t, step)
+        elif name in listing.FLAG_LISTS:
+            chosen = listing.flagged(name, step)
         else:
             raise UnknownWorklist(f"{name!r} is not a worklist; choose one of {', '.join(WORKLISTS)}")
-        if protocol:
-            clauses.append("j.protocol = ?")
-            params.append(protocol)
-        return " AND ".join(clauses), params
+        return listing.with_protocol(chosen, protocol)
 
-    @staticmethod
-    def _reasons(cur: Cursor, name: str, where: str, params: list[Any], journey_ids: list[str]) -> dict[str, Any]:
-        """For each journey on the page, the step that put it on the list (the earliest due)."""
-        if name not in _STEP_LISTS or not journey_ids:
-            return {}
-        marks = ", ".join("?" * len(journey_ids))
-        rows = cur.run(
-            "SELECT s.journey_id, s.step, s.due_ts, s.blocked_reason AS reason FROM read_steps s "
-            f"JOIN read_journeys j ON j.journey_id = s.journey_id WHERE {where} AND s.journey_id IN ({marks}) "
-            "ORDER BY s.due_ts, s.step",
-            [*params, *journey_ids],
-        ).all()
-        found: dict[str, Any] = {}
-        for row in rows:
-            found.setdefault(row["journey_id"], row)
-        return found
+    def _grace_s(self) -> float:
+        """The longest grace of any protocol this application knows: how far past the day a graced
+        step's overdue moment can lie while it is still due today."""
+        return max((p.maintenance.grace_days for p in self.app.protocols), default=0) * 86400.0
 
-    @staticmethod
-    def _count(cur: Cursor, name: str, where: str, params: list[Any]) -> int:
-        if name in _STEP_LISTS:
-            sql = (
-                "SELECT COUNT(DISTINCT s.journey_id) AS n FROM read_steps s "
-                f"JOIN read_journeys j ON j.journey_id = s.journey_id WHERE {where}"
-            )
-        else:
-            sql = f"SELECT COUNT(*) AS n FROM read_journeys j WHERE {where}"
-        return int(cur.run(sql, params).one()["n"])
+
+def _day_end(now: datetime, today: Today | None) -> datetime:
+    return today[1] if today is not None else now + DUE_LEAD
+
+
+def _count(cur: Cursor, chosen: Listing) -> int:
+    if chosen.counter is not None:
+        row = cur.run("SELECT n FROM read_counts WHERE name = ?", (chosen.counter,)).one()
+        return int(row["n"]) if row else 0
+    return int(cur.run(f"SELECT COUNT(*) AS n FROM ({chosen.source}) AS c", chosen.params).one()["n"])
+
+
+def _open_steps(cur: Cursor, journey_ids: list[str]) -> dict[str, list[Any]]:
+    """The open steps of the page's journeys (a primary-key lookup each), to say why each is listed."""
+    if not journey_ids:
+        return {}
+    marks = ", ".join("?" * len(journey_ids))
+    found: dict[str, list[Any]] = {}
+    sql = f"SELECT journey_id, step, blocked, due_ts, overdue_ts FROM read_steps WHERE journey_id IN ({marks})"
+    for row in cur.run(sql, journey_ids).all():
+        found.setdefault(row["journey_id"], []).append(row)
+    return found
+
+
+def _reason(name: str, steps: list[Any], t: float, end: float, step: str | None) -> Any:
+    """The step that put the journey on the list: the earliest due of those that qualify."""
+    def qualifies(s: Any) -> bool:
+        if step and s["step"] != step:
+            return False
+        if name == "overdue":
+            return s["overdue_ts"] is not None and s["overdue_ts"] < t
+        if name == "due_today":
+            return s["overdue_ts"] is not None and s["overdue_ts"] >= t and s["due_ts"] <= end
+        return bool(s["blocked"])
+
+    chosen = sorted((s for s in steps if qualifies(s)), key=lambda s: (s["due_ts"] or 0.0, s["step"]))
+    return chosen[0] if chosen else None
 
 
 MAX_OFFSET = 2**31 - 1
@@ -206,15 +201,18 @@ def _window(offset: int, limit: int) -> tuple[int, int]:
     return min(MAX_OFFSET, max(0, int(offset))), min(MAX_LIMIT, max(1, int(limit)))
 
 
-def _note(name: str, label: str, row: Any, summary: JourneySummary) -> str:
+def _note(name: str, summary: JourneySummary, row: Any) -> str:
     step = row["step"] if row is not None else ""
+    words = step.replace("_", " ")
     if name == "blocked":
-        return f"{step.replace('_', ' ')}: {row['reason']}"
-    if name in ("due_today", "overdue") and row["due_ts"] is not None:
+        flags = summary.steps[step].flags if step in summary.steps else ()
+        return f"{words}: {next((r for k, r in flags if k == 'blocked'), 'blocked')}"
+    if name in ("due_today", "overdue") and row is not None and row["due_ts"] is not None:
         due = datetime.fromtimestamp(float(row["due_ts"]), tz=summary.opened_at.tzinfo)
-        return f"{step.replace('_', ' ')} {label} {due:%Y-%m-%d %H:%M}"
+        label = "due" if name == "due_today" else "overdue since"
+        return f"{words} {label} {due:%Y-%m-%d %H:%M}"
     if name == "safety_alerts":
         return f"{summary.open_alerts} open safety alert(s)"
     if name == "on_hold":
         return "journey paused" if summary.status == "paused" else "step on hold"
-    return label
+    return name.replace("_", " ")

@@ -11,13 +11,17 @@ import threading
 import weakref
 
 from careplan.application import CarePlan
-from events.read.projection import Projector
+from events.read.projection import BATCH, Projector
 from events.read.queries import ReadSide
 from events.read.store import ReadStore
 
 CATCH_UP_BATCHES = 4
 
+PROCESS_FOLDS = 2_000
+"""Journeys this process's projector keeps folded between pages (``events.read.folding``)."""
+
 _sides: weakref.WeakKeyDictionary[CarePlan, ReadSide] = weakref.WeakKeyDictionary()
+_projectors: weakref.WeakKeyDictionary[CarePlan, Projector] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -29,7 +33,12 @@ def read_side_for(app: CarePlan, catch_up: bool = True) -> ReadSide:
     """The query API over this application's read model, brought up to date first."""
     side = _side(app)
     if catch_up:
-        Projector(app, side.store).catch_up(max_batches=CATCH_UP_BATCHES)
+        with _lock:
+            projector = _projectors.get(app)
+            if projector is None:
+                projector = _projectors[app] = Projector(app, side.store)
+                projector.folder.size = PROCESS_FOLDS
+        projector.catch_up(limit=BATCH, max_batches=CATCH_UP_BATCHES)
     return side
 
 

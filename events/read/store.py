@@ -15,37 +15,66 @@ from contextlib import contextmanager
 from typing import Any
 
 from careplan.application import CarePlan
+from careplan.settings import ConfigError
+from careplan.side_tables import SideTables, tables_in
 
 VIEW_LOCK_KEY = 7_340_001
 """The PostgreSQL advisory lock that serializes writers of the read-model tables."""
 
 TRACKING = "read_tracking"
 
+SCHEMA_VERSION = 3
+"""Bumped when the tables change shape: a store whose marker differs has its views dropped and
+rebuilt from the events (they are a cache of the history, never the record)."""
+
+SCHEMA_MARKER = "__read_schema__"
+
 _DDL = (
     f"CREATE TABLE IF NOT EXISTS {TRACKING} (application_name TEXT PRIMARY KEY, notification_id BIGINT)",
+    # One row per journey. Clear columns are only what an index needs (status, step name, times and
+    # 0/1 memberships); everything clinical, the patient reference included, is in the sealed payload.
     """CREATE TABLE IF NOT EXISTS read_journeys (
         journey_id TEXT PRIMARY KEY, version INTEGER NOT NULL, status TEXT NOT NULL,
-        protocol TEXT NOT NULL, protocol_version INTEGER NOT NULL, current_step TEXT,
-        opened_ts REAL NOT NULL, updated_ts REAL NOT NULL, open_alerts INTEGER NOT NULL,
-        on_hold INTEGER NOT NULL, patient_key TEXT NOT NULL, payload BLOB NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS read_journeys_status ON read_journeys (status, opened_ts)",
-    "CREATE INDEX IF NOT EXISTS read_journeys_alerts ON read_journeys (open_alerts)",
-    "CREATE INDEX IF NOT EXISTS read_journeys_hold ON read_journeys (on_hold)",
+        protocol TEXT NOT NULL, current_step TEXT, opened_ts REAL NOT NULL, updated_ts REAL NOT NULL,
+        alerting INTEGER NOT NULL, on_hold INTEGER NOT NULL, blocked INTEGER NOT NULL, overdue_ts REAL,
+        patient_key TEXT NOT NULL, payload BLOB NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS read_journeys_opened ON read_journeys (opened_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_status ON read_journeys (status, opened_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_step ON read_journeys (current_step, opened_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_overdue ON read_journeys (overdue_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_alerting ON read_journeys (alerting, updated_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_hold ON read_journeys (on_hold, updated_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_journeys_blocked ON read_journeys (blocked, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_patient ON read_journeys (patient_key)",
+    # Open steps of active journeys only: what the time-judged worklists need, nothing else.
+    # ``graced`` marks a step whose overdue moment is later than its due time (maintenance).
     """CREATE TABLE IF NOT EXISTS read_steps (
-        journey_id TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL, active INTEGER NOT NULL,
-        due_ts REAL, becomes_due_ts REAL, overdue_ts REAL, blocked_reason TEXT,
-        PRIMARY KEY (journey_id, step))""",
-    "CREATE INDEX IF NOT EXISTS read_steps_becomes_due ON read_steps (active, becomes_due_ts)",
-    "CREATE INDEX IF NOT EXISTS read_steps_overdue ON read_steps (active, overdue_ts)",
-    "CREATE INDEX IF NOT EXISTS read_steps_blocked ON read_steps (active, blocked_reason)",
+        journey_id TEXT NOT NULL, step TEXT NOT NULL, graced INTEGER NOT NULL, blocked INTEGER NOT NULL,
+        due_ts REAL, overdue_ts REAL, PRIMARY KEY (journey_id, step))""",
+    "CREATE INDEX IF NOT EXISTS read_steps_window ON read_steps (graced, overdue_ts, due_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_steps_step ON read_steps (step, overdue_ts, due_ts, journey_id)",
+    "CREATE INDEX IF NOT EXISTS read_steps_blocked ON read_steps (blocked, step, journey_id)",
+    # Keyed hashes of the normalised reference's 2- and 3-character pieces: substring search.
+    """CREATE TABLE IF NOT EXISTS read_grams (
+        gram TEXT NOT NULL, journey_id TEXT NOT NULL, PRIMARY KEY (gram, journey_id))""",
+    # Counters kept in the same transaction as the rows: counts that never scan.
+    "CREATE TABLE IF NOT EXISTS read_counts (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS read_due (
         journey_id TEXT PRIMARY KEY, version INTEGER NOT NULL, next_duty_ts REAL)""",
     "CREATE INDEX IF NOT EXISTS read_due_next ON read_due (next_duty_ts)",
 )
 
+GRANTS = {
+    TRACKING: "SELECT, INSERT, UPDATE",
+    "read_journeys": "SELECT, INSERT, UPDATE",
+    "read_steps": "SELECT, INSERT, DELETE",
+    "read_due": "SELECT, INSERT, UPDATE",
+}
+"""What the application's role may do (``careplan db setup``): the projector upserts journeys and due
+times, replaces a journey's steps and moves its position forward. Rebuilds run as the schema's owner."""
+
 VIEW_TABLES: dict[str, tuple[str, ...]] = {
-    "journeys": ("read_journeys", "read_steps"),
+    "journeys": ("read_journeys", "read_steps", "read_grams", "read_counts"),
     "due": ("read_due",),
 }
 """The views ``careplan projections rebuild --view NAME`` knows, and the tables each one owns."""
@@ -89,23 +118,49 @@ class ReadStore:
         return "postgres" if self.postgres else "sqlite"
 
     def create_tables(self, prefix: str = "") -> None:
-        """Creates the tables (with ``prefix``: a shadow set for a rebuild, without the tracking table)."""
-        with self.write() as cur:
-            for statement in _DDL:
-                if prefix:
-                    if TRACKING in statement:
-                        continue
-                    statement = statement.replace("read_", prefix + "read_")
-                if self.postgres:
-                    statement = statement.replace(" REAL", " DOUBLE PRECISION").replace(" BLOB", " BYTEA")
-                cur.run(statement)
+        """Creates the tables (with ``prefix``: a shadow set for a rebuild, without the tracking table).
+
+        A process that does not create tables (the least-privilege role of ``careplan db setup``)
+        only checks that they are there; a rebuild, which needs shadow tables, is refused in a sentence."""
+        if self.app.store.create_tables is False:
             if prefix:
+                raise ConfigError(
+                    "A rebuild creates shadow tables, which this role may not: run it with "
+                    "CAREPLAN_DATABASE_URL set to the migration role that owns the schema."
+                )
+            SideTables(self.app).require(tables_in(_DDL))
+            return
+        with self.write() as cur:
+            if prefix:
+                for statement in _DDL[1:]:
+                    cur.run(self._dialect(statement.replace("read_", prefix + "read_")))
                 return
+            cur.run(_DDL[0])
+            self._migrate(cur)
+            for statement in _DDL[1:]:
+                cur.run(self._dialect(statement))
             # The library's tracking recorder (PostgreSQL runner) reads this marker as "already migrated".
             cur.run(
                 f"INSERT INTO {TRACKING} (application_name, notification_id) VALUES ('__migration__', 1) "
                 "ON CONFLICT (application_name) DO NOTHING"
             )
+
+    def _migrate(self, cur: Cursor) -> None:
+        """Drops views of an older shape and sets every position back to 0, so the next catch-up
+        rebuilds them from the history (the views are a cache of the events, never the record)."""
+        row = cur.run(f"SELECT notification_id FROM {TRACKING} WHERE application_name = ?", (SCHEMA_MARKER,)).one()
+        if row is not None and int(row["notification_id"]) == SCHEMA_VERSION:
+            return
+        for tables in VIEW_TABLES.values():
+            for table in tables:
+                cur.run(f"DROP TABLE IF EXISTS {table}")
+        cur.run(f"DELETE FROM {TRACKING} WHERE application_name <> '__migration__'")
+        cur.run(f"INSERT INTO {TRACKING} (application_name, notification_id) VALUES (?, ?)", (SCHEMA_MARKER, SCHEMA_VERSION))
+
+    def _dialect(self, statement: str) -> str:
+        if self.postgres:
+            return statement.replace(" REAL", " DOUBLE PRECISION").replace(" BLOB", " BYTEA")
+        return statement
 
     @contextmanager
     def write(self) -> Iterator[Cursor]:

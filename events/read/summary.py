@@ -52,12 +52,24 @@ class JourneySummary:
         return None
 
 
+def history_marks(journey: PatientJourney) -> tuple[datetime, datetime]:
+    """When the journey was opened (clinical time) and when its last event was recorded.
+
+    Read off the aggregate's own state (its clinical record and the time of its last event), never
+    from a copy of its history, which the aggregate does not keep.
+    """
+    opened = journey.chart.opened_at
+    assert opened is not None  # every journey's record starts from its opening
+    return opened, journey.modified_on
+
+
 def summarize(journey: PatientJourney, view: JourneyView) -> JourneySummary:
     steps = {
         name: StepSummary(step.status, step.due_at, tuple((f.kind, f.reason) for f in step.flags))
         for name, step in view.steps.items()
     }
     first = view.next_actions[0] if view.next_actions else None
+    opened_at, updated_at = history_marks(journey)
     return JourneySummary(
         journey_id=journey.id,
         patient_ref=journey.patient_ref,
@@ -65,8 +77,8 @@ def summarize(journey: PatientJourney, view: JourneyView) -> JourneySummary:
         protocol_version=journey.protocol_version,
         version=journey.version,
         status=view.status,
-        opened_at=journey.chart.opened_at,
-        updated_at=journey.modified_on,
+        opened_at=opened_at,
+        updated_at=updated_at,
         steps=steps,
         induction_done=view.induction_done,
         induction_target=view.induction_target,

@@ -31,11 +31,13 @@ from events.schemas.common import (
     unique,
 )
 from events.schemas.infusion import (
+    DischargeAssessedData,
     HoldOverriddenData,
     InfusionCancelledData,
     InfusionCompletedData,
     InfusionHeldData,
     InfusionScheduledData,
+    InfusionStoppedData,
     VitalsRecordedData,
 )
 from events.schemas.limits import DIAZEPAM_EQ_MG, MAINTENANCE_WEEKS
@@ -174,6 +176,8 @@ DATA_SCHEMAS: dict[str, type[Schema]] = _by_event_type(
     InfusionHeldData,
     InfusionCompletedData,
     InfusionCancelledData,
+    InfusionStoppedData,
+    DischargeAssessedData,
     ResponseReviewedData,
     MaintenanceIntervalSetData,
     ComplementaryCareGuidanceGivenData,

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from careplan.domain.vocabulary import HOLDS, INFUSION_PHASES, SIDE_EFFECTS, VITALS_PHASES
+from careplan.domain.vocabulary import HOLDS, INFUSION_PHASES, SIDE_EFFECTS, STOP_CAUSES, VITALS_PHASES
 from events.schemas.common import EventDataSchema, UtcDateTime, WholeNumber, between, code, code_list
 from events.schemas.limits import DOSE_MG_PER_KG, INFUSION_MINUTES
 
@@ -53,3 +53,18 @@ class InfusionCompletedData(EventDataSchema):
     duration_min = WholeNumber(required=True, validate=between(*INFUSION_MINUTES))
     escort_confirmed = fields.Boolean(required=True)
     side_effects = code_list(SIDE_EFFECTS, load_default=list)
+
+
+class InfusionStoppedData(EventDataSchema):
+    """An infusion ended early (DESIGN.md 6.2): not counted toward the series; a discharge follows."""
+
+    phase = code(INFUSION_PHASES, required=True)
+    minutes_given = WholeNumber(required=True, validate=between(0, 240))
+    cause = code(STOP_CAUSES, required=True)
+
+
+class DischargeAssessedData(EventDataSchema):
+    phase = code(INFUSION_PHASES, required=True)
+    observation_min = WholeNumber(required=True, validate=between(0, 1440))
+    alert_and_oriented = fields.Boolean(required=True)
+    escort_present = fields.Boolean(required=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from careplan.domain.vocabulary import INSTRUMENTS, PANELS, STEPS
+from careplan.domain.vocabulary import PANELS, STEPS
 from events.schemas.common import BaseSchema, Text, WholeNumber, between, code, code_list, identifier, unique
 from events.schemas.limits import (
     DIAZEPAM_EQ_MG,
@@ -52,8 +52,6 @@ class InductionSchema(BaseSchema):
     extension_infusions = number(0, 20)
     min_spacing_hours = number(1, 336)
     window_days = number(1, 120)
-    dose_mg_per_kg = real(*DOSE_MG_PER_KG)
-    duration_min = number(*INFUSION_MINUTES)
 
     @validates_schema
     def _series_fits_window(self, doc: dict[str, Any], **kwargs: Any) -> None:
@@ -63,8 +61,25 @@ class InductionSchema(BaseSchema):
             raise ValidationError(message, "window_days")
 
 
-class BaselineSchema(BaseSchema):
-    instrument = code(INSTRUMENTS, required=True)
+class DoseSchema(BaseSchema):
+    mg_per_kg_min = real(*DOSE_MG_PER_KG)
+    mg_per_kg_max = real(*DOSE_MG_PER_KG)
+    duration_min_at_least = number(*INFUSION_MINUTES)
+    weight_change_flag_pct = real(1, 100)
+
+    @validates_schema
+    def _range_in_order(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        if doc["mg_per_kg_min"] > doc["mg_per_kg_max"]:
+            raise ValidationError("Must not be greater than mg_per_kg_max.", "mg_per_kg_min")
+
+
+class MonitoringSchema(BaseSchema):
+    pre_vitals_max_age_hours = real(0.25, 48)
+    alert_systolic_at_least = number(120, 260)
+    alert_diastolic_at_least = number(70, 180)
+    alert_heart_rate_above = number(60, 220)
+    alert_spo2_below = number(70, 100)
+    observation_min_at_least = number(0, 480)
 
 
 class ResponseCheckSchema(BaseSchema):
@@ -157,7 +172,6 @@ class ProtocolDocumentSchema(BaseSchema):
     title = Text(max_length=200, required=True)
     steps = fields.List(fields.Nested(StepSchema), required=True, validate=check_steps)
     induction = fields.Nested(InductionSchema, required=True)
-    baseline = fields.Nested(BaselineSchema, required=True)
     response_check = fields.Nested(ResponseCheckSchema, required=True)
     maintenance = fields.Nested(MaintenanceSchema, required=True)
     reminders = fields.Nested(RemindersSchema, required=True)
@@ -165,3 +179,5 @@ class ProtocolDocumentSchema(BaseSchema):
     assessments = fields.Nested(AssessmentsSchema, required=True)
     contraindications = fields.Nested(ContraindicationsSchema, required=True)
     lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])
+    dose = fields.Nested(DoseSchema, required=True)
+    monitoring = fields.Nested(MonitoringSchema, required=True)

@@ -141,6 +141,8 @@ def test_without_expected_version_the_retry_runs_the_rules_again_on_the_fresh_st
 
     def rival_infuses_and_takes_vitals_again() -> None:
         first.record(journey_id, "InfusionCompleted", data("InfusionCompleted"), actor=RIVAL, occurred_at=infused_at)
+        first.record(journey_id, "VitalsRecorded", data("VitalsRecorded", phase="post"), actor=RIVAL, occurred_at=infused_at)
+        first.record(journey_id, "DischargeAssessed", data("DischargeAssessed"), actor=RIVAL, occurred_at=infused_at)
         first.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=RIVAL, occurred_at=infused_at)
 
     second, race = make_second(rival_infuses_and_takes_vitals_again)
@@ -153,7 +155,7 @@ def test_without_expected_version_the_retry_runs_the_rules_again_on_the_fresh_st
     assert refusal.value.code == "spacing_too_short"
     types = [f.type for f in first.history(journey_id)]
     assert types.count("InfusionCompleted") == 1
-    assert first.get(journey_id).version == 8
+    assert first.get(journey_id).version == 10  # the rival's infusion, post vitals, discharge and new vitals
 
 
 def test_the_store_itself_refuses_a_save_made_on_a_stale_journey(writers, clock):

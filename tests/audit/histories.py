@@ -12,6 +12,7 @@ CLINICIAN = Actor(id="dr-lee", role="clinician")
 NURSE = Actor(id="rn-okafor", role="nurse")
 PATIENT_REF = "MRN-7731-AUDIT"
 
+DISCHARGE = {"phase": "induction", "observation_min": 40, "alert_and_oriented": True, "escort_present": True}
 PHQ9 = {"instrument": "PHQ9", "total": 18, "items": [2, 2, 2, 2, 2, 2, 3, 3, 0], "context": "baseline"}
 
 
@@ -45,6 +46,7 @@ def full_journey(app: CarePlan, clock: Any, patient_ref: str = PATIENT_REF) -> U
         rec("VitalsRecorded", {"phase": "pre", "systolic": 126, "diastolic": 81, "heart_rate": 74, "spo2": 98}, NURSE)
         rec("InfusionCompleted", _infusion("induction"))
         rec("VitalsRecorded", {"phase": "post", "systolic": 131, "diastolic": 84, "heart_rate": 80}, NURSE)
+        rec("DischargeAssessed", DISCHARGE)
     clock.advance(days=2)
     rec("AssessmentRecorded", {"instrument": "PHQ9", "total": 6, "items": [1, 1, 1, 1, 1, 1, 0, 0, 0], "context": "response_check"})
     rec("ResponseReviewed", {"decision": "maintenance"})

@@ -37,7 +37,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_verify_exits_0_when_every_link_holds(store: Any, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "verify")
-    assert code == 0 and out.strip() == "verified 2 journeys and 0 accounts, 43 events: every link holds"
+    assert code == 0 and out.strip() == "verified 2 journeys and 0 accounts, 49 events, 0 access-log entries: every link holds"
 
 
 def test_verify_exits_1_and_prints_the_first_broken_link(store: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,7 +46,7 @@ def test_verify_exits_1_and_prints_the_first_broken_link(store: Any, capsys: pyt
     code, out, err = run(capsys, "verify")
     assert code == 1
     assert out.startswith(f"journey {first} version 12: hash_mismatch:") and out.count("\n") == 1
-    assert err.strip() == "1 of 2 journeys and 0 accounts have a broken link (43 events read)"
+    assert err.strip() == "1 of 2 journeys and 0 accounts have a broken link (49 events, 0 access-log entries read)"
     assert PATIENT_REF not in out + err
 
 

@@ -195,3 +195,40 @@ def test_every_journey_of_the_demo_cohort_exports_a_valid_bundle_and_verifies(ma
         assert resources(bundle, "CarePlan")[0]["status"] in CAREPLAN_STATUSES
     assert len(resources(export(app, longest), "Provenance")) == app.get(longest).version > 20
     assert verify_store(app).ok
+
+
+def test_infusions_export_as_medication_administrations_with_dose_and_rate(
+    full: tuple[CarePlan, UUID, dict[str, Any]],
+) -> None:
+    _, _, bundle = full
+    given = resources(bundle, "MedicationAdministration")
+    assert len(given) == 7  # six induction infusions and one maintenance
+    first = given[0]
+    assert first["status"] == "completed"
+    assert first["dosage"]["dose"] == {"value": 36.2, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+    assert first["dosage"]["rateRatio"]["numerator"]["value"] == 0.5
+    assert first["dosage"]["rateRatio"]["denominator"]["value"] == 40
+
+
+def test_a_stopped_infusion_and_its_vitals_alert_export_as_stopped_and_as_a_flag(
+    make_app: Any, sqlite_url: str, clock: Any
+) -> None:
+    app = make_app(sqlite_url, clock)
+    journey = short_history(app, clock)
+    clock.advance(days=1)
+    vitals = {"phase": "pre", "systolic": 126, "diastolic": 81, "heart_rate": 74, "spo2": 98}
+    app.record(journey, "VitalsRecorded", vitals, actor=CLINICIAN)
+    clock.advance(minutes=20)
+    app.record(journey, "VitalsRecorded", {**vitals, "phase": "during", "systolic": 196, "diastolic": 118}, actor=CLINICIAN)
+    app.record(
+        journey, "InfusionStopped", {"phase": "induction", "minutes_given": 20, "cause": "hypertension"},
+        actor=CLINICIAN, reason="BP 196/118",
+    )
+    bundle = export(app, journey)
+    Bundle.model_validate(bundle)
+    [stopped] = resources(bundle, "MedicationAdministration")
+    assert stopped["status"] == "stopped"
+    assert stopped["statusReason"][0]["coding"][0]["code"] == "hypertension"
+    [alert] = resources(bundle, "Flag")
+    assert alert["status"] == "active"
+    assert "196/118" in alert["code"]["text"]

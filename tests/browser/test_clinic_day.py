@@ -59,9 +59,9 @@ def test_a_clinician_records_pre_vitals_completes_the_infusion_and_acknowledges_
     expect(page.locator(".flash-success")).to_contain_text("safety alert acknowledged")
     expect(page.locator("#alerts-title")).to_have_count(0)
     shot(page, "clinician-self-harm-alert-acknowledged")
-    last = ny.careplan.get(journey).history[-1]
+    last = ny.careplan.history(journey)[-1]
     assert last.type == "SafetyAlertAcknowledged" and last.data["risk_assessment"] == "moderate"
-    assert [f.type for f in ny.careplan.get(journey).history].count("InfusionCompleted") == 1
+    assert [f.type for f in ny.careplan.history(journey)].count("InfusionCompleted") == 1
 
 
 def test_an_auditor_compares_a_journey_as_of_last_week_with_now(page: Any, ny: Site) -> None:

@@ -35,7 +35,10 @@ def schedule(app: CarePlan, journey_id: UUID, when: datetime, phase: str = "indu
 
 def infuse(app: CarePlan, journey_id: UUID, phase: str = "induction") -> int:
     record(app, journey_id, "VitalsRecorded")
-    return record(app, journey_id, "InfusionCompleted", phase=phase)
+    version = record(app, journey_id, "InfusionCompleted", phase=phase)
+    record(app, journey_id, "VitalsRecorded", phase="post")
+    record(app, journey_id, "DischargeAssessed", phase=phase)
+    return version
 
 
 def phq9(app: CarePlan, journey_id: UUID, item: int, context: str) -> int:

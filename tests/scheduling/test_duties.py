@@ -109,6 +109,8 @@ def test_a_relapse_in_maintenance_raises_one_alert_keyed_by_the_assessment(journ
         at = T0 + timedelta(days=1 + 2 * n)
         do(journey, protocols, "VitalsRecorded", at)
         do(journey, protocols, "InfusionCompleted", at)
+        do(journey, protocols, "VitalsRecorded", at, phase="post")
+        do(journey, protocols, "DischargeAssessed", at)
     after = T0 + timedelta(days=13)
     do(journey, protocols, "AssessmentRecorded", after, total=4, items=[0, 1, 1, 1, 1, 0, 0, 0, 0], context="response_check")
     do(journey, protocols, "ResponseReviewed", after, decision="maintenance")

@@ -149,8 +149,18 @@ class Journey:
     def schedule(self, when: datetime, phase: str = "induction", **kw: Any) -> int:
         return self.record("InfusionScheduled", {"phase": phase, "scheduled_for": when.isoformat()}, **kw)
 
-    def vitals(self, systolic: int = 120, diastolic: int = 80, phase: str = "pre", **kw: Any) -> int:
-        data = {"phase": phase, "systolic": systolic, "diastolic": diastolic, "heart_rate": 70}
+    def vitals(
+        self,
+        systolic: int = 120,
+        diastolic: int = 80,
+        phase: str = "pre",
+        heart_rate: int = 70,
+        spo2: int | None = None,
+        **kw: Any,
+    ) -> int:
+        data = {"phase": phase, "systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate}
+        if spo2 is not None:
+            data["spo2"] = spo2
         return self.record("VitalsRecorded", data, **kw)
 
     def infusion_data(self, phase: str = "induction", escort: bool = True) -> dict[str, Any]:
@@ -165,6 +175,22 @@ class Journey:
 
     def infuse(self, phase: str = "induction", escort: bool = True, **kw: Any) -> int:
         return self.record("InfusionCompleted", self.infusion_data(phase, escort), **kw)
+
+    def stop(self, cause: str = "hypertension", minutes: int = 20, phase: str = "induction", **kw: Any) -> int:
+        kw.setdefault("reason", "Stopped early")
+        return self.record("InfusionStopped", {"phase": phase, "minutes_given": minutes, "cause": cause}, **kw)
+
+    def discharge_data(self, phase: str = "induction", **changes: Any) -> dict[str, Any]:
+        data = {"phase": phase, "observation_min": 40, "alert_and_oriented": True, "escort_present": True}
+        return {**data, **changes}
+
+    def discharge(self, phase: str = "induction", **kw: Any) -> int:
+        return self.record("DischargeAssessed", self.discharge_data(phase), **kw)
+
+    def recover(self, phase: str = "induction") -> int:
+        """Post-infusion vitals and a discharge assessment: what follows every infusion."""
+        self.vitals(118, 76, phase="post")
+        return self.discharge(phase)
 
     def hold(self, phase: str = "induction", reason: str | None = "BP too high", **kw: Any) -> int:
         return self.record("InfusionHeld", {"phase": phase}, reason=reason, **kw)
@@ -218,8 +244,11 @@ class Journey:
         return self
 
     def give_infusion(self, phase: str = "induction") -> int:
+        """Pre-vitals, the infusion, post-vitals and the discharge; returns the infusion's version."""
         self.vitals(120, 80)
-        return self.infuse(phase)
+        version = self.infuse(phase)
+        self.recover(phase)
+        return version
 
     def induction(self, count: int | None = None, every_hours: float = 48) -> Journey:
         """``count`` induction infusions (default: the protocol's six), ``every_hours`` apart."""

@@ -27,6 +27,7 @@ R_EVENTS = [
     "JourneyPaused",
     "JourneyClosed",
     "SafetyAlertAcknowledged",
+    "InfusionStopped",
 ]
 
 

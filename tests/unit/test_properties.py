@@ -162,7 +162,10 @@ def _treatment_step(j: Journey, draw: Draw) -> None:
 def _infusion_turn(j: Journey, draw: Draw, phase: str) -> None:
     r = j.record_of()
     last = r.last_infusion()
-    if r.bp_hold is not None:
+    stale = r.pre_vitals is not None and j.now - r.pre_vitals.occurred_at > timedelta(hours=3)
+    if r.awaiting_discharge is not None:
+        _after_infusion(j, draw, phase)
+    elif r.bp_hold is not None:
         choice = draw(st.sampled_from(["vitals", "hold", "override"]))
         if choice == "vitals":
             _vitals(j, draw)
@@ -170,15 +173,51 @@ def _infusion_turn(j: Journey, draw: Draw, phase: str) -> None:
             j.hold(phase)
         else:
             j.override_hold()
-    elif r.pre_vitals is None:
+    elif r.pre_vitals is None or stale:
+        _vitals(j, draw)
+    elif last is not None and j.now - last.occurred_at < timedelta(hours=48):
+        j.advance(hours=48 + draw(st.integers(min_value=0, max_value=24)))
         _vitals(j, draw)
     else:
-        if last is not None and j.now - last.occurred_at < timedelta(hours=48):
-            j.advance(hours=48 + draw(st.integers(min_value=0, max_value=24)))
-        # Now and then the infusion is entered afterwards, dated back (no earlier than its vitals).
-        backdated = j.now - timedelta(hours=draw(st.sampled_from([0, 0, 0, 2, 30, 60])))
-        at = max(backdated, r.pre_vitals.occurred_at)
-        j.infuse(phase, escort=draw(st.sampled_from([True, True, True, False])), at=at)
+        choice = draw(st.sampled_from(["infuse", "infuse", "infuse", "during", "stop"]))
+        if choice == "during":
+            _chair_vitals(j, draw, "during")
+        elif choice == "stop":
+            j.stop(draw(st.sampled_from(["hypertension", "nausea", "patient_request"])), phase=phase)
+        else:
+            # Now and then the infusion is entered afterwards, dated back (no earlier than its vitals).
+            backdated = j.now - timedelta(hours=draw(st.sampled_from([0, 0, 0, 2, 30, 60])))
+            data = {
+                **j.infusion_data(phase, escort=draw(st.sampled_from([True, True, True, False]))),
+                "dose_mg_per_kg": draw(st.sampled_from([0.5, 0.5, 0.75, 0.49, 0.76])),
+                "duration_min": draw(st.sampled_from([40, 40, 45, 39])),
+                "weight_kg": draw(st.sampled_from([70, 70, 80])),
+            }
+            j.record("InfusionCompleted", data, at=max(backdated, r.pre_vitals.occurred_at))
+
+
+def _chair_vitals(j: Journey, draw: Draw, phase: str) -> None:
+    """During or after an infusion: mostly fine, sometimes at an alert threshold."""
+    if draw(st.integers(min_value=0, max_value=3)):
+        j.vitals(124, 78, phase=phase, heart_rate=draw(st.sampled_from([72, 120])), spo2=draw(st.sampled_from([None, 92])))
+        return
+    systolic, diastolic = draw(st.sampled_from([(179, 109), (180, 100), (150, 110)]))
+    heart_rate = draw(st.sampled_from([72, 121]))
+    j.vitals(systolic, diastolic, phase=phase, heart_rate=heart_rate, spo2=draw(st.sampled_from([None, 97, 91])))
+
+
+def _after_infusion(j: Journey, draw: Draw, phase: str) -> None:
+    """Post-infusion vitals, then a discharge that the rules may find unsafe."""
+    if draw(st.booleans()):
+        _chair_vitals(j, draw, "post")
+        return
+    data = j.discharge_data(
+        str(j.record_of().awaiting_discharge.phase),  # type: ignore[union-attr]
+        observation_min=draw(st.sampled_from([40, 40, 30, 29])),
+        alert_and_oriented=draw(st.sampled_from([True, True, False])),
+        escort_present=draw(st.sampled_from([True, True, True, False])),
+    )
+    j.record("DischargeAssessed", data)
 
 
 def _something_else(j: Journey, draw: Draw) -> None:
@@ -370,3 +409,33 @@ def test_the_fold_is_deterministic(sim: Simulated, wait: timedelta) -> None:
     assert first == j.record_of()
     now: datetime = j.now + wait
     assert evaluate(first, now) == evaluate(second, now) == j.view(now)
+
+
+@PROPERTY
+@given(journeys())
+def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(sim: Simulated) -> None:
+    """Every completed infusion had recent, in-range pre-vitals, an escort, an in-range dose given
+    slowly enough, cleared contraindications and a discharge after the infusion before it."""
+    history = sim.journey.history
+    if any(f.type == "EventEnteredInError" for f in history):
+        return
+    protocol = sim.journey.protocol
+    dose, monitoring = protocol.dose, protocol.monitoring
+    for index, fact in enumerate(history):
+        if fact.type != "InfusionCompleted":
+            continue
+        before = history[:index]
+        data = fact.data
+        assert data["escort_confirmed"] is True
+        assert dose.mg_per_kg_min <= data["dose_mg_per_kg"] <= dose.mg_per_kg_max
+        assert data["duration_min"] >= dose.duration_min_at_least
+        pre = [f for f in before if f.type == "VitalsRecorded" and f.data["phase"] == "pre"][-1]
+        assert timedelta(0) <= fact.occurred_at - pre.occurred_at <= timedelta(hours=monitoring.pre_vitals_max_age_hours)
+        assert pre.data["heart_rate"] <= monitoring.alert_heart_rate_above
+        assert pre.data.get("spo2") is None or pre.data["spo2"] >= monitoring.alert_spo2_below
+        screening = [f for f in before if f.type == "ContraindicationScreened"][-1]
+        overridden = {f.data["finding"] for f in before if f.type == "ContraindicationOverridden"}
+        assert set(screening.data["findings"]) <= overridden
+        ended = [i for i, f in enumerate(before) if f.type in ("InfusionCompleted", "InfusionStopped")]
+        if ended:
+            assert any(f.type == "DischargeAssessed" for f in before[ended[-1] :])

@@ -45,7 +45,13 @@ def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
     assert protocol.induction.infusions == 6
     assert protocol.induction.min_spacing_hours == 48
     assert protocol.induction.window_days == 21
-    assert protocol.induction.dose_mg_per_kg == 0.5
+    assert (protocol.dose.mg_per_kg_min, protocol.dose.mg_per_kg_max) == (0.5, 0.75)
+    assert protocol.dose.duration_min_at_least == 40
+    assert protocol.dose.weight_change_flag_pct == 10
+    assert protocol.monitoring.pre_vitals_max_age_hours == 3
+    assert (protocol.monitoring.alert_systolic_at_least, protocol.monitoring.alert_diastolic_at_least) == (180, 110)
+    assert (protocol.monitoring.alert_heart_rate_above, protocol.monitoring.alert_spo2_below) == (120, 92)
+    assert protocol.monitoring.observation_min_at_least == 30
     assert (protocol.safety.bp_hold_systolic, protocol.safety.bp_hold_diastolic) == (140, 90)
     assert protocol.assessments.phq9_item9_alert_above == 0
     assert protocol.assessments.madrs_item10_alert_at_least == 4
@@ -88,7 +94,10 @@ def test_a_bad_number_is_refused_with_its_field_path(tmp_path: Path) -> None:
         ("safety", "bp_hold_diastolic", 141, "safety.bp_hold_diastolic: Must be less than or equal to 140."),
         ("maintenance", "default_interval_weeks", 1, "maintenance.default_interval_weeks: Must be greater"),
         ("maintenance", "min_interval_weeks", 6, "maintenance.default_interval_weeks: Must be between"),
-        ("baseline", "instrument", "BDI", "baseline.instrument: Must be one of"),
+        ("dose", "mg_per_kg_min", 0.8, "dose.mg_per_kg_min: Must not be greater than mg_per_kg_max."),
+        ("dose", "duration_min_at_least", 0, "dose.duration_min_at_least: Must be greater than or equal to 1."),
+        ("monitoring", "alert_spo2_below", 101, "monitoring.alert_spo2_below: Must be less than or equal to 100."),
+        ("monitoring", "observation_min_at_least", "30", "monitoring.observation_min_at_least: Not a valid"),
         ("induction", "speed", 3, "induction.speed: Unknown field."),
     ],
 )

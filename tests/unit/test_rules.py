@@ -72,6 +72,7 @@ R_EXAMPLES = {
     "JourneyPaused": {},
     "JourneyClosed": {"outcome": "other"},
     "SafetyAlertAcknowledged": {"alert_version": 2, "risk_assessment": "low", "plan": "Crisis line given."},
+    "InfusionStopped": {"phase": "induction", "minutes_given": 20, "cause": "hypertension"},
 }
 
 
@@ -402,6 +403,7 @@ def test_the_blood_pressure_threshold_is_a_setting_of_the_protocol() -> None:
     j = Journey(protocol).ready_for_induction()
     j.vitals(149, 94)
     j.infuse()
+    j.recover()
     j.advance(hours=48)
     j.vitals(150, 80)
     j.refused("blood_pressure_hold", "InfusionCompleted", j.infusion_data())
@@ -590,6 +592,7 @@ def test_a_maintenance_infusion_keeps_48_hours_from_the_last_induction_infusion(
     ready.vitals()
     ready.refused("spacing_too_short", "InfusionCompleted", ready.infusion_data("maintenance"))
     ready.advance(days=1)
+    ready.vitals()
     ready.infuse("maintenance")
 
 

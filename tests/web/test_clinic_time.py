@@ -26,6 +26,7 @@ def ny_app(tmp_path: Path, clock: Clock) -> Any:
     env = {
         "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'careplan.sqlite'}",
         "CAREPLAN_INSTANCE": str(tmp_path / "instance"),
+        "CAREPLAN_MODE": "demo",
         **NEW_YORK,
     }
     flask_app = make_web_app(tmp_path, clock, CAREPLAN_ENV=env)

@@ -30,6 +30,8 @@ PLAIN: dict[str, str] = {
     "InfusionHeld": "Hold the infusion",
     "HoldOverridden": "Override hold",
     "InfusionCancelled": "Cancel an infusion",
+    "InfusionStopped": "Stop the infusion early",
+    "DischargeAssessed": "Discharge assessment",
     "ResponseReviewed": "Response decision",
     "MaintenanceIntervalSet": "Maintenance interval",
     "ComplementaryCareGuidanceGiven": "Complementary care guidance",
@@ -75,8 +77,16 @@ def infusion_phase(view: JourneyView) -> str | None:
 def work_now(view: JourneyView, history: list[Fact]) -> list[Action]:
     """The infusion's next actions for the timeline's buttons: vitals, then the infusion; on a hold,
     the override (new vitals below the threshold also lift it)."""
+    if view.status != "active":
+        return []
+    awaiting = discharge_pending(view)
+    if awaiting is not None:
+        return [
+            Action("Record post-infusion vitals", "VitalsRecorded", {"phase": "post"}),
+            Action("Discharge assessment", "DischargeAssessed", {"phase": awaiting}),
+        ]
     phase = infusion_phase(view)
-    if phase is None or view.status != "active":
+    if phase is None:
         return []
     step = view.steps[phase]
     pre = Action("Record pre-infusion vitals", "VitalsRecorded", {"phase": "pre"})
@@ -91,8 +101,18 @@ def work_now(view: JourneyView, history: list[Fact]) -> list[Action]:
         return [pre]
     return [
         Action("Complete infusion", "InfusionCompleted", {"phase": phase}),
-        Action("Record vitals during or after", "VitalsRecorded", {"phase": "post"}),
+        Action("Record vitals during the infusion", "VitalsRecorded", {"phase": "during"}),
+        Action("Stop the infusion early", "InfusionStopped", {"phase": phase}),
     ]
+
+
+def discharge_pending(view: JourneyView) -> str | None:
+    """The phase of the infusion that waits for its discharge assessment, if one does."""
+    for phase in ("induction", "maintenance"):
+        step = view.steps.get(phase)
+        if step is not None and step.has_flag("discharge_pending"):
+            return phase
+    return None
 
 
 def fitting(view: JourneyView, history: list[Fact]) -> list[Action]:

@@ -39,7 +39,8 @@ PICKER: tuple[tuple[str, tuple[str, ...]], ...] = (
         "ScreeningOrdered", "ScreeningResulted", "AssessmentRecorded",
     )),
     ("Infusions", (
-        "InfusionScheduled", "VitalsRecorded", "InfusionCompleted", "InfusionHeld", "HoldOverridden", "InfusionCancelled",
+        "InfusionScheduled", "VitalsRecorded", "InfusionCompleted", "InfusionStopped", "DischargeAssessed",
+        "InfusionHeld", "HoldOverridden", "InfusionCancelled",
     )),
     ("Response and maintenance", (
         "ResponseReviewed", "MaintenanceIntervalSet", "ComplementaryCareGuidanceGiven", "ComplementaryCareCheckIn",

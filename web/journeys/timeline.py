@@ -6,10 +6,11 @@ Everything is read off the history (the facts), never stored: the page shows wha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from careplan.domain.families.chair import total_mg
 from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
 from web.clinic import day as clinic_day
@@ -36,7 +37,9 @@ BY_CONTEXT = {
     "response_check": "response_check",
     "maintenance": "maintenance",
 }
-INFUSION_EVENTS = frozenset({"InfusionScheduled", "InfusionHeld", "InfusionCompleted", "InfusionCancelled"})
+INFUSION_EVENTS = frozenset(
+    {"InfusionScheduled", "InfusionHeld", "InfusionCompleted", "InfusionCancelled", "InfusionStopped", "DischargeAssessed"}
+)
 BACKFILL = timedelta(hours=1)
 """A record entered more than this after the fact is marked as backfilled."""
 
@@ -65,13 +68,26 @@ class Group:
 
 @dataclass(frozen=True)
 class SeriesRow:
-    """One infusion of a series (done or held), or the next one waiting, with its vitals."""
+    """One infusion of a series (done, stopped or held), or the next one waiting, with its vitals
+    (before and during it, then the post-infusion ones up to its discharge) and its discharge."""
 
     number: int | None
     phase: str
-    state: str  # completed | held | cancelled | pending
+    state: str  # completed | stopped | held | pending
     fact: Fact | None
     vitals: tuple[Fact, ...]
+    discharge: Fact | None = None
+
+    @property
+    def total_mg(self) -> float | None:
+        """The milligrams given (dose per kilogram times weight), for a completed infusion."""
+        if self.fact is None or self.fact.type != "InfusionCompleted":
+            return None
+        return total_mg(float(self.fact.data["dose_mg_per_kg"]), float(self.fact.data["weight_kg"]))
+
+    @property
+    def awaiting_discharge(self) -> bool:
+        return self.state in ("completed", "stopped") and self.discharge is None
 
 
 @dataclass(frozen=True)
@@ -139,15 +155,20 @@ def series(history: list[Fact]) -> list[SeriesRow]:
     for fact in history:
         if fact.version in errored:
             continue
-        if fact.type == "VitalsRecorded":
+        settling = rows[-1] if rows and rows[-1].awaiting_discharge else None
+        if fact.type == "VitalsRecorded" and settling is not None and fact.data.get("phase") == "post":
+            rows[-1] = replace(settling, vitals=(*settling.vitals, fact))
+        elif fact.type == "VitalsRecorded":
             vitals.append(fact)
-        elif fact.type in ("InfusionCompleted", "InfusionHeld"):
+        elif fact.type == "DischargeAssessed" and settling is not None:
+            rows[-1] = replace(settling, discharge=fact)
+        elif fact.type in ("InfusionCompleted", "InfusionHeld", "InfusionStopped"):
             phase = str(fact.data.get("phase", "induction"))
             number = None
             if fact.type == "InfusionCompleted":
                 counts[phase] = counts.get(phase, 0) + 1
                 number = counts[phase]
-            state = "completed" if fact.type == "InfusionCompleted" else "held"
+            state = {"InfusionCompleted": "completed", "InfusionHeld": "held", "InfusionStopped": "stopped"}[fact.type]
             rows.append(SeriesRow(number, phase, state, fact, tuple(vitals)))
             vitals = []
     if vitals:
@@ -186,9 +207,10 @@ def _vitals(d: dict[str, Any]) -> str:
 
 def _infusion(d: dict[str, Any]) -> str:
     effects = ", ".join(_words(e) for e in d.get("side_effects") or []) or "none"
+    mg = total_mg(float(d.get("dose_mg_per_kg") or 0), float(d.get("weight_kg") or 0))
     return (
-        f"{_words(d.get('phase', '')).capitalize()} infusion: {d.get('dose_mg_per_kg')} mg/kg, {d.get('weight_kg')} kg, "
-        f"{d.get('duration_min')} min; escort {'confirmed' if d.get('escort_confirmed') else 'not confirmed'}; "
+        f"{_words(d.get('phase', '')).capitalize()} infusion: {d.get('dose_mg_per_kg')} mg/kg, {d.get('weight_kg')} kg "
+        f"({mg:g} mg), {d.get('duration_min')} min; escort {'confirmed' if d.get('escort_confirmed') else 'not confirmed'}; "
         f"side effects: {effects}"
     )
 
@@ -237,6 +259,14 @@ _DESCRIBE = {
     ),
     "InfusionHeld": lambda d: f"{_words(d.get('phase', '')).capitalize()} infusion held",
     "InfusionCancelled": lambda d: f"{_words(d.get('phase', '')).capitalize()} infusion cancelled",
+    "InfusionStopped": lambda d: (
+        f"{_words(d.get('phase', '')).capitalize()} infusion stopped after {d.get('minutes_given')} min "
+        f"({_words(d.get('cause'))}); does not count toward the series"
+    ),
+    "DischargeAssessed": lambda d: (
+        f"Discharged after {d.get('observation_min')} min of observation; alert and oriented: "
+        f"{_yes(d.get('alert_and_oriented'))}; escort present: {_yes(d.get('escort_present'))}"
+    ),
     "ResponseReviewed": lambda d: f"Decision: {_words(d.get('decision'))}",
     "MaintenanceIntervalSet": lambda d: f"Maintenance every {d.get('weeks')} weeks",
     "ComplementaryCareGuidanceGiven": lambda d: f"{_words(d.get('area')).capitalize()}: {d.get('guidance')}",

@@ -41,11 +41,18 @@ def timeline(journey_id: UUID) -> str:
         if event_type in allowed and (event_type != "JourneyPaused" or view.status == "active")
         and (event_type != "JourneyResumed" or paused)
     ]
-    safety = app.protocol(journey.protocol_id, journey.protocol_version).safety
+    protocol = app.protocol(journey.protocol_id, journey.protocol_version)
+    safety, monitoring = protocol.safety, protocol.monitoring
     work = [a for a in work_now(view, history) if a.event_type in allowed]
     return render_template(
         "journeys/timeline.html",
         bp_limit=(safety.bp_hold_systolic, safety.bp_hold_diastolic),
+        alert_limit=(
+            monitoring.alert_systolic_at_least,
+            monitoring.alert_diastolic_at_least,
+            monitoring.alert_heart_rate_above,
+            monitoring.alert_spo2_below,
+        ),
         journey=journey,
         view=view,
         courses=app.courses(journey),

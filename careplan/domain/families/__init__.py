@@ -7,6 +7,7 @@ from careplan.domain.families import (  # noqa: F401
     alerts,
     assessment,
     care,
+    chair,
     consultation,
     infusion,
     lifecycle,

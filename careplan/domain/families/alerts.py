@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain.codes import RiskLevel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Code, Payload, at_least, text
+from careplan.domain.payload import Payload, at_least, text
 from careplan.domain.record import Alert, ClinicalRecord
 from careplan.domain.values import Fact
-
-
-class Risk(Code):
-    LOW = "low"
-    MODERATE = "moderate"
-    HIGH = "high"
 
 
 @event
@@ -40,7 +35,7 @@ class SafetyAlertAcknowledged(Payload):
     existed are read back without them (trusted), as a low-risk acknowledgement."""
 
     alert_version: int = field(metadata=at_least(1))
-    risk_assessment: Risk
+    risk_assessment: RiskLevel
     plan: str = field(metadata=text(2000))
 
 
@@ -70,7 +65,7 @@ def _acknowledged(r: ClinicalRecord, p: SafetyAlertAcknowledged, f: Fact) -> Non
 
 def high_risk_alerts(r: ClinicalRecord) -> list[Alert]:
     """Acknowledged alerts whose latest risk assessment is ``high``: still to be worked."""
-    return [a for a in r.alerts if a.acknowledged_version is not None and a.risk == Risk.HIGH]
+    return [a for a in r.alerts if a.acknowledged_version is not None and a.risk == RiskLevel.HIGH]
 
 
 def require_alerts_worked(r: ClinicalRecord) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, between, items, text
-from careplan.domain.record import ClinicalRecord, Entry
+from careplan.domain.record import P, ClinicalRecord, Entry
 from careplan.domain.values import Fact
 
 
@@ -34,7 +34,7 @@ class MedicationReviewed(Payload):
     taper_required: bool = field()
 
 
-def entry(fact: Fact, payload: Payload) -> Entry:  # type: ignore[type-arg]
+def entry(fact: Fact, payload: P) -> Entry[P]:
     return Entry(fact.version, fact.occurred_at, fact.reason, payload)
 
 

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families import chair
 from careplan.domain.families.alerts import require_alerts_worked
-from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.family import Attempt, event, folds, raises, rule
 from careplan.domain.payload import Payload, between, items
-from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Vitals
+from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals
 from careplan.domain.values import Fact
 
 DOSE_MG_PER_KG = (0.05, 2.0)
@@ -114,11 +115,18 @@ def settle_appointment(r: ClinicalRecord, phase: str) -> None:
 
 @folds(VitalsRecorded)
 def _vitals(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> None:
+    vitals = Vitals(f.version, f.occurred_at, p.systolic, p.diastolic, r.protocol_version, p.heart_rate, p.spo2)
+    if p.phase == VitalsPhase.POST:
+        chair.fold_post_vitals(r, vitals)
     if p.phase != VitalsPhase.PRE:
         return
-    vitals = Vitals(f.version, f.occurred_at, p.systolic, p.diastolic, r.protocol_version)
     r.pre_vitals = vitals
     r.hold_vitals = vitals
+
+
+@raises(VitalsRecorded)
+def _vitals_alert(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> list[Payload]:
+    return chair.vitals_alert(r, p, f)
 
 
 @rule(HoldOverridden)
@@ -150,6 +158,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
         require_induction_ready(r, at)
     else:
         require_maintenance(r)
+    chair.require_discharged(r)
     if r.decision is not None and at < r.decision.occurred_at:
         # The review closed the series it judged; a backdated infusion would slip into that series.
         raise RuleViolation(
@@ -161,8 +170,10 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
         raise RuleViolation(
             "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before completing it."
         )
+    chair.require_recent_pre_vitals(r, at)
     if not p.escort_confirmed:
         raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
+    chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
     hold = r.bp_hold
     if hold is not None:
         s = r.protocol_at(hold.protocol_version).safety
@@ -184,9 +195,12 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
 
 @folds(InfusionCompleted)
 def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
-    r.infusions.append(Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at))
+    r.infusions.append(
+        Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at, weight_kg=p.weight_kg)
+    )
     r.pre_vitals = None
     r.hold_vitals = None
+    r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
     settle_appointment(r, str(p.phase))
 
 

@@ -38,8 +38,9 @@ NOT_CORRECTABLE: frozenset[str] = frozenset(
 @dataclass(frozen=True)
 class JourneyOpened(Payload):
     patient_ref: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
-    protocol: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
-    protocol_version: int = field(metadata=between(1, 10_000))
+    protocol: str = field(default="ketamine-trd", metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
+    protocol_version: int | None = field(default=None, metadata=between(1, 10_000))
+    """None asks for the protocol's latest version; a stored opening always names it."""
     previous_journey_id: str | None = field(default=None, metadata={"pattern": UUID_TEXT, "pattern_message": "Must be a journey id (a UUID)."})
     """The patient's earlier course, when this one follows it (DESIGN 6.2)."""
 
@@ -81,7 +82,8 @@ def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
     r.patient_ref = p.patient_ref
     r.opened_at = f.occurred_at
     r.protocol_id = p.protocol
-    r.protocol_version = p.protocol_version
+    if p.protocol_version is not None:  # always, in a stored opening
+        r.protocol_version = p.protocol_version
     r.previous_journey_id = p.previous_journey_id
 
 

@@ -1,0 +1,232 @@
+"""The chair around the infusion: dose checks, recent and safe pre-vitals, monitoring alerts, an
+infusion stopped early, and the discharge that must follow every infusion before the next one.
+
+Every number comes from the protocol's ``dose`` and ``monitoring`` sections. These are safety rules:
+none of them is deviable (DESIGN.md 6.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from careplan.domain.codes import InfusionPhase, StopCause, VitalsPhase
+from careplan.domain.errors import RuleViolation
+from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.payload import Payload, at_least, between
+from careplan.domain.protocol import MonitoringSettings
+from careplan.domain.record import ClinicalRecord, Settling, Vitals
+from careplan.domain.values import Fact
+
+
+@event
+@dataclass(frozen=True)
+class InfusionStopped(Payload):
+    """An infusion ended early: it does not count toward the series, but the patient still needs
+    watching and a discharge assessment like after a completed one."""
+
+    phase: InfusionPhase
+    minutes_given: int = field(metadata=between(0, 240))
+    cause: StopCause
+
+
+@event
+@dataclass(frozen=True)
+class DischargeAssessed(Payload):
+    phase: InfusionPhase
+    observation_min: int = field(metadata=between(0, 1440))
+    alert_and_oriented: bool = field()
+    escort_present: bool = field()
+
+
+# -- monitoring alerts ------------------------------------------------------------------------------
+
+
+def alarming(v: Vitals, m: MonitoringSettings) -> list[str]:
+    """What in a reading is at or beyond the protocol's alert thresholds, as short phrases."""
+    found = []
+    if v.systolic >= m.alert_systolic_at_least or v.diastolic >= m.alert_diastolic_at_least:
+        found.append(f"blood pressure {v.systolic}/{v.diastolic}")
+    return found + alarming_pulse(v, m)
+
+
+def alarming_pulse(v: Vitals, m: MonitoringSettings) -> list[str]:
+    """Heart rate and SpO2 beyond the alert thresholds (blood pressure has its own, lower, pre-infusion hold)."""
+    found = []
+    if v.heart_rate is not None and v.heart_rate > m.alert_heart_rate_above:
+        found.append(f"heart rate {v.heart_rate}")
+    if v.spo2 is not None and v.spo2 < m.alert_spo2_below:
+        found.append(f"SpO2 {v.spo2} %")
+    return found
+
+
+def vitals_of(p: Payload, f: Fact, protocol_version: int) -> Vitals:
+    d = p.as_data()
+    return Vitals(
+        f.version, f.occurred_at, d["systolic"], d["diastolic"], protocol_version, d["heart_rate"], d.get("spo2")
+    )
+
+
+def fold_post_vitals(r: ClinicalRecord, vitals: Vitals) -> None:
+    """Post-infusion vitals taken after the infusion ended count towards its discharge."""
+    settling = r.awaiting_discharge
+    if settling is not None and vitals.occurred_at >= settling.ended_at:
+        r.awaiting_discharge = replace(settling, post_vitals=vitals)
+
+
+def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
+    """During or after an infusion, a reading at an alert threshold raises a safety alert."""
+    from careplan.domain.families.alerts import SafetyAlertRaised
+
+    phase = str(p.as_data()["phase"])
+    if phase not in (VitalsPhase.DURING.value, VitalsPhase.POST.value):
+        return []
+    found = alarming(vitals_of(p, f, r.protocol_version), r.protocol.monitoring)
+    if not found:
+        return []
+    return [
+        SafetyAlertRaised(
+            kind="vitals",
+            reason=f"{phase.capitalize()}-infusion {', '.join(found)}: at an alert threshold.",
+            source_version=f.version,
+            key=f"alert:vitals:{f.version}",
+            step=str(r.awaiting_discharge.phase) if r.awaiting_discharge else None,
+        )
+    ]
+
+
+# -- checks on InfusionCompleted --------------------------------------------------------------------
+
+
+def require_discharged(r: ClinicalRecord) -> None:
+    settling = r.awaiting_discharge
+    if settling is not None:
+        raise RuleViolation(
+            "discharge_pending",
+            f"The infusion of {settling.ended_at:%Y-%m-%d %H:%M} has no discharge assessment yet: record it first.",
+        )
+
+
+def require_recent_pre_vitals(r: ClinicalRecord, at: datetime) -> None:
+    """Pre-infusion vitals no older than the protocol allows, with heart rate and SpO2 in range."""
+    vitals = r.pre_vitals
+    if vitals is None:
+        return
+    m = r.protocol.monitoring
+    if at - vitals.occurred_at > timedelta(hours=m.pre_vitals_max_age_hours):
+        raise RuleViolation(
+            "vitals_stale",
+            f"Pre-infusion vitals of {vitals.occurred_at:%Y-%m-%d %H:%M} are older than "
+            f"{m.pre_vitals_max_age_hours:g} h: record new ones.",
+        )
+    m = r.protocol_at(vitals.protocol_version).monitoring
+    out = alarming_pulse(vitals, m)
+    if out:
+        raise RuleViolation(
+            "vitals_out_of_range",
+            f"Pre-infusion {', '.join(out)} beyond the protocol's limits (heart rate above "
+            f"{m.alert_heart_rate_above}, SpO2 below {m.alert_spo2_below} %): record new vitals or hold the infusion.",
+        )
+
+
+def require_dose(r: ClinicalRecord, dose_mg_per_kg: float, duration_min: int) -> None:
+    d = r.protocol.dose
+    if not d.mg_per_kg_min <= dose_mg_per_kg <= d.mg_per_kg_max:
+        raise RuleViolation(
+            "dose_out_of_range",
+            f"A dose of {dose_mg_per_kg:g} mg/kg is outside the protocol's {d.mg_per_kg_min:g} to "
+            f"{d.mg_per_kg_max:g} mg/kg.",
+        )
+    if duration_min < d.duration_min_at_least:
+        raise RuleViolation(
+            "infusion_too_fast",
+            f"An infusion over {duration_min} min is faster than the protocol allows: at least "
+            f"{d.duration_min_at_least} min.",
+        )
+
+
+def total_mg(dose_mg_per_kg: float, weight_kg: float) -> float:
+    """The milligrams given: the dose per kilogram times the weight, to one decimal."""
+    return round(dose_mg_per_kg * weight_kg, 1)
+
+
+# -- the stopped infusion ---------------------------------------------------------------------------
+
+
+@rule(InfusionStopped)
+def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
+    require_discharged(r)
+    if p.phase == InfusionPhase.MAINTENANCE and not r.decided("maintenance"):
+        raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")
+
+
+@folds(InfusionStopped)
+def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
+    from careplan.domain.families.infusion import settle_appointment
+
+    r.pre_vitals = None
+    r.hold_vitals = None
+    r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
+    settle_appointment(r, str(p.phase))
+
+
+# -- discharge --------------------------------------------------------------------------------------
+
+
+@rule(DischargeAssessed)
+def _may_discharge(r: ClinicalRecord, p: DischargeAssessed, a: Attempt) -> None:
+    settling = r.awaiting_discharge
+    if settling is None:
+        raise RuleViolation("nothing_to_discharge", "No infusion is waiting for a discharge assessment.")
+    for problem in discharge_problems(r, settling, p):
+        raise RuleViolation("discharge_not_safe", problem)
+
+
+def discharge_problems(r: ClinicalRecord, settling: Settling, p: DischargeAssessed) -> list[str]:
+    """Why the patient may not leave yet, as sentences; empty when discharge is safe."""
+    m = r.protocol.monitoring
+    problems = []
+    if p.observation_min < m.observation_min_at_least:
+        problems.append(
+            f"Observed {p.observation_min} min after the infusion: at least {m.observation_min_at_least} min first."
+        )
+    post = settling.post_vitals
+    if post is None:
+        problems.append("Record post-infusion vitals, taken after the infusion ended, before discharge.")
+    elif alarming(post, r.protocol_at(post.protocol_version).monitoring):
+        found = ", ".join(alarming(post, r.protocol_at(post.protocol_version).monitoring))
+        problems.append(f"Post-infusion {found} at an alert threshold: not safe to leave.")
+    if not p.alert_and_oriented:
+        problems.append("The patient is not yet alert and oriented.")
+    if not p.escort_present:
+        problems.append("No escort is present to take the patient home.")
+    return problems
+
+
+@folds(DischargeAssessed)
+def _discharged(r: ClinicalRecord, p: DischargeAssessed, f: Fact) -> None:
+    r.awaiting_discharge = None
+
+
+# -- what the view shows ----------------------------------------------------------------------------
+
+
+def chair_flags(r: ClinicalRecord) -> dict[str, list[tuple[str, str]]]:
+    """The flags the chair puts on the induction or maintenance step: ``discharge_pending`` while an
+    infusion awaits its discharge, ``weight_changed`` when the last infusion's weight differs from the
+    one before by more than the protocol's percentage."""
+    flags: dict[str, list[tuple[str, str]]] = {}
+    settling = r.awaiting_discharge
+    if settling is not None:
+        flags.setdefault(settling.phase, []).append(
+            ("discharge_pending", f"Infusion of {settling.ended_at:%Y-%m-%d %H:%M} awaits its discharge assessment.")
+        )
+    weighed = [i for i in sorted(r.infusions, key=lambda i: i.occurred_at) if i.weight_kg]
+    if len(weighed) >= 2:
+        before, last = weighed[-2].weight_kg or 0, weighed[-1].weight_kg or 0
+        pct = r.protocol.dose.weight_change_flag_pct
+        if abs(last - before) * 100 > pct * before:
+            flags.setdefault(weighed[-1].phase, []).append(
+                ("weight_changed", f"Weight {last:g} kg differs from {before:g} kg by more than {pct:g} %: check it.")
+            )
+    return flags

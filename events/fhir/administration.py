@@ -1,0 +1,97 @@
+"""The infusion chair in FHIR: each infusion a ``MedicationAdministration``, each safety alert a ``Flag``.
+
+A completed infusion exports with status ``completed``, its dose (the total milligrams, dose per
+kilogram times weight) and its rate (mg/kg over the minutes it took); one stopped early exports with
+status ``stopped``, the cause as ``statusReason`` and the minutes given in a note. A safety alert is a
+``Flag``, ``active`` until acknowledged and ``inactive`` after, so a receiving system sees both the
+stop and the alert. Events marked entered in error export with that status, as FHIR asks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from careplan.domain.families.chair import total_mg
+from careplan.domain.values import Fact
+from events.fhir import codes, refs
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+KETAMINE = codes.concept(codes.coding(RXNORM, "6130", "ketamine"), text="Ketamine (IV)")
+INTRAVENOUS = codes.concept(codes.coding("http://snomed.info/sct", "47625008", "Intravenous route"))
+ALERT_KIND_SYSTEM = "urn:careplan:alert-kind"
+STOP_CAUSE_SYSTEM = "urn:careplan:stop-cause"
+SAFETY = [codes.concept(codes.coding("http://terminology.hl7.org/CodeSystem/flag-category", "safety", "Safety"))]
+
+
+def chair_resources(journey_id: UUID, history: list[Fact], subject: dict[str, Any]) -> list[dict[str, Any]]:
+    """The administrations and flags of a journey's history, in the order they were recorded."""
+    errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+    acknowledged = {int(f.data["alert_version"]): f for f in history if f.type == "SafetyAlertAcknowledged"}
+    found = []
+    for fact in history:
+        if fact.type in ("InfusionCompleted", "InfusionStopped"):
+            found.append(administration(journey_id, fact, subject, fact.version in errored))
+        elif fact.type == "SafetyAlertRaised":
+            found.append(flag(journey_id, fact, subject, acknowledged.get(fact.version), errored))
+    return found
+
+
+def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errored: bool) -> dict[str, Any]:
+    d = fact.data
+    stopped = fact.type == "InfusionStopped"
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationAdministration",
+        "id": refs.resource_id(journey_id, f"administration:{fact.version}"),
+        "status": "entered-in-error" if errored else "stopped" if stopped else "completed",
+        "category": codes.concept(codes.coding(codes.STEP_SYSTEM, str(d.get("phase")), str(d.get("phase")))),
+        "medicationCodeableConcept": KETAMINE,
+        "subject": subject,
+        "effectiveDateTime": refs.instant(fact.occurred_at),
+        "performer": [{"actor": refs.agent(fact.actor)}],
+    }
+    if stopped:
+        cause = str(d.get("cause"))
+        resource["statusReason"] = [codes.concept(codes.coding(STOP_CAUSE_SYSTEM, cause), text=cause.replace("_", " "))]
+        resource["note"] = [
+            {"text": f"Stopped after {d.get('minutes_given')} min." + (f" {fact.reason}" if fact.reason else "")}
+        ]
+        resource["dosage"] = {"route": INTRAVENOUS}
+        return resource
+    dose, weight, minutes = float(d["dose_mg_per_kg"]), float(d["weight_kg"]), int(d["duration_min"])
+    resource["dosage"] = {
+        "text": f"{dose:g} mg/kg × {weight:g} kg = {total_mg(dose, weight):g} mg over {minutes} min",
+        "route": INTRAVENOUS,
+        "dose": codes.quantity(total_mg(dose, weight), "mg", "mg"),
+        "rateRatio": {
+            "numerator": codes.quantity(dose, "mg/kg", "mg/kg"),
+            "denominator": codes.quantity(minutes, "min", "min"),
+        },
+    }
+    return resource
+
+
+def flag(
+    journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: set[int]
+) -> dict[str, Any]:
+    d = fact.data
+    kind = str(d.get("kind"))
+    source = d.get("source_version")
+    if fact.version in errored or (source is not None and int(source) in errored):
+        status = "entered-in-error"
+    else:
+        status = "inactive" if acknowledgement is not None else "active"
+    period = {"start": refs.instant(fact.occurred_at)}
+    if acknowledgement is not None:
+        period["end"] = refs.instant(acknowledgement.occurred_at)
+    return {
+        "resourceType": "Flag",
+        "id": refs.resource_id(journey_id, f"flag:{fact.version}"),
+        "status": status,
+        "category": SAFETY,
+        "code": codes.concept(
+            codes.coding(ALERT_KIND_SYSTEM, kind, f"{kind.replace('_', ' ')} alert"), text=str(d.get("reason"))
+        ),
+        "subject": subject,
+        "period": period,
+    }

@@ -1,0 +1,77 @@
+"""Journeys brought up to date from the notifications themselves, not reloaded from the store.
+
+The projector reads the notification log anyway; decoding those same records and folding them onto
+the journey it built last time costs each event once, where ``app.get`` per changed journey read and
+folded the whole history again (two queries and every event, per journey, per batch). A journey is
+folded here only when the cache holds it at the version just before the batch's first event for it,
+or when the batch starts at its first event; anything else (an evicted or never-seen journey, a gap)
+falls back to one ``app.get``. The cache is bounded (least recently used first out).
+
+This folds the library's events onto the aggregate (``event.mutate``), so it does not depend on what
+the aggregate keeps; when the aggregate's state becomes a folded clinical record, the rows can be
+computed from it the same way.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from careplan.application import CarePlan
+from careplan.domain.errors import UnknownJourney
+from careplan.domain.journey import PatientJourney
+
+CACHE_SIZE = 20_000
+
+
+class JourneyFolder:
+    def __init__(self, app: CarePlan, size: int = CACHE_SIZE) -> None:
+        self.app = app
+        self.size = size
+        self._cache: OrderedDict[str, PatientJourney] = OrderedDict()
+        self._prefix = get_topic(PatientJourney) + "."
+        self.loads = 0
+        """How many journeys had to be read from the store (for the benchmark's report)."""
+
+    def is_journey(self, topic: str) -> bool:
+        return topic.startswith(self._prefix)
+
+    def decode(self, notification: Any) -> Any:
+        return self.app.mapper.to_domain_event(notification)
+
+    def latest(self, journey_id: str, events: list[Any]) -> PatientJourney | None:
+        """The journey after ``events`` (its new events in version order, possibly empty: then the
+        store's current journey)."""
+        journey = self._cache.pop(journey_id, None)
+        if events and journey is None and events[0].originator_version == 1:
+            journey = None  # folded from its creation below
+        elif not events or journey is None or journey.version != events[0].originator_version - 1:
+            return self._load(journey_id)
+        for event in events:
+            journey = event.mutate(journey)
+        if not isinstance(journey, PatientJourney):
+            return None
+        if journey.needs_refold:  # a correction among the events: only the stored history can undo it
+            journey.refold(self.app.history(UUID(journey_id), upto=journey.version), self.app.protocol)
+        self._keep(journey_id, journey)
+        return journey
+
+    def forget(self, journey_id: str) -> None:
+        self._cache.pop(journey_id, None)
+
+    def _load(self, journey_id: str) -> PatientJourney | None:
+        self.loads += 1
+        try:
+            journey = self.app.get(UUID(journey_id))
+        except UnknownJourney:
+            return None
+        self._keep(journey_id, journey)
+        return journey
+
+    def _keep(self, journey_id: str, journey: PatientJourney) -> None:
+        self._cache[journey_id] = journey
+        while len(self._cache) > self.size:
+            self._cache.popitem(last=False)

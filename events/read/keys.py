@@ -1,0 +1,53 @@
+"""Keyed hashes for search: the read tables can be searched without holding a reference in clear.
+
+``patient_key`` is the exact match (the reference as typed, trimmed). ``gram_keys`` hash every 2- and
+3-character piece of the reference, lower-cased, so a search finds a reference by any part of it of two
+characters or more: a 2-character term is one piece, a longer term needs all of its 3-character pieces
+(a superset test; the page is checked against the decrypted reference). The key is the cipher key
+when there is one, so without it nobody can test a guess against the table (see README, search).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from careplan.application import CarePlan
+
+_DEFAULT_SECRET = "careplan-read-side"
+GRAM_HEX = 16
+"""64 bits: a collision between two pieces of references is a false candidate the page check drops."""
+
+
+def _secret(app: CarePlan) -> bytes:
+    return (app.store.cipher_key or _DEFAULT_SECRET).encode()
+
+
+def patient_key(app: CarePlan, patient_ref: str) -> str:
+    """A keyed hash of the reference: exact search works, the table never shows the reference."""
+    return hmac.new(_secret(app), patient_ref.strip().encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def normalise(text: str) -> str:
+    return text.strip().lower()
+
+
+def grams(text: str) -> set[str]:
+    """Every 2- and 3-character piece of the normalised text (what the index holds)."""
+    norm = normalise(text)
+    return {norm[i : i + n] for n in (2, 3) for i in range(len(norm) - n + 1)}
+
+
+def term_grams(term: str) -> set[str]:
+    """The pieces a reference must have to contain ``term``: itself if 2 long, else its 3-pieces."""
+    norm = normalise(term)
+    if len(norm) < 2:
+        return set()
+    if len(norm) == 2:
+        return {norm}
+    return {norm[i : i + 3] for i in range(len(norm) - 2)}
+
+
+def gram_keys(app: CarePlan, pieces: set[str]) -> list[str]:
+    secret = _secret(app)
+    return sorted(hmac.new(secret, b"g:" + p.encode(), hashlib.sha256).hexdigest()[:GRAM_HEX] for p in pieces)

@@ -1,0 +1,121 @@
+"""The protocol decides: a clinic's protocol file that changes a setting changes the behaviour.
+
+Each test loads a clinic protocol written as a file would be (the packaged document with one setting
+changed, parsed by the same reader the application uses) and shows the engine follow it: a step's
+``requires``, a ``due`` rule, the spacing, the window, the blood-pressure threshold, the response
+thresholds and the maintenance bounds. A setting that is accepted but ignored would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from importlib import resources
+from typing import Any, Callable
+
+from careplan.domain.protocol import Protocol
+from events.protocol_file import parse_protocol
+from tests.unit.journeys import START, Journey
+
+
+def clinic_protocol(change: Callable[[dict[str, Any]], None]) -> Protocol:
+    """The packaged ketamine-trd v1 document with the clinic's change, read as a file is read."""
+    text = (resources.files("careplan") / "protocols" / "ketamine-trd.v1.json").read_text(encoding="utf-8")
+    doc = json.loads(text)
+    change(doc)
+    return parse_protocol(json.dumps(doc), "clinic.json")
+
+
+def step(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in doc["steps"] if s["name"] == name)
+
+
+def test_adding_lab_screening_to_inductions_requires_makes_induction_wait_for_the_labs() -> None:
+    protocol = clinic_protocol(lambda d: step(d, "induction")["requires"].append("lab_screening"))
+    j = Journey(protocol).ready_for_induction()
+    j.vitals()
+    j.refused("labs_pending", "InfusionCompleted", j.infusion_data())
+    assert j.view().steps["induction"].status == "requested"
+    for panel in protocol.lab_panels:
+        j.order(panel)
+        j.result(panel)
+    j.vitals()
+    j.infuse()
+    j.recover()
+    assert j.record_of().induction_infusions()
+    default = Journey().ready_for_induction()  # the packaged protocol does not wait for labs
+    default.vitals()
+    default.infuse()
+
+
+def test_a_step_that_requires_another_waits_for_it_in_the_view_and_the_rules() -> None:
+    protocol = clinic_protocol(lambda d: step(d, "contraindication_screening")["requires"].append("medication_review"))
+    j = Journey(protocol)
+    j.consult()
+    assert j.view().steps["contraindication_screening"].status == "requested"
+    j.refused("prerequisite_missing", "ContraindicationScreened", {"findings": []})
+    j.review_medications()
+    assert j.view().steps["contraindication_screening"].status == "ready"
+    j.screen()
+
+
+def test_a_due_rule_from_another_anchor_and_length_moves_the_due_date() -> None:
+    protocol = clinic_protocol(lambda d: step(d, "medication_review").update(due={"from": "opened", "within_days": 3}))
+    j = Journey(protocol)
+    j.advance(days=2)
+    j.consult()
+    assert j.view().steps["medication_review"].due_at == START + timedelta(days=3)
+    assert Journey().view().steps["medication_review"].due_at is None  # default: from the consultation
+
+
+def test_the_spacing_between_infusions_is_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["induction"].update(min_spacing_hours=72))
+    j = Journey(protocol).ready_for_induction()
+    j.give_infusion()
+    j.advance(hours=60)
+    j.vitals()
+    j.refused("spacing_too_short", "InfusionCompleted", j.infusion_data())
+    j.advance(hours=12)
+    j.vitals()
+    j.infuse()
+
+
+def test_the_induction_window_is_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["induction"].update(window_days=12, infusions=4))
+    j = Journey(protocol).ready_for_induction()
+    j.give_infusion()
+    j.advance(days=13)
+    j.vitals()
+    j.refused("induction_window_exceeded", "InfusionCompleted", j.infusion_data())
+    assert j.record_of().induction_target == 4
+
+
+def test_the_blood_pressure_threshold_is_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["safety"].update(bp_hold_systolic=160, bp_hold_diastolic=100))
+    j = Journey(protocol).ready_for_induction()
+    j.vitals(150, 95)
+    j.infuse()
+    j.recover()
+    j.advance(hours=48)
+    j.vitals(160, 95)
+    j.refused("blood_pressure_hold", "InfusionCompleted", j.infusion_data())
+
+
+def test_the_response_thresholds_are_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["response_check"].update(response_drop_pct=60, partial_drop_pct=30))
+    j = Journey(protocol).ready_for_induction(baseline=20).induction()
+    j.advance(days=1)
+    j.phq9(9, context="response_check")  # a 55 % drop: a response by default, partial here
+    assert j.view().outcome.classification == "partial"
+    default = Journey().ready_for_induction(baseline=20).induction()
+    default.advance(days=1)
+    default.phq9(9, context="response_check")
+    assert default.view().outcome.classification == "response"
+
+
+def test_the_maintenance_bounds_are_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["maintenance"].update(min_interval_weeks=3, max_interval_weeks=6))
+    j = Journey(protocol).ready_for_induction().into_maintenance()
+    j.refused("interval_out_of_range", "MaintenanceIntervalSet", {"weeks": 8})
+    j.interval(6)
+    assert j.record_of().maintenance_weeks == 6
