@@ -20,9 +20,10 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDese
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
-from careplan.domain.errors import StoreBusy, UnknownJourney, UnknownProtocol, VersionConflict
+from careplan.domain.errors import JourneyExists, RuleViolation, StoreBusy, UnknownJourney, UnknownProtocol, VersionConflict
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney, as_payload, fact_of
+from careplan.domain.patient_index import PatientIndex, index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
@@ -98,12 +99,61 @@ class CarePlan(Application[UUID]):
         protocol_version: int | None = None,
         occurred_at: datetime | None = None,
         reason: str | None = None,
+        previous_journey_id: UUID | None = None,
     ) -> UUID:
-        now = self.clock()
+        """Opens a journey, unless the reference has one that is not closed (``JourneyExists``).
+
+        The journey and the claim on the reference's index are saved together, so of two openings
+        racing for one reference exactly one lands; the other is told which journey it lost to. A new
+        course links to the reference's previous one unless ``previous_journey_id`` names another.
+        """
         protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
-        journey = PatientJourney.open(patient_ref, protocol, occurred_at or now, actor, now, reason)
-        self.save(journey)
-        return journey.id
+        if previous_journey_id is not None:
+            self._previous_course(previous_journey_id, patient_ref)
+        deadline, pause = time.monotonic() + self.contention_seconds, 0.002
+        while True:
+            index = self.patient_index(patient_ref) or PatientIndex.start(patient_ref)
+            if index.open_journey is not None:
+                raise JourneyExists(index.open_journey)
+            now = self.clock()
+            previous = previous_journey_id or index.last_journey
+            journey = PatientJourney.open(
+                patient_ref, protocol, occurred_at or now, actor, now, reason, str(previous) if previous else None
+            )
+            index.claim(journey.id)
+            try:
+                self.save(journey, index)
+            except IntegrityError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(self.contention_seconds) from None
+                time.sleep(pause * (0.5 + random.random()))
+                pause = min(pause * 2, 0.25)
+                continue
+            return journey.id
+
+    def _previous_course(self, journey_id: UUID, patient_ref: str) -> None:
+        """A named previous course must be a journey of the same reference."""
+        try:
+            same = self.get(journey_id).patient_ref == patient_ref
+        except UnknownJourney:
+            same = False
+        if not same:
+            raise RuleViolation("unknown_previous_journey", "The previous course is not a journey of this patient reference.")
+
+    def patient_index(self, patient_ref: str) -> PatientIndex | None:
+        try:
+            index = self.repository.get(index_id(patient_ref))
+        except AggregateNotFoundError:
+            return None
+        return index if isinstance(index, PatientIndex) else None
+
+    def courses(self, journey: PatientJourney) -> tuple[UUID | None, UUID | None]:
+        """The courses opened just before and after this one for the same reference (the timeline's
+        "Previous course" and "Next course")."""
+        index = self.patient_index(journey.patient_ref)
+        before, after = index.neighbours(journey.id) if index else (None, None)
+        stated = journey.chart.previous_journey_id
+        return (UUID(stated) if stated else before), after
 
     def record(
         self,
@@ -213,7 +263,7 @@ class CarePlan(Application[UUID]):
                 return Changed(before, journey, [])
             try:
                 self._saving = journey
-                self.save(journey)
+                self.save(journey, *self._released(journey, recorded))
             except IntegrityError:
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
@@ -225,6 +275,16 @@ class CarePlan(Application[UUID]):
             finally:
                 self._saving = None
             return Changed(before, journey, recorded)
+
+    def _released(self, journey: PatientJourney, recorded: list[Fact]) -> list[PatientIndex]:
+        """The reference's index, released in the same save when this command closes the journey."""
+        if not any(f.type == "JourneyClosed" for f in recorded):
+            return []
+        index = self.patient_index(journey.patient_ref)
+        if index is None or index.open_journey != journey.id:
+            return []
+        index.release(journey.id)
+        return [index]
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
         """Snapshots the journey just saved from memory (it is at that version already) instead of

@@ -33,7 +33,7 @@ VALID_DATA: dict[str, dict[str, Any]] = {
     "AssessmentRecorded": {
         "instrument": "PHQ9",
         "total": 18,
-        "items": [2, 2, 2, 2, 2, 2, 2, 2, 2],
+        "items": [2, 2, 2, 2, 2, 2, 3, 3, 0],  # item 9 at 0: no self-harm alert to work before an infusion
         "context": "baseline",
     },
     "InfusionScheduled": {"phase": "induction", "scheduled_for": "2025-03-03T09:00:00+00:00"},
@@ -59,7 +59,7 @@ VALID_DATA: dict[str, dict[str, Any]] = {
     "JourneyPaused": {},
     "JourneyResumed": {},
     "JourneyClosed": {"outcome": "completed"},
-    "SafetyAlertAcknowledged": {"alert_version": 5},
+    "SafetyAlertAcknowledged": {"alert_version": 5, "risk_assessment": "moderate", "plan": "Crisis line given."},
 }
 
 VALID_JOURNEY_OPENED: dict[str, Any] = {"patient_ref": "MRN-000123", "protocol": "ketamine-trd"}

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from careplan.domain.errors import (
     CarePlanError,
     CorrectionNotAllowed,
+    JourneyExists,
     RuleViolation,
     StoreBusy,
     UnknownJourney,
@@ -43,6 +44,7 @@ HTTP_CODES = {
 }
 STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (VersionConflict, 409),
+    (JourneyExists, 409),
     (UserExists, 409),
     (UnknownJourney, 404),
     (UnknownUser, 404),
@@ -106,7 +108,9 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     status = status_of(error)
     if not is_api_request():
         return page(status, str(error))
-    extra = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
+    extra: dict[str, Any] = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
+    if isinstance(error, JourneyExists):
+        extra = {"journey_id": str(error.journey_id)}
     code = "forbidden" if isinstance(error, CorrectionNotAllowed) else error.code
     errors = getattr(error, "errors", None)
     response = problem(status, code, str(error), errors, **extra)

@@ -79,7 +79,9 @@ def decode(mapper: Mapper[Any], stored: StoredEvent) -> Fact:
         raise Undecodable("the row cannot be decoded: its stored bytes were altered") from None
     try:
         if isinstance(event, PatientJourney.JourneyOpened):
-            data = PatientJourney.opening_data(event.patient_ref, event.protocol, event.protocol_version)
+            data = PatientJourney.opening_data(
+                event.patient_ref, event.protocol, event.protocol_version, getattr(event, "previous_journey_id", None)
+            )
         elif isinstance(event, PatientJourney.Recorded):
             data = event.data
         else:

@@ -16,6 +16,7 @@ from random import Random
 from typing import Any, Callable
 
 from careplan.domain.journey import PatientJourney, fact_of
+from careplan.domain.families.assessment import self_harm_answer
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Actor
 
@@ -124,8 +125,7 @@ class Chart:
         self.version += 1
         self._last[event_type] = self.version
         items = data.get("items") or []
-        limit = self.protocol.safety.phq9_item9_alert_above
-        alert = data.get("instrument") == "PHQ9" and len(items) >= 9 and items[8] > limit
+        alert = self_harm_answer(self.protocol.assessments, str(data.get("instrument")), items) is not None
         m = self.protocol.monitoring
         alert = alert or (
             event_type == "VitalsRecorded"

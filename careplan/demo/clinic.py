@@ -59,7 +59,9 @@ def assess(chart: Chart, total: int, context: str, item9: int = 0) -> int | None
 def acknowledge(chart: Chart, alert_version: int) -> None:
     chart.wait(hours=chart.rng.uniform(0.2, 3))
     chart.record(
-        "SafetyAlertAcknowledged", {"alert_version": alert_version}, reason="Safety plan reviewed; crisis line given."
+        "SafetyAlertAcknowledged",
+        {"alert_version": alert_version, "risk_assessment": "moderate", "plan": "Safety plan reviewed; crisis line given."},
+        reason="Safety plan reviewed; crisis line given.",
     )
 
 

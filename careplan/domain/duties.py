@@ -129,8 +129,8 @@ def _reminders(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
         if appointment.state != "scheduled":
             continue
         step = "induction" if appointment.phase == "induction" else "maintenance"
-        if view.steps[step].status not in OPEN:
-            continue
+        if view.steps[step].status not in OPEN or any(f.kind == "blocked" for f in view.steps[step].flags):
+            continue  # a blocked journey (a contraindication found mid-series) gets no reminders
         yield _reminder(
             "infusion",
             step,

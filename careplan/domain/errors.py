@@ -101,3 +101,17 @@ class StoreBusy(CarePlanError):
             "nothing was recorded; try again."
         )
         self.message = str(self)
+
+
+class JourneyExists(CarePlanError):
+    """The patient reference already has a journey that is not closed (DESIGN 6.2: 409)."""
+
+    code = "journey_exists"
+
+    def __init__(self, journey_id: object) -> None:
+        super().__init__(
+            f"This patient reference already has an open journey ({journey_id}): close it before opening "
+            "another course."
+        )
+        self.journey_id = journey_id
+        self.message = str(self)

@@ -70,6 +70,8 @@ class PatientJourney(Aggregate):
         actor: Actor
         reason: str | None
         hash: str
+        previous_journey_id: str | None = None
+        """Stored only on openings that name one: older stored openings lack it and read as None."""
 
     class Recorded(Aggregate.Event):
         """Base of every event after the opening: the same envelope, the type's own data (stored in
@@ -131,6 +133,7 @@ class PatientJourney(Aggregate):
         actor: Actor,
         reason: str | None,
         hash: str,
+        previous_journey_id: str | None = None,
     ) -> None:
         self.patient_ref = patient_ref
         self.protocol_id = protocol
@@ -146,15 +149,22 @@ class PatientJourney(Aggregate):
             recorded_at=self.created_on,
             actor=actor,
             reason=reason,
-            data=self.opening_data(patient_ref, protocol, protocol_version),
+            data=self.opening_data(patient_ref, protocol, protocol_version, previous_journey_id),
             hash=hash,
         )
         apply(self.chart, opened)
         self.__dict__["_last"] = opened
 
     @staticmethod
-    def opening_data(patient_ref: str, protocol: str, protocol_version: int) -> dict[str, Any]:
-        return {"patient_ref": patient_ref, "protocol": protocol, "protocol_version": protocol_version}
+    def opening_data(
+        patient_ref: str, protocol: str, protocol_version: int, previous_journey_id: str | None = None
+    ) -> dict[str, Any]:
+        """The opening as stored data; ``previous_journey_id`` only when set, so the hash of an opening
+        recorded before it existed is unchanged."""
+        data: dict[str, Any] = {"patient_ref": patient_ref, "protocol": protocol, "protocol_version": protocol_version}
+        if previous_journey_id is not None:
+            data["previous_journey_id"] = previous_journey_id
+        return data
 
     @classmethod
     def open(
@@ -165,10 +175,16 @@ class PatientJourney(Aggregate):
         actor: Actor,
         now: datetime,
         reason: str | None = None,
+        previous_journey_id: str | None = None,
     ) -> PatientJourney:
         occurred_at, now = utc(occurred_at), utc(now)
         rules.not_in_future(occurred_at, now)
-        opening = Opening(patient_ref=patient_ref, protocol=protocol.id, protocol_version=protocol.version)
+        opening = Opening(
+            patient_ref=patient_ref,
+            protocol=protocol.id,
+            protocol_version=protocol.version,
+            previous_journey_id=previous_journey_id,
+        )
         journey_id = cls.create_id()
         digest = chain.link(
             chain.GENESIS,
@@ -192,6 +208,7 @@ class PatientJourney(Aggregate):
             reason=reason,
             hash=digest,
             timestamp=now,
+            previous_journey_id=previous_journey_id,
         )
 
     # -- commands ---------------------------------------------------------------------------
@@ -347,7 +364,9 @@ def as_payload(event: Payload | str, data: dict[str, Any] | None) -> Payload:
 def fact_of(event: Any) -> Fact:
     """A stored domain event as an auditor reads it (the opening included)."""
     if isinstance(event, PatientJourney.JourneyOpened):
-        data = PatientJourney.opening_data(event.patient_ref, event.protocol, event.protocol_version)
+        data = PatientJourney.opening_data(
+            event.patient_ref, event.protocol, event.protocol_version, getattr(event, "previous_journey_id", None)
+        )
         event_type = "JourneyOpened"
     else:
         data = event.data

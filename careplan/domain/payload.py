@@ -261,7 +261,7 @@ def _problem(kind: Any, value: Any, meta: dict[str, Any]) -> str | None:
             return "Must not contain duplicates."
         inner = get_args(kind)[0]
         for v in value:
-            problem = _problem(inner, v, {k: meta[k] for k in ("min", "max", "max_length") if k in meta})
+            problem = _problem(inner, v, {k: meta[k] for k in ("min", "max", "max_length", "pattern", "pattern_message") if k in meta})
             if problem:
                 return problem
         return None

@@ -84,7 +84,6 @@ class MaintenanceSettings:
 class SafetySettings:
     bp_hold_systolic: int = 140
     bp_hold_diastolic: int = 90
-    phq9_item9_alert_above: int = 0
     benzodiazepine_flag_mg_diazepam_eq: float = 8
 
 
@@ -92,6 +91,42 @@ class SafetySettings:
 class AppointmentSettings:
     missed_after_hours: int = 2
     """How long after a booked time, with no infusion since, the scheduler records it missed."""
+
+
+@dataclass(frozen=True)
+class AssessmentSettings:
+    """When a questionnaire's self-harm item raises a safety alert (DESIGN 6.1 ``assessments``)."""
+
+    phq9_item9_alert_above: int = 0
+    madrs_item10_alert_at_least: int = 4
+
+
+ABSOLUTE_FINDINGS = (
+    "pregnancy_or_breastfeeding",
+    "psychotic_disorder",
+    "aneurysm_or_avm",
+    "intracerebral_haemorrhage",
+    "ketamine_hypersensitivity",
+)
+RELATIVE_FINDINGS = (
+    "cardiovascular_disease",
+    "liver_failure",
+    "substance_use_history",
+    "uncontrolled_hypertension",
+    "bipolar_without_mood_stabiliser",
+)
+
+
+@dataclass(frozen=True)
+class ContraindicationSettings:
+    """The findings a screening may record: an ``absolute`` one needs two clinicians' overrides."""
+
+    absolute: tuple[str, ...] = ABSOLUTE_FINDINGS
+    relative: tuple[str, ...] = RELATIVE_FINDINGS
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return self.absolute + self.relative
 
 
 @dataclass(frozen=True)
@@ -106,6 +141,8 @@ class Protocol:
     infusion_reminder_hours: int = 24
     safety: SafetySettings = field(default_factory=SafetySettings)
     lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
+    assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
+    contraindications: ContraindicationSettings = field(default_factory=ContraindicationSettings)
     dose: DoseSettings = field(default_factory=DoseSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
@@ -133,7 +170,14 @@ class Protocol:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Protocol:
-        """Builds a protocol from an already validated document."""
+        """Builds a protocol from an already validated document.
+
+        A document written before ``assessments`` existed kept the PHQ-9 threshold under ``safety``:
+        it is read from there, so such a file means what it always meant."""
+        safety = dict(doc.get("safety", {}))
+        assessments = {"phq9_item9_alert_above": safety.pop("phq9_item9_alert_above", 0)}
+        assessments.update(doc.get("assessments", {}))
+        screening = doc.get("contraindications", {})
         steps = tuple(
             StepDefinition(
                 name=s["name"],
@@ -156,8 +200,13 @@ class Protocol:
             response_check=ResponseSettings(**doc.get("response_check", {})),
             maintenance=MaintenanceSettings(**doc.get("maintenance", {})),
             infusion_reminder_hours=int(doc.get("reminders", {}).get("infusion_hours_before", 24)),
-            safety=SafetySettings(**doc.get("safety", {})),
+            safety=SafetySettings(**safety),
             lab_panels=tuple(doc.get("lab_panels", ("hormone", "thyroid", "diabetes"))),
+            assessments=AssessmentSettings(**assessments),
+            contraindications=ContraindicationSettings(
+                absolute=tuple(screening.get("absolute", ABSOLUTE_FINDINGS)),
+                relative=tuple(screening.get("relative", RELATIVE_FINDINGS)),
+            ),
             dose=DoseSettings(**doc.get("dose", {})),
             monitoring=MonitoringSettings(**doc.get("monitoring", {})),
             appointments=AppointmentSettings(**doc.get("appointments", {})),

@@ -78,6 +78,8 @@ class Alert:
     raised_at: datetime
     source_version: int | None
     acknowledged_version: int | None = None
+    risk: str | None = None
+    """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
 
 
 @dataclass(frozen=True)
@@ -113,12 +115,15 @@ class ClinicalRecord:
     protocol_id: str = ""
     protocol_version: int = 0
     patient_ref: str = ""
+    previous_journey_id: str | None = None
     opened_at: datetime | None = None
     version: int = 0
     consultation: Entry[ConsultationCompleted] | None = None
     medication_review: Entry[MedicationReviewed] | None = None
     screening: Entry[ContraindicationScreened] | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    overridden_by: dict[str, list[str]] = field(default_factory=dict)
+    """Who overrode each finding (actor ids): an absolute finding needs two different clinicians."""
     labs_ordered: dict[str, datetime] = field(default_factory=dict)
     labs_resulted: dict[str, Entry[ScreeningResulted]] = field(default_factory=dict)
     assessments: list[Assessment] = field(default_factory=list)
@@ -208,8 +213,18 @@ class ClinicalRecord:
         return self.decision is not None and self.decision.payload.decision == decision
 
     def open_findings(self) -> list[str]:
+        """The latest screening's findings not yet cleared: a relative one by an override, an absolute
+        one (of the protocol in force) by the overrides of two different clinicians."""
         findings = [str(f) for f in self.screening.payload.findings] if self.screening else []
-        return [f for f in findings if f not in self.overrides]
+        return [f for f in findings if not self.override_cleared(f)]
+
+    def override_cleared(self, finding: str) -> bool:
+        if finding not in self.overrides:
+            return False
+        if self.protocol is None or finding not in self.protocol.contraindications.absolute:
+            return True
+        # Overrides stored before two were needed have no actors listed: they keep counting as one.
+        return len(set(self.overridden_by.get(finding, []))) >= 2
 
     def phq9(self) -> list[Assessment]:
         return sorted(

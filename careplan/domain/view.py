@@ -67,6 +67,8 @@ class AlertView:
     reason: str
     raised_at: datetime
     acknowledged: bool
+    risk: str | None = None
+    """The latest acknowledgement's risk assessment; ``high`` leaves the alert to be worked again."""
 
 
 @dataclass
@@ -83,7 +85,7 @@ class JourneyView:
 
     @property
     def open_alerts(self) -> list[AlertView]:
-        return [a for a in self.alerts if not a.acknowledged]
+        return [a for a in self.alerts if not a.acknowledged or a.risk == "high"]
 
 
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
@@ -132,7 +134,7 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
         alerts=[
-            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None)
+            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None, a.risk)
             for a in record.alerts
         ],
     )
@@ -187,7 +189,12 @@ def _screening(r: ClinicalRecord, now: datetime) -> StepView:
     if r.screening is None:
         return _step("contraindication_screening", READY, due_of(r, "contraindication_screening"))
     flags = [Flag("contraindication", f"{f.replace('_', ' ').capitalize()} found.") for f in r.open_findings()]
-    flags += [Flag("override", f"{k.replace('_', ' ').capitalize()} overridden: {v}") for k, v in r.overrides.items()]
+    flags += [
+        Flag("override", f"{k.replace('_', ' ').capitalize()} overridden: {v}")
+        if r.override_cleared(k)
+        else Flag("override", f"{k.replace('_', ' ').capitalize()} overridden once: a second clinician must confirm.")
+        for k, v in r.overrides.items()
+    ]
     return _step("contraindication_screening", COMPLETED, None, *flags)
 
 
@@ -235,6 +242,9 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
     blockers = induction_blockers(r, now) if not done else []
     missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing", "labs_pending")]
     flags = [Flag("blocked", sentence) for code, sentence in blockers if (code, sentence) not in missing]
+    if done and r.open_findings():
+        found = ", ".join(f.replace("_", " ") for f in r.open_findings())
+        flags.append(Flag("blocked", f"Contraindication found mid-series ({found}): no infusion until it is cleared."))
     if r.bp_hold is not None:
         s = r.protocol.safety
         flags.append(

@@ -15,7 +15,6 @@ from careplan.domain.vocabulary import (
     CARE_AREAS,
     CLINICIAN_EVENTS,
     DECISIONS,
-    FINDINGS,
     OUTCOMES,
     PANELS,
 )
@@ -29,6 +28,7 @@ from events.schemas.common import (
     code,
     code_list,
     identifier,
+    unique,
 )
 from events.schemas.infusion import (
     DischargeAssessedData,
@@ -47,6 +47,7 @@ class JourneyOpenedData(EventDataSchema):
     patient_ref = identifier(required=True)
     protocol = identifier(load_default=DEFAULT_PROTOCOL_ID)
     protocol_version = WholeNumber(validate=between(1, 10_000))
+    previous_journey_id = fields.UUID(allow_none=True)  # DESIGN 6.2: the course this one follows
 
 
 class ConsultationCompletedData(EventDataSchema):
@@ -68,12 +69,17 @@ class MedicationReviewedData(EventDataSchema):
     taper_required = fields.Boolean(required=True)
 
 
+FINDING_CODE = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case finding code such as 'liver_failure'.")
+
+
 class ContraindicationScreenedData(EventDataSchema):
-    findings = code_list(FINDINGS, required=True)
+    """Findings are the journey's protocol's codes: the rule checks them (``unknown_finding``)."""
+
+    findings = fields.List(fields.String(validate=FINDING_CODE), required=True, validate=[unique, validate.Length(max=20)])
 
 
 class ContraindicationOverriddenData(EventDataSchema):
-    finding = code(FINDINGS, required=True)
+    finding = fields.String(validate=FINDING_CODE, required=True)
 
 
 class ScreeningOrderedData(EventDataSchema):
@@ -140,9 +146,9 @@ RISK_LEVELS = ("low", "moderate", "high")
 
 class SafetyAlertAcknowledgedData(EventDataSchema):
     alert_version = WholeNumber(required=True, validate=validate.Range(min=1))
-    # DESIGN 6.2; optional here until the engine reads them (the page's form asks for both)
-    risk_assessment = code(RISK_LEVELS)
-    plan = Text(max_length=2000)
+    # DESIGN 6.2: an alert is worked with a risk assessment and a plan (``high`` keeps infusions refused)
+    risk_assessment = code(RISK_LEVELS, required=True)
+    plan = Text(max_length=2000, required=True)
 
 
 def _by_event_type(*schemas: type[Schema]) -> dict[str, type[Schema]]:

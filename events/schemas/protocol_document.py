@@ -121,8 +121,32 @@ class AppointmentsSchema(BaseSchema):
 class SafetySchema(BaseSchema):
     bp_hold_systolic = number(90, 220)
     bp_hold_diastolic = number(50, 140)
-    phq9_item9_alert_above = number(0, SCALES[PHQ9].item_max - 1)
     benzodiazepine_flag_mg_diazepam_eq = real(*DIAZEPAM_EQ_MG)
+
+
+class AssessmentsSchema(BaseSchema):
+    phq9_item9_alert_above = number(0, SCALES[PHQ9].item_max - 1)
+    madrs_item10_alert_at_least = number(1, SCALES["MADRS"].item_max)
+
+
+FINDING_CODE = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case code such as 'liver_failure'.")
+
+
+def finding_list() -> fields.List:
+    return fields.List(fields.String(validate=FINDING_CODE), required=True, validate=unique)
+
+
+class ContraindicationsSchema(BaseSchema):
+    """The findings a screening may record; a code is either absolute or relative, never both."""
+
+    absolute = finding_list()
+    relative = finding_list()
+
+    @validates_schema
+    def _disjoint(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        both = sorted(set(doc["absolute"]) & set(doc["relative"]))
+        if both:
+            raise ValidationError(f"Listed as absolute too: {', '.join(both)}.", "relative")
 
 
 def check_steps(steps: list[dict[str, Any]]) -> None:
@@ -156,6 +180,8 @@ class ProtocolDocumentSchema(BaseSchema):
     maintenance = fields.Nested(MaintenanceSchema, required=True)
     reminders = fields.Nested(RemindersSchema, required=True)
     safety = fields.Nested(SafetySchema, required=True)
+    assessments = fields.Nested(AssessmentsSchema, required=True)
+    contraindications = fields.Nested(ContraindicationsSchema, required=True)
     lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])
     dose = fields.Nested(DoseSchema, required=True)
     monitoring = fields.Nested(MonitoringSchema, required=True)

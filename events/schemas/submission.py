@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
@@ -43,6 +44,7 @@ class JourneyOpening:
     protocol_version: int | None
     occurred_at: datetime | None
     reason: str | None
+    previous_journey_id: UUID | None = None
 
 
 class EventData(fields.Field):
@@ -108,6 +110,7 @@ class JourneyOpenSchema(JourneyOpenedData):
             protocol_version=data.get("protocol_version"),
             occurred_at=data.get("occurred_at"),
             reason=data.get("reason"),
+            previous_journey_id=data.get("previous_journey_id"),
         )
 
 

@@ -37,8 +37,8 @@ def full_journey(app: CarePlan, clock: Any, patient_ref: str = PATIENT_REF) -> U
     rec = _recorder(app, journey)
     rec("ScreeningOrdered", {"panel": "thyroid"})
     rec("ComplementaryCareGuidanceGiven", {"area": "sleep", "guidance": "Keep a regular wake time."})
-    rec("AssessmentRecorded", {"instrument": "GAD7", "total": 12, "context": "baseline"})
-    rec("AssessmentRecorded", {"instrument": "MADRS", "total": 31, "context": "baseline"})
+    rec("AssessmentRecorded", {"instrument": "GAD7", "total": 12, "items": [2, 2, 2, 2, 2, 1, 1], "context": "baseline"})
+    rec("AssessmentRecorded", {"instrument": "MADRS", "total": 31, "items": [4, 4, 4, 4, 3, 3, 3, 3, 3, 0], "context": "baseline"})
     clock.advance(days=1)
     rec("ScreeningResulted", {"panel": "thyroid", "abnormal": False, "values": {"TSH": 2.1}})
     for number in range(6):

@@ -227,8 +227,11 @@ class Journey:
     def close(self, outcome: str = "completed", reason: str | None = "Plan finished", **kw: Any) -> int:
         return self.record("JourneyClosed", {"outcome": outcome}, reason=reason, **kw)
 
-    def acknowledge(self, alert_version: int, reason: str | None = "Safety plan reviewed", **kw: Any) -> int:
-        return self.record("SafetyAlertAcknowledged", {"alert_version": alert_version}, reason=reason, **kw)
+    def acknowledge(
+        self, alert_version: int, reason: str | None = "Safety plan reviewed", risk: str = "low", **kw: Any
+    ) -> int:
+        data = {"alert_version": alert_version, "risk_assessment": risk, "plan": "Safety plan; crisis line given."}
+        return self.record("SafetyAlertAcknowledged", data, reason=reason, **kw)
 
     # -- whole stretches of a journey -----------------------------------------------------------
 

@@ -53,7 +53,9 @@ def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
     assert (protocol.monitoring.alert_heart_rate_above, protocol.monitoring.alert_spo2_below) == (120, 92)
     assert protocol.monitoring.observation_min_at_least == 30
     assert (protocol.safety.bp_hold_systolic, protocol.safety.bp_hold_diastolic) == (140, 90)
-    assert protocol.safety.phq9_item9_alert_above == 0
+    assert protocol.assessments.phq9_item9_alert_above == 0
+    assert protocol.assessments.madrs_item10_alert_at_least == 4
+    assert protocol.contraindications.absolute[0] == "pregnancy_or_breastfeeding"
     assert protocol.maintenance.default_interval_weeks == 4
     assert (protocol.maintenance.min_interval_weeks, protocol.maintenance.max_interval_weeks) == (2, 12)
     assert protocol.due_days("consultation") == 7

@@ -71,7 +71,7 @@ R_EXAMPLES = {
     "EventEnteredInError": {"target_version": 2},
     "JourneyPaused": {},
     "JourneyClosed": {"outcome": "other"},
-    "SafetyAlertAcknowledged": {"alert_version": 2},
+    "SafetyAlertAcknowledged": {"alert_version": 2, "risk_assessment": "low", "plan": "Crisis line given."},
     "InfusionStopped": {"phase": "induction", "minutes_given": 20, "cause": "hypertension"},
 }
 
@@ -462,7 +462,7 @@ def test_other_instruments_raise_no_self_harm_alert(j: Journey) -> None:
 
 
 def test_the_item_9_threshold_is_a_setting_of_the_protocol() -> None:
-    j = Journey(with_settings(default_protocol(), safety={"phq9_item9_alert_above": 1}))
+    j = Journey(with_settings(default_protocol(), assessments={"phq9_item9_alert_above": 1}))
     j.phq9(5, item9=1, context="other")
     assert j.view().alerts == []
     j.phq9(5, item9=2, context="other")
@@ -472,11 +472,12 @@ def test_the_item_9_threshold_is_a_setting_of_the_protocol() -> None:
 def test_an_alert_is_acknowledged_once_with_a_reason(j: Journey) -> None:
     j.phq9(6, item9=2, context="other")
     alert = j.history[-1].version
-    j.refused("no_such_alert", "SafetyAlertAcknowledged", {"alert_version": alert - 1}, reason="seen")
-    j.refused("reason_required", "SafetyAlertAcknowledged", {"alert_version": alert}, reason="")
+    worked = {"risk_assessment": "low", "plan": "Crisis line given."}
+    j.refused("no_such_alert", "SafetyAlertAcknowledged", {"alert_version": alert - 1, **worked}, reason="seen")
+    j.refused("reason_required", "SafetyAlertAcknowledged", {"alert_version": alert, **worked}, reason="")
     j.acknowledge(alert)
     assert j.view().open_alerts == [] and j.view().alerts[0].acknowledged
-    j.refused("no_such_alert", "SafetyAlertAcknowledged", {"alert_version": alert}, reason="seen twice")
+    j.refused("no_such_alert", "SafetyAlertAcknowledged", {"alert_version": alert, **worked}, reason="seen twice")
 
 
 # -- corrections ------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ check that a step turns overdue, blocked or on hold for the reason the protocol 
 
 from __future__ import annotations
 
+from careplan.domain.values import Actor
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -211,6 +213,8 @@ def test_an_open_contraindication_blocks_induction_until_overridden(j: Journey) 
     assert flags(view, "contraindication_screening", "contraindication") == ["Pregnancy or breastfeeding found."]
     assert flags(view, "induction", "blocked") == ["Contraindications not overridden: pregnancy_or_breastfeeding."]
     j.override("pregnancy_or_breastfeeding", reason="Test negative, not breastfeeding")
+    assert flags(j.view(), "induction", "blocked") != []  # absolute: a second clinician must confirm
+    j.override("pregnancy_or_breastfeeding", reason="Test negative, not breastfeeding", actor=Actor("dr-two", "clinician"))
     view = j.view()
     assert view.steps["induction"].status == "ready" and view.steps["induction"].flags == []
     assert flags(view, "contraindication_screening", "override") == [

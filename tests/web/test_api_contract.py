@@ -168,7 +168,7 @@ def test_a_protocol_rule_refusal_is_422_with_the_rules_code_and_a_sentence(api: 
     body = error_of(response, 422)
     assert body["code"] == "blood_pressure_hold"
     assert "150/95" in body["message"]
-    assert len(api.get(f"/journeys/{journey_id}/events").get_json()) == 7  # nothing was written
+    assert len(api.get(f"/journeys/{journey_id}/events").get_json()) == 6  # nothing was written (the baseline PHQ-9 raised no alert)
 
 
 def test_a_stale_expected_version_is_409_with_the_current_version_and_nothing_written(api: Api) -> None:

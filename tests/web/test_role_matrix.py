@@ -6,6 +6,8 @@ from ``web.auth.permissions``), so a change to the table that breaks a rule brea
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -36,11 +38,16 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Pe
     app.extensions["careplan"].close()
 
 
+REFS = itertools.count(1)
+
+
 def call(shared: tuple[Flask, People], role: str | None, method: str, path: str, body: Any = None) -> int:
     app, people = shared
     client: FlaskClient = app.test_client()
     headers = people.headers(role) if role else {}
-    journey = client.post("/api/v1/journeys", json={"patient_ref": "MRN-1"}, headers=people.headers("coordinator"))
+    # a reference of its own each time: a reference has one open journey at a time
+    ref = f"MRN-M{next(REFS)}"
+    journey = client.post("/api/v1/journeys", json={"patient_ref": ref}, headers=people.headers("coordinator"))
     path = path.replace("{id}", journey.get_json()["id"])
     return client.open(path, method=method, json=body, headers=headers).status_code
 
@@ -57,7 +64,7 @@ def test_every_role_reads_every_list_and_journey_and_no_one_reads_without_a_toke
 @pytest.mark.parametrize("role", WHO)
 def test_only_coordinators_open_journeys(shared, role) -> None:
     expected = {"coordinator": 201, ANONYMOUS: 401}.get(role, 403)
-    assert call(shared, role, "POST", "/api/v1/journeys", {"patient_ref": "MRN-2"}) == expected
+    assert call(shared, role, "POST", "/api/v1/journeys", {"patient_ref": f"MRN-P{next(REFS)}"}) == expected
 
 
 def submission(event_type: str) -> dict[str, Any]:
@@ -124,7 +131,7 @@ def test_only_clinicians_acknowledge_safety_alerts(shared) -> None:
     recorded = client.post(events, json={"type": "AssessmentRecorded", "data": phq9}, headers=clinician).get_json()
     alert = recorded["recorded"][-1]
     assert alert["type"] == "SafetyAlertRaised"
-    ack = {"type": "SafetyAlertAcknowledged", "reason": "Called the patient; safe.", "data": {"alert_version": alert["version"]}}
+    ack = {"type": "SafetyAlertAcknowledged", "reason": "Called the patient; safe.", "data": {"alert_version": alert["version"], "risk_assessment": "low", "plan": "Crisis line given."}}
     assert client.post(events, json=ack, headers=coordinator).status_code == 403
     assert client.post(events, json=ack, headers=clinician).status_code == 201
 
@@ -144,7 +151,7 @@ def test_pages_follow_the_same_role_rules_and_send_the_signed_out_to_sign_in(sha
     client = app.test_client()
     if role is not ANONYMOUS:
         people.login(client, role)
-    jid = client.post("/api/v1/journeys", json={"patient_ref": "MRN-5"}, headers=people.headers("coordinator"))
+    jid = client.post("/api/v1/journeys", json={"patient_ref": f"MRN-Q{next(REFS)}"}, headers=people.headers("coordinator"))
     response = client.get(path.replace("{id}", jid.get_json()["id"]))
     if role is ANONYMOUS:
         assert response.status_code == 302

@@ -36,6 +36,7 @@ class Journeys(MethodView):
     @blp.arguments(JourneyOpenSchema)
     @blp.response(201, JourneyCreatedSchema)
     @blp.alt_response(422, schema=ErrorSchema, description="Invalid fields, or an unknown protocol")
+    @blp.alt_response(409, schema=ErrorSchema, description="journey_exists: the reference has an open journey (journey_id)")
     def post(self, opening: JourneyOpening) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Opens a journey on a protocol (default ketamine-trd, its latest version)."""
         journey_id = careplan().open_journey(
@@ -45,6 +46,7 @@ class Journeys(MethodView):
             protocol_version=opening.protocol_version,
             occurred_at=opening.occurred_at,
             reason=opening.reason,
+            previous_journey_id=opening.previous_journey_id,
         )
         location = url_for("api.Journey", journey_id=journey_id)
         return {"id": journey_id, "version": 1}, 201, {"Location": location}

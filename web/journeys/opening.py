@@ -11,7 +11,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from careplan.domain.errors import RuleViolation, UnknownProtocol
+from careplan.domain.errors import JourneyExists, RuleViolation, UnknownProtocol
 from web.auth import current_actor, requires
 from web.auth.permissions import OPEN_JOURNEY, roles_with
 from events.schemas import validate_journey_open
@@ -49,11 +49,14 @@ def new() -> Any:
             protocol_version=opening.protocol_version,
             occurred_at=opening.occurred_at,
             reason=opening.reason,
+            previous_journey_id=opening.previous_journey_id,
         )
     except ValidationError as error:
         return _page(raw, submission_errors(error.messages), nonce, 422)  # type: ignore[arg-type]
     except UnknownProtocol as error:
         return _page(raw, {"protocol_version": [str(error)]}, nonce, 422)
+    except JourneyExists as error:
+        return _page(raw, {}, nonce, 409, existing=error.journey_id)
     except RuleViolation as error:
         return _page(raw, {"occurred_at": [error.message]}, nonce, 422)
     submissions.remember_opening(nonce, journey_id)
@@ -61,7 +64,13 @@ def new() -> Any:
     return redirect(url_for("journeys.timeline", journey_id=journey_id))
 
 
-def _page(raw: dict[str, str], errors: dict[str, list[str]], nonce: str, status: int = 200) -> tuple[str, int]:
+def _page(
+    raw: dict[str, str], errors: dict[str, list[str]], nonce: str, status: int = 200, existing: Any = None
+) -> tuple[str, int]:
+    """The form; with ``existing``, the open journey that stands in the way, linked by its id."""
     registry = careplan().protocols
     protocols = sorted({(p.id, p.title) for p in registry})
-    return render_template("journeys/new.html", raw=raw, errors=errors, nonce=nonce, protocols=protocols), status
+    page = render_template(
+        "journeys/new.html", raw=raw, errors=errors, nonce=nonce, protocols=protocols, existing=existing
+    )
+    return page, status

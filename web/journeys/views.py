@@ -55,6 +55,7 @@ def timeline(journey_id: UUID) -> str:
         ),
         journey=journey,
         view=view,
+        courses=app.courses(journey),
         now=app.clock(),
         groups=grouped(history),
         series=series(history),

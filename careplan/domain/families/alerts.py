@@ -1,4 +1,10 @@
-"""Safety alerts: raised by the engine (self-harm answers, relapse), worked by a clinician."""
+"""Safety alerts: raised by the engine (self-harm answers, relapse, vitals), worked by a clinician.
+
+An alert must be worked before the next infusion (DESIGN 6.2): an unacknowledged one refuses
+``InfusionCompleted`` (``open_safety_alert``), and an acknowledgement assessing the risk ``high``
+keeps refusing it (``high_risk_pending``) until a later acknowledgement of the same alert says
+``low`` or ``moderate``. So a high-risk alert may be acknowledged again; any other only once.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +31,12 @@ class SafetyAlertRaised(Payload):
 @event
 @dataclass(frozen=True)
 class SafetyAlertAcknowledged(Payload):
+    """``risk_assessment`` and ``plan`` are required of new acknowledgements; ones stored before they
+    existed are read back without them (trusted), as a low-risk acknowledgement."""
+
     alert_version: int = field(metadata=at_least(1))
-    risk_assessment: RiskLevel | None = None
-    plan: str | None = field(default=None, metadata=text(2000))
+    risk_assessment: RiskLevel
+    plan: str = field(metadata=text(2000))
 
 
 @folds(SafetyAlertRaised)
@@ -42,7 +51,7 @@ def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
 
 @rule(SafetyAlertAcknowledged)
 def _alert_open(r: ClinicalRecord, p: SafetyAlertAcknowledged, a: Attempt) -> None:
-    if p.alert_version not in {x.version for x in r.open_alerts()}:
+    if p.alert_version not in {x.version for x in r.open_alerts() + high_risk_alerts(r)}:
         raise RuleViolation("no_such_alert", "There is no open safety alert at that version.")
 
 
@@ -51,3 +60,27 @@ def _acknowledged(r: ClinicalRecord, p: SafetyAlertAcknowledged, f: Fact) -> Non
     for alert in r.alerts:
         if alert.version == p.alert_version:
             alert.acknowledged_version = f.version
+            alert.risk = str(p.risk_assessment) if p.risk_assessment is not None else None
+
+
+def high_risk_alerts(r: ClinicalRecord) -> list[Alert]:
+    """Acknowledged alerts whose latest risk assessment is ``high``: still to be worked."""
+    return [a for a in r.alerts if a.acknowledged_version is not None and a.risk == RiskLevel.HIGH]
+
+
+def require_alerts_worked(r: ClinicalRecord) -> None:
+    """Refuses an infusion while a safety alert is open or assessed high risk (never deviable)."""
+    unworked = r.open_alerts()
+    if unworked:
+        raise RuleViolation(
+            "open_safety_alert",
+            f"The {unworked[0].kind.replace('_', '-')} safety alert of version {unworked[0].version} is not "
+            "acknowledged: assess the risk and record a plan before the infusion.",
+        )
+    high = high_risk_alerts(r)
+    if high:
+        raise RuleViolation(
+            "high_risk_pending",
+            f"The safety alert of version {high[0].version} was assessed high risk: a later acknowledgement "
+            "must assess it low or moderate before the infusion.",
+        )

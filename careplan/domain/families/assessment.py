@@ -1,16 +1,20 @@
 """Questionnaires (PHQ-9, MADRS, GAD-7), each checked against its own scale.
 
-A PHQ-9 whose item 9 (thoughts of self-harm) is above the protocol's threshold raises a safety alert
-in the same save as the assessment, whatever the total.
+Every instrument is recorded item by item (DESIGN 6.2): a total alone hides the self-harm answer. A
+PHQ-9 whose item 9 is above ``assessments.phq9_item9_alert_above``, or a MADRS whose item 10 (suicidal
+thoughts) is at or above ``assessments.madrs_item10_alert_at_least``, raises a safety alert in the same
+save as the assessment, whatever the total.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from careplan.domain.codes import AssessmentContext, Instrument
 from careplan.domain.family import event, folds, raises
 from careplan.domain.payload import Payload, at_least, items
+from careplan.domain.protocol import AssessmentSettings
 from careplan.domain.record import Assessment, ClinicalRecord
 from careplan.domain.scales import SCALES
 from careplan.domain.values import Fact
@@ -21,17 +25,16 @@ from careplan.domain.values import Fact
 class AssessmentRecorded(Payload):
     instrument: Instrument
     total: int = field(metadata=at_least(0))
-    items: tuple[int, ...] | None = field(default=None, metadata=items(10))
+    items: tuple[int, ...] = field(metadata=items(10))
     context: AssessmentContext = AssessmentContext.OTHER
 
     def check(self) -> None:
         scale = SCALES[str(self.instrument)]
         if self.total > scale.total_max:
             self.refuse("total", f"Must be less than or equal to {scale.total_max} for {scale.name}.")
-        if self.items is not None:
-            problem = scale.items_problem(self.items, self.total)
-            if problem:
-                self.refuse("items", problem)
+        problem = scale.items_problem(self.items, self.total)
+        if problem:
+            self.refuse("items", problem)
 
 
 @folds(AssessmentRecorded)
@@ -52,15 +55,24 @@ def _assessed(r: ClinicalRecord, p: AssessmentRecorded, f: Fact) -> None:
 def _self_harm(r: ClinicalRecord, p: AssessmentRecorded, f: Fact) -> list[Payload]:
     from careplan.domain.families.alerts import SafetyAlertRaised
 
-    limit = r.protocol.safety.phq9_item9_alert_above
-    answers = p.items or ()
-    if p.instrument == Instrument.PHQ9 and len(answers) >= 9 and answers[8] > limit:
-        return [
-            SafetyAlertRaised(
-                kind="self_harm",
-                reason=f"PHQ-9 item 9 (thoughts of self-harm) scored {answers[8]}.",
-                source_version=f.version,
-                key=f"alert:self_harm:{f.version}",
-            )
-        ]
-    return []
+    answer = self_harm_answer(r.protocol.assessments, str(p.instrument), p.items or ())
+    if answer is None:
+        return []
+    return [
+        SafetyAlertRaised(
+            kind="self_harm",
+            reason=answer,
+            source_version=f.version,
+            key=f"alert:self_harm:{f.version}",
+        )
+    ]
+
+
+def self_harm_answer(limits: AssessmentSettings, instrument: str, answers: Sequence[int]) -> str | None:
+    """The sentence for a self-harm answer at the protocol's threshold, or None when there is none.
+    Old stored assessments may lack items (they were optional before): those raise nothing."""
+    if instrument == "PHQ9" and len(answers) >= 9 and answers[8] > limits.phq9_item9_alert_above:
+        return f"PHQ-9 item 9 (thoughts of self-harm) scored {answers[8]}."
+    if instrument == "MADRS" and len(answers) >= 10 and answers[9] >= limits.madrs_item10_alert_at_least:
+        return f"MADRS item 10 (suicidal thoughts) scored {answers[9]}."
+    return None

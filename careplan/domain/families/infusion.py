@@ -14,6 +14,7 @@ from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
 from careplan.domain.families.appointments import forget_missed
+from careplan.domain.families.alerts import require_alerts_worked
 from careplan.domain.family import Attempt, event, folds, raises, rule
 from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals
@@ -212,6 +213,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
                 "spacing_too_short",
                 f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
             )
+    require_alerts_worked(r)
 
 
 @folds(InfusionCompleted)

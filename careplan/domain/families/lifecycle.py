@@ -20,6 +20,7 @@ from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
 IDENTIFIER = r"[A-Za-z0-9._-]{1,64}"
+UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque reference, never a name)."
 
 COORDINATOR_EVENTS: frozenset[str] = frozenset(
@@ -40,6 +41,8 @@ class JourneyOpened(Payload):
     protocol: str = field(default="ketamine-trd", metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
     protocol_version: int | None = field(default=None, metadata=between(1, 10_000))
     """None asks for the protocol's latest version; a stored opening always names it."""
+    previous_journey_id: str | None = field(default=None, metadata={"pattern": UUID_TEXT, "pattern_message": "Must be a journey id (a UUID)."})
+    """The patient's earlier course, when this one follows it (DESIGN 6.2)."""
 
 
 @event
@@ -81,6 +84,7 @@ def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
     r.protocol_id = p.protocol
     if p.protocol_version is not None:  # always, in a stored opening
         r.protocol_version = p.protocol_version
+    r.previous_journey_id = p.previous_journey_id
 
 
 @rule(EventEnteredInError)

@@ -1,0 +1,83 @@
+"""One open journey per patient reference, guaranteed by the event store's own unique key.
+
+Each patient reference has a ``PatientIndex`` aggregate whose id is derived from the reference (a
+UUID5 of a keyed hash, so the stored id does not spell the reference). Opening a journey claims the
+index in the same save as the journey's first event; two openings racing for one reference both
+write the index's next version, the store's unique (id, version) key lets exactly one through, and
+the loser, re-reading the index, finds the journey the winner opened. This holds on SQLite and
+PostgreSQL alike and needs no table of its own. Closing the journey releases the index in the same
+save as ``JourneyClosed``. The index keeps the reference's journeys in the order they were opened,
+so a course can name the course before and after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+NAMESPACE = UUID("6f1d3c2e-5b7a-4e8f-9a0b-1c2d3e4f5a6b")
+_KEY = b"careplan patient index v1"
+"""A fixed key: it keeps a bare list of references from being matched against stored ids by a plain
+UUID5, and it must never change, or the open journeys of a store could no longer be found."""
+
+
+def index_id(patient_ref: str) -> UUID:
+    digest = hmac.new(_KEY, patient_ref.encode("utf-8"), hashlib.sha256).hexdigest()
+    return uuid5(NAMESPACE, digest)
+
+
+class PatientIndex(Aggregate):
+    """Which journey of a patient reference is open (at most one), and the journeys opened for it."""
+
+    class Started(Aggregate.Created):
+        """No fields: the reference itself is not stored here, only in the journeys."""
+
+    class Claimed(Aggregate.Event):
+        journey_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            index = aggregate
+            assert isinstance(index, PatientIndex)
+            index.open_journey = self.journey_id
+            index.journeys = [*index.journeys, self.journey_id]
+
+    class Released(Aggregate.Event):
+        journey_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, PatientIndex)
+            if aggregate.open_journey == self.journey_id:
+                aggregate.open_journey = None
+
+    def __init__(self) -> None:
+        self.open_journey: UUID | None = None
+        self.journeys: list[UUID] = []
+
+    @classmethod
+    def start(cls, patient_ref: str) -> PatientIndex:
+        return cls._create(cls.Started, id=index_id(patient_ref))
+
+    def claim(self, journey_id: UUID) -> None:
+        if self.open_journey is not None:
+            raise ValueError("the reference already has an open journey")
+        self.trigger_event(self.Claimed, journey_id=journey_id)
+
+    def release(self, journey_id: UUID) -> None:
+        if self.open_journey == journey_id:
+            self.trigger_event(self.Released, journey_id=journey_id)
+
+    @property
+    def last_journey(self) -> UUID | None:
+        return self.journeys[-1] if self.journeys else None
+
+    def neighbours(self, journey_id: UUID) -> tuple[UUID | None, UUID | None]:
+        """The courses opened just before and just after this one for the same reference."""
+        if journey_id not in self.journeys:
+            return None, None
+        at = self.journeys.index(journey_id)
+        before = self.journeys[at - 1] if at > 0 else None
+        after = self.journeys[at + 1] if at + 1 < len(self.journeys) else None
+        return before, after
