@@ -26,7 +26,6 @@ from events.schemas.common import (
     WholeNumber,
     between,
     code,
-    code_list,
     identifier,
     unique,
 )
