@@ -61,6 +61,9 @@ class CarePlan(Application):
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
         self._saving: PatientJourney | None = None
+        self.chairs: Any = None
+        """The chair ledger (careplan.booking.ChairLedger), set by ``build_app``: it checks bookings
+        against the clinic and takes their chairs before a save, and frees them after."""
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}
         super().__init__(env=store.library_env())
 
@@ -205,10 +208,15 @@ class CarePlan(Application):
             recorded = [fact_of(e) for e in journey.pending_events]
             if not recorded:
                 return Changed(before, journey, [])
+            taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
                 self._saving = journey
                 self.save(journey)
-            except IntegrityError:
+            except BaseException as error:
+                if self.chairs:
+                    self.chairs.release(journey_id, taken)
+                if not isinstance(error, IntegrityError):
+                    raise
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
                 if time.monotonic() >= deadline:
@@ -218,6 +226,8 @@ class CarePlan(Application):
                 continue
             finally:
                 self._saving = None
+            if self.chairs:
+                self.chairs.settle(journey)
             return Changed(before, journey, recorded)
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:

@@ -13,9 +13,11 @@ from typing import TypeVar
 
 from eventsourcing.persistence import InternalError
 
+from careplan.booking import ChairLedger
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.security import require_encryption
 from careplan.settings import store_settings
+from events.clinic_file import clinic_settings
 from events.protocol_file import default_protocols
 
 
@@ -25,7 +27,10 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     env = dict(os.environ if environ is None else environ)
     require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
-    return starting_up(lambda: CarePlan(store_settings(env), protocols, clock=clock))
+    clinic = clinic_settings(env)
+    app = starting_up(lambda: CarePlan(store_settings(env), protocols, clock=clock))
+    app.chairs = ChairLedger(app, clinic)
+    return app
 
 
 T = TypeVar("T")
