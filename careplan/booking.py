@@ -117,7 +117,7 @@ class ChairLedger:
 
     def settle(self, journey: PatientJourney) -> None:
         """After a save: rows of appointments that are over (done, held, cancelled, corrected) go."""
-        open_versions = {a.version for a in journey.record.appointments if a.state == "scheduled"}
+        open_versions = {a.version for a in journey.chart.appointments if a.state == "scheduled"}
         with self.tables.cursor(commit=True) as run:
             rows = run("SELECT scheduled_version FROM chair_bookings WHERE journey_id = ?", (str(journey.id),))
             for (version,) in rows:
@@ -162,7 +162,7 @@ class ChairLedger:
             journey = self.app.get(UUID(journey_id))
         except UnknownJourney:
             journey = None
-        if journey is not None and any(a.version == version for a in journey.record.appointments):
+        if journey is not None and any(a.version == version for a in journey.chart.appointments):
             return False
         run("DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?", (journey_id, version))
         return True

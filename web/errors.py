@@ -24,6 +24,7 @@ from careplan.domain.errors import (
     UnknownJourney,
     VersionConflict,
 )
+from careplan.booking import ChairTaken
 from careplan.domain.users import UnknownUser, UserExists
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ HTTP_CODES = {
 }
 STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (VersionConflict, 409),
+    (ChairTaken, 409),
     (UserExists, 409),
     (UnknownJourney, 404),
     (UnknownUser, 404),
