@@ -95,3 +95,15 @@ def test_no_slot_past_the_induction_window() -> None:
     window_end = first + timedelta(days=j.protocol.induction.window_days)
     assert free_slots(NY, j.record_of(), [], window_end - timedelta(hours=1), 5)[-1].start <= window_end
     assert free_slots(NY, j.record_of(), [], window_end + timedelta(minutes=1), 5) == []
+
+
+def test_a_booked_appointment_is_due_next_and_a_missed_one_says_so() -> None:
+    j = Journey(now=datetime(2026, 3, 2, 15, 0, tzinfo=UTC)).ready_for_induction()
+    at = j.now + timedelta(days=1)
+    j.record("InfusionScheduled", {"phase": "induction", "scheduled_for": at.isoformat(), "chair": 2})
+    first = j.view().next_actions[0]
+    assert (first.step, first.action, first.due_at) == ("appointment", "Booked induction infusion, chair 2", at)
+    assert j.view().steps["induction"].due_at == at
+    later = j.view(at + timedelta(minutes=61)).next_actions[0]
+    assert later.action == "Missed induction appointment, chair 2: rebook or cancel"
+    assert j.view(at + timedelta(minutes=59)).next_actions[0].action.startswith("Booked")
