@@ -227,7 +227,7 @@ class CarePlan(Application):
             finally:
                 self._saving = None
             if self.chairs:
-                self.chairs.settle(journey)
+                self.chairs.settle(journey, recorded)
             return Changed(before, journey, recorded)
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:

@@ -16,6 +16,7 @@ appointment) once older than ``IN_FLIGHT``, and cleared by the booking that meet
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -43,10 +44,20 @@ TABLES = (
         start_ts TEXT NOT NULL,
         end_ts TEXT NOT NULL,
         reserved_at TEXT NOT NULL,
+        done_at TEXT,
         PRIMARY KEY (journey_id, scheduled_version)
     )""",
     "CREATE INDEX IF NOT EXISTS chair_bookings_by_time ON chair_bookings (start_ts, chair)",
 )
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    booking: Booking
+    journey_id: UUID
+    version: int
+    done_at: datetime | None
+    """When the infusion was given; the patient is then observed in the chair until the booking ends."""
 
 
 class ChairTaken(CarePlanError):
@@ -115,29 +126,62 @@ class ChairLedger:
             for version in versions:
                 run("DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?", (str(journey_id), version))
 
-    def settle(self, journey: PatientJourney) -> None:
-        """After a save: rows of appointments that are over (done, held, cancelled, corrected) go."""
+    def settle(self, journey: PatientJourney, recorded: Sequence[Fact] = ()) -> None:
+        """After a save: an appointment that is over frees its chair. A held, cancelled or corrected one
+        goes; one whose infusion was given stays, marked done, until its time in the chair is over
+        (the patient is observed there before discharge, which the day view shows)."""
         open_versions = {a.version for a in journey.chart.appointments if a.state == "scheduled"}
+        given = next((f for f in recorded if f.type == "InfusionCompleted"), None)
         with self.tables.cursor(commit=True) as run:
-            rows = run("SELECT scheduled_version FROM chair_bookings WHERE journey_id = ?", (str(journey.id),))
+            rows = run(
+                "SELECT scheduled_version FROM chair_bookings WHERE journey_id = ? AND done_at IS NULL",
+                (str(journey.id),),
+            )
             for (version,) in rows:
-                if version not in open_versions and version <= journey.version:
+                if version in open_versions or version > journey.version:
+                    continue
+                key = (str(journey.id), version)
+                if given is not None:
                     run(
-                        "DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?",
-                        (str(journey.id), version),
+                        "UPDATE chair_bookings SET done_at = ? WHERE journey_id = ? AND scheduled_version = ?",
+                        (_iso(given.occurred_at), *key),
                     )
+                    given = None
+                else:
+                    run("DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?", key)
+
+    def adopt(self, journey: PatientJourney) -> None:
+        """Takes the chairs of a journey saved without ``change`` (the demo cohort, which plans its own
+        chairs so that they never overlap), for its open appointments."""
+        with self.tables.cursor(commit=True) as run:
+            for a in journey.chart.appointments:
+                if a.state != "scheduled" or a.chair is None:
+                    continue
+                start, end = span(a.scheduled_for, a.duration_min)
+                run(
+                    "INSERT INTO chair_bookings (journey_id, scheduled_version, chair, start_ts, end_ts, reserved_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (str(journey.id), a.version, a.chair, _iso(start), _iso(end), _iso(self.app.clock())),
+                )
 
     # -- queries -----------------------------------------------------------------------------------
 
     def between(self, start: datetime, end: datetime) -> list[tuple[Booking, UUID, int]]:
         """Every chair booking overlapping ``start`` to ``end``, with its journey and version."""
+        return [(r.booking, r.journey_id, r.version) for r in self.rows(start, end)]
+
+    def rows(self, start: datetime, end: datetime) -> list[LedgerRow]:
+        """The ledger's rows overlapping ``start`` to ``end``, by time and chair (the day view's)."""
         with self.tables.cursor(commit=False) as run:
             rows = run(
-                "SELECT chair, start_ts, end_ts, journey_id, scheduled_version FROM chair_bookings "
+                "SELECT chair, start_ts, end_ts, journey_id, scheduled_version, done_at FROM chair_bookings "
                 "WHERE start_ts < ? AND end_ts > ? ORDER BY start_ts, chair",
                 (_iso(end), _iso(start)),
             )
-        return [(Booking(int(c), _moment(s), _moment(e)), UUID(j), int(v)) for c, s, e, j, v in rows]
+        return [
+            LedgerRow(Booking(int(c), _moment(s), _moment(e)), UUID(j), int(v), _moment(d) if d else None)
+            for c, s, e, j, v, d in rows
+        ]
 
     # -- inside the lock ---------------------------------------------------------------------------
 
