@@ -258,8 +258,8 @@ def _next_induction_due(r: ClinicalRecord) -> datetime | None:
     appointment = r.next_appointment("induction")
     if appointment is not None:
         # A booked appointment is the plan: the step falls due at it (and is overdue once it is
-        # missed), never earlier than the spacing rule allows.
-        due = max(due, appointment.scheduled_for) if due else appointment.scheduled_for
+        # missed); the spacing rule still judges the infusion itself when it is recorded.
+        due = appointment.scheduled_for
     window_end = r.induction_window_end()
     if due is None or window_end is None:
         return due or window_end
