@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -75,7 +75,7 @@ class ChairTaken(CarePlanError):
 
 def _iso(moment: datetime) -> str:
     """Fixed-width UTC text, so the ledger's text columns compare as instants in both dialects."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def _moment(text: str) -> datetime:
@@ -99,7 +99,9 @@ class ChairLedger:
         if not bookings:
             return []
         for fact in bookings:
-            check_booking(self.clinic, fact.data["scheduled_for"], fact.data.get("duration_min"), fact.data.get("chair"))
+            check_booking(
+                self.clinic, fact.data["scheduled_for"], fact.data.get("duration_min"), fact.data.get("chair")
+            )
         wanted = [f for f in bookings if f.data.get("chair") is not None]
         if not wanted:
             return []
@@ -124,7 +126,10 @@ class ChairLedger:
             return
         with self.tables.cursor(commit=True) as run:
             for version in versions:
-                run("DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?", (str(journey_id), version))
+                run(
+                    "DELETE FROM chair_bookings WHERE journey_id = ? AND scheduled_version = ?",
+                    (str(journey_id), version),
+                )
 
     def settle(self, journey: PatientJourney, recorded: Sequence[Fact] = ()) -> None:
         """After a save: an appointment that is over frees its chair. A held, cancelled or corrected one

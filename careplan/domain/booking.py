@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation
@@ -108,8 +108,11 @@ def free_slots(
             break
         end = start + timedelta(minutes=duration_min)
         chair = next(
-            (c for c in range(1, clinic.chairs + 1)
-             if not any(b.chair == c and overlaps(start, end, b.start, b.end) for b in booked)),
+            (
+                c
+                for c in range(1, clinic.chairs + 1)
+                if not any(b.chair == c and overlaps(start, end, b.start, b.end) for b in booked)
+            ),
             None,
         )
         if chair is not None:
@@ -134,4 +137,4 @@ def _starts(clinic: Clinic, lower: datetime, length: timedelta) -> Iterator[date
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

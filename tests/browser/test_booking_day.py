@@ -4,19 +4,26 @@ proposed slots and sees it on the dashboard and in the day view (screenshots in 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser import scenes
-from tests.examples import VALID_DATA
 from tests.browser.conftest import Site, serve, shot, sign_in
+from tests.examples import VALID_DATA
 
-SATURDAY_10_EST = datetime(2026, 2, 28, 15, 0, tzinfo=timezone.utc)
-MONDAY_10_EST = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
-INFUSION = {"phase": "induction", "dose_mg_per_kg": 0.5, "weight_kg": 70, "duration_min": 40, "escort_confirmed": True, "side_effects": []}
+SATURDAY_10_EST = datetime(2026, 2, 28, 15, 0, tzinfo=UTC)
+MONDAY_10_EST = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+INFUSION = {
+    "phase": "induction",
+    "dose_mg_per_kg": 0.5,
+    "weight_kg": 70,
+    "duration_min": 40,
+    "escort_confirmed": True,
+    "side_effects": [],
+}
 VITALS = {"phase": "pre", "systolic": 120, "diastolic": 80, "heart_rate": 70}
 
 
@@ -37,7 +44,9 @@ def first_infusion_given(app: Any, ref: str) -> Any:
     )
     for event_type, data, days_ago in steps:
         app.record(journey, event_type, data, actor=scenes.CLINICIAN, occurred_at=now - timedelta(days=days_ago))
-    app.record(journey, "VitalsRecorded", VITALS, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST - timedelta(minutes=20))
+    app.record(
+        journey, "VitalsRecorded", VITALS, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST - timedelta(minutes=20)
+    )
     app.record(journey, "InfusionCompleted", INFUSION, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST)
     return journey
 
@@ -48,7 +57,12 @@ def test_a_coordinator_books_the_next_infusion_from_the_proposed_slots(page: Any
     journey = first_infusion_given(app, "MRN-NY-BOOK")
     # another patient already has chair 1 at 10:00 EST, the first time the spacing allows
     other = scenes.ready_for_induction(app, "MRN-NY-CHAIR1")
-    app.record(other, "InfusionScheduled", {"phase": "induction", "scheduled_for": MONDAY_10_EST.isoformat(), "chair": 1}, actor=scenes.COORDINATOR)
+    app.record(
+        other,
+        "InfusionScheduled",
+        {"phase": "induction", "scheduled_for": MONDAY_10_EST.isoformat(), "chair": 1},
+        actor=scenes.COORDINATOR,
+    )
 
     sign_in(page, ny, "coord-kim")
     page.goto(f"{ny.url}/journeys/{journey}")

@@ -21,7 +21,10 @@ def test_demo_bookings_are_in_hours_on_free_chairs_and_in_the_ledger(reader: Car
         assert clinic.has_chair(b.chair)
         journey = reader.get(row.journey_id)
         appointment = next(a for a in journey.chart.appointments if a.version == row.version)
-        assert (appointment.chair, span(appointment.scheduled_for, appointment.duration_min)) == (b.chair, (b.start, b.end))
+        assert (appointment.chair, span(appointment.scheduled_for, appointment.duration_min)) == (
+            b.chair,
+            (b.start, b.end),
+        )
         booked.append(b)
     for i, a in enumerate(booked):
         for b in booked[i + 1 :]:

@@ -3,7 +3,7 @@ America/New_York), chair numbers, half-open overlaps, and slots kept inside spac
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from careplan.domain.errors import RuleViolation
 from tests.unit.journeys import Journey
 
 NY = clinic("America/New_York", {d: Hours(time(9), time(17)) for d in WEEKDAYS}, 4)
-UTC = timezone.utc
+UTC = UTC
 
 
 def refused(code: str, when: datetime, duration: int | None = None, chair: int | None = None) -> RuleViolation:
@@ -73,7 +73,9 @@ def test_overlaps_are_half_open() -> None:
 def test_slots_skip_taken_chairs_and_closed_hours() -> None:
     j = Journey()
     nine = datetime(2026, 3, 6, 14, 0, tzinfo=UTC)
-    taken = [Booking(c, nine, nine + timedelta(hours=1)) for c in range(1, 5)] + [Booking(1, nine + timedelta(hours=1), nine + timedelta(hours=2))]
+    taken = [Booking(c, nine, nine + timedelta(hours=1)) for c in range(1, 5)] + [
+        Booking(1, nine + timedelta(hours=1), nine + timedelta(hours=2))
+    ]
     slots = free_slots(NY, j.record_of(), taken, nine - timedelta(hours=3), 2)
     assert slots == [
         Booking(2, nine + timedelta(hours=1), nine + timedelta(hours=2)),

@@ -4,12 +4,11 @@ in a clinic in America/New_York (9:00 to 17:00 local, 4 chairs), on SQLite and P
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from careplan.booking import ChairTaken
@@ -19,7 +18,7 @@ from tests.conftest import Clock
 from tests.web.conftest import People, make_web_app
 
 CONSULT = {"eligible": True, "prior_antidepressant_trials": 3, "psychotherapy_tried": True}
-NOW = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)  # Monday 09:00 EST
+NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # Monday 09:00 EST
 
 
 def ny_env(url: str, tmp_path: Path) -> dict[str, str]:
@@ -50,7 +49,9 @@ def journey(web: Any, ref: str = "MRN-BOOK-1") -> str:
     answer = call(web, "post", "/journeys", json={"patient_ref": ref, "occurred_at": "2026-03-02T14:00:00Z"})
     assert answer.status_code == 201, answer.get_json()
     jid = str(answer.get_json()["id"])
-    consulted = call(web, "post", f"/journeys/{jid}/events", "clinician", json={"type": "ConsultationCompleted", "data": CONSULT})
+    consulted = call(
+        web, "post", f"/journeys/{jid}/events", "clinician", json={"type": "ConsultationCompleted", "data": CONSULT}
+    )
     assert consulted.status_code == 201, consulted.get_json()
     return jid
 
@@ -94,7 +95,9 @@ def test_a_chair_the_clinic_does_not_have_is_422(web: Any) -> None:
     assert book(web, journey(web, "MRN-B2"), "2026-03-03T10:00:00-05:00", chair=4).status_code == 201
 
 
-@pytest.mark.parametrize(("field", "value"), [("chair", 0), ("chair", "two"), ("duration_min", 5), ("duration_min", 10_000)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("chair", 0), ("chair", "two"), ("duration_min", 5), ("duration_min", 10_000)]
+)
 def test_ill_typed_chair_or_duration_is_422_with_field_message(web: Any, field: str, value: Any) -> None:
     data = {"phase": "induction", "scheduled_for": "2026-03-03T10:00:00-05:00", field: value}
     answer = call(web, "post", f"/journeys/{journey(web)}/events", json={"type": "InfusionScheduled", "data": data})
@@ -123,7 +126,12 @@ def test_an_overlap_on_the_same_chair_of_another_journey_is_409_chair_taken(web:
 def test_cancelling_frees_the_chair(web: Any) -> None:
     first, second = journey(web, "MRN-A"), journey(web, "MRN-B")
     assert book(web, first, "2026-03-03T10:00:00-05:00").status_code == 201
-    cancel = call(web, "post", f"/journeys/{first}/events", json={"type": "InfusionCancelled", "data": {"phase": "induction"}, "reason": "Patient rang in sick."})
+    cancel = call(
+        web,
+        "post",
+        f"/journeys/{first}/events",
+        json={"type": "InfusionCancelled", "data": {"phase": "induction"}, "reason": "Patient rang in sick."},
+    )
     assert cancel.status_code == 201, cancel.get_json()
     assert book(web, second, "2026-03-03T10:00:00-05:00").status_code == 201
 
@@ -132,7 +140,12 @@ def test_a_refused_booking_leaves_no_chair_taken(web: Any) -> None:
     """A booking the journey's own rules refuse (here: a stale expected_version) takes no chair."""
     first, second = journey(web, "MRN-A"), journey(web, "MRN-B")
     data = {"phase": "induction", "scheduled_for": "2026-03-03T10:00:00-05:00", "chair": 1}
-    stale = call(web, "post", f"/journeys/{first}/events", json={"type": "InfusionScheduled", "data": data, "expected_version": 7})
+    stale = call(
+        web,
+        "post",
+        f"/journeys/{first}/events",
+        json={"type": "InfusionScheduled", "data": data, "expected_version": 7},
+    )
     assert stale.status_code == 409 and stale.get_json()["code"] == "version_conflict"
     assert book(web, second, "2026-03-03T10:00:00-05:00").status_code == 201
 
@@ -162,7 +175,9 @@ def test_slots_are_inside_hours_on_free_chairs_with_the_clinic_offset(web: Any) 
     assert answer.status_code == 200, answer.get_json()
     slots = answer.get_json()
     assert [s["start"] for s in slots] == [
-        "2026-03-03T10:00:00-05:00", "2026-03-03T10:30:00-05:00", "2026-03-03T11:00:00-05:00"
+        "2026-03-03T10:00:00-05:00",
+        "2026-03-03T10:30:00-05:00",
+        "2026-03-03T11:00:00-05:00",
     ]
     assert slots[0] == {"start": "2026-03-03T10:00:00-05:00", "end": "2026-03-03T11:00:00-05:00", "chair": 1}
 
@@ -206,14 +221,19 @@ def test_two_concurrent_bookings_of_one_chair_one_wins(store_url: str, tmp_path:
         journeys = [apps[0].open_journey(f"MRN-RACE-{i}", actor=actor) for i in range(2)]
         for jid in journeys:
             apps[0].record(jid, "ConsultationCompleted", CONSULT, actor=Actor("dr", "clinician"))
-        when = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)  # 10:00 EST
+        when = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 10:00 EST
         results: list[str] = []
         barrier = threading.Barrier(2)
 
         def go(i: int) -> None:
             barrier.wait()
             try:
-                apps[i].record(journeys[i], "InfusionScheduled", {"phase": "induction", "scheduled_for": when.isoformat(), "chair": 3}, actor=actor)
+                apps[i].record(
+                    journeys[i],
+                    "InfusionScheduled",
+                    {"phase": "induction", "scheduled_for": when.isoformat(), "chair": 3},
+                    actor=actor,
+                )
                 results.append("booked")
             except ChairTaken:
                 results.append("chair_taken")

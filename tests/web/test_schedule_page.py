@@ -3,7 +3,7 @@ awaiting discharge, a logged read, printable; and the booking in the timeline's 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,12 @@ from tests.web.conftest import People, make_web_app
 
 CLINICIAN = Actor("dr", "clinician")
 CONSULT = {"eligible": True, "prior_antidepressant_trials": 3, "psychotherapy_tried": True}
-TUESDAY_10 = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)  # 10:00 EST
+TUESDAY_10 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)  # 10:00 EST
 
 
 @pytest.fixture
 def site(tmp_path: Path, clock: Clock) -> Any:
-    clock.now = datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     env = {
         "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'careplan.sqlite'}",
         "CAREPLAN_INSTANCE": str(tmp_path / "instance"),
@@ -41,7 +41,12 @@ def site(tmp_path: Path, clock: Clock) -> Any:
 def booked(plan: Any, ref: str, when: datetime, chair: int) -> Any:
     jid = plan.open_journey(ref, actor=CLINICIAN, occurred_at=when - timedelta(days=2))
     plan.record(jid, "ConsultationCompleted", CONSULT, actor=CLINICIAN, occurred_at=when - timedelta(days=2))
-    plan.record(jid, "InfusionScheduled", {"phase": "induction", "scheduled_for": when.isoformat(), "chair": chair}, actor=CLINICIAN)
+    plan.record(
+        jid,
+        "InfusionScheduled",
+        {"phase": "induction", "scheduled_for": when.isoformat(), "chair": chair},
+        actor=CLINICIAN,
+    )
     return jid
 
 
@@ -69,7 +74,9 @@ def test_who_is_in_the_chair_and_who_awaits_discharge(site: Any, clock: Clock) -
     booked(plan, "MRN-MISSED", TUESDAY_10 - timedelta(hours=1), 3)
     clock.now = TUESDAY_10 + timedelta(minutes=5)
     for jid in (seated, given):
-        plan.record(jid, "VitalsRecorded", {"phase": "pre", "systolic": 120, "diastolic": 80, "heart_rate": 70}, actor=CLINICIAN)
+        plan.record(
+            jid, "VitalsRecorded", {"phase": "pre", "systolic": 120, "diastolic": 80, "heart_rate": 70}, actor=CLINICIAN
+        )
     app.config["PEOPLE"].login(client, "coordinator")  # the clock moved past the session's idle limit
     html = client.get("/schedule").get_data(as_text=True)  # today, on the clinic's clock
     assert "Tuesday 03 March 2026" in html

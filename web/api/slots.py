@@ -26,7 +26,9 @@ MAX_SLOTS = 50
 
 
 class SlotQuery(Schema):
-    after = UtcDateTime(metadata={"description": "Slots starting at or after this moment (with an offset); default now."})
+    after = UtcDateTime(
+        metadata={"description": "Slots starting at or after this moment (with an offset); default now."}
+    )
     limit = WholeNumber(load_default=5, validate=validate.Range(min=1, max=MAX_SLOTS))
     duration_min = WholeNumber(load_default=DEFAULT_DURATION_MIN, validate=between(*DURATION_MIN))
 
@@ -43,7 +45,9 @@ class Slots(MethodView):
     @blp.arguments(SlotQuery, location="query", as_kwargs=True)
     @blp.response(200, SlotSchema(many=True))
     @blp.alt_response(404, schema=ErrorSchema, description="No such journey")
-    def get(self, journey_id: UUID, limit: int, duration_min: int, after: datetime | None = None) -> list[dict[str, Any]]:
+    def get(
+        self, journey_id: UUID, limit: int, duration_min: int, after: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """The next free slots: inside opening hours, on a free chair, allowed by the journey's spacing
         (``induction.min_spacing_hours`` after the last infusion) and window (``induction.window_days``
         from the series' first infusion). Book one with ``InfusionScheduled`` and its ``chair``."""
