@@ -113,3 +113,32 @@ def test_the_day_view_is_a_logged_read_without_patient_data(site: Any) -> None:
 def test_a_bad_date_is_a_404_page(site: Any) -> None:
     _, client, _ = site
     assert client.get("/schedule?date=tuesday").status_code == 404
+
+
+def test_the_booking_form_proposes_slots_and_a_taken_chair_is_a_409_with_the_rule(site: Any) -> None:
+    import re
+
+    from tests.web.conftest import csrf
+
+    app, client, plan = site
+    booked(plan, "MRN-FIRST", TUESDAY_10, 1)
+    second = booked(plan, "MRN-SECOND", TUESDAY_10 + timedelta(hours=3), 2)
+    form_page = client.get(f"/journeys/{second}/events/new?type=InfusionScheduled&phase=induction").get_data(
+        as_text=True
+    )
+    assert "Proposed slots" in form_page and "2026-03-02 09:00 EST · chair 1" in form_page
+    version = re.search(r'name="expected_version" value="(\d+)"', form_page).group(1)  # type: ignore[union-attr]
+    answer = client.post(
+        f"/journeys/{second}/events/new",
+        data={
+            "csrf_token": csrf(client),
+            "type": "InfusionScheduled",
+            "expected_version": version,
+            "nonce": "n-taken",
+            "phase": "induction",
+            "scheduled_for": "2026-03-03 10:30",
+            "chair": "1",
+        },
+    )
+    assert answer.status_code == 409
+    assert "chair_taken" in answer.get_data(as_text=True)
