@@ -62,6 +62,9 @@ class CarePlan(Application[UUID]):
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
         self._saving: PatientJourney | None = None
+        self.chairs: Any = None
+        """The chair ledger (careplan.booking.ChairLedger), set by ``build_app``: it checks bookings
+        against the clinic and takes their chairs before a save, and frees them after."""
         # Per instance on purpose: each store chooses its interval; the library reads it from here.
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}  # type: ignore[misc]
         super().__init__(env=store.library_env())
@@ -261,10 +264,15 @@ class CarePlan(Application[UUID]):
             recorded = [fact_of(e) for e in journey.pending_events]
             if not recorded:
                 return Changed(before, journey, [])
+            taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
                 self._saving = journey
                 self.save(journey, *self._released(journey, recorded))
-            except IntegrityError:
+            except BaseException as error:
+                if self.chairs:
+                    self.chairs.release(journey_id, taken)
+                if not isinstance(error, IntegrityError):
+                    raise
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
                 if time.monotonic() >= deadline:
@@ -274,6 +282,8 @@ class CarePlan(Application[UUID]):
                 continue
             finally:
                 self._saving = None
+            if self.chairs:
+                self.chairs.settle(journey, recorded)
             return Changed(before, journey, recorded)
 
     def _released(self, journey: PatientJourney, recorded: list[Fact]) -> list[PatientIndex]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from careplan.booking import ChairLedger
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.startup import starting_up
 from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
+from events.clinic_file import clinic_settings
 from events.protocol_file import default_protocols
 
 
@@ -23,6 +25,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     env = dict(os.environ if environ is None else environ)
     require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
+    clinic = clinic_settings(env)
     settings = resolved(store_settings(env))
     app = starting_up(lambda: CarePlan(settings, protocols, clock=clock))
     try:
@@ -30,6 +33,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     except BaseException:
         app.close()
         raise
+    app.chairs = ChairLedger(app, clinic)
     return app
 
 

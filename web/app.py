@@ -26,7 +26,7 @@ from web.auth import store_session
 from web.api import init_api
 from web.clinic import init_clinic
 
-BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
+BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
 The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
 

@@ -25,6 +25,7 @@ from careplan.domain.errors import (
     UnknownJourney,
     VersionConflict,
 )
+from careplan.booking import ChairTaken
 from careplan.domain.users import UnknownUser, UserExists
 
 API_PREFIX = "/api/v1"
@@ -45,6 +46,7 @@ HTTP_CODES = {
 STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (VersionConflict, 409),
     (JourneyExists, 409),
+    (ChairTaken, 409),
     (UserExists, 409),
     (UnknownJourney, 404),
     (UnknownUser, 404),

@@ -19,5 +19,9 @@ def careplan() -> CarePlan:
         clock = app.config.get("CAREPLAN_CLOCK")
         kwargs = {"clock": clock} if clock else {}
         instance = build_app(app.config["CAREPLAN_ENV"], **kwargs)
+        from web.clinic import EXTENSION
+
+        if EXTENSION in app.extensions and instance.chairs is not None:
+            instance.chairs.clinic = app.extensions[EXTENSION]  # the one clinic the pages show
         app.extensions["careplan"] = instance
     return instance

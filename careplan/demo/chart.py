@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from random import Random
 from typing import Any, Callable
 
+from careplan.demo.chairs import dry_booking
 from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.families.assessment import self_harm_answer
 from careplan.domain.protocol import Protocol
@@ -58,6 +59,8 @@ class Chart:
         self._last_check_in = opened_at
         self.booked = opened_at
         """When the last booked infusion session is."""
+        self.book: Callable[[datetime], tuple[datetime, int]] = dry_booking
+        """Gives a booking its slot and chair (the cohort's ChairPlan; a dry run's upper bound)."""
         stamp = self._recorded(opened_at)
         self.journey = None if dry else PatientJourney.open(patient_ref, protocol, opened_at, COORDINATOR, stamp)
 

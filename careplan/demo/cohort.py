@@ -15,13 +15,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from random import Random
 
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.demo import outcomes, stories
+from careplan.demo.chairs import ChairPlan
 from careplan.demo.chart import Chart
 from careplan.demo.stories import Story
+from careplan.domain.clinic import WEEKDAYS, Hours, clinic
 
 Plan = Callable[[Random, int], Story]
 STAGES: tuple[tuple[str, Plan, int], ...] = (
@@ -71,7 +73,9 @@ def stage_order(patients: int, seed: int) -> list[int]:
     return (first + rest)[:patients]
 
 
-def write_journey(app: CarePlan, number: int, stage: int, n: int, seed: int, now: datetime) -> Chart:
+def write_journey(
+    app: CarePlan, number: int, stage: int, n: int, seed: int, now: datetime, chairs: ChairPlan | None = None
+) -> Chart:
     """The ``number``-th patient, the ``n``-th at this stage, written on a journey not yet saved."""
     rng = Random(f"careplan-demo-{seed}-{number}")
     story = STAGES[stage][1](rng, n)
@@ -87,9 +91,16 @@ def write_journey(app: CarePlan, number: int, stage: int, n: int, seed: int, now
         rng.setstate(before)
         age = dry.t - dry.opened_at + slack
     chart = Chart(protocol, app.protocol, rng, patient_ref(number), (now - age).replace(second=0, microsecond=0), now)
+    if chairs is not None:
+        chart.book = chairs.book
     story.write(chart)
     chart.catch_up()
     return chart
+
+
+SEED_CLINIC = clinic("UTC", {day: Hours(time(9), time(17)) for day in WEEKDAYS}, 4)
+"""The packaged clinic's hours (the seed clinic: 9:00 to 17:00 every day, 4 chairs), for an application
+built without a chair ledger."""
 
 
 def generate(
@@ -104,12 +115,16 @@ def generate(
     seen = [0] * len(STAGES)
     events = 0
     batch: list[Chart] = []
+    chairs = ChairPlan(app.chairs.clinic if app.chairs else SEED_CLINIC)
     for number, stage in enumerate(stage_order(patients, seed), start=1):
-        batch.append(write_journey(app, number, stage, seen[stage], seed, now))
+        batch.append(write_journey(app, number, stage, seen[stage], seed, now, chairs))
         seen[stage] += 1
         if len(batch) == BATCH or number == patients:
             events += sum(chart.version for chart in batch)
             app.save(*(chart.journey for chart in batch))
+            if app.chairs:
+                for chart in batch:
+                    app.chairs.adopt(chart.journey)
             batch.clear()
             if progress is not None:
                 progress(number, patients)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from careplan.demo.chart import COORDINATOR, Chart
 from careplan.demo.clinic import SIDE_EFFECTS, vitals
+from careplan.domain.booking import DEFAULT_DURATION_MIN
 
 SESSION_DAYS = 3.35
 """The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, plus the
@@ -26,9 +27,12 @@ STOPPED = "stopped"
 
 
 def schedule(chart: Chart, phase: str, in_days: float) -> None:
-    """Books a session ``in_days`` from the clinical clock; ``chart.booked`` remembers when."""
-    chart.booked = chart.later(in_days)
-    chart.record("InfusionScheduled", {"phase": phase, "scheduled_for": chart.booked}, actor=COORDINATOR)
+    """Books a session about ``in_days`` from the clinical clock, on the first free chair inside opening
+    hours from then (``chart.book``); ``chart.booked`` remembers when. The patient comes then: callers
+    ``chart.move_to(chart.booked)``."""
+    chart.booked, chair = chart.book(chart.later(in_days))
+    data = {"phase": phase, "scheduled_for": chart.booked, "chair": chair, "duration_min": DEFAULT_DURATION_MIN}
+    chart.record("InfusionScheduled", data, actor=COORDINATOR)
 
 
 def complete(chart: Chart, phase: str, weight_kg: float) -> None:
@@ -111,13 +115,14 @@ def held_session(chart: Chart, phase: str) -> None:
     vitals(chart, high=True)
     chart.wait(hours=0.3)
     chart.record("InfusionHeld", {"phase": phase}, reason="BP stayed at or above the limit after 15 minutes' rest.")
-    gap = chart.rng.uniform(1, 1.5)
+    gap = chart.rng.uniform(0.7, 0.9)  # + at most 20 h to a free slot: within HELD_DAYS
     schedule(chart, phase, gap)
-    chart.wait(days=gap)
+    chart.move_to(chart.booked)
 
 
 def next_gap(chart: Chart) -> float:
-    return 2 + chart.rng.uniform(1, 30) / 24
+    # 49 to 58 h, then at most 20 h to the next free slot in opening hours: within SESSION_DAYS.
+    return 2 + chart.rng.uniform(1, 10) / 24
 
 
 def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None = None, book_next: bool = True) -> None:
@@ -136,7 +141,7 @@ def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None =
             gap = next_gap(chart)
             schedule(chart, "induction", gap)
             if k < sessions - 1:
-                chart.wait(days=gap)
+                chart.move_to(chart.booked)
 
 
 def series_days(sessions: int, twist: str | None = None) -> float:
@@ -154,7 +159,7 @@ def booster(chart: Chart, weight_kg: float, weeks: int) -> None:
     """One maintenance infusion, booked and given about ``weeks`` after the last infusion."""
     gap = weeks * 7 + chart.rng.uniform(-2, 2)
     schedule(chart, "maintenance", gap)
-    chart.wait(days=gap)
+    chart.move_to(chart.booked)
     session(chart, "maintenance", weight_kg)
 
 

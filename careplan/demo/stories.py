@@ -53,7 +53,7 @@ def prepare(chart: Chart) -> None:
     gap = rng.uniform(1, 4)
     inf.schedule(chart, "induction", gap)
     chart.start_check_ins(14 + rng.uniform(-2, 3))
-    chart.wait(days=gap)
+    chart.move_to(chart.booked)
 
 
 def weight(rng: Random) -> float:
@@ -112,8 +112,7 @@ def baseline_done(rng: Random, n: int) -> Story:
         _baseline(chart, alert=chart.rng.random() < 0.08)
         left = chart.left().total_seconds() / 86400
         if variant == 0:
-            end_of_today = chart.now.replace(hour=23, minute=59, second=0, microsecond=0)
-            days = left + (end_of_today - chart.now).total_seconds() / 86400 / 2
+            days = left + 0.4 / 24  # the next free slot from now: later today while the clinic is open
         elif variant == 1:
             days = left + chart.rng.uniform(1, 6)
         else:

@@ -68,6 +68,8 @@ class Appointment:
     phase: str
     scheduled_for: datetime
     state: str = "scheduled"
+    chair: int | None = None
+    duration_min: int | None = None
 
 
 @dataclass

@@ -129,7 +129,7 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         status=status,
         steps=steps,
         outcome=outcome(record),
-        next_actions=_next_actions(record, steps),
+        next_actions=_next_actions(record, steps, now),
         induction_done=len(record.induction_infusions()),
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
@@ -276,6 +276,11 @@ def _next_induction_due(r: ClinicalRecord) -> datetime | None:
         appointment = r.next_appointment("induction")
         return appointment.scheduled_for if appointment else None
     due = due_of(r, "induction")
+    appointment = r.next_appointment("induction")
+    if appointment is not None:
+        # A booked appointment is the plan: the step falls due at it (and is overdue once it is
+        # missed); the spacing rule still judges the infusion itself when it is recorded.
+        due = appointment.scheduled_for
     window_end = r.induction_window_end()
     if due is None or window_end is None:
         return due or window_end
@@ -386,7 +391,32 @@ _ACTIONS = {
 }
 
 
-def _next_actions(r: ClinicalRecord, steps: dict[str, StepView]) -> list[NextAction]:
+def appointment_actions(r: ClinicalRecord, now: datetime | None) -> list[NextAction]:
+    """The open appointments as next actions: booked ones at their time, missed ones (their time and
+    duration passed with nothing recorded) as something to rebook. Pages show ``due_at`` on the
+    clinic's clock; the text carries no time, since the domain does not know the clinic's zone."""
+    from careplan.domain.booking import span
+
+    actions = []
+    for a in sorted(r.appointments, key=lambda a: a.scheduled_for):
+        if a.state != "scheduled":
+            continue
+        chair = f", chair {a.chair}" if a.chair else ""
+        missed = now is not None and span(a.scheduled_for, a.duration_min)[1] <= utc_of(now)
+        if missed:
+            actions.append(NextAction("appointment", f"Missed {a.phase} appointment{chair}: rebook or cancel", a.scheduled_for))
+        else:
+            actions.append(NextAction("appointment", f"Booked {a.phase} infusion{chair}", a.scheduled_for))
+    return actions
+
+
+def utc_of(moment: datetime) -> datetime:
+    from datetime import timezone
+
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _next_actions(r: ClinicalRecord, steps: dict[str, StepView], now: datetime | None = None) -> list[NextAction]:
     if r.closed is not None:
         return []
     if r.paused is not None:
@@ -404,5 +434,6 @@ def _next_actions(r: ClinicalRecord, steps: dict[str, StepView]) -> list[NextAct
             actions.append(NextAction(name, text, step.due_at))
     if r.eligible() is False or r.decided("discontinue"):
         actions.append(NextAction("journey", "Close the journey", None))
+    actions = appointment_actions(r, now) + actions  # first at equal times: the booking is the plan
     far = datetime.max.replace(tzinfo=r.opened_at.tzinfo if r.opened_at else None)
     return sorted(actions, key=lambda a: a.due_at or far)

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from careplan.domain.booking import DURATION_MIN, MAX_CHAIR
 from careplan.domain.vocabulary import HOLDS, INFUSION_PHASES, SIDE_EFFECTS, STOP_CAUSES, VITALS_PHASES
 from events.schemas.common import EventDataSchema, UtcDateTime, WholeNumber, between, code, code_list
 from events.schemas.limits import DOSE_MG_PER_KG, INFUSION_MINUTES
@@ -19,6 +20,11 @@ from events.schemas.limits import DOSE_MG_PER_KG, INFUSION_MINUTES
 class InfusionScheduledData(EventDataSchema):
     phase = code(INFUSION_PHASES, required=True)
     scheduled_for = UtcDateTime(required=True)
+    chair = WholeNumber(validate=between(1, MAX_CHAIR), metadata={"description": "The infusion chair, 1 to the clinic's chairs."})
+    duration_min = WholeNumber(
+        validate=between(*DURATION_MIN),
+        metadata={"description": "Expected minutes in the chair; default 60 (40 min infusion + 20 min observation)."},
+    )
 
 
 class VitalsRecordedData(EventDataSchema):

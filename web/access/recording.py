@@ -29,6 +29,7 @@ LIST_READS: frozenset[tuple[str, str]] = frozenset(
     {
         ("dashboard.index", "GET"),
         ("dashboard.search", "POST"),
+        ("schedule.day", "GET"),
         ("audit.index", "GET"),
         ("audit.search", "POST"),
         ("api.Journeys", "GET"),
@@ -42,7 +43,7 @@ RE_RENDERED = frozenset({409, 422})
 """A page's POST refused with one of these shows its form again, with the journey's patient reference
 and latest events: a read like any other."""
 
-ASKED = ("version", "as_of", "from", "to", "page", "page_size", "offset", "limit", "status", "step", "name", "kind")
+ASKED = ("date", "version", "as_of", "from", "to", "page", "page_size", "offset", "limit", "status", "step", "name", "kind")
 """The parts of a request worth keeping: which state, which page; never free text."""
 MAX_VALUE = 64
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

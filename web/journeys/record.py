@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from careplan.booking import ChairTaken
 from careplan.domain.errors import CorrectionNotAllowed, RuleViolation, VersionConflict
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
@@ -27,6 +28,7 @@ from web.journeys.fields import form_fields, missing_on_form
 from web.clinic import LocalTimeError
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
+from web.journeys.slots import proposals
 from web.journeys.timeline import entries
 from web.layout import words
 from web.services import careplan
@@ -114,6 +116,10 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         )
     except RuleViolation as refusal:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
+    except ChairTaken as taken:
+        # Someone booked the chair first: the form comes back with fresh proposals.
+        refusal = RuleViolation(taken.code, str(taken))
+        return _form(careplan().get(journey.id), event_type, raw, {}, careplan().get(journey.id).version, nonce, refusal=refusal, status=409)
     except CorrectionNotAllowed as refusal:
         # The domain judged the role against the journey's real history, in the same save.
         message = f"Your role may not mark a {words(refusal.target_type).lower()} event as entered in error."
@@ -230,5 +236,6 @@ def _form(
         questionnaires=questionnaires(),
         errors_under=errors_under,
         recent=list(reversed(entries(careplan().history(journey.id, upto=journey.version))[-5:])),
+        slots=proposals(journey, str(raw.get("phase") or "induction")) if event_type == "InfusionScheduled" else [],
     )
     return page, status

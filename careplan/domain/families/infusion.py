@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.booking import DURATION_MIN, MAX_CHAIR
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
@@ -27,8 +28,13 @@ INFUSION_MINUTES = (1, 240)
 @event
 @dataclass(frozen=True)
 class InfusionScheduled(Payload):
+    """``chair`` and ``duration_min`` are optional (older bookings have neither); the clinic's hours and
+    its number of chairs are checked where the clinic is known (careplan/booking.py)."""
+
     phase: InfusionPhase
     scheduled_for: datetime
+    chair: int | None = field(default=None, metadata=between(1, MAX_CHAIR))
+    duration_min: int | None = field(default=None, metadata=between(*DURATION_MIN))
 
 
 @event
@@ -93,7 +99,12 @@ def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
 @folds(InfusionScheduled)
 def _scheduled(r: ClinicalRecord, p: InfusionScheduled, f: Fact) -> None:
     forget_missed(r, str(p.phase))  # booked again: the missed one is made good
-    r.appointments.append(Appointment(version=f.version, phase=str(p.phase), scheduled_for=p.scheduled_for))
+    r.appointments.append(
+        Appointment(
+            version=f.version, phase=str(p.phase), scheduled_for=p.scheduled_for,
+            chair=p.chair, duration_min=p.duration_min,
+        )
+    )
 
 
 @rule(InfusionCancelled)
