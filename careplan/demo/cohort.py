@@ -15,7 +15,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from random import Random
 
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
@@ -98,7 +99,7 @@ def write_journey(
     return chart
 
 
-SEED_CLINIC = clinic("UTC", {day: Hours(time(9), time(17)) for day in WEEKDAYS}, 4)
+SEED_CLINIC = clinic("UTC", {day: Hours(clock_time(9), clock_time(17)) for day in WEEKDAYS}, 4)
 """The packaged clinic's hours (the seed clinic: 9:00 to 17:00 every day, 4 chairs), for an application
 built without a chair ledger."""
 
