@@ -49,6 +49,8 @@ TABLES = (
     )""",
     "CREATE INDEX IF NOT EXISTS chair_bookings_by_time ON chair_bookings (start_ts, chair)",
 )
+GRANTS = {"chair_bookings": "SELECT, INSERT, UPDATE, DELETE"}
+"""What the application's role does with the ledger (``careplan db setup``): bookings come and go."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
 from careplan.settings import ConfigError, StoreSettings
-from careplan import sessions, sign_ins
+from careplan import booking, sessions, sign_ins
+from careplan.side_tables import SideTables
 from events.read import store as read_store
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -102,6 +103,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     access_log.AccessLog(app)
     sessions.Sessions(app)
     sign_ins.SignInFailures(app)
+    SideTables(app).create(booking.TABLES)
     with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
         for statement in _GUARD_DDL:
             cur.execute(statement.format(table=events))
@@ -114,6 +116,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
         **access_log.GRANTS,
         **sessions.GRANTS,
         **sign_ins.GRANTS,
+        **booking.GRANTS,
     }
 
 

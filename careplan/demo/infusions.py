@@ -86,7 +86,11 @@ def stopped_session(chart: Chart, phase: str) -> None:
     recover(chart, phase)
     chart.record(
         "SafetyAlertAcknowledged",
-        {"alert_version": alert or 0},
+        {
+            "alert_version": alert or 0,
+            "risk_assessment": "low",
+            "plan": "BP settled after stopping; retry at the next visit with a repeat reading first.",
+        },
         reason="BP settled after stopping; low risk; retry at the next visit.",
     )
     gap = rng.uniform(1, 1.5)

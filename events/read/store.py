@@ -70,9 +70,11 @@ GRANTS = {
     "read_journeys": "SELECT, INSERT, UPDATE",
     "read_steps": "SELECT, INSERT, DELETE",
     "read_due": "SELECT, INSERT, UPDATE",
+    "read_grams": "SELECT, INSERT",
+    "read_counts": "SELECT, INSERT, UPDATE",
 }
 """What the application's role may do (``careplan db setup``): the projector upserts journeys and due
-times, replaces a journey's steps and moves its position forward. Rebuilds run as the schema's owner."""
+times, replaces a journey's steps and moves its position forward, adds a reference's search pieces once and keeps the counters. Rebuilds run as the schema's owner."""
 
 VIEW_TABLES: dict[str, tuple[str, ...]] = {
     "journeys": ("read_journeys", "read_steps", "read_grams", "read_counts"),

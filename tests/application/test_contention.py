@@ -1,0 +1,66 @@
+"""Plain writes land under contention: a write without ``expected_version`` means "on whatever is
+there", so it is retried until it lands and never answers 409 (issue 12, finding 7).
+
+Sixteen writers, each with its own application (its own connection pool, as sixteen gunicorn workers
+would have), record 2,000 notes on one journey of a real PostgreSQL store at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+import pytest
+
+from careplan.application import CarePlan
+from careplan.domain.errors import StoreBusy, VersionConflict
+from tests.application.steps import CLINICIAN
+
+WRITERS = 16
+WRITES = 2000
+
+
+def system_time() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_thousand_plain_writes_by_sixteen_writers_on_one_journey_all_land(
+    make_app: Callable[..., CarePlan], postgres_url: str
+) -> None:
+    first = make_app(postgres_url, system_time)
+    journey_id = first.open_journey("MRN-CONTEND-1", actor=CLINICIAN)
+    apps = [first] + [make_app(postgres_url, system_time) for _ in range(WRITERS - 1)]
+    conflicts: list[BaseException] = []
+    busy: list[BaseException] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(WRITERS)
+
+    def write(app: CarePlan, count: int, who: int) -> None:
+        start.wait()
+        for n in range(count):
+            try:
+                app.record(journey_id, "NoteAdded", {"text": f"writer {who} note {n}"}, actor=CLINICIAN)
+            except VersionConflict as error:
+                conflicts.append(error)
+            except StoreBusy as error:
+                busy.append(error)
+            except BaseException as error:  # anything else is a failure of the test too
+                failures.append(error)
+
+    per_writer = WRITES // WRITERS
+    threads = [threading.Thread(target=write, args=(app, per_writer, i)) for i, app in enumerate(apps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(thread.is_alive() for thread in threads)
+
+    assert (len(conflicts), len(busy), failures) == (0, 0, [])
+    history = first.history(journey_id)
+    notes = [f for f in history if f.type == "NoteAdded"]
+    assert len(notes) == WRITES, "every write landed exactly once"
+    assert len({f.data["text"] for f in notes}) == WRITES
+    assert [f.version for f in history] == list(range(1, len(history) + 1))
