@@ -38,9 +38,11 @@ def _consult(chart: Chart, eligible: bool = True) -> None:
     consult(chart, eligible)
 
 
-def _baseline(chart: Chart, alert: bool) -> None:
+def _baseline(chart: Chart, alert: bool, may_stay_open: bool = False) -> None:
+    """The baseline PHQ-9; a self-harm alert it raises is worked before any infusion (the engine
+    refuses one while it is open), and may stay open only on a journey that stops before induction."""
     raised = baseline(chart, chart.rng.randint(15, 24), item9=1 if alert else 0)
-    if raised and chart.rng.random() < 0.6:
+    if raised and (not may_stay_open or chart.rng.random() < 0.6):
         acknowledge(chart, raised)
 
 
@@ -109,7 +111,7 @@ def baseline_done(rng: Random, n: int) -> Story:
     def write(chart: Chart) -> None:
         _consult(chart)
         workup(chart, Workup())
-        _baseline(chart, alert=chart.rng.random() < 0.08)
+        _baseline(chart, alert=chart.rng.random() < 0.08, may_stay_open=True)
         left = chart.left().total_seconds() / 86400
         if variant == 0:
             days = left + 0.4 / 24  # the next free slot from now: later today while the clinic is open
