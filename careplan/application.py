@@ -145,7 +145,7 @@ class CarePlan(Application[UUID]):
 
     def patient_index(self, patient_ref: str) -> PatientIndex | None:
         try:
-            index = self.repository.get(index_id(patient_ref))
+            index: object = self.repository.get(index_id(patient_ref))
         except AggregateNotFoundError:
             return None
         return index if isinstance(index, PatientIndex) else None

@@ -115,6 +115,14 @@ def rule_of(payload: Payload) -> Check | None:
 
 
 def fold_of(event_type: str) -> Fold | None:
-    _loaded()
-    cls = _PAYLOADS.get(event_type)
-    return None if cls is None else _FOLDS.get(cls)
+    """The fold of an event type, found by name once and kept: every replayed event asks."""
+    known = _FOLD_BY_NAME.get(event_type, _MISSING)
+    if known is _MISSING:
+        _loaded()
+        cls = _PAYLOADS.get(event_type)
+        known = _FOLD_BY_NAME[event_type] = None if cls is None else _FOLDS.get(cls)
+    return known  # type: ignore[return-value]
+
+
+_FOLD_BY_NAME: dict[str, Fold | None] = {}
+_MISSING = object()

@@ -372,7 +372,11 @@ def fact_of(event: Any) -> Fact:
         data = event.data
         event_type = type(event).__name__
     deviation, deviated = deviation_of(event)
-    return Fact(
+    # Every replayed event passes through here, so this is the hot path of loading a journey: Fact is
+    # a frozen dataclass without __post_init__, and filling its __dict__ gives the same object as
+    # Fact(...) without its per-field object.__setattr__.
+    fact = _new_fact(Fact)
+    fact.__dict__.update(
         version=event.originator_version,
         type=event_type,
         occurred_at=event.occurred_at,
@@ -384,6 +388,10 @@ def fact_of(event: Any) -> Fact:
         deviation=deviation,
         deviated=deviated,
     )
+    return fact
+
+
+_new_fact = object.__new__
 
 
 def deviation_of(event: Any) -> tuple[str | None, tuple[str, ...]]:

@@ -300,10 +300,8 @@ def errored_versions(facts: Iterable[Fact]) -> set[int]:
 
 def apply(record: ClinicalRecord, fact: Fact) -> None:
     """Folds one more fact into the record (the incremental path of :func:`fold`)."""
-    from careplan.domain.family import fold_of
-
     record.version = fact.version
-    handler = fold_of(fact.type)
+    handler = _fold_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact)
     if fact.deviation is not None:
@@ -320,3 +318,12 @@ def state_fields() -> tuple[str, ...]:
 def replace_state(record: ClinicalRecord, state: dict[str, Any]) -> None:
     for name, value in state.items():
         setattr(record, name, value)
+
+
+def _fold_of(event_type: str) -> Any:
+    # Bound on first use: the family registry imports this module, so it cannot be imported at the top.
+    global _fold_of
+    from careplan.domain.family import fold_of
+
+    _fold_of = fold_of
+    return fold_of(event_type)

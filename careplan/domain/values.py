@@ -51,10 +51,7 @@ class Fact:
         """The event's data as its typed payload (``careplan.domain.families``), read once and kept."""
         cached = self.__dict__.get("_payload")
         if cached is None:
-            from careplan.domain.family import payload_type
-
-            cached = payload_type(self.type).parse(self.data, trusted=True)
-            object.__setattr__(self, "_payload", cached)
+            cached = self.__dict__["_payload"] = _payload_type(self.type).parse(self.data, trusted=True)
         return cached
 
 
@@ -70,3 +67,12 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return utc(value)
     return utc(datetime.fromisoformat(str(value)))
+
+
+def _payload_type(event_type: str) -> Any:
+    # Bound on first use: the family registry imports this module, so it cannot be imported at the top.
+    global _payload_type
+    from careplan.domain.family import payload_type
+
+    _payload_type = payload_type
+    return payload_type(event_type)
