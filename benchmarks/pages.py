@@ -17,15 +17,15 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+from benchmarks._clone import clone_rows
 from careplan.application import CarePlan
 from careplan.demo import generate
 from careplan.domain.values import Actor
-from benchmarks._clone import clone_rows
 from events.read.projection import Projector
 from events.read.queries import ReadSide
 from events.read.runtime import read_store_for
@@ -145,7 +145,7 @@ def measure(client: Any, csrf: str, token: str, app: CarePlan, store: Any, journ
         "dashboard, overdue, page 100": lambda: client.get("/dashboard?list=overdue&page=100"),
         "dashboard, all journeys, page 200": lambda: client.get(f"/dashboard?list=all&page={deep}"),
         "dashboard, all journeys, page 200 by cursor": lambda: client.get(f"/dashboard?list=all&page={deep}&after={cursor}"),
-        f"dashboard, all journeys, last page": lambda: client.get(f"/dashboard?list=all&page={last}"),
+        "dashboard, all journeys, last page": lambda: client.get(f"/dashboard?list=all&page={last}"),
         "dashboard search '21' (POST)": lambda: client.post("/dashboard/search", data={"q": "21", "csrf_token": csrf}),
         "dashboard search 'demo-000021' (POST)": lambda: client.post("/dashboard/search", data={"q": "demo-000021", "csrf_token": csrf}),
         "API /api/v1/worklists (all five)": lambda: client.get("/api/v1/worklists", headers=bearer),

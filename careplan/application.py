@@ -20,7 +20,14 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDese
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
-from careplan.domain.errors import JourneyExists, RuleViolation, StoreBusy, UnknownJourney, UnknownProtocol, VersionConflict
+from careplan.domain.errors import (
+    JourneyExists,
+    RuleViolation,
+    StoreBusy,
+    UnknownJourney,
+    UnknownProtocol,
+    VersionConflict,
+)
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney, as_payload, fact_of
 from careplan.domain.patient_index import PatientIndex, index_id

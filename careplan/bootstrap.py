@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from careplan.booking import ChairLedger
 from careplan.application import CarePlan, Clock, system_clock
-from careplan.startup import starting_up
+from careplan.booking import ChairLedger
 from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
+from careplan.startup import starting_up
 from events.clinic_file import clinic_settings
 from events.protocol_file import default_protocols
 

@@ -21,11 +21,11 @@ from typing import Any
 
 from psycopg import sql
 
+from careplan import booking, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
 from careplan.settings import ConfigError, StoreSettings
-from careplan import booking, sessions, sign_ins
 from careplan.side_tables import SideTables
 from events.read import store as read_store
 

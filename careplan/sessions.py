@@ -116,7 +116,7 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-_made: "weakref.WeakKeyDictionary[CarePlan, Sessions]" = weakref.WeakKeyDictionary()
+_made: weakref.WeakKeyDictionary[CarePlan, Sessions] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 

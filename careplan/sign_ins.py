@@ -55,7 +55,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_made: "weakref.WeakKeyDictionary[CarePlan, SignInFailures]" = weakref.WeakKeyDictionary()
+_made: weakref.WeakKeyDictionary[CarePlan, SignInFailures] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 

@@ -22,8 +22,8 @@ from flask import Flask
 from careplan.security import require_encryption
 from careplan.settings import ConfigError
 from web import errors
-from web.auth import store_session
 from web.api import init_api
+from web.auth import store_session
 from web.clinic import init_clinic
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")

@@ -7,9 +7,7 @@ same clinic reads EST in winter and EDT in summer and a bare "15:30" cannot tell
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from datetime import timezone
+from datetime import date, datetime, timezone
 
 from flask import Blueprint, Flask, current_app, has_app_context
 

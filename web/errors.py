@@ -16,6 +16,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from careplan.booking import ChairTaken
 from careplan.domain.errors import (
     CarePlanError,
     CorrectionNotAllowed,
@@ -25,7 +26,6 @@ from careplan.domain.errors import (
     UnknownJourney,
     VersionConflict,
 )
-from careplan.booking import ChairTaken
 from careplan.domain.users import UnknownUser, UserExists
 
 API_PREFIX = "/api/v1"

@@ -187,7 +187,7 @@ def _entry(row: Sequence[Any]) -> Access:
     )
 
 
-_logs: "weakref.WeakKeyDictionary[CarePlan, AccessLog]" = weakref.WeakKeyDictionary()
+_logs: weakref.WeakKeyDictionary[CarePlan, AccessLog] = weakref.WeakKeyDictionary()
 _logs_lock = threading.Lock()
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
-from careplan.domain.history import History
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
 from careplan.cli import fhir_export
 from careplan.cli.args import journey_id
 from careplan.cli.main import CliError
+from careplan.domain.history import History
 from careplan.domain.values import Fact
 from events.schemas import EventRecordSchema
 

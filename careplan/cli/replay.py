@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from careplan.domain.history import History
 from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time, journey_id, positive_int
 from careplan.cli.main import CliError
 from careplan.cli.tables import clip, short, table, when
+from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView

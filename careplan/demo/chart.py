@@ -11,13 +11,14 @@ drawing from the random generator exactly as the real run will.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from random import Random
-from typing import Any, Callable
+from typing import Any
 
 from careplan.demo.chairs import dry_booking
-from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.families.assessment import self_harm_answer
+from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Actor
 

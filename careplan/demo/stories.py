@@ -9,9 +9,9 @@ them: a contraindication, a taper, an override, a correction, a missed appointme
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from random import Random
-from typing import Callable
 
 from careplan.demo import infusions as inf
 from careplan.demo.chart import Chart

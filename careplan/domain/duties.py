@@ -12,9 +12,10 @@ that owe something by now.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from careplan.domain.families.appointments import missed_at, missed_key
 from careplan.domain.record import ClinicalRecord

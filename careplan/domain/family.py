@@ -8,9 +8,10 @@ table of strings kept somewhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.payload import Payload

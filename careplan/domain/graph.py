@@ -9,8 +9,8 @@ once, for the rules and the views alike.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from careplan.domain.record import ClinicalRecord
 

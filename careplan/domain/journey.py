@@ -260,7 +260,7 @@ class PatientJourney(Aggregate):
         if event_type not in SYSTEM_EVENTS:
             raise UnknownEventType(event_type)
         payload = payload_type(event_type).parse(data)
-        if getattr(payload, "key") in self.chart.system_keys:
+        if payload.key in self.chart.system_keys:
             return False
         self._trigger(payload, Actor.system(), utc(occurred_at), None, utc(now))
         return True

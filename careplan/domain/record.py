@@ -14,9 +14,10 @@ record's shape and the loop.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol

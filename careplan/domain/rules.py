@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from careplan.domain.errors import RuleViolation
-from careplan.domain.family import Attempt, rule_of
 from careplan.domain.families.infusion import induction_blockers
+from careplan.domain.family import Attempt, rule_of
 from careplan.domain.graph import unmet
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.vocabulary import REASON_REQUIRED
@@ -76,7 +76,7 @@ def _step_done_by(attempt: Attempt) -> str | None:
 def _check_prerequisites(record: ClinicalRecord, attempt: Attempt) -> None:
     step = _step_done_by(attempt)
     if step is not None:
-        for code, sentence in unmet(record, step, attempt.occurred_at):
+        for _code, sentence in unmet(record, step, attempt.occurred_at):
             raise RuleViolation("prerequisite_missing", f"This step waits for another: {sentence}")
     elif attempt.payload.event_type == "InfusionScheduled" and record.consultation is None:
         # Booking a chair is not giving the infusion: it needs the consultation only.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from careplan.domain.families.chair import chair_flags
 from careplan.domain.deviations import flag_reason
 from careplan.domain.families.appointments import missed, missed_reason
+from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, waiting
 from careplan.domain.protocol import Protocol

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-
 from careplan.application import CarePlan
 from careplan.domain.duties import duties, next_duty_at
 from careplan.domain.errors import UnknownJourney

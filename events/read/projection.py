@@ -21,8 +21,8 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from careplan.application import CarePlan
-from careplan.startup import starting_up
 from careplan.domain.journey import PatientJourney
+from careplan.startup import starting_up
 from events.read.folding import JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore

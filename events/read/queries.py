@@ -35,12 +35,13 @@ from uuid import UUID
 
 from careplan.application import CarePlan
 from careplan.domain.duties import DUE_LEAD
-from events.read import listing, search as searching
+from events.read import listing
+from events.read import search as searching
 from events.read.listing import Listing
 from events.read.paging import fetch_page
+from events.read.rows import BLOCKING_FLAGS
 from events.read.sealed import unseal
 from events.read.store import Cursor, ReadStore
-from events.read.rows import BLOCKING_FLAGS
 from events.read.summary import WORKLISTS, JourneySummary
 
 T = TypeVar("T")

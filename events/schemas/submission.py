@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
 from typing import Any
+from uuid import UUID
 
 from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from eventsourcing.application import project_aggregate
 
-from careplan.domain.errors import RuleViolation, UnknownJourney
 from careplan.domain.codes import InfusionPhase
+from careplan.domain.errors import RuleViolation, UnknownJourney
 from careplan.domain.values import Actor, Fact
 from tests.application.steps import CLINICIAN, complete_infusion, data, ready_for_induction
 

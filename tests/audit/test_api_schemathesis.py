@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.checks import (
     allow_header_conformance,
     content_type_conformance,

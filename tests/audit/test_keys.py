@@ -13,7 +13,7 @@ from careplan.application import CarePlan
 from careplan.audit.rotate import rotate
 from careplan.audit.verify import verify_store
 from careplan.cli.main import main
-from careplan.settings import ConfigError
+from careplan.settings import ConfigError, StoreUnreadable
 from tests.audit.histories import PATIENT_REF, short_history
 from tests.audit.tamper import Tamperer
 
@@ -64,7 +64,7 @@ def test_rotation_copies_every_event_under_the_new_key_and_verifies_the_copy(
         assert new.history(journey) == old.history(journey)
     stored = Tamperer(new).state(journeys[0], 1)
     assert PATIENT_REF.encode() not in stored
-    with pytest.raises(Exception):
+    with pytest.raises(StoreUnreadable):
         make_app(postgres_url, clock, cipher_key=OLD_KEY).get(journeys[0])
 
 

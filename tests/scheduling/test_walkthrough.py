@@ -37,7 +37,7 @@ def test_a_journey_walked_through_the_protocol_falls_due_and_overdue_on_the_righ
 
     at(8)
     ready_for_induction(app, journey)
-    appointment = schedule(app, journey, day(14))
+    schedule(app, journey, day(14))
     assert tick(9) == []
     # The first infusion: due the day before it is scheduled, with the 24-hour reminder.
     assert tick(13) == [("StepBecameDue", "induction", day(13)), ("ReminderIssued", "infusion", day(13))]

@@ -9,9 +9,10 @@ thresholds and the maintenance bounds. A setting that is accepted but ignored wo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 from careplan.domain.protocol import Protocol
 from events.protocol_file import parse_protocol

@@ -6,14 +6,13 @@ check that a step turns overdue, blocked or on hold for the reason the protocol 
 
 from __future__ import annotations
 
-from careplan.domain.values import Actor
-
 from datetime import datetime, timedelta
 
 import pytest
 
+from careplan.domain.values import Actor
 from careplan.domain.view import JourneyView
-from tests.unit.journeys import START, Journey, with_settings, default_protocol
+from tests.unit.journeys import START, Journey, default_protocol, with_settings
 
 DAY = timedelta(days=1)
 AFTER_CONSULTATION = (

@@ -7,7 +7,6 @@ from ``web.auth.permissions``), so a change to the table that breaks a rule brea
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any

@@ -11,9 +11,9 @@ from flask.views import MethodView
 from events.schemas import JourneyOpening, JourneyOpenSchema
 from events.schemas.state import JourneyStateSchema, journey_state
 from web.api import reading
-from web.api.past import journey_at
 from web.api.auth import caller, permit
 from web.api.blueprint import blp
+from web.api.past import journey_at
 from web.api.schemas import ErrorSchema, JourneyCreatedSchema, JourneyListQuery, JourneyStateQuery, JourneySummarySchema
 from web.auth.permissions import OPEN_JOURNEY, READ
 from web.services import careplan

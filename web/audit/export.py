@@ -16,8 +16,8 @@ from typing import Any
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
-from web.services import careplan
 from events.schemas import EventRecordSchema, to_json
+from web.services import careplan
 
 CSV_COLUMNS = (
     "version", "type", "occurred_at", "recorded_at", "actor_id", "actor_role", "reason", "entered_in_error", "hash", "data",

@@ -14,10 +14,10 @@ from careplan.domain.errors import UnknownJourney
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from web.audit import AUDIT_ROLES, bp
-from web.clinic import LocalTimeError, from_local_input, when
 from web.audit.diff import compare_journey, compare_steps
 from web.audit.export import as_csv, as_json
 from web.auth import current_actor, requires
+from web.clinic import LocalTimeError, from_local_input, when
 from web.journeys.timeline import entries
 from web.services import careplan
 

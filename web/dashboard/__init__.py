@@ -19,9 +19,9 @@ from events.read.paging import BadCursor
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from events.read.summary import WORKLISTS
+from web.auth import requires
 from web.layout import page_blueprint
 from web.services import careplan
-from web.auth import requires
 
 bp = page_blueprint("dashboard", __name__)
 

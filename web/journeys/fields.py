@@ -9,6 +9,7 @@ name/value rows for lab values, and one 0..max select per item for questionnaire
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from marshmallow import Schema, fields, validate
 
 from events.schemas import DATA_SCHEMAS

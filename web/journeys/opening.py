@@ -12,11 +12,11 @@ from flask import flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from careplan.domain.errors import JourneyExists, RuleViolation, UnknownProtocol
+from events.schemas import validate_journey_open
 from web.auth import current_actor, requires
 from web.auth.permissions import OPEN_JOURNEY, roles_with
-from events.schemas import validate_journey_open
-from web.journeys import bp, submissions
 from web.clinic import LocalTimeError
+from web.journeys import bp, submissions
 from web.journeys.formdata import local_to_iso, submission_errors
 from web.services import careplan
 

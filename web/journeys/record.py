@@ -22,10 +22,10 @@ from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, may_record, recordable_types
+from web.clinic import LocalTimeError
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
 from web.journeys.fields import form_fields, missing_on_form
-from web.clinic import LocalTimeError
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals

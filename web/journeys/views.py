@@ -7,9 +7,9 @@ from uuid import UUID
 
 from flask import render_template
 
+from events.schemas.event_data import RISK_LEVELS
 from web.auth import current_actor, requires
 from web.auth.permissions import READ, can, recordable_types, roles_with
-from events.schemas.event_data import RISK_LEVELS
 from web.journeys import bp, submissions
 from web.journeys.actions import work_now
 from web.journeys.chart import phq9_chart

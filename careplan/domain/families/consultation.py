@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, between, items, text
-from careplan.domain.record import P, ClinicalRecord, Entry
+from careplan.domain.record import ClinicalRecord, Entry, P
 from careplan.domain.values import Fact
 
 

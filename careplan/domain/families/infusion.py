@@ -14,8 +14,8 @@ from careplan.domain.booking import DURATION_MIN, MAX_CHAIR
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
-from careplan.domain.families.appointments import forget_missed
 from careplan.domain.families.alerts import require_alerts_worked
+from careplan.domain.families.appointments import forget_missed
 from careplan.domain.family import Attempt, event, folds, raises, rule
 from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals

@@ -19,7 +19,6 @@ from careplan.domain.payload import Payload, items
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
-
 FINDING = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a lower-case finding code such as 'liver_failure'."}
 
 
