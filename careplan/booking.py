@@ -49,6 +49,13 @@ TABLES = (
     )""",
     "CREATE INDEX IF NOT EXISTS chair_bookings_by_time ON chair_bookings (start_ts, chair)",
 )
+SETTLING = frozenset(
+    {
+        "InfusionScheduled", "InfusionCompleted", "InfusionStopped", "InfusionHeld", "InfusionCancelled",
+        "AppointmentMissed", "EventEnteredInError", "JourneyClosed",
+    }
+)
+"""The events that can end, move or give back a booking; after any other, ``settle`` has nothing to do."""
 GRANTS = {"chair_bookings": "SELECT, INSERT, UPDATE, DELETE"}
 """What the application's role does with the ledger (``careplan db setup``): bookings come and go."""
 
@@ -137,6 +144,8 @@ class ChairLedger:
         """After a save: an appointment that is over frees its chair. A held, cancelled or corrected one
         goes; one whose infusion was given stays, marked done, until its time in the chair is over
         (the patient is observed there before discharge, which the day view shows)."""
+        if not any(f.type in SETTLING for f in recorded) and recorded:
+            return  # a note, a PHQ-9, vitals: nothing that ends a booking, so no query on the hot path
         open_versions = {a.version for a in journey.chart.appointments if a.state == "scheduled"}
         given = next((f for f in recorded if f.type == "InfusionCompleted"), None)
         with self.tables.cursor(commit=True) as run:
