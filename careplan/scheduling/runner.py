@@ -90,6 +90,9 @@ class CareScheduler:
             log.info("active scheduler for %s", self.app.store.describe())
             self.leading.set()
             if self.store.postgres:
+                # Catch up in batches first: the runner takes one notification per transaction, and a
+                # batch catch-up racing it would see the position move under every batch and redo it.
+                Projector(self.app, self.store).catch_up()
                 self._runner = start_runner(self.app, self.store)
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
 

@@ -201,8 +201,8 @@ class ReadProjection(Projection[PostgresTrackingRecorder]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
         if isinstance(domain_event, PatientJourney.Event):
             self.projector.take([domain_event], tracking.notification_id)
-        else:
-            self.projector.take([], tracking.notification_id)
+        # Other aggregates' events (accounts, patient indexes) change no read row: no transaction for
+        # them; the next journey event moves the position past them.
 
 
 def start_runner(app: CarePlan, store: ReadStore) -> ProjectionRunner[Any, PostgresTrackingRecorder]:
