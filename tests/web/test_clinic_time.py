@@ -174,3 +174,17 @@ def test_the_auditors_as_of_is_clinic_time_and_a_gap_is_a_400_with_a_sentence(ny
     gap = client.get(f"/audit/journeys/{journey}", query_string={"as_of": "2026-03-08T02:15"})
     assert gap.status_code == 400
     assert "does not exist in America/New_York" in gap.get_data(as_text=True)
+
+
+def test_due_today_is_the_clinics_local_day_on_the_worklists(ny: tuple[FlaskClient, People]) -> None:
+    """At 10:00 in New York (15:00 UTC), a consultation due at 22:00 local is due today, one due at
+    01:00 local tomorrow is not, although both fall within 24 hours of now."""
+    client, people = ny
+    tonight = api(client, people, "post", "/journeys", "coordinator", json={"patient_ref": "MRN-TZ-EVE", "occurred_at": "2026-11-25T03:00:00Z"})
+    after_midnight = api(client, people, "post", "/journeys", "coordinator", json={"patient_ref": "MRN-TZ-NIGHT", "occurred_at": "2026-11-25T06:00:00Z"})
+    assert tonight.status_code == after_midnight.status_code == 201
+    answer = api(client, people, "get", "/worklists?name=due_today")
+    assert answer.status_code == 200, answer.get_json()
+    ids = {item["id"] for item in answer.get_json()["worklists"]["due_today"]["items"]}
+    assert tonight.get_json()["id"] in ids
+    assert after_midnight.get_json()["id"] not in ids

@@ -20,6 +20,7 @@ from events.read.queries import Page
 from events.read.runtime import read_side_for
 from events.read.summary import WORKLISTS
 from web.auth import requires
+from web.clinic import today_bounds
 from web.layout import page_blueprint
 from web.services import careplan
 
@@ -87,12 +88,14 @@ def index() -> str:
                 offset=offset, limit=PER_PAGE, status=filters.status, step=filters.step, after=filters.after
             )
         else:
-            page = side.worklist(filters.list, now, offset=offset, limit=PER_PAGE, step=filters.step, after=filters.after)
+            page = side.worklist(
+                filters.list, now, offset=offset, limit=PER_PAGE, step=filters.step, after=filters.after, today=today_bounds(now)
+            )
     except BadCursor:
         abort(404, description="There is no such page.")
     return render_template(
         "dashboard/index.html",
-        counts=side.counts(now),
+        counts=side.counts(now, today=today_bounds(now)),
         page=page,
         filters=filters,
         lists=LISTS,
@@ -114,7 +117,7 @@ def search() -> str:
     page = side.journeys(offset=0, limit=SEARCH_LIMIT, search=term) if term else Page([], 0, 0, SEARCH_LIMIT)
     return render_template(
         "dashboard/index.html",
-        counts=side.counts(now),
+        counts=side.counts(now, today=today_bounds(now)),
         page=page,
         filters=Filters(ALL, None, None, 1),
         lists=LISTS,
