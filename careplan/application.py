@@ -221,6 +221,7 @@ class CarePlan(Application[UUID]):
                 resolve=self.protocol,
                 history=self.history(journey.id, upto=journey.version) if correcting else None,
                 deviation=deviation,
+                clinic=self.chairs.clinic if self.chairs else None,
             )
 
         return command

@@ -11,7 +11,7 @@ until they are steady), so a chair booked on the hour is free again on the next 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -43,11 +43,17 @@ def span(scheduled_for: datetime, duration_min: int | None) -> tuple[datetime, d
     return start, start + timedelta(minutes=duration_min or DEFAULT_DURATION_MIN)
 
 
-def check_booking(clinic: Clinic, scheduled_for: datetime, duration_min: int | None, chair: int | None) -> None:
+def check_booking(
+    clinic: Clinic,
+    scheduled_for: datetime,
+    duration_min: int | None,
+    chair: int | None,
+    deviable: Callable[[str, str], None] | None = None,
+) -> None:
     """Refuses a booking the clinic cannot take: a chair it does not have, a time it is closed.
 
-    TODO(deviations): ``outside_clinic_hours`` is deviable (DESIGN 6.3); mark it
-    ``RuleViolation(..., deviable=True)`` once deviations land on this branch.
+    A time outside opening hours is a timing rule (DESIGN 6.3): ``deviable`` (the attempt's own, which
+    a deviation reason may waive) refuses it; a chair the clinic does not have is never deviable.
     """
     if chair is not None and not clinic.has_chair(chair):
         raise RuleViolation(
@@ -58,11 +64,14 @@ def check_booking(clinic: Clinic, scheduled_for: datetime, duration_min: int | N
         local = clinic.local(start)
         hours = clinic.hours_on(local.date())
         opening = f"{hours.opens:%H:%M} to {hours.closes:%H:%M}" if hours else "closed"
-        raise RuleViolation(
-            "outside_clinic_hours",
+        message = (
             f"{local:%Y-%m-%d %H:%M %Z} for {int((end - start).total_seconds() // 60)} min is outside the "
-            f"clinic's hours that day ({opening}).",
+            f"clinic's hours that day ({opening})."
         )
+        if deviable is not None:
+            deviable("outside_clinic_hours", message)
+        else:
+            raise RuleViolation("outside_clinic_hours", message, deviable=True)
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.payload import Payload
 from careplan.domain.values import Actor, Fact
@@ -37,6 +38,8 @@ class Attempt:
     deviation: str | None = None
     """The clinician's reason for departing from a timing rule (DESIGN 6.3), or None."""
     waived: frozenset[str] = frozenset()
+    clinic: Clinic | None = None
+    """The clinic's hours and chairs, when the caller knows them: bookings are judged against them."""
     """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
 
     def deviable(self, code: str, message: str) -> None:

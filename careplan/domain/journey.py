@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from careplan.domain import chain, rules
+from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.families.lifecycle import JourneyOpened as Opening
 from careplan.domain.families.lifecycle import ProtocolMigrated
@@ -225,8 +226,11 @@ class PatientJourney(Aggregate):
         resolve: Resolve,
         history: Sequence[Fact] | None = None,
         deviation: str | None = None,
+        clinic: Clinic | None = None,
     ) -> None:
         """Records a clinician's event after the protocol's rules accept it.
+
+        ``clinic`` (its hours and chairs) lets the rules judge a booking against the clinic's day.
 
         ``deviation`` is a reason for knowingly departing from a timing rule (DESIGN 6.3): the event is
         stored with it and the codes it waived. A deviation no rule needed is not stored.
@@ -243,7 +247,7 @@ class PatientJourney(Aggregate):
         record = self.clinical_record(resolve)
         correcting = payload.event_type == "EventEnteredInError"
         known = self._own(history) if correcting else None
-        attempt = Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation)
+        attempt = Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation, clinic=clinic)
         waived = rules.check(record, attempt)
         if waived:
             self._trigger(payload, actor, occurred_at, reason, now, (deviation or "").strip(), tuple(sorted(waived)))

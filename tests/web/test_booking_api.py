@@ -84,6 +84,21 @@ def test_a_booking_outside_opening_hours_is_422(web: Any, when: str) -> None:
     assert "outside the clinic's hours" in body["message"]
 
 
+def test_outside_hours_is_deviable_with_a_reason_and_the_step_is_flagged(web: Any) -> None:
+    jid = journey(web)
+    data = {"phase": "induction", "scheduled_for": "2026-03-03T18:00:00-05:00", "chair": 1}
+    body = {"type": "InfusionScheduled", "data": data}
+    assert call(web, "post", f"/journeys/{jid}/events", json=body).get_json()["code"] == "outside_clinic_hours"
+    reason = "Evening session agreed with the anaesthetist on call"
+    answer = call(web, "post", f"/journeys/{jid}/events", json={**body, "deviation": reason})
+    assert answer.status_code == 201, answer.get_json()
+    (booked,) = [r for r in answer.get_json()["recorded"] if r["type"] == "InfusionScheduled"]
+    assert booked["deviation"] == reason and booked["deviated"] == ["outside_clinic_hours"]
+    chair_five = {**body, "data": {**data, "scheduled_for": "2026-03-04T10:00:00-05:00", "chair": 5}}
+    refused = call(web, "post", f"/journeys/{jid}/events", json={**chair_five, "deviation": reason})
+    assert refused.get_json()["code"] == "no_such_chair", "a chair the clinic lacks is never deviable"
+
+
 def test_the_last_hour_fits_exactly(web: Any) -> None:
     assert book(web, journey(web), "2026-03-03T16:00:00-05:00").status_code == 201
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from careplan.domain.booking import DURATION_MIN, MAX_CHAIR
+from careplan.domain.booking import DURATION_MIN, MAX_CHAIR, check_booking
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
@@ -94,6 +94,8 @@ def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
         raise RuleViolation("not_eligible", "The consultation found the patient not eligible.")
     if p.phase == InfusionPhase.MAINTENANCE:
         require_maintenance(r)
+    if a.clinic is not None:
+        check_booking(a.clinic, p.scheduled_for, p.duration_min, p.chair, a.deviable)
 
 
 @folds(InfusionScheduled)
