@@ -264,7 +264,7 @@ class PatientJourney(Aggregate):
         if event_type not in SYSTEM_EVENTS:
             raise UnknownEventType(event_type)
         payload = payload_type(event_type).parse(data)
-        if payload.key in self.chart.system_keys:
+        if payload.as_data()["key"] in self.chart.system_keys:  # every system payload carries its key
             return False
         self._trigger(payload, Actor.system(), utc(occurred_at), None, utc(now))
         return True
