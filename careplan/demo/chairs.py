@@ -30,14 +30,14 @@ class ChairPlan:
         chairs) would push sessions out of the protocol's windows; then the session is booked at the
         first open slot without a chair (a chair is optional on a booking), as a clinic overbooked on
         paper assigns chairs on the day."""
-        start = _on_grid(target)
+        start = earliest = _on_grid(target)
         first_open: datetime | None = None
         for _ in range(2000):
             end = start + DURATION
+            if first_open is not None and start - earliest > LONGEST_DELAY:
+                return first_open, None  # never later than the dry run allowed for (LONGEST_DELAY)
             if self.clinic.is_open(start, end):
                 first_open = first_open or start
-                if start - first_open > LONGEST_DELAY / 2:
-                    return first_open, None
                 day = self.clinic.today(start)
                 for chair in range(1, self.clinic.chairs + 1):
                     taken = self._taken.setdefault((day, chair), [])

@@ -28,6 +28,11 @@ CARE_AREAS = ("exercise", "sleep", "mindfulness", "nutrition")
 ADHERENCE = ("none", "partial", "partial", "full", "full")
 
 
+
+class RanPastNow(ValueError):
+    """A story's entries would fall after the cohort's ``now``: the journey must be opened earlier."""
+
+
 class Chart:
     """A journey under construction; ``t`` is the clinical time of the next entry.
 
@@ -73,7 +78,7 @@ class Chart:
 
     def move_to(self, when: datetime) -> datetime:
         if when > self.now:
-            raise ValueError("the demo story ran past its cohort's now: its stage needs an older journey")
+            raise RanPastNow("the demo story ran past its cohort's now: its stage needs an older journey")
         while self.check_in_days is not None:
             due = self._last_check_in + timedelta(days=self.check_in_days)
             if due >= when:

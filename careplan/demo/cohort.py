@@ -22,7 +22,7 @@ from random import Random
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.demo import outcomes, stories
 from careplan.demo.chairs import ChairPlan
-from careplan.demo.chart import Chart
+from careplan.demo.chart import Chart, RanPastNow
 from careplan.demo.stories import Story
 from careplan.domain.clinic import WEEKDAYS, Hours, clinic
 
@@ -91,13 +91,25 @@ def write_journey(
         story.write(dry)
         rng.setstate(before)
         age = dry.t - dry.opened_at + slack
-    chart = Chart(protocol, app.protocol, rng, patient_ref(number), (now - age).replace(second=0, microsecond=0), now)
-    if chairs is not None:
-        chart.book = chairs.book
-    story.write(chart)
-    chart.catch_up()
-    return chart
+    start = rng.getstate()
+    for earlier in EARLIER_TRIES:
+        # Real bookings wait for free chairs, which the dry run can only bound: a story that still runs
+        # past now is written again, the same draws, from a journey opened that much earlier.
+        rng.setstate(start)
+        opened = (now - age - earlier).replace(second=0, microsecond=0)
+        chart = Chart(protocol, app.protocol, rng, patient_ref(number), opened, now)
+        if chairs is not None:
+            chart.book = chairs.book
+        try:
+            story.write(chart)
+        except RanPastNow:
+            continue
+        chart.catch_up()
+        return chart
+    raise RanPastNow(f"demo patient {number}'s story does not fit before now")
 
+
+EARLIER_TRIES = (timedelta(0), timedelta(days=1), timedelta(days=3), timedelta(days=7))
 
 SEED_CLINIC = clinic("UTC", {day: Hours(clock_time(9), clock_time(17)) for day in WEEKDAYS}, 4)
 """The packaged clinic's hours (the seed clinic: 9:00 to 17:00 every day, 4 chairs), for an application
