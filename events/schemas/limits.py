@@ -8,32 +8,14 @@ depend on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from careplan.domain.families.infusion import DOSE_MG_PER_KG, INFUSION_MINUTES
+from careplan.domain.families.response import MAINTENANCE_WEEKS
+from careplan.domain.scales import SCALES, Scale
 from careplan.domain.vocabulary import INSTRUMENTS
 
-DOSE_MG_PER_KG = (0.05, 2.0)
-INFUSION_MINUTES = (1, 240)
-MAINTENANCE_WEEKS = (2, 12)
 DIAZEPAM_EQ_MG = (0, 500)
 
 
-@dataclass(frozen=True)
-class Scale:
-    """A questionnaire of ``items`` items, each scored 0 to ``item_max``; the total is their sum."""
-
-    name: str
-    items: int
-    item_max: int
-
-    @property
-    def total_max(self) -> int:
-        return self.items * self.item_max
-
-
 PHQ9, MADRS, GAD7 = INSTRUMENTS
-SCALES: dict[str, Scale] = {
-    PHQ9: Scale(PHQ9, items=9, item_max=3),  # total 0..27 (Kroenke 2001)
-    MADRS: Scale(MADRS, items=10, item_max=6),  # total 0..60
-    GAD7: Scale(GAD7, items=7, item_max=3),  # total 0..21
-}
+# The scales are the domain's (careplan.domain.scales): the edge checks the same numbers the payload does.
+__all__ = ["DIAZEPAM_EQ_MG", "DOSE_MG_PER_KG", "INFUSION_MINUTES", "MAINTENANCE_WEEKS", "SCALES", "Scale"]

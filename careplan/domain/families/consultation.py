@@ -9,6 +9,9 @@ from careplan.domain.payload import Payload, between, items, text
 from careplan.domain.record import ClinicalRecord, Entry, P
 from careplan.domain.values import Fact
 
+DIAZEPAM_EQ_MG = (0, 500)
+"""A plausible daily diazepam-equivalent dose: the payload's range and the protocol file's."""
+
 
 @event
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Medication(Payload):
 @dataclass(frozen=True)
 class MedicationReviewed(Payload):
     medications: tuple[Medication, ...] = field(metadata=items(100))
-    benzodiazepine_diazepam_eq_mg: float = field(metadata=between(0, 500))
+    benzodiazepine_diazepam_eq_mg: float = field(metadata=between(*DIAZEPAM_EQ_MG))
     taper_required: bool = field()
 
 
