@@ -16,7 +16,13 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, MapperDeserialisationError
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    EventStore,
+    IntegrityError,
+    JSONTranscoder,
+    MapperDeserialisationError,
+)
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
@@ -36,6 +42,7 @@ from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.settings import StoreSettings, StoreUnreadable
+from careplan.startup import starting_up
 
 Clock = Callable[[], datetime]
 CONTENTION_SECONDS = 10.0
@@ -85,6 +92,15 @@ class CarePlan(Application[UUID]):
             library_env["IS_SNAPSHOTTING_ENABLED"] = "y"
         library_env.update(env or {})
         return Environment(name, library_env)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """Every process that builds an application creates the tables it needs, so two starting at
+        once on a fresh PostgreSQL database race on the catalogue: one is refused with "tuple
+        concurrently updated". Retried here, not in each entry point, so no caller can miss it."""
+        return starting_up(super().construct_recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        return starting_up(super().construct_snapshot_store)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
