@@ -29,7 +29,7 @@ Every list and count is served by an index or a maintained counter (``events.rea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -97,7 +97,9 @@ class ReadSide:
         protocol: str | None = None,
         today: Today | None = None,
         after: str | None = None,
+        zone: tzinfo = timezone.utc,
     ) -> Page[JourneySummary]:
+        """``zone`` is the clinic's: the line saying why a journey is listed gives its times there."""
         offset, limit = _window(offset, limit)
         chosen = self._listing(name, now, step, protocol, today)
         with self.store.read() as cur:
@@ -106,7 +108,10 @@ class ReadSide:
             steps = _open_steps(cur, [r["journey_id"] for r in rows]) if name in listing.STEP_LISTS else {}
         items = [unseal(self.app, r["payload"]) for r in rows]
         end = _day_end(now, today).timestamp()
-        notes = {s.journey_id: _note(name, s, _reason(name, steps.get(str(s.journey_id), []), now.timestamp(), end, step)) for s in items}
+        notes = {
+            s.journey_id: _note(name, s, _reason(name, steps.get(str(s.journey_id), []), now.timestamp(), end, step), zone)
+            for s in items
+        }
         return Page(items, total, offset, limit, notes, next_after)
 
     def journeys(
@@ -203,21 +208,18 @@ def _window(offset: int, limit: int) -> tuple[int, int]:
     return min(MAX_OFFSET, max(0, int(offset))), min(MAX_LIMIT, max(1, int(limit)))
 
 
-def _note(name: str, summary: JourneySummary, row: Any) -> str:
+def _note(name: str, summary: JourneySummary, row: Any, zone: tzinfo) -> str:
     step = row["step"] if row is not None else ""
     words = step.replace("_", " ")
     if name == "blocked":
         flags = summary.steps[step].flags if step in summary.steps else ()
         return f"{words}: {next((r for k, r in flags if k in BLOCKING_FLAGS), 'blocked')}"
     if name in ("due_today", "overdue") and row is not None and row["due_ts"] is not None:
-        due = datetime.fromtimestamp(float(row["due_ts"]), tz=summary.opened_at.tzinfo)
+        due = datetime.fromtimestamp(float(row["due_ts"]), tz=zone)
         label = "due" if name == "due_today" else "overdue since"
-        return f"{words} {label} {due:%Y-%m-%d %H:%M}"
+        return f"{words} {label} {due:%Y-%m-%d %H:%M %Z}"
     if name == "safety_alerts":
         return f"{summary.open_alerts} open safety alert(s)"
-    if name == "deviations":
-        flags = [(step, reason) for step, s in summary.steps.items() for kind, reason in s.flags if kind == "deviation"]
-        return f"{flags[-1][0].replace('_', ' ')}: {flags[-1][1]}" if flags else label
     if name == "on_hold":
         return "journey paused" if summary.status == "paused" else "step on hold"
     if name == "deviations":

@@ -188,3 +188,16 @@ def test_due_today_is_the_clinics_local_day_on_the_worklists(ny: tuple[FlaskClie
     ids = {item["id"] for item in answer.get_json()["worklists"]["due_today"]["items"]}
     assert tonight.get_json()["id"] in ids
     assert after_midnight.get_json()["id"] not in ids
+
+
+def test_why_a_journey_is_listed_gives_its_time_on_the_clinics_clock(ny: tuple[FlaskClient, People]) -> None:
+    """Opened 2026-11-20 14:00 UTC, the consultation was due seven days later: 09:00 in New York."""
+    client, people = ny
+    opened = api(client, people, "post", "/journeys", "coordinator", json={"patient_ref": "MRN-TZ-LATE", "occurred_at": "2026-11-20T14:00:00Z"})
+    assert opened.status_code == 201
+    answer = api(client, people, "get", "/worklists?name=overdue", "coordinator")
+    notes = {item["id"]: item["note"] for item in answer.get_json()["worklists"]["overdue"]["items"]}
+    assert notes[opened.get_json()["id"]] == "consultation overdue since 2026-11-27 09:00 EST"
+    people.login(client, "coordinator")
+    page = client.get("/dashboard?list=overdue").get_data(as_text=True)
+    assert "consultation overdue since 2026-11-27 09:00 EST" in page

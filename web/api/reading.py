@@ -10,7 +10,7 @@ from careplan.application import CarePlan
 from events.read.queries import Page
 from events.read.runtime import read_side_for
 from events.read.summary import JourneySummary
-from web.clinic import today_bounds
+from web.clinic import the_clinic, today_bounds
 
 
 def summary_row(s: JourneySummary) -> dict[str, Any]:
@@ -49,7 +49,10 @@ def worklists(
     app: CarePlan, now: datetime, names: list[str], offset: int, limit: int, step: str | None = None
 ) -> dict[str, Page[JourneySummary]]:
     side = read_side_for(app)
-    return {name: side.worklist(name, now, offset=offset, limit=limit, step=step, today=today_bounds(now)) for name in names}
+    today, zone = today_bounds(now), the_clinic().zone
+    return {
+        name: side.worklist(name, now, offset=offset, limit=limit, step=step, today=today, zone=zone) for name in names
+    }
 
 
 def worklist_body(page: Page[JourneySummary]) -> dict[str, Any]:

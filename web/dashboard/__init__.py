@@ -20,7 +20,7 @@ from events.read.queries import Page
 from events.read.runtime import read_side_for
 from events.read.summary import WORKLISTS
 from web.auth import requires
-from web.clinic import today_bounds
+from web.clinic import the_clinic, today_bounds
 from web.layout import page_blueprint
 from web.services import careplan
 
@@ -89,7 +89,8 @@ def index() -> str:
             )
         else:
             page = side.worklist(
-                filters.list, now, offset=offset, limit=PER_PAGE, step=filters.step, after=filters.after, today=today_bounds(now)
+                filters.list, now, offset=offset, limit=PER_PAGE, step=filters.step, after=filters.after,
+                today=today_bounds(now), zone=the_clinic().zone,
             )
     except BadCursor:
         abort(404, description="There is no such page.")
