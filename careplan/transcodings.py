@@ -26,7 +26,14 @@ class ActorAsDict(Transcoding):
         return {"id": obj.id, "role": obj.role}
 
     def decode(self, data: dict[str, str]) -> Actor:
-        return Actor(id=data["id"], role=data["role"])
+        return _actor(data["id"], data["role"])
+
+
+@lru_cache(maxsize=4096)
+def _actor(actor_id: str, role: str) -> Actor:
+    """One value per (id, role): a clinic has few actors and each of its events names one, so a
+    replay or a catch-up builds each actor once instead of once per event (Actor is immutable)."""
+    return Actor(id=actor_id, role=role)
 
 
 class FactAsDict(Transcoding):

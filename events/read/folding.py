@@ -42,10 +42,14 @@ class JourneyFolder:
     def decode(self, notification: Any) -> Any:
         return self.app.mapper.to_domain_event(notification)
 
-    def latest(self, journey_id: str, events: list[Any]) -> PatientJourney | None:
+    def latest(
+        self, journey_id: str, events: list[Any], folded: PatientJourney | None = None
+    ) -> PatientJourney | None:
         """The journey after ``events`` (its new events in version order, possibly empty: then the
-        store's current journey)."""
-        journey = self._cache.pop(journey_id, None)
+        store's current journey); ``folded`` is the journey as the caller last had it from here
+        (a window that touched more journeys than the cache holds)."""
+        cached = self._cache.pop(journey_id, None)
+        journey = folded if folded is not None else cached
         if events and journey is None and events[0].originator_version == 1:
             journey = None  # folded from its creation below
         elif not events or journey is None or journey.version != events[0].originator_version - 1:

@@ -29,8 +29,9 @@ from events.read.store import Cursor, ReadStore
 
 BATCH = 500
 """Notifications read per query."""
-WINDOW = 20_000
-"""Notifications taken in per batch by a background catch-up (memory: their decoded events)."""
+WINDOW = 100_000
+"""Notifications taken in per window by a catch-up: each changed journey's rows are computed and
+written once per window (memory: the journeys it touched, folded; never its decoded events)."""
 
 Progress = Callable[[int, int], None]
 """Told (notifications taken in so far, notifications to take in) after each batch."""
@@ -114,12 +115,52 @@ def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
     return found
 
 
+class Window:
+    """The journeys one batch of notifications changes, folded as the batch is read.
+
+    Each chunk's events are folded at once onto the journeys folded so far (``events.read.folding``)
+    and then dropped, so a window holds its journeys, never its decoded events: a window can span
+    many chunks, and each journey's rows are computed once per window however many events it had in
+    it. Events the read model already holds (a runner or another process took them) are skipped.
+    """
+
+    def __init__(self, projector: Projector) -> None:
+        self.projector = projector
+        self.journeys: dict[str, PatientJourney | None] = {}
+        self._floor: dict[str, int] = {}
+
+    def add(self, events: list[Any]) -> None:
+        by_id: dict[Any, list[Any]] = {}
+        for event in events:
+            by_id.setdefault(event.originator_id, []).append(event)
+        grouped = {str(originator_id): new for originator_id, new in by_id.items()}
+        unseen = [journey_id for journey_id in grouped if journey_id not in self._floor]
+        if unseen:
+            with self.projector.store.read() as cur:
+                known = stored_versions(cur, unseen)
+            for journey_id in unseen:
+                self._floor[journey_id] = known.get(journey_id, 0)
+        folder = self.projector.folder
+        for journey_id, new in grouped.items():
+            floor = self._floor[journey_id]
+            new = [e for e in new if e.originator_version > floor]
+            if new:
+                journey = folder.latest(journey_id, new, self.journeys.get(journey_id))
+                self.journeys[journey_id] = journey
+                # A journey read whole from the store may already hold events later in this window.
+                self._floor[journey_id] = journey.version if journey is not None else new[-1].originator_version
+
+    def rows(self) -> list[JourneyRows]:
+        app = self.projector.app
+        return [rows_for(app, journey) for journey in self.journeys.values() if journey is not None]
+
+
 class Projector:
     """Applies notifications to the read model of one application's database.
 
-    ``catch_up`` reads up to ``limit`` notifications at a time, groups them by journey, and brings
-    each changed journey's rows up once per batch, folding the batch's events onto the journey it
-    built before (``events.read.folding``) rather than reloading it.
+    ``catch_up`` reads up to ``limit`` notifications at a time, folding each chunk's events onto the
+    journeys it built before (``events.read.folding``) rather than reloading them, and brings each
+    changed journey's rows up once per window.
     """
 
     def __init__(self, app: CarePlan, store: ReadStore) -> None:
@@ -130,61 +171,63 @@ class Projector:
     def catch_up(
         self, progress: Progress | None = None, limit: int = WINDOW, max_batches: int | None = None
     ) -> int:
-        """Takes in every notification after the stored position (or ``max_batches`` batches of up to
-        ``limit`` each); returns how many were taken in. A larger batch folds and writes each journey
-        fewer times: rows are computed once per journey per batch."""
+        """Takes in every notification after the stored position (or ``max_batches`` windows of up
+        to ``limit`` each); returns how many were taken in. A larger window computes and writes each
+        journey's rows fewer times."""
         taken = 0
         goal = None
         rounds = 0
         while max_batches is None or rounds < max_batches:
             rounds += 1
             start = self.store.position()
-            batch = self._read(start + 1, limit)
-            if not batch:
+            window = Window(self)
+            last, read = self._read_into(window, start + 1, limit)
+            if last is None:
                 return taken
             if progress is not None and goal is None:
                 goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
-            events = [self.folder.decode(n) for n in batch if self.folder.is_journey(n.topic)]
-            if self.take(events, batch[-1].id, expected_start=start):
-                taken += len(batch)
+            if self._commit(window, last, expected_start=start):
+                taken += read
                 if progress is not None:
                     progress(taken, max(goal or 0, taken))
         return taken
 
-    def _read(self, start: int, limit: int) -> list[Any]:
-        batch: list[Any] = []
-        while len(batch) < limit:
-            want = min(BATCH, limit - len(batch))
+    def _read_into(self, window: Window, start: int, limit: int) -> tuple[int | None, int]:
+        """Folds up to ``limit`` notifications from ``start`` into the window; the last one's id and
+        how many there were."""
+        read, last = 0, None
+        folder = self.folder
+        while read < limit:
+            want = min(BATCH, limit - read)
             chunk = self.app.recorder.select_notifications(start=start, limit=want)
-            batch += chunk
+            if chunk:
+                read += len(chunk)
+                last = chunk[-1].id
+                window.add([folder.decode(n) for n in chunk if folder.is_journey(n.topic)])
+                start = last + 1
             if len(chunk) < want:
                 break
-            start = chunk[-1].id + 1
-        return batch
+        return last, read
 
     def take(self, events: list[Any], notification_id: int, expected_start: int | None = None) -> bool:
-        """Brings the journeys of ``events`` up to date and moves the position to ``notification_id``.
+        """Brings the journeys of ``events`` up to date and moves the position to ``notification_id``
+        (the projection runner's way in: one event at a time, as each commit arrives)."""
+        window = Window(self)
+        window.add(events)
+        return self._commit(window, notification_id, expected_start)
 
-        The journeys are folded outside the lock; inside it, the position is checked again, and the
-        batch is dropped (False) if another process moved it meanwhile.
+    def _commit(self, window: Window, notification_id: int, expected_start: int | None) -> bool:
+        """Writes the window's rows and moves the position, in one transaction.
+
+        The journeys were folded outside the lock; inside it, the position is checked again, and the
+        window is dropped (False) if another process moved it meanwhile.
         """
-        grouped: dict[str, list[Any]] = {}
-        for event in events:
-            grouped.setdefault(str(event.originator_id), []).append(event)
-        with self.store.read() as cur:
-            known = stored_versions(cur, list(grouped))
-        rows = []
-        for journey_id, new in grouped.items():
-            new = [e for e in new if e.originator_version > known.get(journey_id, 0)]
-            if new:
-                journey = self.folder.latest(journey_id, new)
-                if journey is not None:
-                    rows.append(rows_for(self.app, journey))
+        rows = window.rows()
         with self.store.write() as cur:
             position = self.store.position(cur)
             if (expected_start is not None and position != expected_start) or position >= notification_id:
-                for r in rows:
-                    self.folder.forget(r.journey_id)  # another process took them: fold afresh next time
+                for journey_id in window.journeys:
+                    self.folder.forget(journey_id)  # another process took them: fold afresh next time
                 return False
             current = stored_versions(cur, [r.journey_id for r in rows])
             write_rows(cur, [r for r in rows if current.get(r.journey_id, 0) <= r.version])
