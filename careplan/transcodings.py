@@ -29,13 +29,6 @@ class ActorAsDict(Transcoding):
         return _actor(data["id"], data["role"])
 
 
-@lru_cache(maxsize=4096)
-def _actor(actor_id: str, role: str) -> Actor:
-    """One value per (id, role): a clinic has few actors and each of its events names one, so a
-    replay or a catch-up builds each actor once instead of once per event (Actor is immutable)."""
-    return Actor(id=actor_id, role=role)
-
-
 class FactAsDict(Transcoding):
     type = Fact
     name = "careplan_fact"
@@ -108,8 +101,10 @@ _new = object.__new__
 _from_iso = datetime.fromisoformat
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _actor(actor_id: str, role: str) -> Actor:
+    """One value per (id, role): a clinic has few actors and each event names one, so a replay or a
+    catch-up builds each actor once instead of once per event (an Actor is immutable)."""
     return Actor(actor_id, role)
 
 
