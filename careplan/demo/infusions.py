@@ -4,10 +4,10 @@ A session may be held for blood pressure, go ahead under a clinician's override,
 typo that is then marked as entered in error, be stopped early when blood pressure climbs during
 the infusion (which raises a vitals alert that a clinician works), be missed (the scheduler's
 ``AppointmentMissed``) or cancelled by phone and rebooked, be given early as a recorded deviation
-from the 48-hour spacing, or follow a MADRS whose item 10 raises a self-harm alert; each follows the protocol's safety
-rules (pre-vitals within the hour, a dose in range over at least the protocol's minutes, post-infusion
-vitals and a discharge assessment after every infusion), so the demo shows holds, overrides, stops,
-alerts and corrections exactly as the timeline will show real ones.
+from the 48-hour spacing, or follow a MADRS whose item 10 raises a self-harm alert. Each follows the
+protocol's safety rules (pre-vitals within the hour, a dose in range over at least the protocol's
+minutes, post-infusion vitals and a discharge assessment after every infusion), so the demo shows
+holds, overrides, stops, alerts and corrections exactly as the timeline will show real ones.
 """
 
 from __future__ import annotations
