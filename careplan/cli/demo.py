@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         app.close()
     print(
-        f"wrote {report.journeys} journeys, {report.events} events in {report.seconds:.1f} s "
+        f"wrote {report.journeys} journeys of {report.patients} patients, {report.events} events in {report.seconds:.1f} s "
         f"({report.events_per_second:,.0f} events/s), seed {args.seed}, as of {now.isoformat(timespec='seconds')}"
     )
     print("stages: " + ", ".join(f"{name} {count}" for name, count in report.stages.items()))

@@ -29,6 +29,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.serve",
     "careplan.cli.db",
     "careplan.cli.report",
+    "careplan.cli.index",
 )
 
 

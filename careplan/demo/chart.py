@@ -5,6 +5,10 @@ as they judge a clinician's. Each is stamped as recorded a few minutes after it 
 demo data reads like a clinic that has used careplan for months), never later than the cohort's
 ``now``, and never earlier than the entry before it, so "as of" queries read the history in order.
 
+A patient's journeys are claimed on the reference's ``PatientIndex`` exactly as the application's
+``open_journey`` claims them (and released when a journey closes), so a demo patient with an open
+journey cannot be given a second one, and a second course (``next_course``) names the first.
+
 A dry chart records nothing: it runs a story only to learn how long it takes (see ``cohort.py``),
 drawing from the random generator exactly as the real run will.
 """
@@ -17,16 +21,20 @@ from random import Random
 from typing import Any
 
 from careplan.demo.chairs import dry_booking
+from careplan.domain.duties import duties
 from careplan.domain.families.assessment import self_harm_answer
 from careplan.domain.journey import PatientJourney, fact_of
+from careplan.domain.patient_index import PatientIndex
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Actor
+from careplan.domain.view import evaluate
 
 CLINICIAN = Actor("dr.demo", "clinician")
+SECOND_CLINICIAN = Actor("dr.second", "clinician")
+"""The colleague whose override an absolute contraindication needs besides the first clinician's."""
 COORDINATOR = Actor("coord.demo", "coordinator")
 CARE_AREAS = ("exercise", "sleep", "mindfulness", "nutrition")
 ADHERENCE = ("none", "partial", "partial", "full", "full")
-
 
 
 class RanPastNow(ValueError):
@@ -53,6 +61,7 @@ class Chart:
         self.protocol = protocol
         self.resolve = resolve
         self.rng = rng
+        self.patient_ref = patient_ref
         self.now = now
         self.opened_at = opened_at
         self.t = opened_at
@@ -65,10 +74,47 @@ class Chart:
         self._last_check_in = opened_at
         self.booked = opened_at
         """When the last booked infusion session is."""
-        self.book: Callable[[datetime], tuple[datetime, int]] = dry_booking
+        self.book: Callable[[datetime], tuple[datetime, int | None]] = dry_booking
         """Gives a booking its slot and chair (the cohort's ChairPlan; a dry run's upper bound)."""
+        self.dry = dry
+        self.earlier: list[PatientJourney] = []
+        """The patient's earlier courses (closed), when the story opened a later one."""
+        self.events_before = 0
+        """How many events those earlier courses hold."""
+        self.index = None if dry else PatientIndex.start(patient_ref)
+        self.journey: PatientJourney | None = None
+        self._open(opened_at, None, None)
+
+    def _open(self, opened_at: datetime, reason: str | None, previous: PatientJourney | None) -> None:
         stamp = self._recorded(opened_at)
-        self.journey = None if dry else PatientJourney.open(patient_ref, protocol, opened_at, COORDINATOR, stamp)
+        if self.dry:
+            return
+        assert self.index is not None
+        previous_id = str(previous.id) if previous is not None else None
+        self.journey = PatientJourney.open(self.patient_ref, self.protocol, opened_at, COORDINATOR, stamp, reason, previous_id)
+        self.index.claim(self.journey.id)  # refused, as the application refuses it, while a course is open
+
+    def next_course(self, reason: str) -> None:
+        """Opens the patient's next course at the clinical clock, linked to the one just closed."""
+        self.events_before += self.version
+        previous = self.journey
+        if previous is not None:
+            self.earlier.append(previous)
+        self.version = 1
+        self._last = {}
+        self._alert = None
+        self.check_in_days = None
+        self._open(self.t.replace(second=0, microsecond=0), reason, previous)
+
+    @property
+    def journeys(self) -> list[PatientJourney]:
+        """Every course of this patient, oldest first."""
+        return [*self.earlier, *([self.journey] if self.journey is not None else [])]
+
+    @property
+    def events(self) -> int:
+        """How many events this patient's courses hold."""
+        return self.events_before + self.version
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -103,8 +149,17 @@ class Chart:
 
     # -- entries -------------------------------------------------------------------------------
 
-    def record(self, event_type: str, data: dict[str, Any], *, actor: Actor = CLINICIAN, reason: str | None = None) -> int:
-        """Records an entry at the clinical clock and returns its version."""
+    def record(
+        self,
+        event_type: str,
+        data: dict[str, Any],
+        *,
+        actor: Actor = CLINICIAN,
+        reason: str | None = None,
+        deviation: str | None = None,
+    ) -> int:
+        """Records an entry at the clinical clock and returns its version; ``deviation`` is the reason for
+        knowingly departing from a timing rule, which the rules then accept and flag (DESIGN 6.3)."""
         occurred = self.t.replace(second=0, microsecond=0)
         stamp = self._recorded(occurred)
         if self.journey is None:
@@ -122,7 +177,10 @@ class Chart:
                 now=stamp,
                 resolve=self.resolve,
                 history=history,
+                deviation=deviation,
             )
+            if event_type == "JourneyClosed" and self.index is not None:
+                self.index.release(self.journey.id)  # as the application releases it in the same save
             last = self.journey.last_fact
             self._alert = last.version if last.type == "SafetyAlertRaised" else None
             self.version = self.journey.version
@@ -143,6 +201,20 @@ class Chart:
         )
         self._alert = self.version + 1 if alert else None
         self.version += 1 if alert else 0
+
+    def record_duty(self, event_type: str) -> int:
+        """Records what the scheduler owes of ``event_type`` at the clinical clock, as a sweep at that
+        moment would: the domain's own duties, with their keys and moments, so a later ``careplan tick``
+        finds them recorded and records nothing twice. Returns how many were recorded."""
+        if self.journey is None:
+            self.version += 1
+            return 1
+        record = self.journey.clinical_record(self.resolve)
+        owed = [d for d in duties(record, evaluate(record, self.t), self.t) if d.type == event_type]
+        for duty in owed:
+            self.journey.record_system(duty.type, duty.data, occurred_at=duty.occurred_at, now=self._recorded(self.t))
+        self.version = self.journey.version
+        return len(owed)
 
     def last_version(self, event_type: str) -> int:
         return self._last[event_type]

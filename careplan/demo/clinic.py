@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
-from careplan.demo.chart import CARE_AREAS, COORDINATOR, Chart
+from careplan.demo.chart import CARE_AREAS, COORDINATOR, SECOND_CLINICIAN, Chart
 
 MEDICATIONS = (
     {"name": "sertraline", "dose": "100 mg daily", "drug_class": "SSRI"},
@@ -56,12 +56,36 @@ def assess(chart: Chart, total: int, context: str, item9: int = 0) -> int | None
     return chart.raised_alert()
 
 
-def acknowledge(chart: Chart, alert_version: int) -> None:
+def madrs_items(rng: Random, total: int, item10: int) -> list[int]:
+    """Ten MADRS item scores 0..6 that sum to ``total``, with item 10 (suicidal thoughts) as given."""
+    items = [0] * 9
+    rest = max(0, min(total - item10, 54))
+    while rest:
+        i = rng.randrange(9)
+        if items[i] < 6:
+            items[i] += 1
+            rest -= 1
+    return items + [item10]
+
+
+def madrs(chart: Chart, total: int, context: str, item10: int = 0) -> int | None:
+    """Records a MADRS, item by item; returns the version of the safety alert it raised, if any (item 10
+    at or above the protocol's ``madrs_item10_alert_at_least``)."""
+    items = madrs_items(chart.rng, max(total, item10), item10)
+    chart.record("AssessmentRecorded", {"instrument": "MADRS", "total": sum(items), "items": items, "context": context})
+    return chart.raised_alert()
+
+
+def acknowledge(
+    chart: Chart, alert_version: int, risk: str = "moderate", plan: str = "Safety plan reviewed; crisis line given."
+) -> None:
+    """A clinician works the alert: a risk assessment and a plan (``high`` keeps infusions refused until
+    a later acknowledgement of the same alert says ``low`` or ``moderate``)."""
     chart.wait(hours=chart.rng.uniform(0.2, 3))
     chart.record(
         "SafetyAlertAcknowledged",
-        {"alert_version": alert_version, "risk_assessment": "moderate", "plan": "Safety plan reviewed; crisis line given."},
-        reason="Safety plan reviewed; crisis line given.",
+        {"alert_version": alert_version, "risk_assessment": risk, "plan": plan},
+        reason=plan,
     )
 
 
@@ -97,12 +121,7 @@ def workup(chart: Chart, plan: Workup) -> None:
     )
     chart.record("ContraindicationScreened", {"findings": [plan.finding] if plan.finding else []})
     if plan.finding and plan.override:
-        chart.wait(days=rng.uniform(0, 1))
-        chart.record(
-            "ContraindicationOverridden",
-            {"finding": plan.finding},
-            reason="Specialist review: condition stable and managed; benefit outweighs risk.",
-        )
+        override(chart, plan.finding)
     panels = chart.protocol.lab_panels
     for panel in panels:
         chart.record("ScreeningOrdered", {"panel": panel}, actor=COORDINATOR)
@@ -115,6 +134,39 @@ def workup(chart: Chart, plan: Workup) -> None:
             "ScreeningResulted",
             {"panel": panel, "abnormal": abnormal, "values": {name: round(value * (1.8 if abnormal else 1.0), 1)}},
         )
+
+
+ABSOLUTE_OVERRIDE_REASONS = {
+    "psychotic_disorder": (
+        "One substance-induced psychotic episode 20 years ago, none since; psychiatric review: benefit outweighs risk.",
+        "Second opinion: agree. No psychotic symptoms in 20 years; watch for perceptual change at each infusion.",
+    ),
+}
+"""The two clinicians' reasons for overriding an absolute finding (the first's, then the colleague's)."""
+SECOND_OPINION = (
+    "Specialist review: benefit outweighs risk for this patient.",
+    "Second opinion: agree with the specialist review; benefit outweighs risk.",
+)
+
+
+def override(chart: Chart, finding: str) -> None:
+    """A clinician overrides the finding with a reason, within a day of the screening. An absolute
+    contraindication stays blocking until a second, different clinician records the same override, so
+    a colleague reviews it within the same day (the rule refuses the first clinician twice)."""
+    rng = chart.rng
+    if finding not in chart.protocol.contraindications.absolute:
+        chart.wait(days=rng.uniform(0, 1))
+        chart.record(
+            "ContraindicationOverridden",
+            {"finding": finding},
+            reason="Specialist review: condition stable and managed; benefit outweighs risk.",
+        )
+        return
+    first, second = ABSOLUTE_OVERRIDE_REASONS.get(finding, SECOND_OPINION)
+    chart.wait(days=rng.uniform(0, 0.5))
+    chart.record("ContraindicationOverridden", {"finding": finding}, reason=first)
+    chart.wait(days=rng.uniform(0.05, 0.5))
+    chart.record("ContraindicationOverridden", {"finding": finding}, actor=SECOND_CLINICIAN, reason=second)
 
 
 def baseline(chart: Chart, total: int, item9: int = 0) -> int | None:

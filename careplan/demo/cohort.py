@@ -1,7 +1,7 @@
 """A synthetic cohort: N pseudonymous patients spread over every stage of the protocol.
 
-Deterministic for a seed and a ``now``: the first patients take one stage each (so a cohort of 20
-already shows every stage), the rest are drawn with weights like a busy clinic's census. A story of
+Deterministic for a seed and a ``now``: the first patients take one stage each (so a cohort of
+``len(STAGES)``, 17, already shows every stage), the rest are drawn with weights like a busy clinic's census. A story of
 a fixed course is run dry first, to learn how far back its journey must open to end ``slack`` days
 before now; a dry run records nothing and costs little next to the real one.
 
@@ -20,7 +20,7 @@ from datetime import time as clock_time
 from random import Random
 
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
-from careplan.demo import outcomes, stories
+from careplan.demo import departures, outcomes, stories
 from careplan.demo.chairs import ChairPlan
 from careplan.demo.chart import Chart, RanPastNow
 from careplan.demo.stories import Story
@@ -33,6 +33,10 @@ STAGES: tuple[tuple[str, Plan, int], ...] = (
     ("screening", stories.screening, 12),
     ("baseline_done", stories.baseline_done, 8),
     ("induction", stories.induction_partway, 16),
+    ("absolute_override", departures.absolute_override, 2),
+    ("self_harm", departures.self_harm, 3),
+    ("missed", departures.missed, 4),
+    ("deviation", departures.deviation, 3),
     ("awaiting_response", outcomes.awaiting_response, 6),
     ("maintenance", outcomes.maintenance, 18),
     ("extended_induction", outcomes.extended, 3),
@@ -40,6 +44,7 @@ STAGES: tuple[tuple[str, Plan, int], ...] = (
     ("ineligible", outcomes.ineligible, 5),
     ("paused", outcomes.paused, 4),
     ("closed", outcomes.closed, 9),
+    ("second_course", departures.second_course, 3),
 )
 """(stage, story, weight in the census)."""
 BATCH = 100
@@ -49,7 +54,9 @@ DRY_RUN_AGE = timedelta(days=1000)
 
 @dataclass(frozen=True)
 class CohortReport:
+    patients: int
     journeys: int
+    """More than ``patients`` when some patients are on a second course."""
     events: int
     seconds: float
     stages: dict[str, int]
@@ -126,20 +133,23 @@ def generate(
     """Writes the cohort into ``app``'s store; ``progress(done, total)`` is told after each batch."""
     started = time.perf_counter()
     seen = [0] * len(STAGES)
-    events = 0
+    events = journeys = 0
     batch: list[Chart] = []
     chairs = ChairPlan(app.chairs.clinic if app.chairs else SEED_CLINIC)
     for number, stage in enumerate(stage_order(patients, seed), start=1):
         batch.append(write_journey(app, number, stage, seen[stage], seed, now, chairs))
         seen[stage] += 1
         if len(batch) == BATCH or number == patients:
-            events += sum(chart.version for chart in batch)
-            app.save(*(chart.journey for chart in batch))
+            events += sum(chart.events for chart in batch)
+            journeys += sum(len(chart.journeys) for chart in batch)
+            # Each patient's courses and the index that says which one is open, in one transaction.
+            app.save(*(aggregate for chart in batch for aggregate in (*chart.journeys, chart.index)))
             if app.chairs:
                 for chart in batch:
-                    app.chairs.adopt(chart.journey)
+                    for journey in chart.journeys:
+                        app.chairs.adopt(journey)
             batch.clear()
             if progress is not None:
                 progress(number, patients)
     stages = {name: count for (name, _, _), count in zip(STAGES, seen)}
-    return CohortReport(patients, events, time.perf_counter() - started, stages)
+    return CohortReport(patients, journeys, events, time.perf_counter() - started, stages)

@@ -1,29 +1,42 @@
 """Infusion series as the demo writes them, including the days that do not go to plan.
 
 A session may be held for blood pressure, go ahead under a clinician's override, carry a keyed-in
-typo that is then marked as entered in error, or be stopped early when blood pressure climbs during
-the infusion (which raises a vitals alert that a clinician works); each follows the protocol's safety
-rules (pre-vitals within the hour, a dose in range over at least the protocol's minutes, post-infusion
-vitals and a discharge assessment after every infusion), so the demo shows holds, overrides, stops,
-alerts and corrections exactly as the timeline will show real ones.
+typo that is then marked as entered in error, be stopped early when blood pressure climbs during
+the infusion (which raises a vitals alert that a clinician works), be missed (the scheduler's
+``AppointmentMissed``) or cancelled by phone and rebooked, be given early as a recorded deviation
+from the 48-hour spacing, or follow a MADRS whose item 10 raises a self-harm alert. Each follows the
+protocol's safety rules (pre-vitals within the hour, a dose in range over at least the protocol's
+minutes, post-infusion vitals and a discharge assessment after every infusion), so the demo shows
+holds, overrides, stops, alerts and corrections exactly as the timeline will show real ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 from careplan.demo.chart import COORDINATOR, Chart
-from careplan.demo.clinic import SIDE_EFFECTS, vitals
+from careplan.demo.clinic import SIDE_EFFECTS, acknowledge, madrs, vitals
 from careplan.domain.booking import DEFAULT_DURATION_MIN
 
 SESSION_DAYS = 3.35
 """The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, plus the
 hour of observation and discharge, rounded up)."""
 HELD_DAYS = 1.7
-"""What a held or stopped session adds to a series at most."""
+"""What a held, stopped, missed, cancelled or deferred session adds to a series at most."""
 
 HELD = "held"
 OVERRIDE = "override"
 TYPO = "typo"
 STOPPED = "stopped"
+MISSED = "missed"
+CANCELLED = "cancelled"
+EARLY = "early"
+SELF_HARM = "self_harm"
+SELF_HARM_HIGH = "self_harm_high"
+DELAYING = (HELD, STOPPED, MISSED, CANCELLED, SELF_HARM_HIGH)
+"""Twists that put the session off to another day."""
+EARLY_REASON = "Patient's escort is away from tomorrow for a week; clinician agreed to the shorter gap."
 
 
 def schedule(chart: Chart, phase: str, in_days: float) -> None:
@@ -35,7 +48,7 @@ def schedule(chart: Chart, phase: str, in_days: float) -> None:
     chart.record("InfusionScheduled", data, actor=COORDINATOR)
 
 
-def complete(chart: Chart, phase: str, weight_kg: float) -> None:
+def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None = None) -> None:
     rng = chart.rng
     chart.wait(hours=0.25)
     chart.record(
@@ -48,6 +61,7 @@ def complete(chart: Chart, phase: str, weight_kg: float) -> None:
             "escort_confirmed": True,
             "side_effects": rng.sample(SIDE_EFFECTS, rng.choice((0, 1, 1, 2))),
         },
+        deviation=deviation,
     )
     recover(chart, phase)
 
@@ -98,8 +112,60 @@ def stopped_session(chart: Chart, phase: str) -> None:
     chart.wait(days=gap)
 
 
+def missed_session(chart: Chart, phase: str, rebook: bool = True) -> None:
+    """The patient does not come: once the booking is the protocol's ``missed_after_hours`` past, the
+    scheduler records ``AppointmentMissed`` (its own duty and key); the coordinator rebooks the next day."""
+    chart.move_to(chart.booked + timedelta(hours=chart.protocol.appointments.missed_after_hours))
+    recorded = chart.record_duty("AppointmentMissed")
+    assert recorded == 1, "the booking is owed exactly one AppointmentMissed"
+    if not rebook:
+        return
+    chart.wait(hours=chart.rng.uniform(1, 4))
+    gap = chart.rng.uniform(0.4, 0.6)  # + at most 20 h to a free slot, after up to 6 h: within HELD_DAYS
+    schedule(chart, phase, gap)
+    chart.move_to(chart.booked)
+
+
+def cancelled_session(chart: Chart, phase: str) -> None:
+    """The patient phones the day before, unwell: the coordinator cancels that booking (naming it) with
+    the reason, and books the day after it instead."""
+    booked, version = chart.booked, chart.last_version("InfusionScheduled")
+    chart.move_to(max(chart.t, booked - timedelta(hours=chart.rng.uniform(18, 26))))
+    chart.record(
+        "InfusionCancelled", {"phase": phase, "scheduled_version": version}, actor=COORDINATOR,
+        reason="Patient phoned: a feverish cold; rebooked for the day after.",
+    )
+    schedule(chart, phase, (booked - chart.t).total_seconds() / 86400 + chart.rng.uniform(0.6, 0.8))
+    chart.move_to(chart.booked)
+
+
+def self_harm_visit(chart: Chart, phase: str, high: bool) -> None:
+    """At the visit, before the infusion, a MADRS whose item 10 (suicidal thoughts) raises a self-harm
+    alert; the clinician assesses the risk and records a plan. At moderate risk the infusion goes ahead
+    (the engine refuses it while the alert is open); at high risk it is held and rebooked for the next
+    day, when a psychiatrist reviews first and acknowledges the same alert again at moderate risk (the
+    engine refuses infusions while the latest acknowledgement says high)."""
+    rng = chart.rng
+    alert = madrs(chart, rng.randint(30, 38), "infusion", item10=rng.choice((4, 4, 5)))
+    assert chart.dry or alert is not None, "a MADRS item 10 at the threshold raises the alert"
+    version = alert or 0
+    if not high:
+        acknowledge(chart, version, "moderate", "Passive suicidal thoughts, no plan; safety plan updated with the "
+                    "patient and escort; crisis line given; infusion goes ahead with a review at every visit.")
+        return
+    acknowledge(chart, version, "high", "Suicidal thoughts with intent; infusion held; stays with family "
+                "tonight; psychiatric review before the next session.")
+    chart.record("InfusionHeld", {"phase": phase}, reason="High self-harm risk on the MADRS: psychiatric review first.")
+    schedule(chart, phase, rng.uniform(0.5, 0.6))  # + at most 20 h to a free slot: within HELD_DAYS
+    chart.move_to(chart.booked)
+    acknowledge(chart, version, "moderate", "Psychiatric review: no intent now; safety plan agreed with the family; "
+                "infusions resume with a review at every visit.")
+
+
 def session(chart: Chart, phase: str, weight_kg: float, twist: str | None = None) -> None:
     """One infusion visit that ends with the infusion given."""
+    if twist == SELF_HARM:
+        self_harm_visit(chart, phase, high=False)
     if twist == OVERRIDE:
         vitals(chart, high=True)
         chart.record("HoldOverridden", {"hold": "blood_pressure"}, reason="Usual BP for this patient; cardiology agrees.")
@@ -111,7 +177,7 @@ def session(chart: Chart, phase: str, weight_kg: float, twist: str | None = None
         vitals(chart)
     else:
         vitals(chart)
-    complete(chart, phase, weight_kg)
+    complete(chart, phase, weight_kg, EARLY_REASON if twist == EARLY else None)
 
 
 def held_session(chart: Chart, phase: str) -> None:
@@ -129,28 +195,71 @@ def next_gap(chart: Chart) -> float:
     return 2 + chart.rng.uniform(1, 10) / 24
 
 
-def induction(chart: Chart, weight_kg: float, sessions: int, twist: str | None = None, book_next: bool = True) -> None:
-    """``sessions`` induction infusions from the clinical clock on; a twist falls on the second one.
+def early_gap(chart: Chart) -> float:
+    # About a day after the discharge, then at most 20 h to a free slot: under 47 h after the infusion,
+    # so the 48-hour spacing rule is always what the deviation waives.
+    return chart.rng.uniform(0.95, 1.05)
+
+
+Twists = str | Sequence[str | None] | None
+"""One twist, which falls on the second session, or one per session (None: a plain one)."""
+
+
+def induction(chart: Chart, weight_kg: float, sessions: int, twist: Twists = None, book_next: bool = True) -> None:
+    """``sessions`` induction infusions from the clinical clock on, each with its twist.
 
     The first session must already be booked. At most ``SESSION_DAYS`` pass between sessions (plus
-    ``HELD_DAYS`` once when a session is held); the next one is booked after the last, if asked.
+    ``HELD_DAYS`` for each delaying twist); the next one is booked after the last, if asked.
     """
+    plan = _plan(twist, sessions)
     for k in range(sessions):
-        if k == 1 and twist == HELD:
+        if plan[k] == HELD:
             held_session(chart, "induction")
-        if k == 1 and twist == STOPPED:
+        if plan[k] == STOPPED:
             stopped_session(chart, "induction")
-        session(chart, "induction", weight_kg, twist if k == 1 and twist not in (HELD, STOPPED) else None)
+        if plan[k] == MISSED:
+            missed_session(chart, "induction")
+        if plan[k] == CANCELLED:
+            cancelled_session(chart, "induction")
+        if plan[k] == SELF_HARM_HIGH:
+            self_harm_visit(chart, "induction", high=True)
+        session(chart, "induction", weight_kg, plan[k] if plan[k] not in DELAYING else None)
         if k < sessions - 1 or book_next:
-            gap = next_gap(chart)
+            gap = early_gap(chart) if k + 1 < sessions and plan[k + 1] == EARLY else next_gap(chart)
             schedule(chart, "induction", gap)
             if k < sessions - 1:
                 chart.move_to(chart.booked)
 
 
-def series_days(sessions: int, twist: str | None = None) -> float:
+def _plan(twist: Twists, sessions: int) -> list[str | None]:
+    chosen: list[str | None] = [None, twist] if twist is None or isinstance(twist, str) else list(twist)
+    return (chosen + [None] * sessions)[:sessions]
+
+
+def series_days(sessions: int, twist: Twists = None) -> float:
     """The longest an ``induction`` call of this many sessions can take."""
-    return SESSION_DAYS * max(0, sessions - 1) + (HELD_DAYS if twist in (HELD, STOPPED) else 0) + 0.2
+    delays = sum(1 for t in _plan(twist, sessions) if t in DELAYING)
+    return SESSION_DAYS * max(0, sessions - 1) + HELD_DAYS * delays + 0.2
+
+
+LATE_REASON = "Off sick with flu for ten days; clinician agreed to finish the series late rather than restart it."
+
+
+def late_after_illness(chart: Chart, weight_kg: float, first_infusion: datetime) -> None:
+    """The patient is ill: the booked session is cancelled, and the next one is given a day or so after
+    the induction window (counted from ``first_infusion``) has closed, as a recorded deviation."""
+    version = chart.last_version("InfusionScheduled")
+    chart.wait(hours=chart.rng.uniform(2, 20))
+    chart.record(
+        "InfusionCancelled", {"phase": "induction", "scheduled_version": version}, actor=COORDINATOR,
+        reason="Patient phoned: flu; will rebook when well.",
+    )
+    window = timedelta(days=chart.protocol.induction.window_days)
+    later = first_infusion + window + timedelta(days=chart.rng.uniform(0.5, 1.5))
+    schedule(chart, "induction", (later - chart.t).total_seconds() / 86400)
+    chart.move_to(chart.booked)
+    vitals(chart)
+    complete(chart, "induction", weight_kg, LATE_REASON)
 
 
 def open_hold(chart: Chart) -> None:

@@ -46,11 +46,12 @@ def _baseline(chart: Chart, alert: bool, may_stay_open: bool = False) -> None:
         acknowledge(chart, raised)
 
 
-def prepare(chart: Chart) -> None:
-    """Consultation, a clear work-up and the baseline PHQ-9, up to the first induction session."""
+def prepare(chart: Chart, plan: Workup | None = None) -> None:
+    """Consultation, a work-up (clear unless ``plan`` says otherwise) and the baseline PHQ-9, up to the
+    first induction session."""
     rng = chart.rng
     _consult(chart)
-    workup(chart, Workup(abnormal_lab=rng.random() < 0.2))
+    workup(chart, plan or Workup(abnormal_lab=rng.random() < 0.2))
     _baseline(chart, alert=rng.random() < 0.08)
     gap = rng.uniform(1, 4)
     inf.schedule(chart, "induction", gap)

@@ -7,7 +7,8 @@ write the index's next version, the store's unique (id, version) key lets exactl
 the loser, re-reading the index, finds the journey the winner opened. This holds on SQLite and
 PostgreSQL alike and needs no table of its own. Closing the journey releases the index in the same
 save as ``JourneyClosed``. The index keeps the reference's journeys in the order they were opened,
-so a course can name the course before and after it.
+so a course can name the course before and after it. Journeys opened before the index existed are
+taken in by ``careplan index backfill`` (``Backfilled``), which never moves an open journey it holds.
 """
 
 from __future__ import annotations
@@ -52,6 +53,18 @@ class PatientIndex(Aggregate):
             if aggregate.open_journey == self.journey_id:
                 aggregate.open_journey = None
 
+    class Backfilled(Aggregate.Event):
+        """``careplan index backfill`` set the index from the store: every journey of the reference in
+        the order they were opened (journeys from before the index included), and the open one."""
+
+        journeys: list[UUID]
+        open_journey: UUID | None
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, PatientIndex)
+            aggregate.journeys = list(self.journeys)
+            aggregate.open_journey = self.open_journey
+
     def __init__(self) -> None:
         self.open_journey: UUID | None = None
         self.journeys: list[UUID] = []
@@ -68,6 +81,19 @@ class PatientIndex(Aggregate):
     def release(self, journey_id: UUID) -> None:
         if self.open_journey == journey_id:
             self.trigger_event(self.Released, journey_id=journey_id)
+
+    def backfill(self, journeys: list[UUID], open_journey: UUID | None) -> None:
+        """Takes in journeys the index never saw (opened before it existed): ``journeys`` is every journey
+        of the reference in the order the store took their openings. Nothing the index holds is dropped,
+        and an open journey it holds stays the open one."""
+        if not set(self.journeys) <= set(journeys):
+            raise ValueError("a backfill keeps every journey the index already holds")
+        if self.open_journey is not None and open_journey != self.open_journey:
+            raise ValueError("a backfill leaves the indexed open journey alone")
+        if open_journey is not None and open_journey not in journeys:
+            raise ValueError("the open journey must be one of the reference's journeys")
+        if journeys != self.journeys or open_journey != self.open_journey:
+            self.trigger_event(self.Backfilled, journeys=list(journeys), open_journey=open_journey)
 
     @property
     def last_journey(self) -> UUID | None:

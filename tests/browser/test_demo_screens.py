@@ -3,6 +3,7 @@ to look at: the dashboard, a long journey's timeline, the PHQ-9 form, and the au
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +35,9 @@ def longest_journey(site: Site) -> Any:
 
 def test_the_dashboard_of_a_busy_clinic_shows_every_worklist(page: Any, clinic: Site) -> None:
     sign_in(page, clinic, "coord")
-    expect(page.locator(".tile-all .tile-count")).to_have_text(str(PATIENTS))
+    journeys = len(list(clinic.careplan.journey_ids()))  # more than the patients: some are on a second course
+    assert journeys > PATIENTS
+    expect(page.locator(".tile-all .tile-count")).to_have_text(str(journeys))
     shot(page, "demo-dashboard-overdue")
     page.click("a.tile-all")
     expect(page.locator("table.journeys tbody tr")).to_have_count(25)
@@ -83,3 +86,29 @@ def test_an_admin_finds_the_people_page_from_the_navigation(page: Any, clinic: S
     expect(page.locator("h1")).to_contain_text("People")
     expect(page.locator("table")).to_contain_text("coord")
     shot(page, "demo-admin-people")
+
+
+def test_the_deviations_tab_shows_the_demos_deviation_with_its_reason(page: Any, clinic: Site) -> None:
+    sign_in(page, clinic, "coord")
+    page.click("a.tile-deviations")
+    expect(page.locator("h2")).to_contain_text("Deviations")
+    rows = page.locator("table.journeys tbody tr")
+    expect(rows.first).to_contain_text("recorded as a deviation: ")
+    expect(rows.first.locator("a").first).to_have_text(re.compile(r"DEMO-\d{6}"))
+    shot(page, "demo-dashboard-deviations")
+
+
+def test_a_second_journey_for_a_patient_with_an_open_one_is_refused_with_a_link_to_it(page: Any, clinic: Site) -> None:
+    from events.read.runtime import read_side_for
+
+    open_one = read_side_for(clinic.careplan).journeys(limit=1, status="active").items[0]
+    sign_in(page, clinic, "coord")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Open a journey").click()
+    page.fill("#f-patient_ref", open_one.patient_ref)
+    page.get_by_role("button", name="Open the journey").click()
+    notice = page.locator("#journey-exists")
+    expect(notice).to_contain_text(f"{open_one.patient_ref} already has an open journey")
+    expect(notice).to_contain_text("Nothing was recorded")
+    shot(page, "demo-journey-exists")
+    page.click("#existing-journey")
+    expect(page).to_have_url(f"{clinic.url}/journeys/{open_one.journey_id}")

@@ -62,6 +62,18 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def smallest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The smallest demo cohort that shows every stage (one patient per stage), written once per module."""
+    from careplan.demo import STAGES
+
+    url = store_url(tmp_path_factory.mktemp("smallest") / "careplan.sqlite")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CAREPLAN_DATABASE_URL", url)
+        assert main(["demo", "--patients", str(len(STAGES)), "--seed", "7", "--now", NOW]) == 0
+        yield url
+
+
 @pytest.fixture
 def cohort_env(cohort: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("CAREPLAN_DATABASE_URL", cohort)
