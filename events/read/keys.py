@@ -9,7 +9,6 @@ when there is one, so without it nobody can test a guess against the table (see 
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from careplan.application import CarePlan
@@ -25,7 +24,7 @@ def _secret(app: CarePlan) -> bytes:
 
 def patient_key(app: CarePlan, patient_ref: str) -> str:
     """A keyed hash of the reference: exact search works, the table never shows the reference."""
-    return hmac.new(_secret(app), patient_ref.strip().encode(), hashlib.sha256).hexdigest()[:40]
+    return hmac.digest(_secret(app), patient_ref.strip().encode(), "sha256").hex()[:40]
 
 
 def normalise(text: str) -> str:
@@ -49,5 +48,5 @@ def term_grams(term: str) -> set[str]:
 
 
 def gram_keys(app: CarePlan, pieces: set[str]) -> list[str]:
-    secret = _secret(app)
-    return sorted(hmac.new(secret, b"g:" + p.encode(), hashlib.sha256).hexdigest()[:GRAM_HEX] for p in pieces)
+    secret = _secret(app)  # hmac.digest: the one-shot form, a third of hmac.new's cost per piece
+    return sorted(hmac.digest(secret, b"g:" + p.encode(), "sha256").hex()[:GRAM_HEX] for p in pieces)
