@@ -64,6 +64,8 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
             if booked:  # a missed booking puts the step on the overdue list from the booked time
                 due, late = due or booked[0].scheduled_for, min(late or booked[0].scheduled_for, booked[0].scheduled_for)
             blocked = int(any(f.kind in BLOCKING_FLAGS for f in step.flags))
+            if late is None and not blocked:
+                continue  # no due time and nothing blocking: on no list, so no row (and no index entries)
             steps.append((jid, name, int(graced), blocked, _ts(due), _ts(late)))
     open_ = view.status != "closed"
     on_hold = int(open_ and (view.status == "paused" or any(s.status == ON_HOLD for s in view.steps.values())))

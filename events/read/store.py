@@ -23,7 +23,7 @@ VIEW_LOCK_KEY = 7_340_001
 
 TRACKING = "read_tracking"
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bumped when the tables change shape: a store whose marker differs has its views dropped and
 rebuilt from the events (they are a cache of the history, never the record)."""
 
@@ -47,7 +47,8 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS read_journeys_blocked ON read_journeys (blocked, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_deviating ON read_journeys (deviating, updated_ts, journey_id)",
     "CREATE INDEX IF NOT EXISTS read_journeys_patient ON read_journeys (patient_key)",
-    # Open steps of active journeys only: what the time-judged worklists need, nothing else.
+    # Open steps of active journeys that some list can show (a due time, or blocked): what the
+    # time-judged worklists need, nothing else.
     # ``graced`` marks a step whose overdue moment is later than its due time (maintenance).
     """CREATE TABLE IF NOT EXISTS read_steps (
         journey_id TEXT NOT NULL, step TEXT NOT NULL, graced INTEGER NOT NULL, blocked INTEGER NOT NULL,

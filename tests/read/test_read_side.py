@@ -149,3 +149,19 @@ def test_projections_rebuild_on_the_command_line_shows_progress_and_checks_equal
     assert "[" in result.stderr and "3/3" in result.stderr
     refused = run_careplan(sqlite_url, "projections", "rebuild", "--view", "everything")
     assert refused.returncode == 2
+
+
+def test_only_steps_a_list_can_show_have_rows(app):
+    """A step with no due time and nothing blocking it is on no worklist, so it costs no row: a new
+    journey's nine open steps are one row (the consultation, due in seven days)."""
+    fresh = app.open_journey("MRN-ROWS-1", actor=CLINICIAN)
+    blocked = app.open_journey("MRN-ROWS-2", actor=CLINICIAN)
+    record(app, blocked, "ConsultationCompleted")
+    record(app, blocked, "MedicationReviewed", taper_required=True)
+    store = read_store_for(app)
+    Projector(app, store).catch_up()
+    with store.read() as cur:
+        rows = [dict(r) for r in cur.run("SELECT journey_id, step, blocked, overdue_ts FROM read_steps").all()]
+    assert {r["step"] for r in rows if r["journey_id"] == str(fresh)} == {"consultation"}
+    assert all(r["overdue_ts"] is not None or r["blocked"] for r in rows)
+    assert any(r["journey_id"] == str(blocked) and r["blocked"] for r in rows)
