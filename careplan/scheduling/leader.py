@@ -17,6 +17,8 @@ from typing import IO, Any, Protocol
 from careplan.settings import StoreSettings, _store_env
 
 LEADER_LOCK_KEY = 7_340_002
+LEADER_APPLICATION_NAME = "careplan-scheduler-"
+"""The lock connection's ``application_name``, followed by the process id."""
 
 
 class Leadership(Protocol):
@@ -43,6 +45,8 @@ class PostgresLeadership:
             dbname=self._env["POSTGRES_DBNAME"],
             autocommit=True,
             connect_timeout=5,
+            # pg_stat_activity then says which process leads: a DBA (and the process tests) can tell.
+            application_name=f"{LEADER_APPLICATION_NAME}{os.getpid()}",
         )
         row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
         if row and row[0]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from careplan.scheduling.leader import LEADER_APPLICATION_NAME, LEADER_LOCK_KEY
 from events.read.rebuild import rebuild
 from events.read.runtime import read_store_for
 from tests.scheduling.cli import careplan_argv, careplan_env
@@ -47,6 +48,17 @@ def count_overdue_rows(url: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute("SELECT count(*) FROM careplan_events WHERE topic LIKE %s", ("%.StepOverdue",)).fetchone()
         return int(row[0])
+
+
+def lock_holders(url: str) -> list[int]:
+    """The process ids of the schedulers holding the leader lock now (from their connection's name)."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = %s",
+            (LEADER_LOCK_KEY,),
+        ).fetchall()
+    return [int(name.removeprefix(LEADER_APPLICATION_NAME)) for (name,) in rows]
 
 
 def open_backdated(app, count: int) -> list:  # type: ignore[no-untyped-def]
@@ -109,10 +121,15 @@ def test_two_schedulers_two_racing_ticks_and_writers_record_each_event_exactly_o
             assert process.returncode == 0, out
         wait_for(lambda: count_overdue_rows(postgres_url) >= 50, 25, "every journey's overdue event")
         time.sleep(1.5)  # a few more sweeps by the active scheduler: they must add nothing
+        leaders = lock_holders(postgres_url)
+        assert len(leaders) == 1 and leaders[0] in {p.pid for p in schedulers}, leaders
+        # The standby first: stopped first, the leader would hand over to it on the way out.
+        schedulers.sort(key=lambda p: p.pid == leaders[0])
     finally:
         outputs = [stop(p) for p in schedulers]
     assert_exactly_once(postgres_url, 50)
     assert sum("active scheduler" in out for out in outputs) == 1, outputs
+    assert "active scheduler" in outputs[-1]
     assert not any("Traceback" in out for out in outputs), outputs
 
 
