@@ -70,8 +70,13 @@ def lag(app, store: ReadStore, writes: int) -> list[float]:  # type: ignore[no-u
     return samples
 
 
+MADE: list[tuple[str, str]] = []
+"""PostgreSQL databases this run made (server URL, name), dropped at the end."""
+
+
 def fresh_url(url: str | None, n: int) -> str | None:
-    """A database of its own for each length (SQLite: a new file; PostgreSQL: ``URL_n``, made here)."""
+    """A database of its own for each length (SQLite: a new file; PostgreSQL: ``URL_n``, made here
+    and dropped at the end)."""
     if url is None or not url.startswith("postgresql"):
         return None
     import psycopg
@@ -81,7 +86,16 @@ def fresh_url(url: str | None, n: int) -> str | None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{made}"')
+    MADE.append((base, made))
     return f"{base}/{made}"
+
+
+def drop_made() -> None:
+    import psycopg
+
+    for base, made in MADE:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
 
 
 def measure(url: str | None, events: int, length: int) -> tuple[str, float, float]:
@@ -102,6 +116,13 @@ def main() -> None:
     parser.add_argument("--lag-writes", type=int, default=200)
     parser.add_argument("--url", help="a PostgreSQL URL whose name is used as a prefix (default: fresh SQLite files)")
     args = parser.parse_args()
+    try:
+        run(args)
+    finally:
+        drop_made()
+
+
+def run(args: argparse.Namespace) -> None:
     print(f"{args.events:,} events per length; medians of 3; notifications include the patient indexes' own")
     print(f"{'events/journey':>15} {'journeys':>9} {'raw read ev/s':>14} {'catch-up ev/s':>14} {'share':>6}")
     for n, length in enumerate(int(x) for x in args.lengths.split(",")):

@@ -28,7 +28,9 @@ from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore
 
 BATCH = 500
-"""Notifications read per query."""
+"""Notifications a page takes in per window (``events.read.runtime``): a page never waits on a long backlog."""
+CHUNK = 2_000
+"""Notifications read per query within a window: fewer queries, and more of a journey's events folded at once."""
 WINDOW = 100_000
 """Notifications taken in per window by a catch-up: each changed journey's rows are computed and
 written once per window (memory: the journeys it touched, folded; never its decoded events)."""
@@ -198,7 +200,7 @@ class Projector:
         read, last = 0, None
         folder = self.folder
         while read < limit:
-            want = min(BATCH, limit - read)
+            want = min(CHUNK, limit - read)
             chunk = self.app.recorder.select_notifications(start=start, limit=want)
             if chunk:
                 read += len(chunk)
