@@ -10,7 +10,7 @@ postgres; dropped at the end, also on Ctrl-C or an error):
 - careplan: ``web.app:create_app()``; ``POST /api/v1/journeys/{id}/events`` with a ``NoteAdded`` (a
   clinical event no protocol rule refuses, not even on a closed journey), as a clinician with a
   bearer token. The whole request: token check (the account read), body validation, the rules,
-  the save, and the answer (the journey's history read again for ``recorded``).
+  the save, and the answer (built from the facts just saved, ``recorded``).
 - bare: ``benchmarks._bare_app:create_app()``, Flask and the eventsourcing library only: get a
   trivial aggregate by id, trigger one event, save (snapshots every 50 events, as careplan's journeys).
 
@@ -30,9 +30,9 @@ run and the instance folder a temporary one. The default worker class is gunicor
 README deploys it: it answers ``Connection: close``, so each client reconnects for every request (the
 count of connections opened is printed); ``--worker-class gthread`` keeps connections open.
 
-careplan's cost per request grows with the journey's length (its snapshots hold the history, and the
-answer reads the history again), the bare counter's does not: a longer ``--seconds`` gives a lower
-ratio. Each round's line shows the length the aggregates reached.
+Neither side's cost per request grows with the aggregate's length (careplan's journey keeps its
+folded record, not its history; both snapshot every 50 events). Each round's line shows the length
+the aggregates reached.
 
 The load generator shares the machine (and, being Python threads, one core at a time) with the
 servers and PostgreSQL: the ratio is the figure to read, not the absolute rates. A script, not a test.
