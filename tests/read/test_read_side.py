@@ -165,3 +165,25 @@ def test_only_steps_a_list_can_show_have_rows(app):
     assert {r["step"] for r in rows if r["journey_id"] == str(fresh)} == {"consultation"}
     assert all(r["overdue_ts"] is not None or r["blocked"] for r in rows)
     assert any(r["journey_id"] == str(blocked) and r["blocked"] for r in rows)
+
+
+def test_a_window_over_more_journeys_than_the_cache_holds_equals_a_rebuild(app, clock, monkeypatch):
+    """Interleaved events of eight journeys, read three notifications a query into one window by a
+    projector whose cache holds two: journeys fall out of the cache mid-window and are carried by the
+    window, and what it writes equals a rebuild from the history."""
+    import events.read.projection as projection
+
+    journeys = [app.open_journey(f"MRN-W{i}", actor=CLINICIAN) for i in range(8)]
+    for turn in range(3):
+        for journey in journeys:
+            record(app, journey, "NoteAdded", text=f"note {turn}")
+    record(app, journeys[3], "ConsultationCompleted")
+    monkeypatch.setattr(projection, "CHUNK", 3)
+    projector = Projector(app, read_store_for(app))
+    projector.folder.size = 2
+    taken = projector.catch_up()
+    assert taken == app.recorder.max_notification_id()
+    assert projector.folder.loads == 0  # every journey folded from its notifications, none reloaded
+    report = rebuild(app, read_store_for(app))
+    assert report.equal, report.differences[:3]
+    assert report.compared == 8
