@@ -293,7 +293,7 @@ class CarePlan(Application[UUID]):
             journey = self.get(journey_id)
             if expected_version is not None and journey.version != expected_version:
                 raise VersionConflict(expected_version, journey.version)
-            before = journey.version
+            before, was_closed = journey.version, journey.chart.closed is not None
             command(journey, self.clock())
             recorded = [fact_of(e) for e in journey.pending_events]
             if not recorded:
@@ -301,7 +301,7 @@ class CarePlan(Application[UUID]):
             taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
                 self._saving = journey
-                self.save(journey, *self._released(journey, recorded))
+                self.save(journey, *self._index_changes(journey, was_closed))
             except BaseException as error:
                 if self.chairs:
                     self.chairs.release(journey_id, taken)
@@ -320,15 +320,29 @@ class CarePlan(Application[UUID]):
                 self.chairs.settle(journey, recorded)
             return Changed(before, journey, recorded)
 
-    def _released(self, journey: PatientJourney, recorded: list[Fact]) -> list[PatientIndex]:
-        """The reference's index, released in the same save when this command closes the journey."""
-        if not any(f.type == "JourneyClosed" for f in recorded):
+    def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
+        """The reference's index, changed in the same save when this command closes the journey
+        (released) or undoes its close (``EventEnteredInError`` on ``JourneyClosed``: claimed again,
+        or ``JourneyExists`` with the other course if the reference has opened one since)."""
+        closed = journey.chart.closed is not None
+        if was_closed == closed:
             return []
         index = self.patient_index(journey.patient_ref)
-        if index is None or index.open_journey != journey.id:
+        if index is None:  # a journey from before the index: ``careplan index backfill`` takes it in
             return []
-        index.release(journey.id)
-        return [index]
+        if closed:
+            if index.open_journey != journey.id:
+                return []
+            index.release(journey.id)
+            return [index]
+        if index.open_journey not in (None, journey.id):
+            raise JourneyExists(
+                index.open_journey,
+                "Undoing this close would reopen the journey, but the patient reference has another open "
+                f"journey ({index.open_journey}): close that course first.",
+            )
+        index.reopen(journey.id)
+        return [index] if index.pending_events else []
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
         """Snapshots the journey just saved from memory (it is at that version already) instead of

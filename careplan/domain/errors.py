@@ -108,9 +108,10 @@ class JourneyExists(CarePlanError):
 
     code = "journey_exists"
 
-    def __init__(self, journey_id: object) -> None:
+    def __init__(self, journey_id: object, message: str | None = None) -> None:
         super().__init__(
-            f"This patient reference already has an open journey ({journey_id}): close it before opening "
+            message
+            or f"This patient reference already has an open journey ({journey_id}): close it before opening "
             "another course."
         )
         self.journey_id = journey_id

@@ -6,7 +6,9 @@ index in the same save as the journey's first event; two openings racing for one
 write the index's next version, the store's unique (id, version) key lets exactly one through, and
 the loser, re-reading the index, finds the journey the winner opened. This holds on SQLite and
 PostgreSQL alike and needs no table of its own. Closing the journey releases the index in the same
-save as ``JourneyClosed``. The index keeps the reference's journeys in the order they were opened,
+save as ``JourneyClosed``, and marking that close entered in error claims it again in the same save
+(refused while the reference has another open journey: two open courses would be the very fault the
+index exists to prevent). The index keeps the reference's journeys in the order they were opened,
 so a course can name the course before and after it. Journeys opened before the index existed are
 taken in by ``careplan index backfill`` (``Backfilled``), which never moves an open journey it holds.
 """
@@ -53,6 +55,17 @@ class PatientIndex(Aggregate):
             if aggregate.open_journey == self.journey_id:
                 aggregate.open_journey = None
 
+    class Reopened(Aggregate.Event):
+        """A closed journey's close was marked entered in error: it is the reference's open one again."""
+
+        journey_id: UUID
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, PatientIndex)
+            aggregate.open_journey = self.journey_id
+            if self.journey_id not in aggregate.journeys:  # a course from before the index existed
+                aggregate.journeys = [*aggregate.journeys, self.journey_id]
+
     class Backfilled(Aggregate.Event):
         """``careplan index backfill`` set the index from the store: every journey of the reference in
         the order they were opened (journeys from before the index included), and the open one."""
@@ -81,6 +94,14 @@ class PatientIndex(Aggregate):
     def release(self, journey_id: UUID) -> None:
         if self.open_journey == journey_id:
             self.trigger_event(self.Released, journey_id=journey_id)
+
+    def reopen(self, journey_id: UUID) -> None:
+        """Makes a journey whose close was undone the open one; refused while another is open."""
+        if self.open_journey == journey_id:
+            return
+        if self.open_journey is not None:
+            raise ValueError("the reference already has an open journey")
+        self.trigger_event(self.Reopened, journey_id=journey_id)
 
     def backfill(self, journeys: list[UUID], open_journey: UUID | None) -> None:
         """Takes in journeys the index never saw (opened before it existed): ``journeys`` is every journey

@@ -73,3 +73,34 @@ def test_two_concurrent_openings_open_exactly_one(make_app: Callable[..., CarePl
     refused = [o for o in outcomes if isinstance(o, JourneyExists)]
     assert len(opened) == 1 and len(refused) == 1 and refused[0].journey_id == opened[0]
     assert len(list(apps[0].journey_ids())) == 1
+
+
+def test_undoing_a_close_claims_the_reference_again(app: CarePlan) -> None:
+    """A close marked entered in error reopens the journey, and the reference is its own again:
+    no second course can be opened beside it."""
+    first = app.open_journey("MRN-1", actor=CLINICIAN)
+    closed = app.record(first, "JourneyClosed", {"outcome": "completed"}, actor=CLINICIAN, reason="Course finished")
+    app.record(first, "EventEnteredInError", {"target_version": closed}, actor=CLINICIAN, reason="Closed the wrong journey")
+    assert app.get(first).chart.closed is None
+    index = app.patient_index("MRN-1")
+    assert index is not None and index.open_journey == first and index.journeys == [first]
+    with pytest.raises(JourneyExists) as caught:
+        app.open_journey("MRN-1", actor=CLINICIAN)
+    assert caught.value.journey_id == first
+
+
+def test_a_close_is_not_undone_while_a_later_course_is_open(app: CarePlan) -> None:
+    first = app.open_journey("MRN-1", actor=CLINICIAN)
+    closed = app.record(first, "JourneyClosed", {"outcome": "completed"}, actor=CLINICIAN, reason="Course finished")
+    second = app.open_journey("MRN-1", actor=CLINICIAN)
+    versions = app.get(first).version
+    with pytest.raises(JourneyExists) as caught:
+        app.record(first, "EventEnteredInError", {"target_version": closed}, actor=CLINICIAN, reason="Wrong journey")
+    assert caught.value.journey_id == second and str(second) in str(caught.value) and "MRN-1" not in str(caught.value)
+    assert app.get(first).version == versions  # nothing written
+    index = app.patient_index("MRN-1")
+    assert index is not None and index.open_journey == second
+    app.record(second, "JourneyClosed", {"outcome": "completed"}, actor=CLINICIAN, reason="Opened by mistake")
+    app.record(first, "EventEnteredInError", {"target_version": closed}, actor=CLINICIAN, reason="Wrong journey")
+    index = app.patient_index("MRN-1")
+    assert index is not None and index.open_journey == first and index.journeys == [first, second]

@@ -118,6 +118,17 @@ def test_a_closed_journey_frees_the_reference_for_a_linked_course(api: Api) -> N
     assert 'id="next-course"' in page_client.get(f"/journeys/{first}").get_data(as_text=True)
 
 
+def test_undoing_a_close_while_a_later_course_is_open_is_409_journey_exists(api: Api) -> None:
+    first = api.open("MRN-557")
+    closing = {"type": "JourneyClosed", "data": {"outcome": "completed"}, "reason": "Course finished"}
+    closed = api.post(f"/journeys/{first}/events", closing)
+    assert closed.status_code == 201
+    second = api.open("MRN-557")
+    undo = {"type": "EventEnteredInError", "data": {"target_version": closed.get_json()["version"]}, "reason": "Wrong journey"}
+    body = error_of(api.post(f"/journeys/{first}/events", undo), 409)
+    assert body["code"] == "journey_exists" and body["journey_id"] == second
+
+
 def test_the_open_journey_page_says_the_journey_exists_with_a_link(api: Api, client: FlaskClient, people: People) -> None:
     first = api.open("MRN-557")
     people.login(client, "coordinator")
