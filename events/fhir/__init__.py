@@ -38,7 +38,7 @@ def journey_bundle(
     derived = observations(journey.id, history, subject)
     for made in derived.values():
         resources += made
-    resources += chair_resources(journey.id, history, subject)
+    resources += chair_resources(journey.id, history, subject, view.alerts)
     care_plan_ref = refs.reference("CarePlan", careplan["id"])
     for fact in history:
         targets = [care_plan_ref] + [refs.reference("Observation", o["id"]) for o in derived.get(fact.version, [])]

@@ -3,8 +3,10 @@
 A completed infusion exports with status ``completed``, its dose (the total milligrams, dose per
 kilogram times weight) and its rate (mg/kg over the minutes it took); one stopped early exports with
 status ``stopped``, the cause as ``statusReason`` and the minutes given in a note. A safety alert is a
-``Flag``, ``active`` until acknowledged and ``inactive`` after, so a receiving system sees both the
-stop and the alert. Events marked entered in error export with that status, as FHIR asks.
+``Flag``, ``active`` while the engine holds it open (unacknowledged, or acknowledged with a ``high``
+risk assessment, which keeps infusions refused) and ``inactive`` after, so a receiving system sees both
+the stop and the alert as the clinic does. Events marked entered in error export with that status, as
+FHIR asks, and an acknowledgement marked in error does not close its alert.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from uuid import UUID
 
 from careplan.domain.families.chair import total_mg
 from careplan.domain.values import Fact
+from careplan.domain.view import AlertView
 from events.fhir import codes, refs
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -24,16 +27,24 @@ STOP_CAUSE_SYSTEM = "urn:careplan:stop-cause"
 SAFETY = [codes.concept(codes.coding("http://terminology.hl7.org/CodeSystem/flag-category", "safety", "Safety"))]
 
 
-def chair_resources(journey_id: UUID, history: list[Fact], subject: dict[str, Any]) -> list[dict[str, Any]]:
-    """The administrations and flags of a journey's history, in the order they were recorded."""
+def chair_resources(
+    journey_id: UUID, history: list[Fact], subject: dict[str, Any], alerts: list[AlertView]
+) -> list[dict[str, Any]]:
+    """The administrations and flags of a journey's history, in the order they were recorded;
+    ``alerts`` are the journey's view of its alerts (which are open), judged as the rules judge them."""
     errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
-    acknowledged = {int(f.data["alert_version"]): f for f in history if f.type == "SafetyAlertAcknowledged"}
+    acknowledged: dict[int, Fact] = {}  # each alert's latest acknowledgement still standing
+    for f in history:
+        if f.type == "SafetyAlertAcknowledged" and f.version not in errored:
+            acknowledged[int(f.data["alert_version"])] = f
+    still_open = {a.version for a in alerts if not a.acknowledged or a.risk == "high"}
     found = []
     for fact in history:
         if fact.type in ("InfusionCompleted", "InfusionStopped"):
             found.append(administration(journey_id, fact, subject, fact.version in errored))
         elif fact.type == "SafetyAlertRaised":
-            found.append(flag(journey_id, fact, subject, acknowledged.get(fact.version), errored))
+            closing = None if fact.version in still_open else acknowledged.get(fact.version)
+            found.append(flag(journey_id, fact, subject, closing, errored))
     return found
 
 
@@ -74,6 +85,7 @@ def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errore
 def flag(
     journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: set[int]
 ) -> dict[str, Any]:
+    """``acknowledgement`` is the one that closed the alert, None while it is open."""
     d = fact.data
     kind = str(d.get("kind"))
     source = d.get("source_version")

@@ -232,3 +232,29 @@ def test_a_stopped_infusion_and_its_vitals_alert_export_as_stopped_and_as_a_flag
     [alert] = resources(bundle, "Flag")
     assert alert["status"] == "active"
     assert "196/118" in alert["code"]["text"]
+
+
+def test_a_flag_closes_only_as_the_engine_closes_its_alert(make_app: Any, sqlite_url: str, clock: Any) -> None:
+    """An acknowledgement assessed ``high`` keeps the alert open (infusions stay refused), and one
+    marked entered in error closes nothing: the Flag says what the clinic's worklist says."""
+    app = make_app(sqlite_url, clock)
+    journey = short_history(app, clock)
+    clock.advance(days=1)
+    vitals = {"phase": "pre", "systolic": 126, "diastolic": 81, "heart_rate": 74, "spo2": 98}
+    app.record(journey, "VitalsRecorded", vitals, actor=CLINICIAN)
+    app.record(journey, "VitalsRecorded", {**vitals, "phase": "during", "systolic": 196, "diastolic": 118}, actor=CLINICIAN)
+    [alert] = [f.version for f in app.history(journey) if f.type == "SafetyAlertRaised"]
+
+    def flag_now() -> dict[str, Any]:
+        [found] = resources(export(app, journey), "Flag")
+        return found
+
+    ack = {"alert_version": alert, "plan": "Repeat BP in 15 min; call the anaesthetist."}
+    app.record(journey, "SafetyAlertAcknowledged", {**ack, "risk_assessment": "high"}, actor=CLINICIAN, reason="Seen")
+    assert flag_now()["status"] == "active" and "end" not in flag_now()["period"]
+    clock.advance(minutes=30)
+    settled = app.record(journey, "SafetyAlertAcknowledged", {**ack, "risk_assessment": "low"}, actor=CLINICIAN, reason="BP settled")
+    assert flag_now()["status"] == "inactive" and "end" in flag_now()["period"]
+    app.record(journey, "EventEnteredInError", {"target_version": settled}, actor=CLINICIAN, reason="Wrong alert")
+    assert flag_now()["status"] == "active"
+    Bundle.model_validate(export(app, journey))
