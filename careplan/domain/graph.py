@@ -56,9 +56,14 @@ def _baseline(r: ClinicalRecord, at: datetime) -> list[Problem]:
 
 
 def _induction(r: ClinicalRecord, at: datetime) -> list[Problem]:
+    """Done when the series is complete, or its window has closed (the response is then reviewed on
+    what was given), or maintenance has been decided."""
     if r.induction_complete() or r.decided("maintenance"):
         return []
-    return [("induction_incomplete", "The induction series is not complete.")]
+    window_end = r.induction_window_end()
+    if window_end is not None and at > window_end:
+        return []
+    return [("induction_incomplete", "The response is reviewed after the induction series is complete.")]
 
 
 def _response(r: ClinicalRecord, at: datetime) -> list[Problem]:

@@ -14,7 +14,7 @@ from careplan.domain.deviations import flag_reason
 from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
-from careplan.domain.graph import due_of, waiting
+from careplan.domain.graph import due_of, unmet, waiting
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.vocabulary import (
@@ -109,7 +109,7 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         "baseline_assessment": _baseline(record, now),
         "induction": _induction(record, now),
         "response_check": _response(record, now),
-        "maintenance": _maintenance(record),
+        "maintenance": _maintenance(record, now),
         "complementary_care": _complementary(record, now),
     }
     for name, marks in chair_flags(record).items():
@@ -292,9 +292,7 @@ def _response(r: ClinicalRecord, now: datetime) -> StepView:
         return _step("response_check", CANCELLED)
     if r.decision is not None and not r.decided("extend_induction"):
         return _step("response_check", COMPLETED)
-    window_end = r.induction_window_end()
-    window_closed = window_end is not None and now > window_end
-    if not r.induction_complete() and not window_closed:
+    if waiting(r, "response_check", now):  # the protocol's requires: by default, the induction series
         return _step("response_check", REQUESTED)
     return _step("response_check", READY, due_of(r, "response_check"))
 
@@ -308,12 +306,13 @@ def maintenance_due(r: ClinicalRecord) -> datetime | None:
     return last.occurred_at + timedelta(weeks=weeks)
 
 
-def _maintenance(r: ClinicalRecord) -> StepView:
+def _maintenance(r: ClinicalRecord, now: datetime) -> StepView:
     if r.eligible() is False or r.decided("discontinue"):
         return _step("maintenance", CANCELLED)
     if not r.decided("maintenance"):
         return _step("maintenance", REQUESTED)
-    flags = []
+    # What the protocol's maintenance requires besides the decision (a clinic may add repeat labs).
+    flags = [Flag("blocked", sentence) for _code, sentence in unmet(r, "maintenance", now)]
     relapse_at = r.protocol.maintenance.relapse_phq9_at_least
     # Only PHQ-9s after the decision: the response check's own PHQ-9 (often taken in the same visit)
     # is what the decision was made on, not a relapse.

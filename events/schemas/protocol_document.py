@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from careplan.domain.graph import ANCHORS
 from careplan.domain.vocabulary import PANELS, STEPS
 from events.schemas.common import BaseSchema, Text, WholeNumber, between, code, code_list, identifier, unique
 from events.schemas.limits import (
@@ -23,7 +24,9 @@ from events.schemas.limits import (
     SCALES,
 )
 
-ANCHOR = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case anchor name such as 'opened'.")
+ANCHOR = validate.OneOf(
+    sorted(ANCHORS), error="Must be one of the moments a step can be dated from: {choices}."
+)
 PHQ9_MAX = SCALES[PHQ9].total_max
 
 
@@ -157,6 +160,13 @@ def check_steps(steps: list[dict[str, Any]]) -> None:
         name = step["name"]
         if name in seen:
             errors[index] = {"name": [f"Step {name} is defined twice."]}
+        if name == "maintenance" and step["due"] is not None:
+            errors[index] = {
+                "due": [
+                    "Maintenance is due by the interval the clinician sets (maintenance.default_interval_weeks "
+                    "until then), not by a due rule: give null."
+                ]
+            }
         for required in step["requires"]:
             if required == name:
                 errors.setdefault(index, {})["requires"] = ["A step cannot require itself."]

@@ -120,3 +120,51 @@ def test_the_maintenance_bounds_are_the_protocols() -> None:
     j.refused("interval_out_of_range", "MaintenanceIntervalSet", {"weeks": 8})
     j.interval(6)
     assert j.record_of().maintenance_weeks == 6
+
+
+def test_the_response_checks_requires_are_the_protocols() -> None:
+    """A clinic that adds lab_screening to the response check's requires: the review waits for the
+    labs in the rules and the view."""
+    protocol = clinic_protocol(lambda d: step(d, "response_check")["requires"].append("lab_screening"))
+    j = Journey(protocol).ready_for_induction().induction()
+    j.advance(days=1)
+    j.phq9(8, context="response_check")
+    assert j.view().steps["response_check"].status == "requested"
+    j.refused("labs_pending", "ResponseReviewed", {"decision": "maintenance"})
+    for panel in protocol.lab_panels:
+        j.order(panel)
+        j.result(panel)
+    assert j.view().steps["response_check"].status == "ready"
+    j.review_response("maintenance")
+    default = Journey().ready_for_induction().induction()  # the packaged protocol: induction only
+    default.advance(days=1)
+    default.phq9(8, context="response_check")
+    default.review_response("maintenance")
+
+
+def test_maintenances_requires_are_the_protocols() -> None:
+    """Adding lab_screening to maintenance's requires: a maintenance infusion waits for the labs, and
+    the step shows why on the blocked worklist."""
+    protocol = clinic_protocol(lambda d: step(d, "maintenance")["requires"].append("lab_screening"))
+    j = Journey(protocol).into_maintenance()
+    j.advance(weeks=4)
+    j.vitals()
+    j.refused("labs_pending", "InfusionCompleted", j.infusion_data("maintenance"))
+    assert any(f.kind == "blocked" and "Lab results" in f.reason for f in j.view().steps["maintenance"].flags)
+    for panel in protocol.lab_panels:
+        j.order(panel)
+        j.result(panel)
+    j.vitals()
+    j.infuse("maintenance")
+    assert not any(f.kind == "blocked" for f in j.view().steps["maintenance"].flags)
+
+
+def test_a_due_rule_must_name_a_moment_the_engine_knows() -> None:
+    import pytest
+
+    from events.protocol_file import ProtocolFileError
+
+    with pytest.raises(ProtocolFileError, match=r"steps\.1\.due\.from: Must be one of the moments .*opened"):
+        clinic_protocol(lambda d: step(d, "medication_review").update(due={"from": "tuesday", "within_days": 3}))
+    with pytest.raises(ProtocolFileError, match=r"steps\.7\.due: Maintenance is due by the interval"):
+        clinic_protocol(lambda d: step(d, "maintenance").update(due={"from": "opened", "within_days": 30}))

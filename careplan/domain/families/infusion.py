@@ -193,7 +193,7 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     if p.phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at, a)
     else:
-        require_maintenance(r)
+        require_maintenance(r, at)
     chair.require_discharged(r)
     if r.decision is not None and at < r.decision.occurred_at:
         # The review closed the series it judged; a backdated infusion would slip into that series.
@@ -275,6 +275,13 @@ def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]
     return problems
 
 
-def require_maintenance(r: ClinicalRecord) -> None:
+def require_maintenance(r: ClinicalRecord, at: datetime | None = None) -> None:
+    """Maintenance has started; and, for an infusion given at ``at``, the steps the protocol's
+    maintenance ``requires`` are done (a clinic may add, say, repeat labs)."""
     if not r.decided("maintenance"):
         raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")
+    if at is not None:
+        from careplan.domain.graph import unmet
+
+        for code, sentence in unmet(r, "maintenance", at):
+            raise RuleViolation(code, f"Maintenance waits for another step: {sentence}")

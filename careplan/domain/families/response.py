@@ -9,6 +9,7 @@ from careplan.domain.codes import Decision
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.graph import unmet
 from careplan.domain.payload import Payload, between
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
@@ -32,10 +33,8 @@ class MaintenanceIntervalSet(Payload):
 def _may_review(r: ClinicalRecord, p: ResponseReviewed, a: Attempt) -> None:
     at = a.occurred_at
     series = r.current_series()
-    window_end = r.induction_window_end()
-    window_closed = window_end is not None and at > window_end
-    if not r.induction_complete() and not window_closed:
-        raise RuleViolation("induction_incomplete", "The response is reviewed after the induction series is complete.")
+    for code, sentence in unmet(r, "response_check", at):  # the protocol's requires (default: induction)
+        raise RuleViolation(code, sentence)
     last = series[-1].occurred_at if series else None
     earliest = r.protocol.response_check.earliest_days
     if last is not None and at < last + timedelta(days=earliest):
