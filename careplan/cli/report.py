@@ -3,7 +3,9 @@ medical director.
 
 Read from the journeys' histories (the record keeps only the latest few per step): one row per waived
 rule code, oldest first, with the journey id, version, when it happened, the step, the rule code, the
-clinician's reason and who recorded it. Never a patient reference.
+clinician's reason, who recorded it, and whether the event still stands (``entered in error`` once a
+correction has marked it: the director sees what was recorded and that it was withdrawn). Never a
+patient reference.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time
 from careplan.cli.tables import clip, table, when
 from careplan.domain.deviations import step_of
+from careplan.domain.record import errored_versions
 
-HEADERS = ("journey", "version", "occurred_at", "step", "code", "reason", "actor")
+HEADERS = ("journey", "version", "occurred_at", "step", "code", "reason", "actor", "status")
+IN_FORCE, WITHDRAWN = "in force", "entered in error"
 
 
 def register(subparsers: Any) -> None:
@@ -40,7 +44,9 @@ def deviations(app: CarePlan, since: datetime | None = None) -> Iterator[tuple[s
     """One row per waived rule code, in HEADERS order, times as ISO 8601 UTC."""
     rows = []
     for journey_id in app.journey_ids():
-        for fact in app.history(journey_id):
+        history = app.history(journey_id)
+        errored = errored_versions(history)
+        for fact in history:
             if fact.deviation is None or (since is not None and fact.occurred_at < since):
                 continue
             actor = f"{fact.actor.id} ({fact.actor.role})"
@@ -55,6 +61,7 @@ def deviations(app: CarePlan, since: datetime | None = None) -> Iterator[tuple[s
                         code,
                         fact.deviation,
                         actor,
+                        WITHDRAWN if fact.version in errored else IN_FORCE,
                     )
                 )
     for row in sorted(rows):
@@ -72,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         writer.writerow(HEADERS)
         writer.writerows(rows)
         return 0
-    shown = [(j, v, when(datetime.fromisoformat(at)), s, c, clip(r, 60), a) for j, v, at, s, c, r, a in rows]
+    shown = [(j, v, when(datetime.fromisoformat(at)), s, c, clip(r, 60), a, st) for j, v, at, s, c, r, a, st in rows]
     print(table(HEADERS, shown))
     print(f"{len(rows)} deviation(s)")
     return 0

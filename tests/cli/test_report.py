@@ -52,7 +52,7 @@ def test_the_report_is_a_table_with_each_deviation(capsys: pytest.CaptureFixture
     ran = careplan(capsys, "report", "deviations")
     assert ran.code == 0, ran.err
     lines = ran.out.splitlines()
-    assert lines[0].split() == ["journey", "version", "occurred_at", "step", "code", "reason", "actor"]
+    assert lines[0].split() == ["journey", "version", "occurred_at", "step", "code", "reason", "actor", "status"]
     row = next(line for line in lines if line.startswith(journey))
     assert f"{at:%Y-%m-%d %H:%M}" in row and "spacing_too_short" in row and REASON in row and "dr-ng" in row
     assert row.split()[1:2] == [str(version)] and " induction " in row
@@ -66,11 +66,23 @@ def test_the_report_as_csv_and_since_filters(capsys: pytest.CaptureFixture[str],
     assert ran.code == 0, ran.err
     rows = list(csv.reader(io.StringIO(ran.out)))
     assert rows == [
-        ["journey", "version", "occurred_at", "step", "code", "reason", "actor"],
-        [journey, str(version), at.isoformat(), "induction", "spacing_too_short", REASON, "dr-ng (clinician)"],
+        ["journey", "version", "occurred_at", "step", "code", "reason", "actor", "status"],
+        [journey, str(version), at.isoformat(), "induction", "spacing_too_short", REASON, "dr-ng (clinician)", "in force"],
     ]
     later = careplan(capsys, "report", "deviations", "--csv", "--since", (at + timedelta(seconds=1)).isoformat())
     assert list(csv.reader(io.StringIO(later.out))) == [rows[0]]
+
+
+def test_a_deviation_marked_entered_in_error_says_so(capsys: pytest.CaptureFixture[str], store: str) -> None:
+    journey, version, _ = deviating_journey()
+    app = build_app()
+    try:
+        app.record(UUID(journey), "EventEnteredInError", {"target_version": version}, actor=CLINICIAN, reason="Wrong patient")
+    finally:
+        app.close()
+    ran = careplan(capsys, "report", "deviations", "--csv")
+    [_, row] = list(csv.reader(io.StringIO(ran.out)))
+    assert row[1] == str(version) and row[-1] == "entered in error"
 
 
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], store: str) -> None:
