@@ -1,7 +1,7 @@
 """A synthetic cohort: N pseudonymous patients spread over every stage of the protocol.
 
 Deterministic for a seed and a ``now``: the first patients take one stage each (so a cohort of
-``len(STAGES)``, 17, already shows every stage), the rest are drawn with weights like a busy clinic's census. A story of
+``len(STAGES)``, 19, already shows every stage), the rest are drawn with weights like a busy clinic's census. A story of
 a fixed course is run dry first, to learn how far back its journey must open to end ``slack`` days
 before now; a dry run records nothing and costs little next to the real one.
 
@@ -37,6 +37,8 @@ STAGES: tuple[tuple[str, Plan, int], ...] = (
     ("self_harm", departures.self_harm, 3),
     ("missed", departures.missed, 4),
     ("deviation", departures.deviation, 3),
+    ("in_the_chair", departures.in_the_chair, 2),
+    ("found_mid_series", departures.found_mid_series, 1),
     ("awaiting_response", outcomes.awaiting_response, 6),
     ("maintenance", outcomes.maintenance, 18),
     ("extended_induction", outcomes.extended, 3),

@@ -2,8 +2,9 @@
 
 An absolute contraindication that two different clinicians override, a self-harm answer on the MADRS
 worked before the infusion, a booking missed (as the scheduler records it) and one cancelled by
-phone, an infusion given against a timing rule as a recorded deviation, and a patient back for a
-second course after the first was closed. Same shape as ``stories.py``: choose the variant, then
+phone, an infusion given against a timing rule as a recorded deviation, a patient in the chair not
+yet discharged or a contraindication found mid-series, and a patient back for a second course after
+the first was closed. Same shape as ``stories.py``: choose the variant, then
 write it; see there for ``slack``.
 """
 
@@ -92,6 +93,42 @@ def deviation(rng: Random, n: int) -> Story:
             inf.induction(chart, weight(chart.rng), 3, inf.EARLY)
 
     return Story(write, slack=(0.1, 6))
+
+
+MID_SERIES_FINDING = "uncontrolled_hypertension"
+"""A relative contraindication found at a repeat screening during the series (a new diagnosis from
+the patient's GP): the rest of the series waits for a clinician's override."""
+
+
+def in_the_chair(rng: Random, n: int) -> Story:
+    """Induction under way: the second session stopped for hypertension (its vitals alert worked),
+    and the last infusion given but its discharge assessment not yet recorded, so the next infusion
+    waits for it (``discharge_pending`` on the blocked worklist)."""
+    done = 2 + n % 3
+
+    def write(chart: Chart) -> None:
+        prepare(chart)
+        inf.induction(chart, weight(chart.rng), done, inf.STOPPED)
+        chart.move_to(chart.booked)
+        inf.vitals(chart)
+        inf.complete(chart, "induction", weight(chart.rng), recovered=False)
+
+    return Story(write, slack=(0.02, 0.06))
+
+
+def found_mid_series(rng: Random, n: int) -> Story:
+    """A contraindication found at a repeat screening during the series: the rest of the series is
+    blocked and its reminders stop until a clinician overrides it."""
+    done = 2 + n % 3
+
+    def write(chart: Chart) -> None:
+        prepare(chart)
+        inf.induction(chart, weight(chart.rng), done, book_next=False)
+        chart.wait(days=chart.rng.uniform(0.5, 1.5))
+        chart.record("ContraindicationScreened", {"findings": [MID_SERIES_FINDING]},
+                     reason="Repeat screening: the GP diagnosed hypertension since the work-up.")
+
+    return Story(write, slack=(0.1, 3))
 
 
 def second_course(rng: Random, n: int) -> Story:

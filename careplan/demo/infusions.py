@@ -48,7 +48,9 @@ def schedule(chart: Chart, phase: str, in_days: float) -> None:
     chart.record("InfusionScheduled", data, actor=COORDINATOR)
 
 
-def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None = None) -> None:
+def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None = None, recovered: bool = True) -> None:
+    """The infusion given, then (unless ``recovered`` is False: the patient is still being watched)
+    the observation and discharge."""
     rng = chart.rng
     chart.wait(hours=0.25)
     chart.record(
@@ -63,7 +65,8 @@ def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None =
         },
         deviation=deviation,
     )
-    recover(chart, phase)
+    if recovered:
+        recover(chart, phase)
 
 
 def recover(chart: Chart, phase: str) -> None:

@@ -54,11 +54,11 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A 24-patient demo cohort written once per module through ``careplan demo``; tests only read it."""
+    """A 30-patient demo cohort written once per module through ``careplan demo``; tests only read it."""
     url = store_url(tmp_path_factory.mktemp("cohort") / "careplan.sqlite")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CAREPLAN_DATABASE_URL", url)
-        assert main(["demo", "--patients", "24", "--seed", "7", "--now", NOW]) == 0
+        assert main(["demo", "--patients", "30", "--seed", "7", "--now", NOW]) == 0
         yield url
 
 

@@ -228,6 +228,45 @@ def test_a_deviation_is_recorded_and_the_deviations_worklist_is_not_empty(small:
         assert any(step.has_flag("deviation") for step in view.steps.values())
 
 
+def test_a_patient_still_in_the_chair_waits_for_discharge_on_the_blocked_worklist(small: CarePlan) -> None:
+    blocked = read_side_for(small).worklist("blocked", NOW_AT)
+    pending = [
+        s for s in blocked.items
+        if any(kind == "discharge_pending" for kind, _ in s.steps["induction"].flags)
+    ]
+    assert pending
+    history = small.history(pending[0].journey_id)
+    last_infusion = max(f.version for f in history if f.type == "InfusionCompleted")
+    assert not [f for f in history if f.type == "DischargeAssessed" and f.version > last_infusion]
+
+
+def test_a_contraindication_found_mid_series_blocks_the_rest_and_stops_its_reminders(small: CarePlan) -> None:
+    found = []
+    for journey, history in every_history(small).items():
+        screenings = [f for f in history if f.type == "ContraindicationScreened"]
+        infused = [f for f in history if f.type == "InfusionCompleted"]
+        if len(screenings) > 1 and screenings[-1].data["findings"] and infused and infused[0].version < screenings[-1].version:
+            view = small.view(journey, now=NOW_AT)[1]
+            assert view.steps["induction"].has_flag("blocked")
+            assert not [f for f in history if f.type == "ReminderIssued" and f.version > screenings[-1].version]
+            found.append(journey)
+    assert found
+    blocked = {s.journey_id for s in read_side_for(small).worklist("blocked", NOW_AT).items}
+    assert set(found) <= blocked
+
+
+def test_the_chairs_other_situations_are_in_the_cohort(small: CarePlan) -> None:
+    """A stopped infusion with its vitals alert worked, and every infusion after pre-infusion vitals."""
+    kinds: set[str] = set()
+    for history in every_history(small).values():
+        for fact in history:
+            if fact.type == "InfusionStopped":
+                kinds.add("stopped")
+            if fact.type == "SafetyAlertRaised" and fact.data["kind"] == "vitals":
+                kinds.add("vitals_alert")
+    assert {"stopped", "vitals_alert"} <= kinds
+
+
 def test_a_missed_booking_is_recorded_as_the_scheduler_records_it_and_another_is_cancelled_by_name(
     small: CarePlan,
 ) -> None:
