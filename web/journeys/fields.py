@@ -19,7 +19,6 @@ from marshmallow import Schema, fields, validate
 
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import ClinicalRecord
-
 from events.schemas import DATA_SCHEMAS
 from events.schemas.common import Text
 from web.journeys.instruments import SCORED_FIELDS
@@ -81,7 +80,7 @@ def missing_on_form(event_type: str, data: dict[str, object]) -> dict[str, list[
     }
 
 
-ACRONYMS = {"avm": "AVM", "copd": "COPD", "ptsd": "PTSD", "maoi": "MAOI", "hiv": "HIV", "ecg": "ECG"}
+ACRONYMS = {"avm": "AVM", "copd": "COPD", "ptsd": "PTSD", "maoi": "MAOI", "hiv": "HIV", "ecg": "ECG", "ect": "ECT"}
 """Words of a finding code that read as capitals."""
 
 

@@ -25,7 +25,7 @@ from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.clinic import LocalTimeError
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import FormField, Findings, form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, form_fields, missing_on_form
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
