@@ -104,11 +104,12 @@ class Findings:
         group = {code: "absolute" for code in settings.absolute} | {code: "relative" for code in settings.relative}
         offered = tuple(Choice(code, finding_label(code), group[code]) for code in settings.codes)
         still_open: list[Choice] = []
-        for code in record.open_findings() if record is not None else []:
-            label = finding_label(code)
-            if code in record.overrides:  # type: ignore[union-attr]  # an absolute finding overridden once
-                label += " (overridden once: a second clinician must confirm)"
-            still_open.append(Choice(code, label, group.get(code, "")))
+        if record is not None:
+            for code in record.open_findings():
+                label = finding_label(code)
+                if code in record.overrides:  # open though overridden: an absolute finding, overridden once
+                    label += " (overridden once: a second clinician must confirm)"
+                still_open.append(Choice(code, label, group.get(code, "")))
         return cls(offered, tuple(still_open))
 
 

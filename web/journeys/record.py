@@ -136,8 +136,9 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
     except ChairTaken as taken:
         # Someone booked the chair first: the form comes back with fresh proposals.
-        refusal = RuleViolation(taken.code, str(taken))
-        return _form(careplan().get(journey.id), event_type, raw, {}, careplan().get(journey.id).version, nonce, refusal=refusal, status=409)
+        taken_refusal = RuleViolation(taken.code, str(taken))
+        fresh = careplan().get(journey.id)
+        return _form(fresh, event_type, raw, {}, fresh.version, nonce, refusal=taken_refusal, status=409)
     except CorrectionNotAllowed as refusal:
         # The domain judged the role against the journey's real history, in the same save.
         message = f"Your role may not mark a {words(refusal.target_type).lower()} event as entered in error."
