@@ -33,7 +33,8 @@ def _screening(r: ClinicalRecord, at: datetime) -> list[Problem]:
     if r.screening is None:
         return [("prerequisite_missing", "Contraindication screening is not complete.")]
     if r.open_findings():
-        return [("contraindicated", "Contraindications not overridden: " + ", ".join(r.open_findings()) + ".")]
+        found = ", ".join(f.replace("_", " ") for f in r.open_findings())  # read by people, as the flags are
+        return [("contraindicated", f"Contraindications not overridden: {found}.")]
     return []
 
 

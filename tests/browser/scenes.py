@@ -29,6 +29,20 @@ def ready_for_induction(app: CarePlan, patient_ref: str) -> UUID:
     return journey
 
 
+def ready_for_screening(app: CarePlan, patient_ref: str, protocol_id: str | None = None) -> UUID:
+    """Consulted, reviewed and baseline PHQ-9 taken: only the contraindication screening is left."""
+    now = app.clock()
+    journey = app.open_journey(patient_ref, actor=COORDINATOR, protocol_id=protocol_id, occurred_at=now - timedelta(days=10))
+    steps = (
+        ("ConsultationCompleted", VALID_DATA["ConsultationCompleted"], 9),
+        ("MedicationReviewed", VALID_DATA["MedicationReviewed"], 8),
+        ("AssessmentRecorded", BASELINE, 1),
+    )
+    for event_type, data, days_ago in steps:
+        app.record(journey, event_type, data, actor=CLINICIAN, occurred_at=now - timedelta(days=days_ago))
+    return journey
+
+
 def consultation_overdue(app: CarePlan, patient_ref: str) -> UUID:
     """Opened twelve days ago and never consulted: the consultation (due in 7 days) is overdue."""
     return app.open_journey(patient_ref, actor=COORDINATOR, occurred_at=app.clock() - timedelta(days=12))

@@ -204,3 +204,13 @@ def test_any_single_change_to_the_default_gives_a_protocol_or_a_protocol_file_er
         assert str(error).startswith("fuzz.json: ")
         return
     assert isinstance(protocol, Protocol)
+
+
+def test_a_file_in_the_layout_before_assessments_is_refused_not_reread(tmp_path: Path) -> None:
+    """The README's word: a file keeping the PHQ-9 threshold under ``safety`` is refused, naming the
+    key; the threshold has one place (``assessments``), and such a file lacks later sections too."""
+    moved_back = default_document()
+    moved_back["safety"]["phq9_item9_alert_above"] = moved_back.pop("assessments")["phq9_item9_alert_above"]
+    assert refusal(tmp_path, moved_back) == "safety.phq9_item9_alert_above: Unknown field."
+    moved_back["safety"].pop("phq9_item9_alert_above")
+    assert refusal(tmp_path, moved_back) == "assessments: Missing data for required field."

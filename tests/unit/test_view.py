@@ -210,7 +210,7 @@ def test_an_open_contraindication_blocks_induction_until_overridden(j: Journey) 
     j.phq9(20)
     view = j.view()
     assert flags(view, "contraindication_screening", "contraindication") == ["Pregnancy or breastfeeding found."]
-    assert flags(view, "induction", "blocked") == ["Contraindications not overridden: pregnancy_or_breastfeeding."]
+    assert flags(view, "induction", "blocked") == ["Contraindications not overridden: pregnancy or breastfeeding."]
     j.override("pregnancy_or_breastfeeding", reason="Test negative, not breastfeeding")
     assert flags(j.view(), "induction", "blocked") != []  # absolute: a second clinician must confirm
     j.override("pregnancy_or_breastfeeding", reason="Test negative, not breastfeeding", actor=Actor("dr-two", "clinician"))

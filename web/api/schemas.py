@@ -25,6 +25,12 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "A sentence that says why."})
     errors = fields.Raw(metadata={"description": "Field-level messages, keyed like the request body."})
     current_version = fields.Integer(metadata={"description": "On 409: the journey's version to retry on."})
+    journey_id = fields.UUID(
+        metadata={
+            "description": "On 409 journey_exists: the id of the patient reference's journey that is not closed "
+            "(open it, or close it before a new course)."
+        }
+    )
 
 
 class JourneyStateQuery(Schema):

@@ -4,14 +4,21 @@ The schema is the one source of truth for what an event holds: its declared fiel
 (type, required, OneOf choices, Range bounds), so a field added to a schema shows up on the form
 without touching a template. Nested lists get their own widgets: a repeating row for medications,
 name/value rows for lab values, and one 0..max select per item for questionnaires.
+
+Contraindication findings are the exception: their schema only checks the shape of a code, because the
+codes are the journey's protocol's (``contraindications.absolute`` and ``relative``). Given the
+journey's ``Findings``, the screening offers those codes as checkboxes grouped absolute / relative and
+the override offers the findings still open on the journey as a select. The engine still judges them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from marshmallow import Schema, fields, validate
 
+from careplan.domain.protocol import Protocol
+from careplan.domain.record import ClinicalRecord
 from events.schemas import DATA_SCHEMAS
 from events.schemas.common import Text
 from web.journeys.instruments import SCORED_FIELDS
@@ -24,6 +31,8 @@ TEXTAREA_FROM = 500
 class Choice:
     value: str
     label: str
+    group: str = ""
+    """A heading the choice is shown under (``absolute`` or ``relative`` for a finding); blank: none."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,14 @@ class FormField:
     def step(self) -> str:
         return "1" if self.kind == "integer" else "any"
 
+    @property
+    def groups(self) -> list[tuple[str, list[Choice]]]:
+        """The choices under their headings, in order of first appearance (blank: no heading)."""
+        grouped: dict[str, list[Choice]] = {}
+        for choice in self.choices:
+            grouped.setdefault(choice.group, []).append(choice)
+        return list(grouped.items())
+
 
 def label_of(name: str) -> str:
     text = name.replace("_", " ")
@@ -63,10 +80,56 @@ def missing_on_form(event_type: str, data: dict[str, object]) -> dict[str, list[
     }
 
 
-def form_fields(event_type: str) -> list[FormField]:
-    """The widgets of an event type's form, in the schema's declared order."""
+ACRONYMS = {"avm": "AVM", "copd": "COPD", "ptsd": "PTSD", "maoi": "MAOI", "hiv": "HIV", "ecg": "ECG", "ect": "ECT"}
+"""Words of a finding code that read as capitals."""
+
+
+def finding_label(code: str) -> str:
+    """A finding code as a person reads it: ``aneurysm_or_avm`` is "Aneurysm or AVM"."""
+    words = [ACRONYMS.get(word, word) for word in code.split("_") if word]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The contraindication codes a journey's forms offer: its protocol's, and those open on it."""
+
+    protocol: tuple[Choice, ...]
+    open: tuple[Choice, ...]
+
+    @classmethod
+    def of(cls, protocol: Protocol, record: ClinicalRecord | None = None) -> Findings:
+        settings = protocol.contraindications
+        group = {code: "absolute" for code in settings.absolute} | {code: "relative" for code in settings.relative}
+        offered = tuple(Choice(code, finding_label(code), group[code]) for code in settings.codes)
+        still_open: list[Choice] = []
+        if record is not None:
+            for code in record.open_findings():
+                label = finding_label(code)
+                if code in record.overrides:  # open though overridden: an absolute finding, overridden once
+                    label += " (overridden once: a second clinician must confirm)"
+                still_open.append(Choice(code, label, group.get(code, "")))
+        return cls(offered, tuple(still_open))
+
+
+def form_fields(event_type: str, findings: Findings | None = None) -> list[FormField]:
+    """The widgets of an event type's form, in the schema's declared order; with the journey's
+    ``findings``, the contraindication fields offer its protocol's codes."""
     schema = DATA_SCHEMAS[event_type]()
-    return [describe(event_type, name, item) for name, item in schema.fields.items()]
+    described = [describe(event_type, name, item) for name, item in schema.fields.items()]
+    if findings is None:
+        return described
+    offered = {
+        ("ContraindicationScreened", "findings"): ("choices", findings.protocol),
+        ("ContraindicationOverridden", "finding"): ("choice", findings.open),
+    }
+    return [
+        replace(f, kind=offered[event_type, f.name][0], choices=offered[event_type, f.name][1], max_length=None)
+        if (event_type, f.name) in offered
+        else f
+        for f in described
+    ]
 
 
 COMPUTED = frozenset({("AssessmentRecorded", "total")})
@@ -75,8 +138,10 @@ required there, though the schema requires them of an API client."""
 
 
 FORM_REQUIRED = frozenset({("SafetyAlertAcknowledged", "risk_assessment"), ("SafetyAlertAcknowledged", "plan")})
-"""Fields a person must fill in on the page though the schema lets an API client leave them out (the
-engine does not read them yet): an alert is not worked until someone has judged the risk and planned."""
+"""Fields a person must fill in on the page, whatever the schema says of an API client: an alert is
+not worked until someone has judged the risk and planned. The engine reads both (a ``high`` risk keeps
+infusions refused, ``high_risk_pending``), and the schema now requires them of the API as well; the
+page keeps insisting on its own, so a schema made lenient again (for stored events) cannot loosen it."""
 
 
 def describe(event_type: str, name: str, item: fields.Field) -> FormField:

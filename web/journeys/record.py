@@ -25,7 +25,7 @@ from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.clinic import LocalTimeError
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, form_fields, missing_on_form
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -53,6 +53,21 @@ PICKER: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding"}
+"""Refusals that say one field's value is not the protocol's (or the journey's): shown beside it."""
+
+FINDING_FORMS = ("ContraindicationScreened", "ContraindicationOverridden")
+
+
+def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
+    """The form's widgets; the contraindication forms offer the journey's protocol's findings."""
+    if event_type not in FINDING_FORMS:
+        return form_fields(event_type)
+    app = careplan()
+    protocol = app.protocol(journey.protocol_id, journey.protocol_version)
+    return form_fields(event_type, Findings.of(protocol, journey.clinical_record(app.protocol)))
+
+
 @bp.route("/<uuid:journey_id>/events/new", methods=["GET", "POST"])
 @requires(*RECORDING_ROLES)
 def new_event(journey_id: UUID) -> Any:
@@ -66,7 +81,7 @@ def new_event(journey_id: UUID) -> Any:
     if not may_record(actor, event_type):
         abort(403, description=f"Your role ({actor.role}) may not record {words(event_type).lower()} events.")
     if request.method == "GET":
-        raw = read_form(form_fields(event_type), request.args)
+        raw = read_form(_fields(journey, event_type), request.args)
         return _form(journey, event_type, raw, {}, journey.version, submissions.new_nonce())
     return _submit(journey, event_type, actor)
 
@@ -92,7 +107,7 @@ def _picker(journey: PatientJourney, actor: Actor) -> str:
 
 def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     form = request.form
-    fields = form_fields(event_type)
+    fields = _fields(journey, event_type)
     raw = read_form(fields, form)
     nonce = form.get("nonce", "")
     done = submissions.already_recorded(nonce) if nonce else None
@@ -115,11 +130,15 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
             deviation=submission.deviation,
         )
     except RuleViolation as refusal:
+        if refusal.code in REFUSED_FIELD:  # a code the protocol does not know: the field is wrong
+            errors = {REFUSED_FIELD[refusal.code]: [refusal.message]}
+            return _form(journey, event_type, raw, errors, expected, nonce, status=422)
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
     except ChairTaken as taken:
         # Someone booked the chair first: the form comes back with fresh proposals.
-        refusal = RuleViolation(taken.code, str(taken))
-        return _form(careplan().get(journey.id), event_type, raw, {}, careplan().get(journey.id).version, nonce, refusal=refusal, status=409)
+        taken_refusal = RuleViolation(taken.code, str(taken))
+        fresh = careplan().get(journey.id)
+        return _form(fresh, event_type, raw, {}, fresh.version, nonce, refusal=taken_refusal, status=409)
     except CorrectionNotAllowed as refusal:
         # The domain judged the role against the journey's real history, in the same save.
         message = f"Your role may not mark a {words(refusal.target_type).lower()} event as entered in error."
@@ -225,7 +244,7 @@ def _form(
         journey=journey,
         event_type=event_type,
         title=title_of(event_type, raw),
-        fields=form_fields(event_type),
+        fields=_fields(journey, event_type),
         raw=raw,
         errors=errors,
         version=version,
