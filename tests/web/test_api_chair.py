@@ -121,6 +121,18 @@ def test_a_stopped_infusion_then_discharge_and_the_codes_on_the_way(api: Api, cl
     refused(api, journey_id, "DischargeAssessed", DISCHARGE, "nothing_to_discharge")
 
 
+def test_a_stop_without_recent_pre_vitals_is_422_vitals_stale_even_with_a_deviation(api: Api, clock: Clock) -> None:
+    journey_id = ready(api, clock)
+    api.record(journey_id, "VitalsRecorded", PRE)
+    clock.advance(hours=3, minutes=1)
+    stop = {"phase": "induction", "minutes_given": 20, "cause": "nausea"}
+    reason = "Nauseous after 20 min"
+    assert "older than 3 h" in refused(api, journey_id, "InfusionStopped", stop, "vitals_stale", reason=reason)
+    refused(api, journey_id, "InfusionStopped", stop, "vitals_stale", reason=reason, deviation="Busy clinic")
+    api.record(journey_id, "VitalsRecorded", PRE)
+    api.record(journey_id, "InfusionStopped", stop, reason=reason)
+
+
 def test_the_next_infusion_before_discharge_is_422_discharge_pending_and_on_the_blocked_worklist(
     api: Api, clock: Clock
 ) -> None:

@@ -15,7 +15,7 @@ from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, between
 from careplan.domain.protocol import MonitoringSettings
-from careplan.domain.record import ClinicalRecord, Settling, Vitals
+from careplan.domain.record import ClinicalRecord, Infusion, Settling, Vitals
 from careplan.domain.values import Fact
 
 
@@ -155,15 +155,24 @@ def total_mg(dose_mg_per_kg: float, weight_kg: float) -> float:
 
 @rule(InfusionStopped)
 def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
-    require_discharged(r)
-    if p.phase == InfusionPhase.MAINTENANCE and not r.decided("maintenance"):
-        raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")
+    """An infusion stopped early was started, so it needed what a completed one needs to start (the
+    same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
+    checked: the escort (this event has no escort field; the discharge that must follow requires
+    one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
+    nor a whole duration). Alerts count only if raised before it started (``minutes_given`` before
+    the stop): the one raised during it is often why it was stopped."""
+    from careplan.domain.families.infusion import require_clear_to_give, require_startable
+
+    at = a.occurred_at
+    require_startable(r, p.phase, at, a)
+    require_clear_to_give(r, at, a, alerts_before=at - timedelta(minutes=p.minutes_given))
 
 
 @folds(InfusionStopped)
 def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
     from careplan.domain.families.infusion import settle_appointment
 
+    r.stopped.append(Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at))
     r.pre_vitals = None
     r.hold_vitals = None
     r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
