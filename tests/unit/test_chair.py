@@ -371,3 +371,26 @@ def test_a_weight_change_over_10_percent_flags_the_step(ready: Journey, weight: 
     ready.recover()
     assert ready.view().steps["induction"].has_flag("weight_changed") is flagged
 
+
+def test_a_weight_change_stays_flagged_after_a_later_infusion(ready: Journey) -> None:
+    for i, weight in enumerate([80, 120, 121]):
+        if i:
+            ready.advance(hours=48)
+        ready.vitals()
+        ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
+        ready.recover()
+    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    assert len(changed) == 1
+    assert "Induction infusion 2" in changed[0] and "120 kg" in changed[0] and "80 kg" in changed[0]
+
+
+def test_each_weight_change_of_the_series_has_its_own_flag(ready: Journey) -> None:
+    for i, weight in enumerate([80, 120, 121, 80]):
+        if i:
+            ready.advance(hours=48)
+        ready.vitals()
+        ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
+        ready.recover()
+    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    assert [r.split(" (")[0] for r in changed] == ["Induction infusion 2", "Induction infusion 4"]
+    assert "121 kg" in changed[1] and "80 kg" in changed[1]
