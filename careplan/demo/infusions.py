@@ -23,7 +23,10 @@ SESSION_DAYS = 3.35
 """The longest gap between two induction sessions the demo writes (48 h plus up to 30 h, plus the
 hour of observation and discharge, rounded up)."""
 HELD_DAYS = 1.7
-"""What a held, stopped, missed, cancelled or deferred session adds to a series at most."""
+"""What a held, missed, cancelled or deferred session adds to a series at most."""
+STOPPED_DAYS = SESSION_DAYS
+"""What a stopped session adds at most: ketamine was given, so the full infusion waits the 48-hour
+spacing from the stop, as from any infusion."""
 
 HELD = "held"
 OVERRIDE = "override"
@@ -88,7 +91,8 @@ def recover(chart: Chart, phase: str) -> None:
 
 def stopped_session(chart: Chart, phase: str) -> None:
     """Blood pressure climbs during the infusion: the alert is raised, the infusion stopped, the patient
-    watched and discharged, the alert worked, and the session rebooked for the next day or so."""
+    watched and discharged, the alert worked, and the session rebooked two days or so later (ketamine
+    was given, so the 48-hour spacing runs from the stop)."""
     rng = chart.rng
     vitals(chart)
     chart.wait(hours=0.33)
@@ -110,7 +114,7 @@ def stopped_session(chart: Chart, phase: str) -> None:
         },
         reason="BP settled after stopping; low risk; retry at the next visit.",
     )
-    gap = rng.uniform(1, 1.5)
+    gap = next_gap(chart)  # the spacing rule counts the stopped infusion: 48 h at least
     schedule(chart, phase, gap)
     chart.wait(days=gap)
 
@@ -241,8 +245,10 @@ def _plan(twist: Twists, sessions: int) -> list[str | None]:
 
 def series_days(sessions: int, twist: Twists = None) -> float:
     """The longest an ``induction`` call of this many sessions can take."""
-    delays = sum(1 for t in _plan(twist, sessions) if t in DELAYING)
-    return SESSION_DAYS * max(0, sessions - 1) + HELD_DAYS * delays + 0.2
+    plan = _plan(twist, sessions)
+    delays = sum(1 for t in plan if t in DELAYING and t != STOPPED)
+    stops = sum(1 for t in plan if t == STOPPED)
+    return SESSION_DAYS * max(0, sessions - 1) + HELD_DAYS * delays + STOPPED_DAYS * stops + 0.2
 
 
 LATE_REASON = "Off sick with flu for ten days; clinician agreed to finish the series late rather than restart it."

@@ -82,11 +82,12 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
 def allowed_range(record: ClinicalRecord) -> tuple[datetime | None, datetime | None]:
     """The earliest and latest start the journey's spacing and window rules allow (None: no bound).
 
-    Spacing runs from the last infusion of any phase (as the InfusionCompleted rule checks it); the
+    Spacing runs from the last infusion of any phase, one stopped early too (as the InfusionCompleted
+    rule checks it); the
     window applies to induction only: within ``window_days`` of the current series' first infusion.
     """
     induction = record.protocol.induction
-    last = record.last_infusion()
+    last = record.last_administration()
     earliest = _aware(last.occurred_at) + timedelta(hours=induction.min_spacing_hours) if last else None
     latest = None
     if not record.decided("maintenance"):

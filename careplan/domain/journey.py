@@ -25,7 +25,7 @@ from careplan.domain.families.lifecycle import ProtocolMigrated
 from careplan.domain.family import Attempt, payload_type, raised_by
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
-from careplan.domain.record import ClinicalRecord, Resolve, apply, fold, fold_facts
+from careplan.domain.record import OLDER_SNAPSHOT, ClinicalRecord, Resolve, apply, fold, fold_facts
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView, evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, SYSTEM_EVENTS
@@ -61,6 +61,8 @@ class PatientJourney(Aggregate):
                 journey.chart = fold_facts(history)
                 journey.needs_refold = False
                 journey.__dict__.pop("_record_cache", None)
+            elif journey.chart.__dict__.pop(OLDER_SNAPSHOT, False):
+                journey.needs_refold = True  # the application refolds it from the stored history
             return journey
 
     class JourneyOpened(Aggregate.Created):

@@ -134,6 +134,9 @@ class ClinicalRecord:
     pre_vitals: Vitals | None = None
     hold_vitals: Vitals | None = None
     infusions: list[Infusion] = field(default_factory=list)
+    stopped: list[Infusion] = field(default_factory=list)
+    """Infusions stopped early: they do not count toward a series, but ketamine was given, so the
+    spacing rule counts them (their time is when they were stopped)."""
     held: int = 0
     series_start: int = 0  # index into induction infusions where the current series begins
     decision: Entry[ResponseReviewed] | None = None
@@ -257,6 +260,15 @@ class ClinicalRecord:
     def last_infusion(self) -> Infusion | None:
         return max(self.infusions, key=lambda i: i.occurred_at) if self.infusions else None
 
+    def administrations(self) -> list[Infusion]:
+        """Every infusion the patient received, completed or stopped early, in time order: what the
+        spacing rule measures from."""
+        return sorted([*self.infusions, *self.stopped], key=lambda i: i.occurred_at)
+
+    def last_administration(self) -> Infusion | None:
+        given = self.administrations()
+        return given[-1] if given else None
+
     def open_alerts(self) -> list[Alert]:
         return [a for a in self.alerts if a.acknowledged_version is None]
 
@@ -309,6 +321,11 @@ def apply(record: ClinicalRecord, fact: Fact) -> None:
         from careplan.domain.deviations import note
 
         note(record, fact)
+
+
+OLDER_SNAPSHOT = "_from_older_snapshot"
+"""Set on a record read from a snapshot that lacks some of today's fields (to the names it lacks):
+the journey refolds from its history, and the verifier compares the fields the snapshot kept."""
 
 
 def state_fields() -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from careplan.domain.vocabulary import (
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # discharge_pending | weight_changed | blocked | overdue | hold | follow_up | relapse | benzodiazepine | taper | stale | contraindication
+    kind: str  # discharge_pending | safety_alert | weight_changed | blocked | overdue | hold | follow_up | relapse | benzodiazepine | taper | stale | contraindication
     reason: str
 
 
@@ -254,13 +254,19 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
                 f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}.",
             )
         )
+    flags += alert_flags(r)
     due = _next_induction_due(r)
     window_end = r.induction_window_end()
     if window_end is not None and now > window_end:
         flags.append(Flag("overdue", f"Induction window closed on {window_end:%Y-%m-%d}: review the response."))
     if r.bp_hold is not None:
         status = ON_HOLD
-    elif done:
+    elif done or (r.awaiting_discharge is not None and r.awaiting_discharge.phase == "induction"):
+        # An infusion (perhaps the first, stopped early) awaits its discharge: the visit is under way.
+        status = IN_PROGRESS
+    elif r.pre_vitals is not None and any(f.kind == "safety_alert" for f in flags):
+        # The patient is in the chair (pre-vitals taken) when an alert is raised: the visit is under
+        # way (the infusion may still be stopped), but it cannot be completed until the alert is worked.
         status = IN_PROGRESS
     elif missing or flags:
         status = REQUESTED
@@ -321,8 +327,28 @@ def _maintenance(r: ClinicalRecord, now: datetime) -> StepView:
     later = [a for a in r.phq9() if (a.occurred_at, a.version) > decided]
     if later and later[-1].total >= relapse_at:
         flags.append(Flag("relapse", f"PHQ-9 is {later[-1].total}, at or above {relapse_at}."))
+    flags += alert_flags(r)
     status = ON_HOLD if r.bp_hold is not None else IN_PROGRESS
     return _step("maintenance", status, maintenance_due(r), *flags)
+
+
+def alert_flags(r: ClinicalRecord) -> list[Flag]:
+    """A ``safety_alert`` flag on the infusion steps for each alert that refuses the next infusion (not
+    acknowledged, or assessed high risk): the step is not ready while one is open. It is not a blocking
+    flag of the read side: the safety-alerts worklist lists these journeys already."""
+    from careplan.domain.families.alerts import high_risk_alerts
+
+    flags = [
+        Flag("safety_alert", f"Safety alert of version {a.version} ({a.kind.replace('_', '-')}) not acknowledged: "
+             "no infusion until it is worked.")
+        for a in r.open_alerts()
+    ]
+    flags += [
+        Flag("safety_alert", f"Safety alert of version {a.version} assessed high risk: no infusion until a later "
+             "acknowledgement assesses it low or moderate.")
+        for a in high_risk_alerts(r)
+    ]
+    return flags
 
 
 def check_in_due(r: ClinicalRecord) -> datetime | None:
@@ -420,8 +446,11 @@ def _next_actions(r: ClinicalRecord, steps: dict[str, StepView], now: datetime |
         return []
     if r.paused is not None:
         return [NextAction("journey", "Resume the journey when the pause ends", None)]
-    actions = []
+    first = _before_next_infusion(r, steps)
+    actions = [first] if first is not None else []
     for name, step in steps.items():
+        if first is not None and name in INFUSION_STEPS:
+            continue  # the engine would refuse the infusion: what comes first stands instead
         if step.status in (READY, IN_PROGRESS, ON_HOLD):
             text = _ACTIONS[name]
             if name == "induction":
@@ -436,3 +465,39 @@ def _next_actions(r: ClinicalRecord, steps: dict[str, StepView], now: datetime |
     actions = appointment_actions(r, now) + actions  # first at equal times: the booking is the plan
     far = datetime.max.replace(tzinfo=r.opened_at.tzinfo if r.opened_at else None)
     return sorted(actions, key=lambda a: a.due_at or far)
+
+
+INFUSION_STEPS = ("induction", "maintenance")
+
+
+def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView]) -> NextAction | None:
+    """What must happen before any next infusion, when the engine would refuse one now for it: the
+    discharge of the infusion that ended (due since it ended; whatever the steps' status, since the
+    sixth infusion's discharge is still owed once induction is complete), else a safety alert to work
+    (due since it was raised) while an infusion step is open. None: the steps' own actions stand."""
+    settling = r.awaiting_discharge
+    if settling is not None:
+        which = _which_infusion(r, settling.version, settling.phase)
+        return NextAction(settling.phase, f"Assess discharge after {which}", settling.ended_at)
+    open_steps = [n for n in INFUSION_STEPS if steps[n].status in (READY, IN_PROGRESS, ON_HOLD)]
+    open_steps += [n for n in INFUSION_STEPS if steps[n].status == REQUESTED and steps[n].has_flag("safety_alert")]
+    if not open_steps:
+        return None
+    from careplan.domain.families.alerts import high_risk_alerts
+
+    unworked = r.open_alerts()
+    if unworked:
+        kind = unworked[0].kind.replace("_", "-")
+        return NextAction(open_steps[0], f"Acknowledge the {kind} safety alert", unworked[0].raised_at)
+    high = high_risk_alerts(r)
+    if high:
+        return NextAction(open_steps[0], "Reassess the high-risk safety alert", high[0].raised_at)
+    return None
+
+
+def _which_infusion(r: ClinicalRecord, version: int, phase: str) -> str:
+    given = r.induction_infusions() if phase == "induction" else r.maintenance_infusions()
+    for n, infusion in enumerate(given, start=1):
+        if infusion.version == version:
+            return f"{phase} infusion {n}" + (f" of {r.induction_target}" if phase == "induction" else "")
+    return f"the {phase} infusion stopped early"

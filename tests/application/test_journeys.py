@@ -220,3 +220,37 @@ def test_a_fact_written_in_the_older_dict_form_is_still_read(app):
 
     assert app.mapper.transcoder.decode(older.encode({"history": [fact]})) == {"history": [fact]}
     assert app.mapper.transcoder.decode(app.mapper.transcoder.encode([fact])) == [fact]
+
+
+def test_a_snapshot_from_before_a_record_field_existed_is_refolded_not_guessed(make_app, sqlite_url, clock):
+    """A snapshot written before the record kept stopped infusions lacks that field: the journey is
+    refolded from its history, so the spacing rule still sees the stop."""
+    import json
+    import sqlite3
+
+    app = make_app(sqlite_url, clock, snapshot_interval=3)
+    journey_id = ready_for_induction(app, clock)
+    clock.advance(hours=1)
+    app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN)
+    stop = {"phase": "induction", "minutes_given": 20, "cause": "hypertension"}
+    app.record(journey_id, "InfusionStopped", stop, actor=CLINICIAN, reason="BP 186/112")
+    app.take_snapshot(journey_id, version=app.get(journey_id).version)
+    assert app.get(journey_id).chart.stopped
+    table = app.snapshots.recorder.events_table_name
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        rows = db.execute(f"SELECT originator_id, originator_version, state FROM {table}").fetchall()
+        for originator, version, state in rows:
+            doc = json.loads(state)
+            del doc["state"]["chart"]["_data_"]["stopped"]  # as a snapshot written before the field existed
+            db.execute(
+                f"UPDATE {table} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+                (json.dumps(doc).encode(), originator, version),
+            )
+    reader = make_app(sqlite_url, clock)
+    loaded = reader.get(journey_id)
+    assert loaded.chart.stopped == app.get(journey_id).chart.stopped and not loaded.needs_refold
+    assert loaded.chart == project_aggregate(None, reader.events.get(journey_id)).chart
+    from careplan.audit.verify import check_journey
+
+    assert check_journey(reader, journey_id).broken is None  # an honest older snapshot is not "altered"

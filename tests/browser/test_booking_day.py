@@ -48,6 +48,9 @@ def first_infusion_given(app: Any, ref: str) -> Any:
         journey, "VitalsRecorded", VITALS, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST - timedelta(minutes=20)
     )
     app.record(journey, "InfusionCompleted", INFUSION, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST)
+    watched = SATURDAY_10_EST + timedelta(minutes=45)  # discharged, as every infusion is before the next
+    app.record(journey, "VitalsRecorded", {**VITALS, "phase": "post"}, actor=scenes.CLINICIAN, occurred_at=watched)
+    app.record(journey, "DischargeAssessed", VALID_DATA["DischargeAssessed"], actor=scenes.CLINICIAN, occurred_at=watched)
     return journey
 
 

@@ -167,8 +167,131 @@ def test_a_stopped_infusion_needs_a_reason(ready: Journey) -> None:
 def test_a_stopped_infusion_settles_its_appointment(ready: Journey) -> None:
     ready.schedule(ready.now + timedelta(hours=1))
     ready.advance(hours=1)
+    ready.vitals()
     ready.stop("patient_request", minutes=0)
     assert ready.record_of().next_appointment("induction") is None
+
+
+def stopped_then_discharged(j: Journey, minutes: int = 30) -> None:
+    j.vitals()
+    j.advance(minutes=minutes)
+    j.stop("nausea", minutes=minutes)
+    j.advance(minutes=40)
+    j.recover()
+
+
+def test_a_stopped_infusion_counts_for_the_spacing_rule(ready: Journey) -> None:
+    stopped_then_discharged(ready)
+    ready.advance(minutes=70)
+    ready.vitals()
+    failure = ready.refused("spacing_too_short", "InfusionCompleted", ready.infusion_data())
+    assert "stopped early" in failure.message
+    ready.infuse(deviation="Stopped after 30 min; the anaesthetist allows a full infusion today")
+    assert ready.view().steps["induction"].has_flag("deviation")
+
+
+def test_a_full_infusion_48_hours_after_a_stopped_one_is_accepted(ready: Journey) -> None:
+    stopped_then_discharged(ready)
+    stopped_at = ready.last("InfusionStopped").occurred_at
+    ready.advance(seconds=(stopped_at + timedelta(hours=48, minutes=-1) - ready.now).total_seconds())
+    ready.vitals()
+    ready.refused("spacing_too_short", "InfusionCompleted", ready.infusion_data())
+    ready.advance(minutes=1)
+    ready.infuse()
+
+
+def test_a_stop_is_spaced_from_the_infusion_before_it(ready: Journey) -> None:
+    ready.give_infusion()
+    ready.advance(hours=24)
+    ready.vitals()
+    ready.refused("spacing_too_short", "InfusionStopped", {"phase": "induction", "minutes_given": 10, "cause": "nausea"}, reason="Nauseous")
+    ready.stop("nausea", minutes=10, deviation="Patient asked to come early")
+
+
+def test_a_stop_without_pre_vitals_is_refused(ready: Journey) -> None:
+    ready.refused("vitals_missing", "InfusionStopped", {"phase": "induction", "minutes_given": 10, "cause": "nausea"}, reason="x")
+
+
+def test_a_stop_with_stale_pre_vitals_is_refused_even_with_a_deviation(ready: Journey) -> None:
+    ready.vitals()
+    ready.advance(hours=3, minutes=1)
+    stop = {"phase": "induction", "minutes_given": 10, "cause": "nausea"}
+    ready.refused("vitals_stale", "InfusionStopped", stop, reason="Nauseous", deviation="Busy day")
+    ready.vitals()
+    ready.stop("nausea", minutes=10)
+
+
+def test_a_stop_with_out_of_range_pre_vitals_is_refused(ready: Journey) -> None:
+    ready.vitals(heart_rate=130)
+    ready.refused("vitals_out_of_range", "InfusionStopped", {"phase": "induction", "minutes_given": 10, "cause": "nausea"}, reason="x")
+
+
+def test_a_stop_under_a_blood_pressure_hold_is_refused(ready: Journey) -> None:
+    ready.vitals(150, 95)
+    stop = {"phase": "induction", "minutes_given": 10, "cause": "hypertension"}
+    ready.refused("blood_pressure_hold", "InfusionStopped", stop, reason="x", deviation="Doctor's order")
+    ready.override_hold()
+    ready.stop("hypertension", minutes=10)
+
+
+@pytest.mark.parametrize("finding, overrides", [("cardiovascular_disease", 0), ("pregnancy_or_breastfeeding", 1)])
+def test_a_stop_with_an_uncleared_contraindication_is_refused(ready: Journey, finding: str, overrides: int) -> None:
+    ready.screen(finding)
+    for _ in range(overrides):
+        ready.override(finding)
+    ready.vitals()
+    stop = {"phase": "induction", "minutes_given": 10, "cause": "nausea"}
+    ready.refused("contraindicated", "InfusionStopped", stop, reason="x", deviation="Doctor's order")
+
+
+def test_a_contraindication_found_in_maintenance_refuses_the_infusion_and_the_stop(ready: Journey) -> None:
+    ready.induction()
+    ready.advance(days=1)
+    ready.phq9(8, context="response_check")
+    ready.review_response("maintenance")
+    ready.advance(weeks=4)
+    ready.screen("psychotic_disorder")
+    ready.vitals()
+    ready.refused("contraindicated", "InfusionCompleted", ready.infusion_data("maintenance"))
+    stop = {"phase": "maintenance", "minutes_given": 10, "cause": "dissociation"}
+    ready.refused("contraindicated", "InfusionStopped", stop, reason="x")
+
+
+def test_a_stop_before_the_previous_discharge_is_refused(ready: Journey) -> None:
+    ready.vitals()
+    ready.infuse()
+    ready.advance(hours=48)
+    ready.vitals()
+    stop = {"phase": "induction", "minutes_given": 10, "cause": "nausea"}
+    ready.refused("discharge_pending", "InfusionStopped", stop, reason="x", deviation="Doctor's order")
+
+
+@pytest.mark.parametrize("risk, code", [(None, "open_safety_alert"), ("high", "high_risk_pending")])
+def test_a_stop_with_an_alert_open_before_it_started_is_refused(ready: Journey, risk: str | None, code: str) -> None:
+    ready.phq9(12, item9=1, context="other")
+    alert = ready.last("SafetyAlertRaised").version
+    if risk:
+        ready.acknowledge(alert, risk=risk)
+    ready.advance(minutes=5)
+    ready.vitals()
+    ready.advance(minutes=20)
+    stop = {"phase": "induction", "minutes_given": 15, "cause": "nausea"}
+    ready.refused(code, "InfusionStopped", stop, reason="x", deviation="Doctor's order")
+    ready.acknowledge(alert, risk="low")
+    ready.stop("nausea", minutes=15)
+
+
+def test_the_alert_an_infusion_is_stopped_for_does_not_refuse_the_stop(ready: Journey) -> None:
+    ready.vitals()
+    ready.advance(minutes=20)
+    ready.vitals(192, 114, phase="during")
+    assert ready.view().open_alerts
+    ready.stop("hypertension", minutes=20)
+    ready.advance(hours=48)
+    ready.vitals(phase="post", at=ready.now - timedelta(hours=47))
+    ready.discharge()
+    ready.vitals()
+    ready.refused("open_safety_alert", "InfusionCompleted", ready.infusion_data())
 
 
 # -- discharge --------------------------------------------------------------------------------------
@@ -247,3 +370,27 @@ def test_a_weight_change_over_10_percent_flags_the_step(ready: Journey, weight: 
     ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
     ready.recover()
     assert ready.view().steps["induction"].has_flag("weight_changed") is flagged
+
+
+def test_a_weight_change_stays_flagged_after_a_later_infusion(ready: Journey) -> None:
+    for i, weight in enumerate([80, 120, 121]):
+        if i:
+            ready.advance(hours=48)
+        ready.vitals()
+        ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
+        ready.recover()
+    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    assert len(changed) == 1
+    assert "Induction infusion 2" in changed[0] and "120 kg" in changed[0] and "80 kg" in changed[0]
+
+
+def test_each_weight_change_of_the_series_has_its_own_flag(ready: Journey) -> None:
+    for i, weight in enumerate([80, 120, 121, 80]):
+        if i:
+            ready.advance(hours=48)
+        ready.vitals()
+        ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
+        ready.recover()
+    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    assert [r.split(" (")[0] for r in changed] == ["Induction infusion 2", "Induction infusion 4"]
+    assert "121 kg" in changed[1] and "80 kg" in changed[1]

@@ -28,11 +28,12 @@ from hypothesis import strategies as st
 
 from careplan import transcodings
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.record import fold
-from careplan.domain.values import Fact
+from careplan.domain.values import Actor, Fact
 from careplan.domain.view import evaluate
-from careplan.domain.vocabulary import CLINICIAN_EVENTS, FINDINGS, PANELS
+from careplan.domain.vocabulary import CLINICIAN_EVENTS, PANELS
 from tests.unit.journeys import CLINICIAN, Journey, default_protocol
 
 EXAMPLES = int(os.environ.get("CAREPLAN_PROPERTY_EXAMPLES", "40"))
@@ -45,6 +46,12 @@ SECOND_VERSION = replace(
     safety=replace(default_protocol().safety, bp_hold_systolic=150, bp_hold_diastolic=95),
     maintenance=replace(default_protocol().maintenance, grace_days=3),
 )
+
+
+SECOND_CLINICIAN = Actor(id="dr-patel", role="clinician")
+CODES = default_protocol().contraindications
+FINDINGS = (*CODES.absolute, *CODES.relative)
+"""Every finding code of the protocol, absolute and relative (both versions share them)."""
 
 
 def storage_mapper() -> Mapper:
@@ -131,13 +138,37 @@ def _next_step(j: Journey, draw: Draw) -> None:
     elif r.medication_review is None or r.taper_pending():
         j.review_medications(taper=draw(st.sampled_from([False, False, True])))
     elif r.screening is None:
-        j.screen(*draw(st.lists(st.sampled_from(FINDINGS), max_size=1, unique=True)))
+        _screen(j, draw)
     elif r.open_findings():
-        j.override(r.open_findings()[0])
+        _override(j, draw)
+    elif (r.open_alerts() or high_risk_alerts(r)) and draw(st.booleans()):
+        _acknowledge(j, draw)
     elif not r.induction_infusions() and (baseline is None or j.now - baseline.occurred_at > timedelta(days=6)):
         _phq9(j, draw, "baseline")
     else:
         _treatment_step(j, draw)
+
+
+def _screen(j: Journey, draw: Draw) -> None:
+    """A screening: mostly clear, else one or two findings of the protocol, absolute or relative."""
+    j.screen(*draw(st.lists(st.sampled_from(FINDINGS), max_size=2, unique=True)))
+
+
+def _override(j: Journey, draw: Draw) -> None:
+    """An override of an open finding, by the usual clinician or a second one (an absolute finding
+    needs both; the usual clinician twice is refused)."""
+    r = j.record_of()
+    findings = r.open_findings() or [draw(st.sampled_from(FINDINGS))]
+    actor = draw(st.sampled_from([CLINICIAN, CLINICIAN, SECOND_CLINICIAN]))
+    j.override(draw(st.sampled_from(findings)), actor=actor)
+
+
+def _acknowledge(j: Journey, draw: Draw) -> None:
+    """An acknowledgement of an open or high-risk alert (or of no alert: refused), assessing any risk."""
+    r = j.record_of()
+    targets = [a.version for a in r.open_alerts() + high_risk_alerts(r)] or [j.version]
+    risk = draw(st.sampled_from(["low", "moderate", "moderate", "high"]))
+    j.acknowledge(draw(st.sampled_from(targets)), risk=risk)
 
 
 def _treatment_step(j: Journey, draw: Draw) -> None:
@@ -180,8 +211,10 @@ def _infusion_turn(j: Journey, draw: Draw, phase: str) -> None:
         j.advance(hours=48 + draw(st.integers(min_value=0, max_value=24)))
         _vitals(j, draw)
     else:
-        choice = draw(st.sampled_from(["infuse", "infuse", "infuse", "during", "stop"]))
-        if choice == "during":
+        choice = draw(st.sampled_from(["infuse", "infuse", "infuse", "infuse", "during", "stop", "screen"]))
+        if choice == "screen":  # a finding turns up mid-series: no infusion until it is cleared
+            _screen(j, draw)
+        elif choice == "during":
             _chair_vitals(j, draw, "during")
         elif choice == "stop":
             j.stop(draw(st.sampled_from(["hypertension", "nausea", "patient_request"])), phase=phase)
@@ -223,13 +256,12 @@ def _after_infusion(j: Journey, draw: Draw, phase: str) -> None:
 
 def _something_else(j: Journey, draw: Draw) -> None:
     """Anything a clinician might record now; many of these the rules refuse, which is fine."""
-    r = j.record_of()
     choice = draw(
         st.sampled_from(
             [
                 "note", "phq9", "vitals", "order", "result", "schedule", "cancel", "guidance", "check_in",
                 "interval", "pause", "hold", "override_hold", "correct", "correct", "acknowledge", "system",
-                "migrate", "backdated_note", "close_or_note",
+                "migrate", "backdated_note", "close_or_note", "screen", "override", "acknowledge",
             ]
         )
     )
@@ -262,8 +294,11 @@ def _something_else(j: Journey, draw: Draw) -> None:
     elif choice == "correct":
         j.enter_in_error(draw(st.integers(min_value=1, max_value=j.version + 1)))
     elif choice == "acknowledge":
-        open_alerts = [a.version for a in r.open_alerts()]
-        j.acknowledge(draw(st.sampled_from(open_alerts)) if open_alerts else j.version)
+        _acknowledge(j, draw)
+    elif choice == "screen":  # a finding may turn up at any time, mid-series too
+        _screen(j, draw)
+    elif choice == "override":
+        _override(j, draw)
     elif choice == "system":
         step = draw(st.sampled_from(["consultation", "induction", "maintenance"]))
         day = draw(st.integers(min_value=0, max_value=3))
@@ -416,13 +451,28 @@ def test_the_fold_is_deterministic(sim: Simulated, wait: timedelta) -> None:
 @given(journeys())
 def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(sim: Simulated) -> None:
     """Every completed infusion had recent, in-range pre-vitals, an escort, an in-range dose given
-    slowly enough, cleared contraindications and a discharge after the infusion before it."""
+    slowly enough, every finding of the latest screening cleared (an absolute one by two different
+    clinicians, a relative one by one), no alert open (unacknowledged, or acknowledged high risk)
+    and a discharge after the infusion before it. Judged from the history itself, not the record."""
     history = sim.journey.history
     if any(f.type == "EventEnteredInError" for f in history):
         return
     protocol = sim.journey.protocol
     dose, monitoring = protocol.dose, protocol.monitoring
+    absolute = set(protocol.contraindications.absolute)
+    findings: set[str] = set()
+    overriders: dict[str, set[str]] = {}
+    risk: dict[int, str | None] = {}  # alert version -> latest acknowledged risk (None: not acknowledged)
     for index, fact in enumerate(history):
+        if fact.type == "ContraindicationScreened":
+            findings = set(fact.data["findings"])
+            overriders = {k: v for k, v in overriders.items() if k in findings}
+        elif fact.type == "ContraindicationOverridden":
+            overriders.setdefault(fact.data["finding"], set()).add(fact.actor.id)
+        elif fact.type == "SafetyAlertRaised":
+            risk[fact.version] = None
+        elif fact.type == "SafetyAlertAcknowledged":
+            risk[fact.data["alert_version"]] = fact.data.get("risk_assessment") or "low"
         if fact.type != "InfusionCompleted":
             continue
         before = history[:index]
@@ -434,9 +484,10 @@ def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(si
         assert timedelta(0) <= fact.occurred_at - pre.occurred_at <= timedelta(hours=monitoring.pre_vitals_max_age_hours)
         assert pre.data["heart_rate"] <= monitoring.alert_heart_rate_above
         assert pre.data.get("spo2") is None or pre.data["spo2"] >= monitoring.alert_spo2_below
-        screening = [f for f in before if f.type == "ContraindicationScreened"][-1]
-        overridden = {f.data["finding"] for f in before if f.type == "ContraindicationOverridden"}
-        assert set(screening.data["findings"]) <= overridden
+        for finding in findings:
+            needed = 2 if finding in absolute else 1
+            assert len(overriders.get(finding, set())) >= needed, (finding, overriders)
+        assert all(level not in (None, "high") for level in risk.values()), risk
         ended = [i for i, f in enumerate(before) if f.type in ("InfusionCompleted", "InfusionStopped")]
         if ended:
             assert any(f.type == "DischargeAssessed" for f in before[ended[-1] :])

@@ -386,6 +386,82 @@ def test_the_next_induction_action_asks_for_vitals_until_they_are_taken(j: Journ
     assert action.action == "Give induction infusion 1 of 6"
 
 
+def induction_actions(j: Journey) -> list[str]:
+    return [a.action for a in j.view().next_actions if a.step == "induction"]
+
+
+def test_while_an_infusion_awaits_discharge_the_next_action_is_the_discharge(j: Journey) -> None:
+    j.ready_for_induction()
+    j.vitals()
+    j.infuse()
+    view = j.view()
+    assert view.next_actions[0].action == "Assess discharge after induction infusion 1 of 6"
+    assert induction_actions(j) == ["Assess discharge after induction infusion 1 of 6"]
+    assert view.steps["induction"].status == "in-progress"
+    j.recover()
+    assert induction_actions(j) == ["Give induction infusion 2 of 6 (pre-infusion vitals first)"]
+
+
+def test_a_first_infusion_stopped_early_leaves_induction_in_progress_until_discharged(j: Journey) -> None:
+    j.ready_for_induction()
+    j.vitals()
+    j.stop("nausea", minutes=15)
+    view = j.view()
+    assert view.steps["induction"].status == "in-progress"
+    assert induction_actions(j) == ["Assess discharge after the induction infusion stopped early"]
+    j.recover()
+    assert j.view().steps["induction"].status == "ready"
+    assert induction_actions(j) == ["Give induction infusion 1 of 6 (pre-infusion vitals first)"]
+
+
+def test_the_sixth_infusions_discharge_comes_before_the_response_check(j: Journey) -> None:
+    j.ready_for_induction()
+    j.induction(5)
+    j.advance(hours=48)
+    j.vitals()
+    j.infuse()
+    assert j.view().steps["induction"].status == "completed"
+    assert j.view().next_actions[0].action == "Assess discharge after induction infusion 6 of 6"
+
+
+@pytest.mark.parametrize("risk", [None, "high"])
+def test_while_a_safety_alert_is_open_the_next_action_is_to_work_it(j: Journey, risk: str | None) -> None:
+    j.ready_for_induction()
+    j.phq9(14, item9=1, context="other")
+    alert = j.last("SafetyAlertRaised").version
+    if risk:
+        j.acknowledge(alert, risk=risk)
+    view = j.view()
+    assert view.steps["induction"].status == "requested"
+    assert view.steps["induction"].has_flag("safety_alert")
+    expected = "Reassess the high-risk safety alert" if risk else "Acknowledge the self-harm safety alert"
+    assert induction_actions(j) == [expected]
+    j.acknowledge(alert, risk="moderate")
+    assert j.view().steps["induction"].status == "ready"
+    assert induction_actions(j) == ["Give induction infusion 1 of 6 (pre-infusion vitals first)"]
+
+
+def test_mid_series_an_open_alert_keeps_induction_in_progress_with_the_alert_first(j: Journey) -> None:
+    j.ready_for_induction()
+    j.give_infusion()
+    j.advance(hours=30)
+    j.phq9(10, item9=2, context="infusion")
+    view = j.view()
+    assert view.steps["induction"].status == "in-progress"
+    assert view.next_actions[0].action == "Acknowledge the self-harm safety alert"
+
+
+def test_an_alert_raised_in_the_chair_leaves_the_visit_in_progress_and_asks_for_the_alert(j: Journey) -> None:
+    j.ready_for_induction()
+    j.vitals()
+    j.vitals(186, 112, phase="during")
+    view = j.view()
+    assert view.steps["induction"].status == "in-progress"
+    assert induction_actions(j) == ["Acknowledge the vitals safety alert"]
+    j.stop("hypertension", minutes=20)  # the engine allows the stop the alert was raised for
+    assert induction_actions(j) == ["Assess discharge after the induction infusion stopped early"]
+
+
 def test_a_paused_journey_puts_open_steps_on_hold_and_flags_nothing_overdue(j: Journey) -> None:
     j.consult()
     j.pause("Patient in hospital")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import Clock
 from tests.examples import VALID_DATA
 from tests.web.test_api_contract import Api, api, error_of  # noqa: F401  (the fixture)
@@ -59,6 +61,73 @@ def test_a_safety_rule_is_422_with_its_own_code_even_with_a_deviation(api: Api, 
     body = error_of(infusion(api, journey_id, deviation=REASON), 422)
     assert body["code"] == "blood_pressure_hold"
     assert api.get("/worklists?name=deviations").get_json()["worklists"]["deviations"]["total"] == 0
+
+
+def test_induction_window_exceeded_and_a_response_check_too_early_are_deviable(api: Api, clock: Clock) -> None:  # noqa: F811
+    journey_id = first_infusion(api, clock)
+    clock.advance(days=21)  # the second infusion 22 days after the first: past the 21-day window
+    api.record(journey_id, "VitalsRecorded", PRE)
+    assert error_of(infusion(api, journey_id), 422)["code"] == "induction_window_exceeded"
+    response = infusion(api, journey_id, deviation="Off sick for three weeks; finishing the series late")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["recorded"][0]["deviated"] == ["induction_window_exceeded"]
+    clock.advance(minutes=45)
+    api.record(journey_id, "VitalsRecorded", {**PRE, "phase": "post"})
+    api.record(journey_id, "DischargeAssessed", VALID_DATA["DischargeAssessed"])
+    phq9 = {"instrument": "PHQ9", "total": 9, "items": [1, 1, 1, 1, 1, 1, 1, 2, 0], "context": "response_check"}
+    api.record(journey_id, "AssessmentRecorded", phq9)
+    review = {"type": "ResponseReviewed", "data": {"decision": "maintenance"}}
+    assert error_of(api.post(f"/journeys/{journey_id}/events", review), 422)["code"] == "response_check_too_early"
+    response = api.post(f"/journeys/{journey_id}/events", {**review, "deviation": "Moving abroad tomorrow"})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["recorded"][0]["deviated"] == ["response_check_too_early"]
+    flags = api.get(f"/journeys/{journey_id}").get_json()["steps"]
+    assert any(f["kind"] == "deviation" for f in flags["induction"]["flags"])
+    assert any(f["kind"] == "deviation" for f in flags["response_check"]["flags"])
+
+
+def _alert_open(api: Api, journey_id: str, clock: Clock) -> None:  # noqa: F811
+    clock.advance(hours=7)
+    item9 = {"instrument": "PHQ9", "total": 12, "items": [2, 2, 2, 2, 1, 1, 1, 0, 1], "context": "infusion"}
+    api.record(journey_id, "AssessmentRecorded", item9)
+    api.record(journey_id, "VitalsRecorded", PRE)
+
+
+def _vitals_stale(api: Api, journey_id: str, clock: Clock) -> None:  # noqa: F811
+    api.record(journey_id, "VitalsRecorded", PRE)
+    clock.advance(hours=7)
+
+
+def _discharge_pending(api: Api, journey_id: str, clock: Clock) -> None:  # noqa: F811
+    clock.advance(hours=7)
+    api.record(journey_id, "VitalsRecorded", PRE)
+    api.record(journey_id, "InfusionCompleted", VALID_DATA["InfusionCompleted"])
+    clock.advance(hours=48)
+    api.record(journey_id, "VitalsRecorded", PRE)
+
+
+def _contraindicated(api: Api, journey_id: str, clock: Clock) -> None:  # noqa: F811
+    clock.advance(hours=7)
+    api.record(journey_id, "ContraindicationScreened", {"findings": ["cardiovascular_disease"]})
+    api.record(journey_id, "VitalsRecorded", PRE)
+
+
+@pytest.mark.parametrize(
+    "setup, code",
+    [
+        (_alert_open, "open_safety_alert"),
+        (_vitals_stale, "vitals_stale"),
+        (_discharge_pending, "discharge_pending"),
+        (_contraindicated, "contraindicated"),
+    ],
+)
+def test_a_deviation_never_lifts_a_safety_rule(api: Api, clock: Clock, setup: Any, code: str) -> None:  # noqa: F811
+    journey_id = first_infusion(api, clock)
+    setup(api, journey_id, clock)
+    for extra in ({}, {"deviation": REASON}):
+        body = error_of(infusion(api, journey_id, **extra), 422)
+        assert body["code"] == code, body
+    assert api.get(f"/journeys/{journey_id}/events").get_json()[-1]["type"] != "InfusionCompleted"
 
 
 def test_a_deviation_that_is_not_text_is_422_on_the_field(api: Api, clock: Clock) -> None:  # noqa: F811

@@ -34,7 +34,7 @@ def test_the_timeline_shows_steps_series_chart_and_corrections(app: Flask, peopl
     assert '<div class="vitals high"><span class="muted small">pre</span> 150/95, 80</div>' in page
     assert "Induction 1" in page and "0.5 mg/kg × 70 kg = <strong>35 mg</strong> · 40 min" in page
     assert len(re.findall(r'<circle class="point', page)) == 1 and "PHQ-9 over time" in page
-    assert "Give induction infusion 2 of 6" in page
+    assert "Assess discharge after induction infusion 1 of 6" in page  # the engine would refuse infusion 2 now
     assert f"{now - timedelta(days=9):%Y-%m-%d} 09:00" in page and "recorded 2026-03-02 09:00" in page
     assert "seed-clinician · clinician" in page
 

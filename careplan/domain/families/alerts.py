@@ -9,6 +9,7 @@ keeps refusing it (``high_risk_pending``) until a later acknowledgement of the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from careplan.domain.codes import RiskLevel
 from careplan.domain.errors import RuleViolation
@@ -68,16 +69,24 @@ def high_risk_alerts(r: ClinicalRecord) -> list[Alert]:
     return [a for a in r.alerts if a.acknowledged_version is not None and a.risk == RiskLevel.HIGH]
 
 
-def require_alerts_worked(r: ClinicalRecord) -> None:
-    """Refuses an infusion while a safety alert is open or assessed high risk (never deviable)."""
-    unworked = r.open_alerts()
+def require_alerts_worked(r: ClinicalRecord, raised_before: datetime | None = None) -> None:
+    """Refuses an infusion while a safety alert is open or assessed high risk (never deviable).
+
+    ``raised_before`` leaves out the alerts raised from that moment on: an infusion stopped early is
+    judged on the alerts open when it started, not on the one (raised during it) it was stopped for.
+    """
+
+    def counted(alert: Alert) -> bool:
+        return raised_before is None or alert.raised_at < raised_before
+
+    unworked = [x for x in r.open_alerts() if counted(x)]
     if unworked:
         raise RuleViolation(
             "open_safety_alert",
             f"The {unworked[0].kind.replace('_', '-')} safety alert of version {unworked[0].version} is not "
             "acknowledged: assess the risk and record a plan before the infusion.",
         )
-    high = high_risk_alerts(r)
+    high = [x for x in high_risk_alerts(r) if counted(x)]
     if high:
         raise RuleViolation(
             "high_risk_pending",

@@ -15,7 +15,7 @@ from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, between
 from careplan.domain.protocol import MonitoringSettings
-from careplan.domain.record import ClinicalRecord, Settling, Vitals
+from careplan.domain.record import ClinicalRecord, Infusion, Settling, Vitals
 from careplan.domain.values import Fact
 
 
@@ -155,15 +155,24 @@ def total_mg(dose_mg_per_kg: float, weight_kg: float) -> float:
 
 @rule(InfusionStopped)
 def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
-    require_discharged(r)
-    if p.phase == InfusionPhase.MAINTENANCE and not r.decided("maintenance"):
-        raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")
+    """An infusion stopped early was started, so it needed what a completed one needs to start (the
+    same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
+    checked: the escort (this event has no escort field; the discharge that must follow requires
+    one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
+    nor a whole duration). Alerts count only if raised before it started (``minutes_given`` before
+    the stop): the one raised during it is often why it was stopped."""
+    from careplan.domain.families.infusion import require_clear_to_give, require_startable
+
+    at = a.occurred_at
+    require_startable(r, p.phase, at, a)
+    require_clear_to_give(r, at, a, alerts_before=at - timedelta(minutes=p.minutes_given))
 
 
 @folds(InfusionStopped)
 def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
     from careplan.domain.families.infusion import settle_appointment
 
+    r.stopped.append(Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at))
     r.pre_vitals = None
     r.hold_vitals = None
     r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
@@ -213,20 +222,40 @@ def _discharged(r: ClinicalRecord, p: DischargeAssessed, f: Fact) -> None:
 
 def chair_flags(r: ClinicalRecord) -> dict[str, list[tuple[str, str]]]:
     """The flags the chair puts on the induction or maintenance step: ``discharge_pending`` while an
-    infusion awaits its discharge, ``weight_changed`` when the last infusion's weight differs from the
-    one before by more than the protocol's percentage."""
+    infusion awaits its discharge, and ``weight_changed`` for each infusion (of the current induction
+    series, or of maintenance) whose weight differs from the infusion before it by more than the
+    protocol's percentage; the flag stays for the series, so a later infusion does not hide it."""
     flags: dict[str, list[tuple[str, str]]] = {}
     settling = r.awaiting_discharge
     if settling is not None:
         flags.setdefault(settling.phase, []).append(
             ("discharge_pending", f"Infusion of {settling.ended_at:%Y-%m-%d %H:%M} awaits its discharge assessment.")
         )
-    weighed = [i for i in sorted(r.infusions, key=lambda i: i.occurred_at) if i.weight_kg]
-    if len(weighed) >= 2:
-        before, last = weighed[-2].weight_kg or 0, weighed[-1].weight_kg or 0
-        pct = r.protocol.dose.weight_change_flag_pct
-        if abs(last - before) * 100 > pct * before:
-            flags.setdefault(weighed[-1].phase, []).append(
-                ("weight_changed", f"Weight {last:g} kg differs from {before:g} kg by more than {pct:g} %: check it.")
-            )
+    for phase, reason in weight_changes(r):
+        flags.setdefault(phase, []).append(("weight_changed", reason))
     return flags
+
+
+def weight_changes(r: ClinicalRecord) -> list[tuple[str, str]]:
+    """(phase, reason) for each infusion of the current induction series or of maintenance whose
+    weight differs from the previous weighed infusion's (of any phase) by more than
+    ``weight_change_flag_pct``."""
+    pct = r.protocol.dose.weight_change_flag_pct
+    runs = {"induction": r.current_series(), "maintenance": r.maintenance_infusions()}
+    counted = {i.version: (phase, n) for phase, run in runs.items() for n, i in enumerate(run, start=1)}
+    changes = []
+    weighed = [i for i in sorted(r.infusions, key=lambda i: i.occurred_at) if i.weight_kg]
+    for before, infusion in zip(weighed, weighed[1:]):
+        if infusion.version not in counted:
+            continue
+        previous, weight = before.weight_kg or 0, infusion.weight_kg or 0
+        if abs(weight - previous) * 100 > pct * previous:
+            phase, n = counted[infusion.version]
+            changes.append(
+                (
+                    phase,
+                    f"{phase.capitalize()} infusion {n} ({infusion.occurred_at:%Y-%m-%d}): weight {weight:g} kg "
+                    f"differs from the previous infusion's {previous:g} kg by more than {pct:g} %: check it.",
+                )
+            )
+    return changes

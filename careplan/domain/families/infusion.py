@@ -190,10 +190,22 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 @rule(InfusionCompleted)
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
-    if p.phase == InfusionPhase.INDUCTION:
+    require_startable(r, p.phase, at, a)
+    if not p.escort_confirmed:
+        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
+    chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
+    require_clear_to_give(r, at, a)
+
+
+def require_startable(r: ClinicalRecord, phase: InfusionPhase, at: datetime, a: Attempt) -> None:
+    """What any infusion needed before it started, whether it then completed or was stopped early
+    (the first half of the chair's checks): its step ready, contraindications cleared, the previous
+    infusion discharged, and pre-infusion vitals taken before it, recent and in range."""
+    if phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at, a)
     else:
         require_maintenance(r, at)
+    require_contraindications_cleared(r)
     chair.require_discharged(r)
     if r.decision is not None and at < r.decision.occurred_at:
         # The review closed the series it judged; a backdated infusion would slip into that series.
@@ -204,12 +216,17 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
         )
     if r.pre_vitals is None or r.pre_vitals.occurred_at > at:
         raise RuleViolation(
-            "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before completing it."
+            "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before recording it."
         )
     chair.require_recent_pre_vitals(r, at)
-    if not p.escort_confirmed:
-        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
-    chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
+
+
+def require_clear_to_give(
+    r: ClinicalRecord, at: datetime, a: Attempt, alerts_before: datetime | None = None
+) -> None:
+    """The second half of the chair's checks, for completed and stopped infusions alike: no
+    blood-pressure hold, the spacing from every infusion given (a stopped one too: ketamine was given;
+    deviable), and every safety alert worked (only those raised before ``alerts_before``, if given)."""
     hold = r.bp_hold
     if hold is not None:
         s = r.protocol_at(hold.protocol_version).safety
@@ -219,14 +236,21 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
             f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}: record new vitals, hold the infusion, or "
             "override the hold with a reason.",
         )
-    spacing = timedelta(hours=r.protocol.induction.min_spacing_hours)
-    for infusion in r.infusions:
-        if abs(infusion.occurred_at - at) < spacing:
-            a.deviable(
-                "spacing_too_short",
-                f"Infusions must be at least {r.protocol.induction.min_spacing_hours} h apart.",
-            )
-    require_alerts_worked(r)
+    hours = r.protocol.induction.min_spacing_hours
+    for given in r.administrations():
+        if abs(given.occurred_at - at) < timedelta(hours=hours):
+            stopped = " (counting infusions stopped early)" if given in r.stopped else ""
+            a.deviable("spacing_too_short", f"Infusions must be at least {hours} h apart{stopped}.")
+    require_alerts_worked(r, alerts_before)
+
+
+def require_contraindications_cleared(r: ClinicalRecord) -> None:
+    """A finding of the latest screening not cleared by its overrides refuses every infusion, of either
+    phase and whatever the protocol's ``requires`` say (never deviable)."""
+    if r.open_findings():
+        raise RuleViolation(
+            "contraindicated", "Contraindications not overridden: " + ", ".join(r.open_findings()) + "."
+        )
 
 
 @folds(InfusionCompleted)
