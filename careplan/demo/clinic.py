@@ -36,16 +36,21 @@ class Workup:
     labs_pending: bool = False
 
 
+def item_scores(rng: Random, total: int, last: int, items: int, top: int) -> list[int]:
+    """``items`` scores of 0..``top`` that sum to ``total``, the last (the self-harm item) as given."""
+    scores = [0] * (items - 1)
+    rest = max(0, min(total - last, top * (items - 1)))
+    while rest:
+        i = rng.randrange(items - 1)
+        if scores[i] < top:
+            scores[i] += 1
+            rest -= 1
+    return scores + [last]
+
+
 def phq9_items(rng: Random, total: int, item9: int = 0) -> list[int]:
     """Nine item scores 0..3 that sum to ``total``, with item 9 as given."""
-    items = [0] * 8
-    rest = max(0, min(total - item9, 24))
-    while rest:
-        i = rng.randrange(8)
-        if items[i] < 3:
-            items[i] += 1
-            rest -= 1
-    return items + [item9]
+    return item_scores(rng, total, item9, 9, 3)
 
 
 def assess(chart: Chart, total: int, context: str, item9: int = 0) -> int | None:
@@ -58,14 +63,7 @@ def assess(chart: Chart, total: int, context: str, item9: int = 0) -> int | None
 
 def madrs_items(rng: Random, total: int, item10: int) -> list[int]:
     """Ten MADRS item scores 0..6 that sum to ``total``, with item 10 (suicidal thoughts) as given."""
-    items = [0] * 9
-    rest = max(0, min(total - item10, 54))
-    while rest:
-        i = rng.randrange(9)
-        if items[i] < 6:
-            items[i] += 1
-            rest -= 1
-    return items + [item10]
+    return item_scores(rng, total, item10, 10, 6)
 
 
 def madrs(chart: Chart, total: int, context: str, item10: int = 0) -> int | None:
