@@ -14,15 +14,15 @@ import secrets
 from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.application import project_aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from careplan.application import CarePlan
+from careplan.application import CarePlan, replay
 from careplan.domain.users import InvalidUser, UnknownUser, UserAccount, UserExists, normal_username, user_id
 from careplan.domain.values import Actor
 from careplan.sessions import sessions_for
+from careplan.settings import StoreUnreadable
 
 TOKEN_PREFIX = "cp1"
 MIN_PASSWORD = 8
@@ -197,7 +197,10 @@ class Users:
         """The account, replayed from its events in one query: accounts are never snapshotted (they
         have a handful of events), so the repository's snapshot lookup would be a wasted round trip on
         every API request's token check."""
-        account = project_aggregate(None, self.app.events.get(account_id))
+        try:
+            account = replay(None, self.app.events.get(account_id))
+        except MapperDeserialisationError as error:  # most often a wrong or missing cipher key
+            raise StoreUnreadable() from error
         return account if isinstance(account, UserAccount) else None
 
     def _change(self, name: str, command: object) -> None:

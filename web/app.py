@@ -19,8 +19,10 @@ from typing import Any
 
 from flask import Flask
 
+from careplan.bootstrap import build_app
+from careplan.schema import resolved
 from careplan.security import require_encryption
-from careplan.settings import ConfigError
+from careplan.settings import ConfigError, store_settings
 from web import errors
 from web.api import init_api
 from web.auth import store_session
@@ -49,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     env: Mapping[str, str] = app.config["CAREPLAN_ENV"]
     require_encryption(env)  # production mode, refused here before any worker serves a request
+    require_schema(env)
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(env) or instance_secret(instance_folder(env))
@@ -59,6 +62,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_api(app)
     errors.register(app)
     return app
+
+
+def require_schema(env: Mapping[str, str]) -> None:
+    """Where this role may not create tables (``careplan db setup`` made the schema), a missing schema
+    stops the app here, at a worker's boot, with ``SchemaMissing``'s one sentence, rather than at the
+    first request, where the session's own save would meet it outside every error handler."""
+    try:
+        settings = resolved(store_settings(env))
+    except ConfigError:
+        return  # a malformed setting is reported, with its variable, where the store is opened
+    if settings.create_tables is False:
+        build_app(env).close()
 
 
 def instance_folder(env: Mapping[str, str]) -> Path:

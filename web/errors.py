@@ -27,6 +27,7 @@ from careplan.domain.errors import (
     VersionConflict,
 )
 from careplan.domain.users import UnknownUser, UserExists
+from careplan.settings import ConfigError
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("careplan.web")
@@ -54,7 +55,10 @@ STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (CorrectionNotAllowed, 403),
     (StoreBusy, 503),
 )
-PAGE_TITLES = {401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Changed meanwhile", 422: "Not recorded"}
+PAGE_TITLES = {
+    401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Changed meanwhile", 422: "Not recorded",
+    503: "Not available",
+}
 
 
 def is_api_request() -> bool:
@@ -131,6 +135,16 @@ def unexpected(error: Exception) -> Response | tuple[str, int]:
     return problem(500, "internal_error", "Something went wrong on our side; the request was not completed.")
 
 
+def not_configured(error: ConfigError) -> Response | tuple[str, int]:
+    """The deployment is not ready (no schema for a role that may not create one, a key that cannot
+    read the store): a 503 with the setting's own sentence, which names a variable or a command and
+    never a record, and one log line, not a traceback."""
+    log.error("Not configured: %s", error)
+    if not is_api_request():
+        return page(503, str(error))
+    return problem(503, "not_configured", str(error))
+
+
 def page(status: int, message: str) -> tuple[str, int]:
     title = PAGE_TITLES.get(status, "Error")
     try:
@@ -142,4 +156,5 @@ def page(status: int, message: str) -> tuple[str, int]:
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CarePlanError, domain_error)
+    app.register_error_handler(ConfigError, not_configured)
     app.register_error_handler(Exception, unexpected)

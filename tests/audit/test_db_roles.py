@@ -151,6 +151,12 @@ def test_a_missing_schema_is_one_sentence(
     assert main(["verify"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("careplan verify: The database has no careplan_events table")
+    # The web app stops at boot (a gunicorn worker does not come up), not at its first request, where
+    # the session's save would meet the missing table outside every error handler.
+    from web.app import create_app
+
+    with pytest.raises(SchemaMissing, match="careplan db setup"):
+        create_app({"CAREPLAN_ENV": {"CAREPLAN_DATABASE_URL": url, "CAREPLAN_MODE": "demo", "CAREPLAN_SECRET_KEY": "k" * 48}})
 
 
 def test_bad_setups_are_refused_in_one_line(
