@@ -70,6 +70,7 @@ def test_ticking_a_finding_records_it_and_the_journey_shows_it_blocking(app: Fla
     timeline = client.get(f"/journeys/{journey}").get_data(as_text=True)
     assert "Psychotic disorder found." in timeline and "Liver failure found." in timeline
     assert "Contraindications not overridden: psychotic disorder, liver failure." in timeline
+    assert "Findings: Psychotic disorder, Liver failure" in timeline  # the event itself, in words too
 
 
 def test_the_override_form_offers_the_findings_still_open(app: Flask, people: People, journey: UUID) -> None:

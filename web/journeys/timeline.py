@@ -15,6 +15,7 @@ from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
 from web.clinic import day as clinic_day
 from web.clinic import when as clinic_time
+from web.journeys.fields import finding_label
 
 JOURNEY = "journey"
 """The group of events about the journey as a whole: opening, pauses, notes, alerts, migrations."""
@@ -249,8 +250,9 @@ _DESCRIBE = {
         f"Eligible: {_yes(d.get('eligible'))}; prior antidepressant trials: {d.get('prior_antidepressant_trials')}; "
         f"psychotherapy tried: {_yes(d.get('psychotherapy_tried'))}" + (f". Goals: {d['goals']}" if d.get("goals") else "")
     ),
-    "ContraindicationScreened": lambda d: "Findings: " + (", ".join(_words(f) for f in d.get("findings") or []) or "none (clear)"),
-    "ContraindicationOverridden": lambda d: f"Override of {_words(d.get('finding'))}",
+    "ContraindicationScreened": lambda d: "Findings: "
+    + (", ".join(finding_label(str(f)) for f in d.get("findings") or []) or "none (clear)"),
+    "ContraindicationOverridden": lambda d: f"Override of {finding_label(str(d.get('finding')))}",
     "HoldOverridden": lambda d: f"Override of the {_words(d.get('hold'))} hold",
     "ScreeningOrdered": lambda d: f"{_words(d.get('panel')).capitalize()} panel ordered",
     "ScreeningResulted": lambda d: (
