@@ -372,25 +372,24 @@ def test_a_weight_change_over_10_percent_flags_the_step(ready: Journey, weight: 
     assert ready.view().steps["induction"].has_flag("weight_changed") is flagged
 
 
-def test_a_weight_change_stays_flagged_after_a_later_infusion(ready: Journey) -> None:
-    for i, weight in enumerate([80, 120, 121]):
+def infused_at_weights(ready: Journey, weights: list[float]) -> list[str]:
+    """Induction infusions 48 h apart at these weights; the reasons of the weight_changed flags."""
+    for i, weight in enumerate(weights):
         if i:
             ready.advance(hours=48)
         ready.vitals()
         ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
         ready.recover()
-    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    return [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+
+
+def test_a_weight_change_stays_flagged_after_a_later_infusion(ready: Journey) -> None:
+    changed = infused_at_weights(ready, [80, 120, 121])
     assert len(changed) == 1
     assert "Induction infusion 2" in changed[0] and "120 kg" in changed[0] and "80 kg" in changed[0]
 
 
 def test_each_weight_change_of_the_series_has_its_own_flag(ready: Journey) -> None:
-    for i, weight in enumerate([80, 120, 121, 80]):
-        if i:
-            ready.advance(hours=48)
-        ready.vitals()
-        ready.record("InfusionCompleted", infusion(ready, weight_kg=weight))
-        ready.recover()
-    changed = [f.reason for f in ready.view().steps["induction"].flags if f.kind == "weight_changed"]
+    changed = infused_at_weights(ready, [80, 120, 121, 80])
     assert [r.split(" (")[0] for r in changed] == ["Induction infusion 2", "Induction infusion 4"]
     assert "121 kg" in changed[1] and "80 kg" in changed[1]
