@@ -21,11 +21,14 @@ from eventsourcing.persistence import (
     EventStore,
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     MapperDeserialisationError,
+    Transcoder,
 )
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
+from careplan.decoding import OrjsonTranscoder, ReadingMapper
 from careplan.domain.errors import (
     JourneyExists,
     RuleViolation,
@@ -111,6 +114,16 @@ class CarePlan(Application[UUID]):
 
     def construct_snapshot_store(self) -> EventStore[UUID]:
         return starting_up(super().construct_snapshot_store)
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON encoding, read back with orjson (``careplan.decoding``): every load,
+        replay and catch-up decodes each event, and the standard decoder cost as much as the read."""
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ReadingMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
