@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 import re
 import types
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, TypeAlias, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from careplan.domain.errors import InvalidEvent
 
@@ -315,34 +316,54 @@ def _problem(kind: Any, value: Any, meta: dict[str, Any]) -> str | None:
 
 
 def _trusted(cls: type[P], data: dict[str, Any]) -> P:
-    """Rebuilds a stored payload without re-checking it: it was checked when it was recorded."""
+    """Rebuilds a stored payload without re-checking it: it was checked when it was recorded.
+
+    Every replayed and caught-up event passes through here, so each type's fields are read with
+    readers made once per type (``_readers``), not by asking ``typing`` about each field each time."""
     payload = object.__new__(cls)
-    values = {}
-    for spec in _specs(cls):
-        raw = data.get(spec.name)
-        values[spec.name] = None if raw is None else _fast(spec.kind, raw)
-    payload.__dict__.update(values)
+    state = payload.__dict__
+    for name, read in _readers(cls):
+        raw = data.get(name)
+        state[name] = raw if raw is None or read is None else read(raw)
     return payload
 
 
-def _fast(kind: Any, raw: Any) -> Any:
+_Reader: TypeAlias = Callable[[Any], Any] | None
+"""Turns a stored JSON value into its field's type (None: the value is already the field's type)."""
+_READERS: dict[type, tuple[tuple[str, _Reader], ...]] = {}
+
+
+def _readers(cls: type) -> tuple[tuple[str, _Reader], ...]:
+    known = _READERS.get(cls)
+    if known is None:
+        known = _READERS[cls] = tuple((spec.name, _reader(spec.kind)) for spec in _specs(cls))
+    return known
+
+
+def _reader(kind: Any) -> _Reader:
     if kind in (str, bool, int):
-        return raw
+        return None
     if kind is float:
-        return float(raw)
+        return float
     if kind is datetime:
-        return raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+        return lambda raw: raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
     origin = get_origin(kind)
     if origin is tuple:
-        inner = get_args(kind)[0]
-        return tuple(_fast(inner, v) for v in raw)
+        inner = _reader(get_args(kind)[0])
+        return tuple if inner is None else (lambda raw: tuple(inner(v) for v in raw))
     if origin is dict:
-        return dict(raw)
+        return dict
     if isinstance(kind, type) and issubclass(kind, Enum):
-        return kind(raw)
+        members = kind._value2member_map_
+
+        def member(raw: Any) -> Any:
+            found = members.get(raw)
+            return kind(raw) if found is None else found
+
+        return member
     if isinstance(kind, type) and issubclass(kind, Payload):
-        return _trusted(kind, raw)
-    return raw
+        return lambda raw: _trusted(kind, raw)
+    return None
 
 
 def field_specs(cls: type[Payload]) -> tuple[_Spec, ...]:

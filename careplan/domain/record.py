@@ -191,11 +191,32 @@ class ClinicalRecord:
             return vitals
         return None
 
+    def _once(self, name: str, key: tuple[int, int], make: Callable[[], list[Any]]) -> list[Any]:
+        """A derived list computed once per state: one view asks for the induction series a dozen
+        times (every step, flag and action reads it), and each ask sorted the infusions again. The
+        key is the record's version and the source list's length, so any folded event (and any
+        append) makes it stale; callers read these lists and never change them."""
+        memo: dict[str, tuple[tuple[int, int], list[Any]]] = self.__dict__.setdefault("_derived", {})
+        known = memo.get(name)
+        if known is not None and known[0] == key:
+            return known[1]
+        made = make()
+        memo[name] = (key, made)
+        return made
+
     def induction_infusions(self) -> list[Infusion]:
-        return sorted((i for i in self.infusions if i.phase == "induction"), key=lambda i: i.occurred_at)
+        return self._once(
+            "induction",
+            (self.version, len(self.infusions)),
+            lambda: sorted((i for i in self.infusions if i.phase == "induction"), key=lambda i: i.occurred_at),
+        )
 
     def maintenance_infusions(self) -> list[Infusion]:
-        return sorted((i for i in self.infusions if i.phase == "maintenance"), key=lambda i: i.occurred_at)
+        return self._once(
+            "maintenance",
+            (self.version, len(self.infusions)),
+            lambda: sorted((i for i in self.infusions if i.phase == "maintenance"), key=lambda i: i.occurred_at),
+        )
 
     def current_series(self) -> list[Infusion]:
         return self.induction_infusions()[self.series_start :]
@@ -233,8 +254,12 @@ class ClinicalRecord:
         return len(set(self.overridden_by.get(finding, []))) >= 2
 
     def phq9(self) -> list[Assessment]:
-        return sorted(
-            (a for a in self.assessments if a.instrument == "PHQ9"), key=lambda a: (a.occurred_at, a.version)
+        return self._once(
+            "phq9",
+            (self.version, len(self.assessments)),
+            lambda: sorted(
+                (a for a in self.assessments if a.instrument == "PHQ9"), key=lambda a: (a.occurred_at, a.version)
+            ),
         )
 
     def baseline(self, before: datetime | None = None) -> Assessment | None:
@@ -336,6 +361,7 @@ def state_fields() -> tuple[str, ...]:
 def replace_state(record: ClinicalRecord, state: dict[str, Any]) -> None:
     for name, value in state.items():
         setattr(record, name, value)
+    record.__dict__.pop("_derived", None)
 
 
 def _fold_of(event_type: str) -> Any:
