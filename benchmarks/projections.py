@@ -1,6 +1,7 @@
 """Projection catch-up against the raw notification-log read, and the lag from a write to the view.
 
-    python -m benchmarks.projections [--events 20000] [--lengths 5,25,100,300] [--lag-writes 200] [--url URL]
+    python -m benchmarks.projections [--events 20000] [--lengths 5,25,100,300] [--clinic 10000]
+                                     [--lag-writes 200] [--url URL]
 
 Catch-up: the read views are emptied and rebuilt from position 0 by ``Projector.catch_up``; the raw
 read is ``select_notifications`` over the same log with nothing done per notification, in the same
@@ -8,6 +9,8 @@ run. The curve is over the journey's length at the same number of events (``--ev
 each of ``--lengths`` events): a catch-up costs something per event (decode and fold it) and something
 per changed journey (its view, its rows and their indexes), so short journeys are its worst case.
 The demo cohort averages 30 events a journey; a patient in maintenance gains about 100 a year.
+``--clinic N`` adds a line for a clinic's own log: the demo cohort of N patients (``careplan demo``),
+with its mix of vitals, infusions, assessments, bookings and corrections rather than notes.
 Lag (PostgreSQL only: ``--url postgresql://...``): the library's projection runner follows a
 writer in this process; each write is timed until the view's tracked position reaches it.
 """
@@ -109,10 +112,29 @@ def measure(url: str | None, events: int, length: int) -> tuple[str, float, floa
     return described, statistics.median(n / s for n, s in raw), statistics.median(n / s for n, s in caught)
 
 
+def measure_clinic(url: str | None, patients: int) -> tuple[int, int, float, float]:
+    from careplan import demo
+
+    now = datetime.now(timezone.utc)
+    app = make_app(url, MovableClock(now))
+    store = ReadStore(app)
+    report = demo.generate(app, patients, seed=7, now=now)
+    raw = [raw_read(app) for _ in range(3)]
+    caught = [catch_up_from_zero(app, store) for _ in range(3)]
+    app.close()
+    return (
+        report.journeys,
+        report.events,
+        statistics.median(n / s for n, s in raw),
+        statistics.median(n / s for n, s in caught),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--lengths", default="5,25,100,300", help="events per journey, comma-separated")
+    parser.add_argument("--clinic", type=int, default=0, metavar="N", help="also a demo cohort of N patients")
     parser.add_argument("--lag-writes", type=int, default=200)
     parser.add_argument("--url", help="a PostgreSQL URL whose name is used as a prefix (default: fresh SQLite files)")
     args = parser.parse_args()
@@ -128,6 +150,10 @@ def run(args: argparse.Namespace) -> None:
     for n, length in enumerate(int(x) for x in args.lengths.split(",")):
         described, raw_rate, catch_rate = measure(fresh_url(args.url, n), args.events, length)
         print(f"{length:>15} {args.events // length:>9} {raw_rate:>14,.0f} {catch_rate:>14,.0f} {catch_rate / raw_rate:>6.3f}")
+    if args.clinic:
+        journeys, events, raw_rate, catch_rate = measure_clinic(fresh_url(args.url, 98), args.clinic)
+        print(f"{'clinic ' + str(events // journeys):>15} {journeys:>9} {raw_rate:>14,.0f} {catch_rate:>14,.0f} "
+              f"{catch_rate / raw_rate:>6.3f}   <- demo cohort: {args.clinic:,} patients, {events:,} events")
     print(f"store: {described}")
     if args.url:
         app = make_app(fresh_url(args.url, 99), MovableClock(datetime.now(timezone.utc)))

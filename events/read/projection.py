@@ -23,7 +23,8 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from careplan.application import CarePlan
 from careplan.domain.journey import PatientJourney
 from careplan.startup import starting_up
-from events.read.folding import JourneyFolder
+from events.read.collection import collection_paused
+from events.read.folding import CACHE_SIZE, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore
 
@@ -31,9 +32,13 @@ BATCH = 500
 """Notifications a page takes in per window (``events.read.runtime``): a page never waits on a long backlog."""
 CHUNK = 2_000
 """Notifications read per query within a window: fewer queries, and more of a journey's events folded at once."""
-WINDOW = 100_000
-"""Notifications taken in per window by a catch-up: each changed journey's rows are computed and
-written once per window (memory: the journeys it touched, folded; never its decoded events)."""
+WINDOW = 1_000_000
+"""Notifications taken in per window by a catch-up at most: each changed journey's rows are computed
+and written once per window, so a clinic's whole log (10,000 journeys, a few hundred thousand events)
+is one window, and each journey's rows are computed once however its events interleave."""
+WINDOW_JOURNEYS = CACHE_SIZE
+"""A window also ends once it has touched this many journeys: memory is the journeys it touched,
+folded (never its decoded events), no more than the folder's cache keeps anyway."""
 
 Progress = Callable[[int, int], None]
 """Told (notifications taken in so far, notifications to take in) after each batch."""
@@ -83,8 +88,9 @@ def write_rows(
         cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
         cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
         new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
-        deltas.update(GRAM_COUNTER + g for r in new for g in r.grams)
-        cur.many(sql(_INSERT_GRAM), [(g, r.journey_id) for r in new for g in r.grams])
+        pieces = [(r.journey_id, r.grams) for r in new]
+        deltas.update(GRAM_COUNTER + g for _, grams in pieces for g in grams)
+        cur.many(sql(_INSERT_GRAM), [(g, journey_id) for journey_id, grams in pieces for g in grams])
         cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:
         cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
@@ -183,12 +189,14 @@ class Projector:
             rounds += 1
             start = self.store.position()
             window = Window(self)
-            last, read = self._read_into(window, start + 1, limit)
-            if last is None:
-                return taken
-            if progress is not None and goal is None:
-                goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
-            if self._commit(window, last, expected_start=start):
+            with collection_paused():
+                last, read = self._read_into(window, start + 1, limit)
+                if last is None:
+                    return taken
+                if progress is not None and goal is None:
+                    goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
+                committed = self._commit(window, last, expected_start=start)
+            if committed:
                 taken += read
                 if progress is not None:
                     progress(taken, max(goal or 0, taken))
@@ -199,7 +207,7 @@ class Projector:
         how many there were."""
         read, last = 0, None
         folder = self.folder
-        while read < limit:
+        while read < limit and len(window.journeys) < WINDOW_JOURNEYS:
             want = min(CHUNK, limit - read)
             chunk = self.app.recorder.select_notifications(start=start, limit=want)
             if chunk:

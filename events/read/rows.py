@@ -12,7 +12,8 @@ sealed payload (``events.read.sealed``); search goes through keyed hashes (``eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,13 @@ class JourneyRows:
     journey: tuple[Any, ...]
     steps: list[tuple[Any, ...]]
     due: tuple[Any, ...]
-    grams: list[str] = field(default_factory=list)
+    pieces: Callable[[], list[str]] = list
+    """The search index's keyed pieces of the reference, computed only when they are written: a
+    reference never changes, so only a journey new to the read model needs them (a keyed hash each)."""
+
+    @property
+    def grams(self) -> list[str]:
+        return self.pieces()
 
 
 def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
@@ -87,7 +94,8 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
         seal(app, summary),
     )
     due_row = (jid, journey.version, _ts(next_duty_at(record, view, moment)))
-    return JourneyRows(jid, journey.version, row, steps, due_row, gram_keys(app, grams(journey.patient_ref)))
+    ref = journey.patient_ref
+    return JourneyRows(jid, journey.version, row, steps, due_row, lambda: gram_keys(app, grams(ref)))
 
 
 def memberships(status: str, alerting: int, on_hold: int, blocked: int, deviating: int = 0) -> list[str]:

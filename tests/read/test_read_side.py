@@ -187,3 +187,49 @@ def test_a_window_over_more_journeys_than_the_cache_holds_equals_a_rebuild(app, 
     report = rebuild(app, read_store_for(app))
     assert report.equal, report.differences[:3]
     assert report.compared == 8
+
+
+def test_a_window_ends_once_it_has_touched_its_share_of_journeys(app, monkeypatch):
+    """A window holds each journey it touched, folded, until its rows are written: it ends when it
+    has touched ``WINDOW_JOURNEYS`` of them, however few notifications that was, and the windows
+    together write what a rebuild writes."""
+    import events.read.projection as projection
+
+    journeys = [app.open_journey(f"MRN-J{i}", actor=CLINICIAN) for i in range(8)]
+    for turn in range(2):
+        for journey in journeys:
+            record(app, journey, "NoteAdded", text=f"note {turn}")
+    monkeypatch.setattr(projection, "CHUNK", 2)
+    monkeypatch.setattr(projection, "WINDOW_JOURNEYS", 3)
+    windows: list[int] = []
+    projector = Projector(app, read_store_for(app))
+    taken = projector.catch_up(progress=lambda done, goal: windows.append(done))
+    assert taken == app.recorder.max_notification_id()
+    assert len(windows) >= 3 and windows == sorted(windows) and windows[-1] == taken
+    report = rebuild(app, read_store_for(app))
+    assert report.equal, report.differences[:3]
+    assert report.compared == 8
+
+
+def test_the_collector_is_paused_for_a_window_and_resumed_only_by_the_last_of_two():
+    import gc
+
+    from events.read.collection import collection_paused
+
+    assert gc.isenabled()
+    with collection_paused():
+        assert not gc.isenabled()
+        with collection_paused():  # a second catch-up (another thread) overlapping the first
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("a window that fails")
+    assert gc.isenabled()
+    gc.disable()  # a process that turned the collector off keeps it off
+    try:
+        with collection_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
