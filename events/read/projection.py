@@ -90,7 +90,8 @@ def write_rows(
         new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
         pieces = [(r.journey_id, r.grams) for r in new]
         deltas.update(GRAM_COUNTER + g for _, grams in pieces for g in grams)
-        cur.many(sql(_INSERT_GRAM), [(g, journey_id) for journey_id, grams in pieces for g in grams])
+        # In index order: a rebuild's hundreds of thousands of pieces then fill the index's pages in turn.
+        cur.many(sql(_INSERT_GRAM), sorted((g, journey_id) for journey_id, grams in pieces for g in grams))
         cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:
         cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
