@@ -60,14 +60,14 @@ class OrjsonTranscoder(JSONTranscoder):
             return super().decode(data)
 
     # Bottom-up, like an object_hook: a wrapper's data is revived before the wrapper itself. The
-    # common wrapper (a time: a string in a two-key dict) and empty containers are handled inline,
-    # since a call per dict was most of the decoding's cost.
+    # common wrappers (a time, an actor: data with nothing inside to revive) and empty containers
+    # are handled inline, since a call per dict was most of the decoding's cost.
 
     def _revive_dict(self, value: dict[str, Any]) -> Any:
         for key, item in value.items():
             kind = type(item)
             if kind is dict:
-                if len(item) == 2 and "_type_" in item and type(item.get("_data_")) is str:
+                if len(item) == 2 and "_type_" in item and _flat(item.get("_data_")):
                     value[key] = self._transcoding(item["_type_"]).decode(item["_data_"])
                 elif item:
                     value[key] = self._revive_dict(item)
@@ -100,6 +100,13 @@ class OrjsonTranscoder(JSONTranscoder):
                 f"Data serialized with name '{name}' is not deserializable. Please register a custom "
                 "transcoding for this type."
             ) from None
+
+
+def _flat(data: Any) -> bool:
+    """Wrapper data with nothing inside to revive: a string (a time, an id), or an actor's two strings."""
+    if type(data) is str:
+        return True
+    return type(data) is dict and len(data) == 2 and type(data.get("id")) is str and type(data.get("role")) is str
 
 
 class ReadingMapper(Mapper[UUID]):
