@@ -97,7 +97,7 @@ def write_rows(
         cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
 
 
-def _flags(journey_row: tuple[Any, ...]) -> tuple[str, int, int, int]:
+def _flags(journey_row: tuple[Any, ...]) -> tuple[str, int, int, int, int]:
     row = dict(zip(_JOURNEY_COLUMNS, journey_row))
     return row["status"], row["alerting"], row["on_hold"], row["blocked"], row["deviating"]
 
