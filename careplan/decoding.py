@@ -19,7 +19,7 @@ decodes every event and snapshot of the demo cohort both ways and compares them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, cast
 from uuid import UUID
 
@@ -64,28 +64,24 @@ class OrjsonTranscoder(JSONTranscoder):
     # are handled inline, since a call per dict was most of the decoding's cost.
 
     def _revive_dict(self, value: dict[str, Any]) -> Any:
-        for key, item in value.items():
-            kind = type(item)
-            if kind is dict:
-                if len(item) == 2 and "_type_" in item and _flat(item.get("_data_")):
-                    value[key] = self._transcoding(item["_type_"]).decode(item["_data_"])
-                elif item:
-                    value[key] = self._revive_dict(item)
-            elif kind is list:
-                if item:
-                    self._revive_list(item)
-            elif kind is float and not -_WIDE < item < _WIDE:
-                raise _Wide
+        self._revive_items(value, value.items())
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             return self._transcoding(value["_type_"]).decode(value["_data_"])
         return value
 
     def _revive_list(self, value: list[Any]) -> None:
-        for index, item in enumerate(value):
+        self._revive_items(value, enumerate(value))
+
+    def _revive_items(self, container: Any, items: Iterable[tuple[Any, Any]]) -> None:
+        """Revives a dict's values or a list's items in place (``items``: its keys or indexes with
+        their values; replacing one does not disturb the iteration)."""
+        for key, item in items:
             kind = type(item)
             if kind is dict:
-                if item:
-                    value[index] = self._revive_dict(item)
+                if len(item) == 2 and "_type_" in item and _flat(item.get("_data_")):
+                    container[key] = self._transcoding(item["_type_"]).decode(item["_data_"])
+                elif item:
+                    container[key] = self._revive_dict(item)
             elif kind is list:
                 if item:
                     self._revive_list(item)
