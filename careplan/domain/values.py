@@ -46,6 +46,15 @@ class Fact:
     deviated: tuple[str, ...] = ()
     """The deviable rule codes that reason waived."""
 
+    @classmethod
+    def stored(cls, **fields: Any) -> Fact:
+        """The same object as ``Fact(**fields)`` for a stored event (every field given), without the
+        frozen dataclass's per-field ``object.__setattr__``: every replayed and caught-up event is
+        made here, and that was a measurable share of reading one."""
+        fact = _new(cls)
+        fact.__dict__.update(fields)
+        return fact
+
     @property
     def payload(self) -> Any:
         """The event's data as its typed payload (``careplan.domain.families``), read once and kept."""
@@ -53,6 +62,9 @@ class Fact:
         if cached is None:
             cached = self.__dict__["_payload"] = _payload_type(self.type).parse(self.data, trusted=True)
         return cached
+
+
+_new = object.__new__
 
 
 def utc(value: datetime) -> datetime:

@@ -7,9 +7,10 @@ folded here only when the cache holds it at the version just before the batch's 
 or when the batch starts at its first event; anything else (an evicted or never-seen journey, a gap)
 falls back to one ``app.get``. The cache is bounded (least recently used first out).
 
-This folds the library's events onto the aggregate (``event.mutate``), so it does not depend on what
-the aggregate keeps; when the aggregate's state becomes a folded clinical record, the rows can be
-computed from it the same way.
+A recorded event is read straight into the fact the aggregate folds (``careplan.decoding.FactReader``)
+and taken in with ``PatientJourney.take_in``: the same checks and state as the library's
+``event.mutate``, without building the library's event object for each of the log's events. An
+opening, and anything the fact reader leaves, goes the library's way.
 """
 
 from __future__ import annotations
@@ -21,10 +22,16 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from careplan.application import CarePlan
+from careplan.decoding import FactReader
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
+from careplan.domain.values import Fact
 
 CACHE_SIZE = 20_000
+
+Change = tuple[int, Any]
+"""One stored event of a journey as the fold takes it: its version, and a ``Fact`` (a recorded event)
+or the library's event (an opening, or what the fact reader left)."""
 
 
 class JourneyFolder:
@@ -33,6 +40,7 @@ class JourneyFolder:
         self.size = size
         self._cache: OrderedDict[str, PatientJourney] = OrderedDict()
         self._prefix = get_topic(PatientJourney) + "."
+        self._facts = FactReader(app.mapper, PatientJourney.Recorded, Fact)
         self.loads = 0
         """How many journeys had to be read from the store (for the benchmark's report)."""
 
@@ -40,22 +48,29 @@ class JourneyFolder:
         return topic.startswith(self._prefix)
 
     def decode(self, notification: Any) -> Any:
-        return self.app.mapper.to_domain_event(notification)
+        """A journey's notification as the fold takes it (see ``Change``)."""
+        fact = self._facts.fact(notification)
+        return fact if fact is not None else self.app.mapper.to_domain_event(notification)
 
     def latest(
-        self, journey_id: str, events: list[Any], folded: PatientJourney | None = None
+        self, journey_id: str, events: list[Change], folded: PatientJourney | None = None
     ) -> PatientJourney | None:
         """The journey after ``events`` (its new events in version order, possibly empty: then the
         store's current journey); ``folded`` is the journey as the caller last had it from here
         (a window that touched more journeys than the cache holds)."""
         cached = self._cache.pop(journey_id, None)
         journey = folded if folded is not None else cached
-        if events and journey is None and events[0].originator_version == 1:
+        if events and journey is None and events[0][0] == 1:
             journey = None  # folded from its creation below
-        elif not events or journey is None or journey.version != events[0].originator_version - 1:
+        elif not events or journey is None or journey.version != events[0][0] - 1:
             return self._load(journey_id)
-        for event in events:
-            journey = event.mutate(journey)
+        for _, change in events:
+            if type(change) is Fact:
+                if journey is None:
+                    return self._load(journey_id)  # a fact needs the journey its opening made
+                journey.take_in(change)
+            else:
+                journey = change.mutate(journey)
         if not isinstance(journey, PatientJourney):
             return None
         if journey.needs_refold:  # a correction among the events: only the stored history can undo it

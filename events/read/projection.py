@@ -24,7 +24,7 @@ from careplan.application import CarePlan
 from careplan.domain.journey import PatientJourney
 from careplan.startup import starting_up
 from events.read.collection import collection_paused
-from events.read.folding import CACHE_SIZE, JourneyFolder
+from events.read.folding import CACHE_SIZE, Change, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
 from events.read.store import Cursor, ReadStore
 
@@ -138,10 +138,11 @@ class Window:
         self.journeys: dict[str, PatientJourney | None] = {}
         self._floor: dict[str, int] = {}
 
-    def add(self, events: list[Any]) -> None:
-        by_id: dict[Any, list[Any]] = {}
-        for event in events:
-            by_id.setdefault(event.originator_id, []).append(event)
+    def add(self, changes: list[tuple[Any, Change]]) -> None:
+        """Folds a chunk's journey events, each as (originator id, (version, fact or event))."""
+        by_id: dict[Any, list[Change]] = {}
+        for originator_id, change in changes:
+            by_id.setdefault(originator_id, []).append(change)
         grouped = {str(originator_id): new for originator_id, new in by_id.items()}
         unseen = [journey_id for journey_id in grouped if journey_id not in self._floor]
         if unseen:
@@ -152,12 +153,13 @@ class Window:
         folder = self.projector.folder
         for journey_id, new in grouped.items():
             floor = self._floor[journey_id]
-            new = [e for e in new if e.originator_version > floor]
+            if new[0][0] <= floor:
+                new = [c for c in new if c[0] > floor]
             if new:
                 journey = folder.latest(journey_id, new, self.journeys.get(journey_id))
                 self.journeys[journey_id] = journey
                 # A journey read whole from the store may already hold events later in this window.
-                self._floor[journey_id] = journey.version if journey is not None else new[-1].originator_version
+                self._floor[journey_id] = journey.version if journey is not None else new[-1][0]
 
     def rows(self) -> list[JourneyRows]:
         app = self.projector.app
@@ -214,7 +216,10 @@ class Projector:
             if chunk:
                 read += len(chunk)
                 last = chunk[-1].id
-                window.add([folder.decode(n) for n in chunk if folder.is_journey(n.topic)])
+                decode, is_journey = folder.decode, folder.is_journey
+                window.add([
+                    (n.originator_id, (n.originator_version, decode(n))) for n in chunk if is_journey(n.topic)
+                ])
                 start = last + 1
             if len(chunk) < want:
                 break
@@ -224,7 +229,7 @@ class Projector:
         """Brings the journeys of ``events`` up to date and moves the position to ``notification_id``
         (the projection runner's way in: one event at a time, as each commit arrives)."""
         window = Window(self)
-        window.add(events)
+        window.add([(e.originator_id, (e.originator_version, e)) for e in events])
         return self._commit(window, notification_id, expected_start)
 
     def _commit(self, window: Window, notification_id: int, expected_start: int | None) -> bool:

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from eventsourcing.domain import DomainEventProtocol
+import pytest
+from eventsourcing.domain import DomainEventProtocol, OriginatorVersionError
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careplan import transcodings
+from careplan.decoding import FactReader, OrjsonTranscoder, ReadingMapper
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.journey import PatientJourney, fact_of
@@ -54,9 +56,9 @@ FINDINGS = (*CODES.absolute, *CODES.relative)
 """Every finding code of the protocol, absolute and relative (both versions share them)."""
 
 
-def storage_mapper() -> Mapper:
+def storage_mapper(transcoder_type: type[JSONTranscoder] = JSONTranscoder) -> Mapper:
     """The mapper the application stores events with: the library's transcodings plus careplan's."""
-    transcoder = JSONTranscoder()
+    transcoder = transcoder_type()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
         transcoder.register(transcoding)
     transcodings.register(transcoder)
@@ -368,6 +370,43 @@ def test_a_snapshot_at_any_version_then_the_rest_gives_the_same_state(sim: Simul
         assert journey.chart == j.record_of()
         assert journey.view(j.resolve, j.now) == j.view()
     assert partial.version == at and partial.chart == kept  # going on from the snapshot left it alone
+
+
+def taken_in(events: list[Any], journey: PatientJourney | None = None) -> PatientJourney:
+    """What the read model's catch-up does (``events.read.folding``): each stored recorded event read
+    straight into a fact and taken in, the opening by the library's mutate."""
+    reader = FactReader(READING, PatientJourney.Recorded, Fact)
+    aggregate: Any = journey
+    for event in events:
+        fact = reader.fact(READING.to_stored_event(event))
+        if fact is None:
+            aggregate = READING.to_domain_event(READING.to_stored_event(event)).mutate(aggregate)
+        else:
+            aggregate.take_in(fact)
+    return aggregate
+
+
+READING = ReadingMapper(transcoder=storage_mapper(OrjsonTranscoder).transcoder)
+
+
+@PROPERTY
+@given(journeys(), st.data())
+def test_taking_in_the_stored_events_as_facts_gives_the_same_journey_as_replaying_them(
+    sim: Simulated, data: st.DataObject
+) -> None:
+    j = sim.journey
+    at = data.draw(st.integers(min_value=1, max_value=len(sim.events)), label="snapshot version")
+    history = facts(sim.events)
+    expected = replay(sim.events, history=history)
+    partial = replay(sim.events[:at], history=history)
+    for journey in (taken_in(sim.events), taken_in(sim.events[at:], stored(PatientJourney.Snapshot.take(partial)).mutate(None))):
+        if journey.needs_refold:
+            journey.refold(history, _resolve)
+        assert (journey.version, journey.head, journey.modified_on) == (expected.version, expected.head, expected.modified_on)
+        assert journey.chart == expected.chart == j.record_of()
+    late = taken_in(sim.events[:1])
+    with pytest.raises(OriginatorVersionError):
+        late.take_in(history[-1]) if len(history) > 2 else late.take_in(replace(history[0], version=3))
 
 
 @PROPERTY
