@@ -212,7 +212,7 @@ class FactReader:
                 data = self._transcoder._revive_dict(data)
             time = self._time
             deviation = d.get("deviation")
-            fact = _new(self._fact_type)
+            fact: Any = _new(self._fact_type)
             _set(fact, "__dict__", {
                 "version": stored_event.originator_version,
                 "type": name,
@@ -236,8 +236,10 @@ class FactReader:
         return ""
 
 
-def _narrow(data: dict[str, Any] | list[Any]) -> bool:
-    """No float that orjson may have read from an integer too wide for it (see ``_WIDE``)."""
+def _narrow(data: Any) -> bool:
+    """No float that orjson may have read from an integer too wide for it (see ``_WIDE``); ``data`` is a
+    dict or a list."""
+    value: Any
     for value in data.values() if type(data) is dict else data:
         kind = type(value)
         if kind is float:
