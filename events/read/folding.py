@@ -16,10 +16,12 @@ opening, and anything the fact reader leaves, goes the library's way.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
 
 from careplan.application import CarePlan
 from careplan.decoding import FactReader
@@ -77,6 +79,57 @@ class JourneyFolder:
             journey.refold(self.app.history(UUID(journey_id), upto=journey.version), self.app.protocol)
         self._keep(journey_id, journey)
         return journey
+
+    def from_snapshots(self, journey_ids: list[str]) -> dict[str, PatientJourney]:
+        """The journeys among ``journey_ids`` that have a snapshot, each read from its latest one.
+
+        A catch-up that meets a journey at its first event would decode and fold every event up to
+        the snapshot; the snapshot is that fold, checked by the same property tests, read in one
+        query. The journey may be ahead of the notifications read so far: its rows are then those a
+        later window would write anyway, and its events up to the snapshot are skipped unread.
+        """
+        found: dict[str, PatientJourney] = {}
+        for journey_id, version in self._snapshot_versions(journey_ids).items():
+            try:
+                journey = self.app.get(UUID(journey_id), version=version)
+            except UnknownJourney:
+                continue
+            self._keep(journey_id, journey)
+            found[journey_id] = journey
+        return found
+
+    def _snapshot_versions(self, journey_ids: list[str]) -> dict[str, int]:
+        """The latest snapshot's version of each journey that has one, in a query per 500 journeys
+        (the library reads snapshots one aggregate at a time)."""
+        snapshots = self.app.snapshots
+        if snapshots is None or not journey_ids:
+            return {}
+        recorder = snapshots.recorder
+        found: dict[str, int] = {}
+        for start in range(0, len(journey_ids), 500):
+            chunk = [UUID(j) for j in journey_ids[start : start + 500]]
+            if isinstance(recorder, PostgresAggregateRecorder):
+                statement: Any = SQL(
+                    "SELECT originator_id, MAX(originator_version) AS version FROM {schema}.{table} "
+                    "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
+                params: list[Any] = [chunk]
+            else:
+                marks = ", ".join("?" * len(chunk))
+                statement = (
+                    f"SELECT originator_id, MAX(originator_version) AS version FROM {recorder.events_table_name} "
+                    f"WHERE originator_id IN ({marks}) GROUP BY originator_id"
+                )
+                params = [j.hex for j in chunk]
+            with cast(Any, recorder).datastore.transaction(commit=False) as cursor:
+                cursor.execute(statement, params)
+                for row in cursor.fetchall():
+                    found[str(UUID(str(row["originator_id"])))] = int(row["version"])
+        return found
+
+    def adopt(self, other: JourneyFolder) -> None:
+        """Starts from the journeys another folder holds (a forked catch-up's copy of its parent's)."""
+        self._cache = other._cache
 
     def forget(self, journey_id: str) -> None:
         self._cache.pop(journey_id, None)

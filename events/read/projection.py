@@ -26,6 +26,8 @@ from careplan.startup import starting_up
 from events.read.collection import collection_paused
 from events.read.folding import CACHE_SIZE, Change, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
+from events.read.split import can_split, window_rows
+from events.read.split import notifications as part_notifications
 from events.read.store import Cursor, ReadStore
 
 BATCH = 500
@@ -36,6 +38,11 @@ WINDOW = 1_000_000
 """Notifications taken in per window by a catch-up at most: each changed journey's rows are computed
 and written once per window, so a clinic's whole log (10,000 journeys, a few hundred thousand events)
 is one window, and each journey's rows are computed once however its events interleave."""
+SPLIT_FROM = 50_000
+"""A backlog this long is worth a forked copy's start (a few milliseconds) when the caller allows it."""
+SPLIT_WINDOW = 400_000
+"""Notification ids a shared window covers at most: its parts cannot stop at a number of journeys
+together, so the window is bounded by ids (a 10,000-patient clinic's log is one window)."""
 WINDOW_JOURNEYS = CACHE_SIZE
 """A window also ends once it has touched this many journeys: memory is the journeys it touched,
 folded (never its decoded events), no more than the folder's cache keeps anyway."""
@@ -136,24 +143,56 @@ class Window:
     def __init__(self, projector: Projector) -> None:
         self.projector = projector
         self.journeys: dict[str, PatientJourney | None] = {}
+        self.new: set[str] = set()
+        """Journeys the read model did not hold when the window first met them."""
         self._floor: dict[str, int] = {}
 
+    def add_notifications(self, notifications: list[Any]) -> None:
+        """Folds a chunk of the log: each journey's notifications past what the read model holds are
+        decoded and folded; a journey met at its first event that has a snapshot starts from it, and
+        its notifications up to the snapshot are skipped undecoded."""
+        folder = self.projector.folder
+        by_id: dict[Any, list[Any]] = {}
+        for n in notifications:
+            if folder.is_journey(n.topic):
+                by_id.setdefault(n.originator_id, []).append(n)
+        grouped = {str(originator_id): new for originator_id, new in by_id.items()}
+        self._see(grouped)
+        opening = [j for j, new in grouped.items() if new[0].originator_version == 1 and self._floor[j] == 0]
+        for journey_id, journey in folder.from_snapshots(opening).items():
+            self.journeys[journey_id] = journey
+            self._floor[journey_id] = journey.version
+        decode = folder.decode
+        self._fold({
+            journey_id: [(n.originator_version, decode(n)) for n in new if n.originator_version > self._floor[journey_id]]
+            for journey_id, new in grouped.items()
+        })
+
     def add(self, changes: list[tuple[Any, Change]]) -> None:
-        """Folds a chunk's journey events, each as (originator id, (version, fact or event))."""
+        """Folds journey events already decoded, each as (originator id, (version, fact or event))."""
         by_id: dict[Any, list[Change]] = {}
         for originator_id, change in changes:
             by_id.setdefault(originator_id, []).append(change)
         grouped = {str(originator_id): new for originator_id, new in by_id.items()}
+        self._see(grouped)
+        self._fold(grouped)
+
+    def _see(self, grouped: dict[str, Any]) -> None:
+        """The version the read model holds of each journey first met in this window."""
         unseen = [journey_id for journey_id in grouped if journey_id not in self._floor]
         if unseen:
             with self.projector.store.read() as cur:
                 known = stored_versions(cur, unseen)
             for journey_id in unseen:
-                self._floor[journey_id] = known.get(journey_id, 0)
+                held = self._floor[journey_id] = known.get(journey_id, 0)
+                if not held:
+                    self.new.add(journey_id)
+
+    def _fold(self, grouped: dict[str, list[Change]]) -> None:
         folder = self.projector.folder
         for journey_id, new in grouped.items():
             floor = self._floor[journey_id]
-            if new[0][0] <= floor:
+            if new and new[0][0] <= floor:
                 new = [c for c in new if c[0] > floor]
             if new:
                 journey = folder.latest(journey_id, new, self.journeys.get(journey_id))
@@ -178,48 +217,82 @@ class Projector:
         self.app = app
         self.store = store
         self.folder = JourneyFolder(app)
+        self.shared = 0
+        """Windows shared with a forked copy whose share came back (``split``; for tests and reports)."""
 
     def catch_up(
-        self, progress: Progress | None = None, limit: int = WINDOW, max_batches: int | None = None
+        self,
+        progress: Progress | None = None,
+        limit: int = WINDOW,
+        max_batches: int | None = None,
+        split: bool = False,
     ) -> int:
         """Takes in every notification after the stored position (or ``max_batches`` windows of up
         to ``limit`` each); returns how many were taken in. A larger window computes and writes each
-        journey's rows fewer times."""
+        journey's rows fewer times.
+
+        ``split``: a backlog of at least ``SPLIT_FROM`` notifications is shared with a forked copy of
+        this process (``events.read.split``); only a caller that is nothing but the catch-up may ask.
+        """
         taken = 0
         goal = None
         rounds = 0
         while max_batches is None or rounds < max_batches:
             rounds += 1
             start = self.store.position()
-            window = Window(self)
             with collection_paused():
-                last, read = self._read_into(window, start + 1, limit)
-                if last is None:
-                    return taken
-                if progress is not None and goal is None:
-                    goal = max(0, (self.app.recorder.max_notification_id() or 0) - start)
-                committed = self._commit(window, last, expected_start=start)
+                newest = (self.app.recorder.max_notification_id() or 0) if split or progress else 0
+                if split and newest - start >= SPLIT_FROM and can_split(self.app):
+                    stop = min(newest, start + min(limit, SPLIT_WINDOW))
+                    rows, read, last, elsewhere = window_rows(self, start + 1, stop)
+                    if last is None:
+                        return taken
+                    committed = self._commit(rows, elsewhere, last, expected_start=start)
+                    self.shared += bool(elsewhere)
+                    for journey_id in elsewhere:
+                        self.folder.forget(journey_id)  # folded in the copy: this folder's is older
+                else:
+                    window = Window(self)
+                    last, read = self._read_into(window, start + 1, limit)
+                    if last is None:
+                        return taken
+                    committed = self._commit(window.rows(), set(window.journeys), last, expected_start=start)
+            if progress is not None and goal is None:
+                goal = max(0, newest - start)
             if committed:
                 taken += read
                 if progress is not None:
                     progress(taken, max(goal or 0, taken))
         return taken
 
+    def part_rows(self, start: int, stop: int, part: int) -> tuple[list[JourneyRows], int, int | None, set[str]]:
+        """One part's share of notifications ``start`` to ``stop`` (``events.read.split``): the rows of
+        its changed journeys, how many notifications it read and the last one's id, and the journeys
+        new to the read model."""
+        window = Window(self)
+        read, last = 0, None
+        while start <= stop:
+            chunk = part_notifications(self.app, start, stop, CHUNK, part)
+            if chunk:
+                read += len(chunk)
+                last = chunk[-1].id
+                window.add_notifications(chunk)
+                start = last + 1
+            if len(chunk) < CHUNK:
+                break
+        return window.rows(), read, last, window.new
+
     def _read_into(self, window: Window, start: int, limit: int) -> tuple[int | None, int]:
         """Folds up to ``limit`` notifications from ``start`` into the window; the last one's id and
         how many there were."""
         read, last = 0, None
-        folder = self.folder
         while read < limit and len(window.journeys) < WINDOW_JOURNEYS:
             want = min(CHUNK, limit - read)
             chunk = self.app.recorder.select_notifications(start=start, limit=want)
             if chunk:
                 read += len(chunk)
                 last = chunk[-1].id
-                decode, is_journey = folder.decode, folder.is_journey
-                window.add([
-                    (n.originator_id, (n.originator_version, decode(n))) for n in chunk if is_journey(n.topic)
-                ])
+                window.add_notifications(chunk)
                 start = last + 1
             if len(chunk) < want:
                 break
@@ -230,19 +303,20 @@ class Projector:
         (the projection runner's way in: one event at a time, as each commit arrives)."""
         window = Window(self)
         window.add([(e.originator_id, (e.originator_version, e)) for e in events])
-        return self._commit(window, notification_id, expected_start)
+        return self._commit(window.rows(), set(window.journeys), notification_id, expected_start)
 
-    def _commit(self, window: Window, notification_id: int, expected_start: int | None) -> bool:
-        """Writes the window's rows and moves the position, in one transaction.
+    def _commit(
+        self, rows: list[JourneyRows], journeys: set[str], notification_id: int, expected_start: int | None
+    ) -> bool:
+        """Writes a window's rows (of ``journeys``) and moves the position, in one transaction.
 
         The journeys were folded outside the lock; inside it, the position is checked again, and the
         window is dropped (False) if another process moved it meanwhile.
         """
-        rows = window.rows()
         with self.store.write() as cur:
             position = self.store.position(cur)
             if (expected_start is not None and position != expected_start) or position >= notification_id:
-                for journey_id in window.journeys:
+                for journey_id in journeys:
                     self.folder.forget(journey_id)  # another process took them: fold afresh next time
                 return False
             current = stored_versions(cur, [r.journey_id for r in rows])

@@ -110,13 +110,15 @@ class Cursor:
 class ReadStore:
     """The read-model tables of one application's database."""
 
-    def __init__(self, app: CarePlan) -> None:
+    def __init__(self, app: CarePlan, create: bool = True) -> None:
+        """``create=False``: the tables are known to be there (a forked catch-up's copy)."""
         self.app = app
         self.postgres = app.store.kind == "postgres"
         self._local = threading.local()
         if not self.postgres:
             self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
-        self.create_tables()
+        if create:
+            self.create_tables()
 
     @property
     def kind(self) -> str:
