@@ -109,3 +109,22 @@ def test_a_copy_that_fails_leaves_its_share_to_this_process(make_app, sqlite_url
 def test_an_in_memory_store_is_never_shared(make_app, clock):
     app = make_app("sqlite:///:memory:", clock)
     assert not split.can_split(app)
+
+
+def test_a_journey_met_at_its_first_event_starts_from_its_snapshot(make_app, sqlite_url, clock):
+    """Its events up to the snapshot are not decoded, and its rows are those of its whole history."""
+    app = make_app(sqlite_url, clock, snapshot_interval=5)
+    journey = app.open_journey("MRN-SNAP", actor=CLINICIAN)
+    for n in range(11):
+        record(app, journey, "NoteAdded", text=f"note {n}")  # versions 2 to 12: snapshots at 5 and 10
+    store = read_store_for(app)
+    projector = Projector(app, store)
+    decoded: list[int] = []
+    decode = projector.folder.decode
+    projector.folder.decode = lambda n: decoded.append(n.originator_version) or decode(n)  # type: ignore[method-assign]
+    projector.catch_up()
+    assert decoded == [11, 12]
+    with store.read() as cur:
+        assert cur.run("SELECT version FROM read_journeys").one()["version"] == 12
+    report = rebuild(app, store)
+    assert report.equal, report.differences[:3]
