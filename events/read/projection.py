@@ -26,7 +26,7 @@ from careplan.startup import starting_up
 from events.read.collection import collection_paused
 from events.read.folding import CACHE_SIZE, Change, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
-from events.read.split import can_split, window_rows
+from events.read.split import MINE, THEIRS, Copy, can_split
 from events.read.split import notifications as part_notifications
 from events.read.store import Cursor, ReadStore
 
@@ -54,6 +54,15 @@ _JOURNEY_COLUMNS = (
     "journey_id", "version", "status", "protocol", "current_step", "opened_ts", "updated_ts",
     "alerting", "on_hold", "blocked", "deviating", "overdue_ts", "patient_key", "payload",
 )
+_JOURNEY_TYPES = (
+    "text", "integer", "text", "text", "text", "double precision", "double precision",
+    "integer", "integer", "integer", "integer", "double precision", "text", "bytea",
+)
+"""The columns' PostgreSQL types (``Cursor.insert`` sends each column as an array of them)."""
+_STEP_TYPES = ("text", "text", "integer", "integer", "double precision", "double precision")
+_GRAM_TYPES = ("text", "text")
+_COUNT_TYPES = ("text", "bigint")
+_DUE_TYPES = ("text", "integer", "double precision")
 _UPSERT_JOURNEY = (
     f"INSERT INTO read_journeys ({', '.join(_JOURNEY_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNEY_COLUMNS))}) "
     "ON CONFLICT (journey_id) DO UPDATE SET "
@@ -94,17 +103,17 @@ def write_rows(
         for r in batch:
             deltas.subtract(before.get(r.journey_id, []))
             deltas.update(memberships(*_flags(r.journey)))
-        cur.many(sql(_UPSERT_JOURNEY), [r.journey for r in batch])
-        cur.many(sql("DELETE FROM read_steps WHERE journey_id = ?"), [(r.journey_id,) for r in batch])
-        cur.many(sql(_INSERT_STEP), [step for r in batch for step in r.steps])
+        cur.insert(sql(_UPSERT_JOURNEY), _JOURNEY_TYPES, [r.journey for r in batch])
+        cur.delete(sql("DELETE FROM read_steps WHERE journey_id = ?"), [r.journey_id for r in batch])
+        cur.insert(sql(_INSERT_STEP), _STEP_TYPES, [step for r in batch for step in r.steps])
         new = [r for r in batch if r.journey_id not in before]  # a reference never changes: pieces once
         pieces = [(r.journey_id, r.grams) for r in new]
         deltas.update(GRAM_COUNTER + g for _, grams in pieces for g in grams)
         # In index order: a rebuild's hundreds of thousands of pieces then fill the index's pages in turn.
-        cur.many(sql(_INSERT_GRAM), sorted((g, journey_id) for journey_id, grams in pieces for g in grams))
-        cur.many(sql(_ADD_COUNT), sorted((name, n) for name, n in deltas.items() if n))
+        cur.insert(sql(_INSERT_GRAM), _GRAM_TYPES, sorted((g, journey_id) for journey_id, grams in pieces for g in grams))
+        cur.insert(sql(_ADD_COUNT), _COUNT_TYPES, sorted((name, n) for name, n in deltas.items() if n))
     if "due" in views:
-        cur.many(sql(_UPSERT_DUE), [r.due for r in batch])
+        cur.insert(sql(_UPSERT_DUE), _DUE_TYPES, [r.due for r in batch])
 
 
 def _journey_id(rows: JourneyRows) -> str:
@@ -136,6 +145,10 @@ def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
         for row in cur.run(f"SELECT journey_id, version FROM read_journeys WHERE journey_id IN ({marks})", chunk).all():
             found[row["journey_id"]] = int(row["version"])
     return found
+
+
+class _CopyFailed(Exception):
+    """The forked copy of a shared window sent nothing back."""
 
 
 class Window:
@@ -250,14 +263,9 @@ class Projector:
             with collection_paused():
                 newest = (self.app.recorder.max_notification_id() or 0) if split or progress else 0
                 if split and newest - start >= SPLIT_FROM and can_split(self.app):
-                    stop = min(newest, start + min(limit, SPLIT_WINDOW))
-                    rows, read, last, elsewhere = window_rows(self, start + 1, stop)
-                    if last is None:
+                    committed, read = self._shared_window(start, min(newest, start + min(limit, SPLIT_WINDOW)))
+                    if not read:
                         return taken
-                    committed = self._commit(rows, elsewhere, last, expected_start=start)
-                    self.shared += bool(elsewhere)
-                    for journey_id in elsewhere:
-                        self.folder.forget(journey_id)  # folded in the copy: this folder's is older
                 else:
                     window = Window(self)
                     last, read = self._read_into(window, start + 1, limit)
@@ -278,15 +286,12 @@ class Projector:
         new to the read model."""
         window = Window(self)
         read, last = 0, None
-        while start <= stop:
-            chunk = part_notifications(self.app, start, stop, CHUNK, part)
+        for first in range(start, stop + 1, CHUNK):
+            chunk = part_notifications(self.app, first, min(stop, first + CHUNK - 1), part)
             if chunk:
                 read += len(chunk)
                 last = chunk[-1].id
                 window.add_notifications(chunk)
-                start = last + 1
-            if len(chunk) < CHUNK:
-                break
         return window.rows(), read, last, window.new
 
     def _read_into(self, window: Window, start: int, limit: int) -> tuple[int | None, int]:
@@ -312,6 +317,36 @@ class Projector:
         window.add([(e.originator_id, (e.originator_version, e)) for e in events])
         return self._commit(window.rows(), set(window.journeys), notification_id, expected_start)
 
+    def _shared_window(self, start: int, stop: int) -> tuple[bool, int]:
+        """A window shared with a forked copy (``events.read.split``): whether it was written, and how
+        many notifications it took in. This process's rows go into the transaction while the copy
+        finishes; the copy's follow, then the position."""
+        copy = Copy(self, start + 1, stop)
+        try:
+            mine, read, last, _ = self.part_rows(start + 1, stop, MINE)
+            try:
+                with self.store.write() as cur:
+                    if self._moved(cur, start, stop):
+                        self._forget(r.journey_id for r in mine)
+                        return False, read
+                    self._write(cur, mine)
+                    share = copy.share()
+                    if share is None:
+                        raise _CopyFailed  # rolled back: the copy's share is done here, outside the lock
+                    theirs, their_read, their_last = share
+                    self._write(cur, theirs)
+                    self.store.set_position(cur, max(n for n in (last, their_last, start) if n is not None))
+                self._forget(r.journey_id for r in theirs)  # folded in the copy: this folder's are older
+                self.shared += 1
+                return True, read + their_read
+            except _CopyFailed:
+                theirs, their_read, their_last, _ = self.part_rows(start + 1, stop, THEIRS)
+                end = max(n for n in (last, their_last, start) if n is not None)
+                rows = mine + theirs
+                return self._commit(rows, {r.journey_id for r in rows}, end, expected_start=start), read + their_read
+        finally:
+            copy.close()
+
     def _commit(
         self, rows: list[JourneyRows], journeys: set[str], notification_id: int, expected_start: int | None
     ) -> bool:
@@ -321,15 +356,24 @@ class Projector:
         window is dropped (False) if another process moved it meanwhile.
         """
         with self.store.write() as cur:
-            position = self.store.position(cur)
-            if (expected_start is not None and position != expected_start) or position >= notification_id:
-                for journey_id in journeys:
-                    self.folder.forget(journey_id)  # another process took them: fold afresh next time
+            if self._moved(cur, expected_start, notification_id):
+                self._forget(journeys)  # another process took them: fold afresh next time
                 return False
-            current = stored_versions(cur, [r.journey_id for r in rows])
-            write_rows(cur, [r for r in rows if current.get(r.journey_id, 0) <= r.version])
+            self._write(cur, rows)
             self.store.set_position(cur, notification_id)
         return True
+
+    def _moved(self, cur: Cursor, expected_start: int | None, notification_id: int) -> bool:
+        position = self.store.position(cur)
+        return (expected_start is not None and position != expected_start) or position >= notification_id
+
+    def _write(self, cur: Cursor, rows: list[JourneyRows]) -> None:
+        current = stored_versions(cur, [r.journey_id for r in rows])
+        write_rows(cur, [r for r in rows if current.get(r.journey_id, 0) <= r.version])
+
+    def _forget(self, journeys: Iterable[str]) -> None:
+        for journey_id in journeys:
+            self.folder.forget(journey_id)
 
 
 class ReadProjection(Projection[PostgresTrackingRecorder]):

@@ -2,11 +2,12 @@
 forked copy, each folding its share of the same stretch of the log.
 
 Each part reads, from the same stretch of notification ids, the notifications of its own journeys
-(the store is asked for those whose journey id is odd, or even, in its last bit: every journey falls
-to exactly one part), folds them and computes the rows. The forked part sends its rows back through
-a pipe; this process writes them all and moves the position in one transaction, exactly as a window
-of one process does (``events.read.projection``). A part that fails is done again here, so the
-result never depends on the copy having worked.
+(the store is asked for them by the journey id's last hex digit: every journey falls to exactly one
+part), folds them and computes the rows. This process takes the smaller share, writes its rows in
+the window's transaction while the copy finishes, then the rows the copy sends through a pipe, and
+moves the position in the same transaction, exactly as a window of one process does
+(``events.read.projection``). A share the copy fails to send is done here, so the result never
+depends on the copy having worked.
 
 Forking copies the whole process, threads' locks included, so it is only done where the process is
 nothing but the catch-up at that moment: the command line's ``projections catch-up`` and
@@ -36,8 +37,14 @@ from events.read.store import ReadStore
 if TYPE_CHECKING:
     from events.read.projection import Projector
 
-PARTS = 2
-"""This process and one copy: the machines this runs on have two cores or more."""
+MINE, THEIRS = 0, 1
+"""The two parts: this process's and the copy's."""
+MY_DIGITS = "0123456"
+"""The last hex digits of the journey ids that are this process's share (7 of 16): it also writes
+the rows, so it takes less, and writes its own while the copy finishes."""
+
+Share = tuple[list[JourneyRows], int, "int | None"]
+"""A part's rows, how many notifications it read, and the last one's id."""
 
 
 def can_split(app: CarePlan) -> bool:
@@ -49,37 +56,45 @@ def can_split(app: CarePlan) -> bool:
     return not getattr(app.recorder.datastore.pool, "is_sqlite_memory_mode", True)  # type: ignore[attr-defined]
 
 
-def window_rows(projector: Projector, start: int, stop: int) -> tuple[list[JourneyRows], int, int | None, set[str]]:
-    """The rows of every journey changed by notifications ``start`` to ``stop`` (ids, inclusive), how
-    many notifications there were and the last one's id, and the journeys whose rows the copy
-    computed (this process's folder does not hold them up to date)."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the copy: its own connections, never the parent's
-        os.close(read_fd)
-        _child(projector, start, stop, write_fd)
-    os.close(write_fd)
-    try:
-        mine, read, last, _ = projector.part_rows(start, stop, 0)
-    finally:
-        with os.fdopen(read_fd, "rb") as pipe:
-            sent = pipe.read()
-        os.waitpid(pid, 0)
-    try:
-        theirs, their_read, their_last = pickle.loads(sent)
-        elsewhere = {r.journey_id for r in theirs}
-    except Exception:  # the copy failed or died: its share is done here
-        theirs, their_read, their_last, _ = projector.part_rows(start, stop, 1)
-        elsewhere = set()
-    ends = [n for n in (last, their_last) if n is not None]
-    return mine + theirs, read + their_read, max(ends) if ends else None, elsewhere
+class Copy:
+    """A forked copy of this process folding its share of notifications ``start`` to ``stop``.
+
+    ``share()`` waits for its rows (once; the copy is always reaped, on ``close`` at the latest) and
+    gives None if the copy failed: the caller then does that share itself.
+    """
+
+    def __init__(self, projector: Projector, start: int, stop: int) -> None:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the copy: its own connections, never the parent's
+            os.close(read_fd)
+            _child(projector, start, stop, write_fd)
+        os.close(write_fd)
+        self._pid, self._pipe = pid, read_fd
+        self._share: Share | None = None
+        self._done = False
+
+    def share(self) -> Share | None:
+        if not self._done:
+            self._done = True
+            with os.fdopen(self._pipe, "rb") as pipe:
+                sent = pipe.read()
+            os.waitpid(self._pid, 0)
+            try:
+                self._share = pickle.loads(sent)
+            except Exception:  # the copy failed or died before it sent everything
+                self._share = None
+        return self._share
+
+    def close(self) -> None:
+        self.share()
 
 
 def _child(projector: Projector, start: int, stop: int, write_fd: int) -> None:
     code = 0
     try:
         with _own_projector(projector) as own:
-            rows, read, last, new = own.part_rows(start, stop, 1)
+            rows, read, last, new = own.part_rows(start, stop, THEIRS)
             portable = [_portable(r, r.journey_id in new) for r in rows]
             sent = pickle.dumps((portable, read, last), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException:
@@ -107,20 +122,23 @@ def _own_projector(parent: Projector) -> Iterator[Projector]:
         app.close()
 
 
-def notifications(app: CarePlan, start: int, stop: int, limit: int, part: int) -> list[Notification]:
-    """The library's ``select_notifications(start, limit, stop)`` narrowed to one part's journeys:
-    the same query and the same objects, with a test of the stored journey id's last bit (SQLite
-    keeps ids as hex text, PostgreSQL as uuid). The two tests are each other's negation, so every
-    notification is read by exactly one part."""
+def notifications(app: CarePlan, start: int, stop: int, part: int) -> list[Notification]:
+    """The library's ``select_notifications(start, stop=stop)`` narrowed to one part's journeys: the
+    same query and the same objects, with a test of the stored journey id's last hex digit (SQLite
+    keeps ids as hex text, PostgreSQL as uuid). The two parts' tests are each other's negation, so
+    every notification is read by exactly one part.
+
+    Asked for a stretch of ids, not a number of rows: with a limit, PostgreSQL cannot tell how far
+    the test lets it read and sorts the whole rest of the log for each page."""
     recorder: Any = app.recorder
     if isinstance(recorder, PostgresApplicationRecorder):
         statement = SQL(
             "SELECT * FROM {schema}.{table} WHERE notification_id >= %s AND notification_id <= %s "
-            "AND (get_byte(uuid_send(originator_id), 15) & 1) " + ("= 1" if part else "= 0")
-            + " ORDER BY notification_id LIMIT %s"
+            "AND (get_byte(uuid_send(originator_id), 15) & 15) " + (">= %s" if part else "< %s")
+            + " ORDER BY notification_id"
         ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
         with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, [start, stop, limit], prepare=True)
+            curs.execute(statement, [start, stop, len(MY_DIGITS)], prepare=True)
             return [
                 Notification(
                     id=row["notification_id"],
@@ -133,10 +151,10 @@ def notifications(app: CarePlan, start: int, stop: int, limit: int, part: int) -
             ]
     statement = (
         f"SELECT rowid, * FROM {recorder.events_table_name} WHERE rowid >= ? AND rowid <= ? "
-        f"AND instr('13579bdfBDF', substr(originator_id, -1)) {'>' if part else '='} 0 ORDER BY rowid LIMIT ?"
+        f"AND instr(?, lower(substr(originator_id, -1))) {'=' if part else '>'} 0 ORDER BY rowid"
     )
     with recorder.datastore.transaction(commit=False) as c:
-        c.execute(statement, [start, stop, limit])
+        c.execute(statement, [start, stop, MY_DIGITS])
         return [
             Notification(
                 id=row["rowid"],
