@@ -3,7 +3,8 @@
     python -m benchmarks.projections [--events 20000] [--lengths 5,25,100,300] [--clinic 10000]
                                      [--lag-writes 200] [--url URL]
 
-Catch-up: the read views are emptied and rebuilt from position 0 by ``Projector.catch_up``; the raw
+Catch-up: the read views are emptied and rebuilt from position 0 by ``Projector.catch_up``, in one
+process and shared with a forked copy (``split=True``, as the command line's catch-up does); the raw
 read is ``select_notifications`` over the same log with nothing done per notification, in the same
 run. The curve is over the journey's length at the same number of events (``--events`` in journeys of
 each of ``--lengths`` events): a catch-up costs something per event (decode and fold it) and something
@@ -45,14 +46,19 @@ def raw_read(app) -> tuple[int, float]:  # type: ignore[no-untyped-def]
         start = batch[-1].id + 1
 
 
-def catch_up_from_zero(app, store: ReadStore) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def catch_up_from_zero(app, store: ReadStore, split: bool = False) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     with store.write() as cur:
         for tables in VIEW_TABLES.values():
             for table in tables:
-                cur.run(f"DELETE FROM {table}")
+                # TRUNCATE on PostgreSQL: a DELETE leaves every row dead until a vacuum, and the next
+                # catch-up's inserts would pay for them.
+                cur.run(f"{'TRUNCATE' if store.postgres else 'DELETE FROM'} {table}")
         store.set_position(cur, 0)
     started = time.perf_counter()
-    taken = Projector(app, store).catch_up()
+    projector = Projector(app, store)
+    taken = projector.catch_up(split=split)
+    if split and not projector.shared:
+        return 0, 0.0  # not shared: this machine cannot fork, or the backlog is shorter than SPLIT_FROM
     return taken, time.perf_counter() - started
 
 
@@ -101,33 +107,46 @@ def drop_made() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
 
 
-def measure(url: str | None, events: int, length: int) -> tuple[str, float, float]:
+Rates = tuple[float, float, float]
+"""Notifications per second: the raw read, a catch-up in one process, a catch-up shared with a copy."""
+
+
+def measure(url: str | None, events: int, length: int) -> tuple[str, Rates]:
     app = make_app(url, MovableClock(datetime.now(timezone.utc)))
     store = ReadStore(app)
     fill(app, max(1, events // length), length)
-    raw_rate, catch_rate = rates(app, store)
+    measured = rates(app, store)
     described = app.store.describe()
     app.close()
-    return described, raw_rate, catch_rate
+    return described, measured
 
 
-def rates(app, store: ReadStore) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Notifications per second, medians of 3: the raw read, and a catch-up from position 0."""
-    raw = [raw_read(app) for _ in range(3)]
-    caught = [catch_up_from_zero(app, store) for _ in range(3)]
-    return statistics.median(n / s for n, s in raw), statistics.median(n / s for n, s in caught)
+def rates(app, store: ReadStore) -> Rates:  # type: ignore[no-untyped-def]
+    """Medians of 3 of each, interleaved so that a slower minute of the machine weighs on all three."""
+    raw, alone, shared = [], [], []
+    for _ in range(3):
+        raw.append(raw_read(app))
+        alone.append(catch_up_from_zero(app, store))
+        shared.append(catch_up_from_zero(app, store, split=True))
+    return tuple(statistics.median([n / s for n, s in runs if s] or [0.0]) for runs in (raw, alone, shared))  # type: ignore[return-value]
 
 
-def measure_clinic(url: str | None, patients: int) -> tuple[int, int, float, float]:
+def measure_clinic(url: str | None, patients: int) -> tuple[int, int, Rates]:
     from careplan import demo
 
     now = datetime.now(timezone.utc)
     app = make_app(url, MovableClock(now))
     store = ReadStore(app)
     report = demo.generate(app, patients, seed=7, now=now)
-    raw_rate, catch_rate = rates(app, store)
+    measured = rates(app, store)
     app.close()
-    return report.journeys, report.events, raw_rate, catch_rate
+    return report.journeys, report.events, measured
+
+
+def line(label: str, journeys: int, measured: Rates) -> str:
+    raw, alone, shared = measured
+    text = f"{label:>15} {journeys:>9} {raw:>14,.0f} {alone:>14,.0f} {alone / raw:>6.3f}"
+    return text + (f" {shared:>14,.0f} {shared / raw:>6.3f}" if shared else f" {'(not shared)':>21}")
 
 
 def main() -> None:
@@ -146,14 +165,16 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     print(f"{args.events:,} events per length; medians of 3; notifications include the patient indexes' own")
-    print(f"{'events/journey':>15} {'journeys':>9} {'raw read ev/s':>14} {'catch-up ev/s':>14} {'share':>6}")
+    print(f"{'':>15} {'':>9} {'':>14} {'one process':>21} {'shared with a copy':>21}")
+    print(f"{'events/journey':>15} {'journeys':>9} {'raw read ev/s':>14} {'catch-up ev/s':>14} {'share':>6} "
+          f"{'catch-up ev/s':>14} {'share':>6}")
     for n, length in enumerate(int(x) for x in args.lengths.split(",")):
-        described, raw_rate, catch_rate = measure(fresh_url(args.url, n), args.events, length)
-        print(f"{length:>15} {args.events // length:>9} {raw_rate:>14,.0f} {catch_rate:>14,.0f} {catch_rate / raw_rate:>6.3f}")
+        described, measured = measure(fresh_url(args.url, n), args.events, length)
+        print(line(str(length), args.events // length, measured), flush=True)
     if args.clinic:
-        journeys, events, raw_rate, catch_rate = measure_clinic(fresh_url(args.url, 98), args.clinic)
-        print(f"{'clinic ' + str(events // journeys):>15} {journeys:>9} {raw_rate:>14,.0f} {catch_rate:>14,.0f} "
-              f"{catch_rate / raw_rate:>6.3f}   <- demo cohort: {args.clinic:,} patients, {events:,} events")
+        journeys, events, measured = measure_clinic(fresh_url(args.url, 98), args.clinic)
+        print(line(f"clinic {events // journeys}", journeys, measured)
+              + f"   <- demo cohort: {args.clinic:,} patients, {events:,} events")
     print(f"store: {described}")
     if args.url:
         app = make_app(fresh_url(args.url, 99), MovableClock(datetime.now(timezone.utc)))

@@ -38,8 +38,9 @@ WINDOW = 1_000_000
 """Notifications taken in per window by a catch-up at most: each changed journey's rows are computed
 and written once per window, so a clinic's whole log (10,000 journeys, a few hundred thousand events)
 is one window, and each journey's rows are computed once however its events interleave."""
-SPLIT_FROM = 50_000
-"""A backlog this long is worth a forked copy's start (a few milliseconds) when the caller allows it."""
+SPLIT_FROM = 10_000
+"""A backlog this long (a third of a second's work or more) is worth a forked copy's start (a few
+milliseconds) when the caller allows it."""
 SPLIT_WINDOW = 400_000
 """Notification ids a shared window covers at most: its parts cannot stop at a number of journeys
 together, so the window is bounded by ids (a 10,000-patient clinic's log is one window)."""
