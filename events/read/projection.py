@@ -287,8 +287,9 @@ class Projector:
         new to the read model."""
         window = Window(self)
         read, last = 0, None
+        ids: dict[Any, Any] = {}
         for first in range(start, stop + 1, CHUNK):
-            chunk = part_notifications(self.app, first, min(stop, first + CHUNK - 1), part)
+            chunk = part_notifications(self.app, first, min(stop, first + CHUNK - 1), part, ids)
             if chunk:
                 read += len(chunk)
                 last = chunk[-1].id

@@ -122,14 +122,19 @@ def _own_projector(parent: Projector) -> Iterator[Projector]:
         app.close()
 
 
-def notifications(app: CarePlan, start: int, stop: int, part: int) -> list[Notification]:
+def notifications(
+    app: CarePlan, start: int, stop: int, part: int, ids: dict[Any, Any] | None = None
+) -> list[Notification]:
     """The library's ``select_notifications(start, stop=stop)`` narrowed to one part's journeys: the
     same query and the same objects, with a test of the stored journey id's last hex digit (SQLite
     keeps ids as hex text, PostgreSQL as uuid). The two parts' tests are each other's negation, so
     every notification is read by exactly one part.
 
     Asked for a stretch of ids, not a number of rows: with a limit, PostgreSQL cannot tell how far
-    the test lets it read and sorts the whole rest of the log for each page."""
+    the test lets it read and sorts the whole rest of the log for each page. ``ids`` keeps each
+    stored journey id's ``UUID`` (SQLite): a journey has dozens of events, and building the same
+    UUID for each cost a tenth of a part's time."""
+    ids = {} if ids is None else ids
     recorder: Any = app.recorder
     if isinstance(recorder, PostgresApplicationRecorder):
         statement = SQL(
@@ -153,18 +158,25 @@ def notifications(app: CarePlan, start: int, stop: int, part: int) -> list[Notif
         f"SELECT rowid, * FROM {recorder.events_table_name} WHERE rowid >= ? AND rowid <= ? "
         f"AND instr(?, lower(substr(originator_id, -1))) {'=' if part else '>'} 0 ORDER BY rowid"
     )
+    convert = recorder.convert_originator_id
     with recorder.datastore.transaction(commit=False) as c:
         c.execute(statement, [start, stop, MY_DIGITS])
-        return [
-            Notification(
-                id=row["rowid"],
-                originator_id=recorder.convert_originator_id(row["originator_id"]),
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=row["state"],
+        found = []
+        for row in c.fetchall():
+            stored_id = row["originator_id"]
+            originator_id = ids.get(stored_id)
+            if originator_id is None:
+                originator_id = ids[stored_id] = convert(stored_id)
+            found.append(
+                Notification(
+                    id=row["rowid"],
+                    originator_id=originator_id,
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
             )
-            for row in c.fetchall()
-        ]
+        return found
 
 
 def _portable(rows: JourneyRows, new: bool) -> JourneyRows:
