@@ -12,6 +12,7 @@ process may call it, a lock keeps two from applying the same batch), and on Post
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,6 +24,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from careplan.application import CarePlan
 from careplan.domain.journey import PatientJourney
 from careplan.startup import starting_up
+from events.read import split
 from events.read.collection import collection_paused
 from events.read.folding import CACHE_SIZE, Change, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
@@ -325,24 +327,38 @@ class Projector:
         finishes; the copy's follow, then the position."""
         copy = Copy(self, start + 1, stop)
         try:
+            began = time.monotonic()
             mine, read, last, _ = self.part_rows(start + 1, stop, MINE)
+            alone = time.monotonic() - began
             try:
                 with self.store.write() as cur:
                     if self._moved(cur, start, stop):
                         self._forget(r.journey_id for r in mine)
                         return False, read
                     self._write(cur, mine)
-                    share = copy.share()
+                    # The copy's share is the larger: it should be done about when this is. If not,
+                    # the lock is let go (rolled back) rather than held while it works on.
+                    share = copy.share(patience=split.GRACE + alone)
                     if share is None:
-                        raise _CopyFailed  # rolled back: the copy's share is done here, outside the lock
+                        raise _CopyFailed
                     theirs, their_read, their_last = share
                     self._write(cur, theirs)
                     self.store.set_position(cur, max(n for n in (last, their_last, start) if n is not None))
                 self._forget(r.journey_id for r in theirs)  # folded in the copy: this folder's are older
                 self.shared += 1
                 return True, read + their_read
-            except _CopyFailed:
-                theirs, their_read, their_last, _ = self.part_rows(start + 1, stop, THEIRS)
+            except (_CopyFailed, TimeoutError):
+                try:
+                    share = copy.share(patience=split.PATIENCE + 4 * alone)
+                except TimeoutError:
+                    share = None
+                if share is None:  # the copy failed or is stuck: its share is done here
+                    copy.close()
+                    theirs, their_read, their_last, _ = self.part_rows(start + 1, stop, THEIRS)
+                else:
+                    theirs, their_read, their_last = share
+                    self._forget(r.journey_id for r in theirs)
+                    self.shared += 1
                 end = max(n for n in (last, their_last, start) if n is not None)
                 rows = mine + theirs
                 return self._commit(rows, {r.journey_id for r in rows}, end, expected_start=start), read + their_read

@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
+import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,6 +46,11 @@ MY_DIGITS = "0123456"
 """The last hex digits of the journey ids that are this process's share (7 of 16): it also writes
 the rows, so it takes less, and writes its own while the copy finishes."""
 
+GRACE = 5.0
+"""Seconds, beyond this process's own part's time, that the write lock is held waiting for the copy."""
+PATIENCE = 60.0
+"""Seconds, beyond four times this process's own part's time, that the copy is waited for at all."""
+
 Share = tuple[list[JourneyRows], int, "int | None"]
 """A part's rows, how many notifications it read, and the last one's id."""
 
@@ -59,8 +67,10 @@ def can_split(app: CarePlan) -> bool:
 class Copy:
     """A forked copy of this process folding its share of notifications ``start`` to ``stop``.
 
-    ``share()`` waits for its rows (once; the copy is always reaped, on ``close`` at the latest) and
-    gives None if the copy failed: the caller then does that share itself.
+    ``share(patience)`` waits that many seconds at most for its rows: it gives them, or None if the
+    copy failed (the caller then does that share itself), or raises ``TimeoutError`` if the copy is
+    still at work (the caller may wait again, outside its lock). ``close`` reaps the copy, killing it
+    if it never finished: a copy stuck on a lock it inherited must not hang the catch-up.
     """
 
     def __init__(self, projector: Projector, start: int, stop: int) -> None:
@@ -71,15 +81,22 @@ class Copy:
             _child(projector, start, stop, write_fd)
         os.close(write_fd)
         self._pid, self._pipe = pid, read_fd
+        self._sent: list[bytes] = []
         self._share: Share | None = None
         self._done = False
 
-    def share(self) -> Share | None:
-        if not self._done:
-            self._done = True
-            with os.fdopen(self._pipe, "rb") as pipe:
-                sent = pipe.read()
-            os.waitpid(self._pid, 0)
+    def share(self, patience: float) -> Share | None:
+        deadline = time.monotonic() + patience
+        while not self._done:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._pipe], [], [], left)[0]:
+                raise TimeoutError("the copy has not sent its share yet")
+            data = os.read(self._pipe, 1 << 20)
+            if data:
+                self._sent.append(data)
+                continue
+            sent = b"".join(self._sent)
+            self._finish()
             try:
                 self._share = pickle.loads(sent)
             except Exception:  # the copy failed or died before it sent everything
@@ -87,7 +104,15 @@ class Copy:
         return self._share
 
     def close(self) -> None:
-        self.share()
+        if not self._done:
+            os.kill(self._pid, signal.SIGKILL)
+            self._finish()
+
+    def _finish(self) -> None:
+        self._done = True
+        os.close(self._pipe)
+        os.waitpid(self._pid, 0)
+        self._sent = []
 
 
 def _child(projector: Projector, start: int, stop: int, write_fd: int) -> None:

@@ -106,6 +106,34 @@ def test_a_copy_that_fails_leaves_its_share_to_this_process(make_app, sqlite_url
     assert rows_of(store) == expected
 
 
+@pytest.mark.parametrize("late", [False, True], ids=["a little late", "stuck"])
+def test_a_copy_that_is_late_never_holds_the_lock_and_one_that_is_stuck_is_killed(
+    make_app, sqlite_url, clock, backlog, monkeypatch, late
+):
+    import time
+
+    app = make_app(sqlite_url, clock)
+    clinic(app, clock)
+    store = read_store_for(app)
+    Projector(app, store).catch_up()
+    expected = rows_of(store)
+    slow = split._own_projector
+
+    def sleepy(parent):  # type: ignore[no-untyped-def]
+        time.sleep(1.0 if late else 3600)
+        return slow(parent)
+
+    monkeypatch.setattr(split, "_own_projector", sleepy)
+    monkeypatch.setattr(split, "GRACE", 0.1)  # the lock is let go before the copy is done
+    monkeypatch.setattr(split, "PATIENCE", 2.0)
+    projector = Projector(app, emptied(store))
+    started = time.monotonic()
+    assert projector.catch_up(split=True) > 0
+    assert time.monotonic() - started < 10
+    assert projector.shared == (1 if late else 0)  # the late copy's share is taken; the stuck one's redone
+    assert rows_of(store) == expected
+
+
 def test_an_in_memory_store_is_never_shared(make_app, clock):
     app = make_app("sqlite:///:memory:", clock)
     assert not split.can_split(app)
