@@ -43,10 +43,6 @@ float this large (which no clinical value is) is read again by the library's dec
 text for long runs of digits instead was measured slower than this check made during the walk.)"""
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 class _Wide(Exception):
     pass
 
@@ -167,7 +163,8 @@ class FactReader:
     which give the same fact (``tests/cli/test_decoding.py`` compares the two over a cohort).
     """
 
-    def __init__(self, mapper: Mapper[UUID], recorded: type, fact_type: type) -> None:
+    def __init__(self, mapper: Mapper[UUID], recorded: type, fact_type: Any) -> None:
+        """``fact_type``: the domain's ``Fact`` (its ``stored`` makes one from a dict of its fields)."""
         self.mapper = mapper
         self._recorded = recorded
         self._fact_type = fact_type
@@ -212,8 +209,7 @@ class FactReader:
                 data = self._transcoder._revive_dict(data)
             time = self._time
             deviation = d.get("deviation")
-            fact: Any = _new(self._fact_type)
-            _set(fact, "__dict__", {
+            return self._fact_type.stored({
                 "version": stored_event.originator_version,
                 "type": name,
                 "occurred_at": time(occurred_at["_data_"]),
@@ -225,7 +221,6 @@ class FactReader:
                 "deviation": deviation,
                 "deviated": tuple(d.get("deviated") or ()) if deviation is not None else (),
             })
-            return fact
         except (orjson.JSONDecodeError, _Wide, KeyError, TypeError, ValueError, AssertionError):
             return None
 

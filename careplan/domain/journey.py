@@ -389,16 +389,18 @@ def fact_of(event: Any) -> Fact:
         event_type = type(event).__name__
     deviation, deviated = deviation_of(event)
     return Fact.stored(  # every replayed event passes through here: the hot path of loading a journey
-        version=event.originator_version,
-        type=event_type,
-        occurred_at=event.occurred_at,
-        recorded_at=event.timestamp,
-        actor=event.actor,
-        reason=event.reason,
-        data=data,
-        hash=event.hash,
-        deviation=deviation,
-        deviated=deviated,
+        {
+            "version": event.originator_version,
+            "type": event_type,
+            "occurred_at": event.occurred_at,
+            "recorded_at": event.timestamp,
+            "actor": event.actor,
+            "reason": event.reason,
+            "data": data,
+            "hash": event.hash,
+            "deviation": deviation,
+            "deviated": deviated,
+        }
     )
 
 

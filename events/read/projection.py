@@ -150,6 +150,11 @@ def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
     return found
 
 
+def _end(start: int, *lasts: int | None) -> int:
+    """The position after a shared window: the last notification either part read."""
+    return max(n for n in (start, *lasts) if n is not None)
+
+
 class _CopyFailed(Exception):
     """The forked copy of a shared window sent nothing back."""
 
@@ -341,11 +346,9 @@ class Projector:
                     share = copy.share(patience=split.GRACE + alone)
                     if share is None:
                         raise _CopyFailed
-                    theirs, their_read, their_last = share
+                    theirs, their_read, their_last = self._taken(share)
                     self._write(cur, theirs)
-                    self.store.set_position(cur, max(n for n in (last, their_last, start) if n is not None))
-                self._forget(r.journey_id for r in theirs)  # folded in the copy: this folder's are older
-                self.shared += 1
+                    self.store.set_position(cur, _end(start, last, their_last))
                 return True, read + their_read
             except (_CopyFailed, TimeoutError):
                 try:
@@ -356,14 +359,19 @@ class Projector:
                     copy.close()
                     theirs, their_read, their_last, _ = self.part_rows(start + 1, stop, THEIRS)
                 else:
-                    theirs, their_read, their_last = share
-                    self._forget(r.journey_id for r in theirs)
-                    self.shared += 1
-                end = max(n for n in (last, their_last, start) if n is not None)
+                    theirs, their_read, their_last = self._taken(share)
                 rows = mine + theirs
-                return self._commit(rows, {r.journey_id for r in rows}, end, expected_start=start), read + their_read
+                committed = self._commit(rows, {r.journey_id for r in rows}, _end(start, last, their_last), start)
+                return committed, read + their_read
         finally:
             copy.close()
+
+    def _taken(self, share: split.Share) -> split.Share:
+        """The copy's share, as this process takes it in: the journeys were folded there, so this
+        folder's are older."""
+        self._forget(r.journey_id for r in share[0])
+        self.shared += 1
+        return share
 
     def _commit(
         self, rows: list[JourneyRows], journeys: set[str], notification_id: int, expected_start: int | None
