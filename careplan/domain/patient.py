@@ -74,8 +74,8 @@ class PatientDetails:
         """Builds details from plain values, refusing (``InvalidEvent``, per field) what is not one."""
         errors: dict[str, list[str]] = {}
         unknown = set(data) - {"name", "birth_date", "allergies", "phone", "email"}
-        for name in sorted(unknown):
-            errors[name] = ["Unknown field."]
+        for unknown_field in sorted(unknown):
+            errors[unknown_field] = ["Unknown field."]
         name = _text(data.get("name"), "name", MAX_NAME, errors)
         born = data.get("birth_date")
         if isinstance(born, str):
