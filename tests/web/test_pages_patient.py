@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 
@@ -83,3 +85,38 @@ def test_readers_see_the_details_but_may_not_change_them(app: Flask, people: Peo
     assert client.post(f"/journeys/{journey}/patient", data=form).status_code == 403
     with app.app_context():
         assert Patients(careplan(app)).details(journey).name is None
+
+
+def test_the_session_record_gives_readings_dose_discharge_and_who(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    journey = ready_for_induction(plan, "MRN-SR-1")
+    now = plan.clock()
+    pre = {"phase": "pre", "systolic": 122, "diastolic": 78, "heart_rate": 70}
+    plan.record(journey, "VitalsRecorded", pre, actor=CLINICIAN, occurred_at=now - timedelta(minutes=90))
+    done = {"phase": "induction", "dose_mg_per_kg": 0.5, "weight_kg": 70, "duration_min": 40, "escort_confirmed": True}
+    given = plan.record(journey, "InfusionCompleted", done, actor=CLINICIAN, occurred_at=now - timedelta(minutes=40))
+    post = {"phase": "post", "systolic": 128, "diastolic": 80, "heart_rate": 74, "spo2": 98}
+    plan.record(journey, "VitalsRecorded", post, actor=CLINICIAN, occurred_at=now - timedelta(minutes=15))
+    during = {"phase": "during", "systolic": 150, "diastolic": 85, "heart_rate": 90}
+    plan.record(journey, "VitalsRecorded", during, actor=CLINICIAN, occurred_at=now - timedelta(minutes=60))  # late
+    discharge = {"phase": "induction", "observation_min": 40, "alert_and_oriented": True, "escort_present": True}
+    plan.record(journey, "DischargeAssessed", discharge, actor=CLINICIAN, occurred_at=now)
+    client = signed_in(app, people, "auditor")
+
+    timeline = client.get(f"/journeys/{journey}").get_data(as_text=True)
+    assert f"/journeys/{journey}/administrations/{given}" in timeline
+    page = client.get(f"/journeys/{journey}/administrations/{given}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "0.5 mg/kg" in text and "70 kg" in text and "<strong>35 mg</strong>" in text
+    assert "<td>122/78</td>" in text and "<td>150/85</td>" in text and "<td>128/80</td>" in text
+    assert text.index("<td>pre</td>") < text.index("<td>during</td>") < text.index("<td>post</td>")  # clinical order
+    assert "40 min after the end" in text  # measured from the end, whatever was typed
+    assert CLINICIAN.id in text
+    assert "data-print" in text and "onclick" not in text
+    assert client.get(f"/journeys/{journey}/administrations/1").status_code == 404
+
+
+def test_the_day_view_print_button_needs_no_inline_handler(app: Flask, people: People) -> None:
+    page = signed_in(app, people, "coordinator").get("/schedule").get_data(as_text=True)
+    assert "data-print" in page and "onclick" not in page

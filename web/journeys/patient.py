@@ -1,4 +1,5 @@
-"""The patient banner on every journey page, and the form that records who the patient is.
+"""The patient in the chair: the banner on every journey page, the form that records who the patient
+is, and the printable record of one administration.
 
 The banner is computed where the journey's heading is drawn (``journeys/_journey_head.html`` calls
 ``patient_banner``), so every page that shows a journey shows it, and no page can forget it. The
@@ -10,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
+from careplan.domain.administration import session_record
 from careplan.domain.errors import InvalidEvent
 from careplan.domain.journey import PatientJourney
 from careplan.domain.patient import WRITERS, PatientDetails
@@ -80,3 +82,15 @@ def _page(
         "journeys/patient.html", journey=journey, view=view, raw=raw, errors=errors, editable=may_edit_patient()
     )
     return page, status
+
+
+@bp.route("/<uuid:journey_id>/administrations/<int:version>")
+@requires(*roles_with(READ))
+def administration(journey_id: UUID, version: int) -> Any:
+    """The printable session record of one administration (DESIGN 7.3), for the chart or a handover."""
+    app = careplan()
+    journey, view = app.view(journey_id)
+    record = session_record(app.reading(journey_id), version)
+    if record is None:
+        abort(404, "That version is not a recorded infusion of this journey.")
+    return render_template("journeys/administration.html", journey=journey, view=view, record=record)
