@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from careplan.domain.families.chair import total_mg
 from careplan.domain.history import History
 from careplan.domain.values import Actor, Fact
 
@@ -65,7 +66,7 @@ class SessionRecord:
     def total_mg(self) -> float | None:
         if self.dose_mg_per_kg is None or self.weight_kg is None:
             return None
-        return round(self.dose_mg_per_kg * self.weight_kg, 1)
+        return total_mg(self.dose_mg_per_kg, self.weight_kg)
 
     def phase_readings(self, phase: str) -> list[Reading]:
         return [r for r in self.readings if r.phase == phase]
