@@ -115,3 +115,16 @@ def test_details_are_encrypted_at_rest_and_never_in_a_journey_event(make_app: An
     assert not readable(store_url, "555 0142")
     assert all("Quarrington" not in str(fact.data) for fact in app.history(journey))
     assert Patients(app).details(journey).name == "Wilhelmina Quarrington"
+
+
+def test_the_demo_cohort_names_its_patients_with_synthetic_details(app: CarePlan) -> None:
+    from careplan.demo.cohort import generate
+
+    generate(app, 5, seed=3, now=app.clock())
+    banners = []
+    for journey_id in app.journey_ids():
+        journey, view = app.view(journey_id)
+        banners.append(Patients(app).banner(journey, view))
+    assert banners and all(b.details.identified for b in banners)
+    assert all(b.details.email and b.details.email.endswith("@example.org") for b in banners)
+    assert all(b.age is not None and 18 <= b.age <= 73 for b in banners)
