@@ -11,7 +11,7 @@ from careplan.domain.values import Actor
 from careplan.patients import Patients
 from tests.browser.scenes import CLINICIAN, ready_for_induction
 from tests.web.conftest import People
-from tests.web.pages import careplan, signed_in, token
+from tests.web.pages import careplan, field_block, open_form, post_event, signed_in, token
 
 DETAILS = {"name": "Wilhelmina Quarrington", "birth_date": "1981-04-30", "allergies": ["Penicillin", "Latex"]}
 
@@ -120,3 +120,31 @@ def test_the_session_record_gives_readings_dose_discharge_and_who(app: Flask, pe
 def test_the_day_view_print_button_needs_no_inline_handler(app: Flask, people: People) -> None:
     page = signed_in(app, people, "coordinator").get("/schedule").get_data(as_text=True)
     assert "data-print" in page and "onclick" not in page
+
+
+def test_a_coordinator_cancels_a_booking_by_picking_it_not_by_typing_a_version(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    journey = ready_for_induction(plan, "MRN-CANCEL-1")
+    now = plan.clock()
+    coordinator = Actor("c", "coordinator")
+    first = plan.record(
+        journey, "InfusionScheduled",
+        {"phase": "induction", "scheduled_for": (now + timedelta(days=1)).isoformat(), "chair": 2}, actor=coordinator,
+    )
+    second = plan.record(
+        journey, "InfusionScheduled",
+        {"phase": "induction", "scheduled_for": (now + timedelta(days=3)).isoformat(), "chair": 1}, actor=coordinator,
+    )
+    client = signed_in(app, people, "coordinator")
+    page = client.get(f"/journeys/{journey}/events/new?type=InfusionCancelled").get_data(as_text=True)
+    block = field_block(page, "scheduled_version")
+    assert "<select" in block and "Booking to cancel" in block
+    assert f'<option value="{first}">Induction, Tue 2026-03-03 09:00 UTC, chair 2</option>' in block
+    assert f'<option value="{second}">Induction, Thu 2026-03-05 09:00 UTC, chair 1</option>' in block
+    sent = post_event(
+        client, journey, open_form(client, journey, "InfusionCancelled"),
+        phase="induction", scheduled_version=str(second), reason="Patient rang to move it.",
+    )
+    assert sent.status_code == 302
+    booked = [a for a in plan.get(journey).chart.appointments if a.state == "scheduled"]
+    assert [a.version for a in booked] == [first]

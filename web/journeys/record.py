@@ -7,6 +7,7 @@ recorded meanwhile, with the form ready to send again on top of it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.clinic import LocalTimeError
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import Findings, FormField, form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, booking_choices, form_fields, missing_on_form
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -60,7 +61,14 @@ FINDING_FORMS = ("ContraindicationScreened", "ContraindicationOverridden")
 
 
 def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
-    """The form's widgets; the contraindication forms offer the journey's protocol's findings."""
+    """The form's widgets; the contraindication forms offer the journey's protocol's findings, and a
+    cancellation the journey's open bookings by their time and chair (never a bare version number)."""
+    if event_type == "InfusionCancelled":
+        offered = booking_choices(journey.clinical_record(careplan().protocol))
+        return [
+            replace(f, kind="choice", choices=offered, label="Booking to cancel") if f.name == "scheduled_version" else f
+            for f in form_fields(event_type)
+        ]
     if event_type not in FINDING_FORMS:
         return form_fields(event_type)
     app = careplan()
