@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,14 @@ def test_a_coordinator_cancels_a_booking_by_picking_it_not_by_typing_a_version(a
     assert sent.status_code == 302
     booked = [a for a in plan.get(journey).chart.appointments if a.state == "scheduled"]
     assert [a.version for a in booked] == [first]
+
+
+def test_entered_in_error_is_offered_only_on_events_the_reader_may_mark(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    journey = ready_for_induction(plan, "MRN-MARK-1")
+    note = plan.record(journey, "NoteAdded", {"text": "Coordinator's note."}, actor=Actor("c", "coordinator"))
+    page = signed_in(app, people, "coordinator").get(f"/journeys/{journey}").get_data(as_text=True)
+    offered = set(re.findall(r"/events/(\d+)/entered-in-error", page))
+    assert offered == {str(note)}  # the coordinator's own kind of event only, not the clinicians' screening
+    clinician = signed_in(app, people, "clinician").get(f"/journeys/{journey}").get_data(as_text=True)
+    assert len(set(re.findall(r"/events/(\d+)/entered-in-error", clinician))) >= 5
