@@ -160,3 +160,24 @@ def test_entered_in_error_is_offered_only_on_events_the_reader_may_mark(app: Fla
     assert offered == {str(note)}  # the coordinator's own kind of event only, not the clinicians' screening
     clinician = signed_in(app, people, "clinician").get(f"/journeys/{journey}").get_data(as_text=True)
     assert len(set(re.findall(r"/events/(\d+)/entered-in-error", clinician))) >= 5
+
+
+def test_the_infusion_form_starts_from_the_last_infusion_with_the_protocols_range(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    journey = ready_for_induction(plan, "MRN-FORM-1")
+    client = signed_in(app, people, "clinician")
+    first = client.get(f"/journeys/{journey}/events/new?type=InfusionCompleted").get_data(as_text=True)
+    dose = field_block(first, "dose_mg_per_kg")
+    assert "The protocol's range: 0.5 to 0.75 mg/kg" in dose and 'min="0.5"' in dose and 'max="0.75"' in dose
+    assert 'name="weight_kg" value=""' in first  # nothing to start from before the first infusion
+    assert "At least 40 min" in field_block(first, "duration_min")
+
+    now = plan.clock()
+    plan.record(journey, "VitalsRecorded", {"phase": "pre", "systolic": 120, "diastolic": 80, "heart_rate": 70}, actor=CLINICIAN, occurred_at=now - timedelta(minutes=60))
+    done = {"phase": "induction", "dose_mg_per_kg": 0.6, "weight_kg": 82.5, "duration_min": 40, "escort_confirmed": True}
+    plan.record(journey, "InfusionCompleted", done, actor=CLINICIAN, occurred_at=now - timedelta(minutes=10))
+    second = client.get(f"/journeys/{journey}/events/new?type=InfusionCompleted").get_data(as_text=True)
+    assert 'name="weight_kg" value="82.5"' in second and 'name="dose_mg_per_kg" value="0.6"' in second
+    assert '<output id="total-mg" for="f-dose_mg_per_kg f-weight_kg" data-total-mg aria-live="polite">49.5</output> mg' in second
+    vitals = client.get(f"/journeys/{journey}/events/new?type=VitalsRecorded").get_data(as_text=True)
+    assert "Systolic (mmHg)" in vitals and "Diastolic (mmHg)" in vitals and "Heart rate (bpm)" in vitals and "SpO₂ (%)" in vitals

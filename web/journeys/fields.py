@@ -63,7 +63,13 @@ class FormField:
         return list(grouped.items())
 
 
+UNITS = {"systolic": "Systolic (mmHg)", "diastolic": "Diastolic (mmHg)", "heart_rate": "Heart rate (bpm)"}
+"""Readings say their units beside the box, as a chart does."""
+
+
 def label_of(name: str) -> str:
+    if name in UNITS:
+        return UNITS[name]
     text = name.replace("_", " ")
     for short, long in (("mg per kg", "(mg/kg)"), ("kg", "(kg)"), ("min", "(min)"), ("spo2", "SpO₂ (%)")):
         if text.endswith(" " + short) or text == short:

@@ -63,6 +63,15 @@ FINDING_FORMS = ("ContraindicationScreened", "ContraindicationOverridden")
 def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
     """The form's widgets; the contraindication forms offer the journey's protocol's findings, and a
     cancellation the journey's open bookings by their time and chair (never a bare version number)."""
+    if event_type == "InfusionCompleted":
+        # The protocol's limits, not the schema's outer bounds (0.05 to 2 mg/kg), are what the chair needs.
+        dose = careplan().protocol(journey.protocol_id, journey.protocol_version).dose
+        bounds = {"dose_mg_per_kg": (dose.mg_per_kg_min, dose.mg_per_kg_max), "duration_min": (dose.duration_min_at_least, None)}
+        return [
+            replace(f, minimum=bounds[f.name][0], maximum=bounds[f.name][1] if bounds[f.name][1] is not None else f.maximum)
+            if f.name in bounds else f
+            for f in form_fields(event_type)
+        ]
     if event_type == "InfusionCancelled":
         offered = booking_choices(journey.clinical_record(careplan().protocol))
         return [
@@ -90,8 +99,25 @@ def new_event(journey_id: UUID) -> Any:
         abort(403, description=f"Your role ({actor.role}) may not record {words(event_type).lower()} events.")
     if request.method == "GET":
         raw = read_form(_fields(journey, event_type), request.args)
+        if event_type == "InfusionCompleted":
+            raw = _as_last_time(journey, raw)
         return _form(journey, event_type, raw, {}, journey.version, submissions.new_nonce())
     return _submit(journey, event_type, actor)
+
+
+def _as_last_time(journey: PatientJourney, raw: Raw) -> Raw:
+    """An infusion's form starts from the last one's weight and dose (to be checked, not retyped);
+    the first infusion's starts empty, with the protocol's range beside the dose."""
+    last = journey.chart.last_infusion()
+    if last is None:
+        return raw
+    given = next((f for f in careplan().reading(journey.id).of_type("InfusionCompleted") if f.version == last.version), None)
+    filled = dict(raw)
+    if given is not None:
+        for name in ("weight_kg", "dose_mg_per_kg"):
+            if not str(filled.get(name) or "").strip():
+                filled[name] = f"{given.data[name]:g}"
+    return filled
 
 
 def _actor() -> Actor:
