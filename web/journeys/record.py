@@ -23,7 +23,7 @@ from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, may_record, recordable_types
-from web.clinic import LocalTimeError
+from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
 from web.journeys.fields import Findings, FormField, booking_choices, form_fields, missing_on_form
@@ -170,7 +170,13 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
     except ChairTaken as taken:
         # Someone booked the chair first: the form comes back with fresh proposals.
-        taken_refusal = RuleViolation(taken.code, str(taken))
+        clinic = the_clinic()
+        taken_refusal = RuleViolation(
+            taken.code,
+            f"Chair {taken.chair} is not free from {clinic.local(taken.start):%H:%M} to "
+            f"{clinic.local(taken.end):%H:%M %Z} on {clinic.local(taken.start):%a %Y-%m-%d}: another booking "
+            "holds it for part of that time. Choose another chair or time (the free ones are proposed below).",
+        )
         fresh = careplan().get(journey.id)
         return _form(fresh, event_type, raw, {}, fresh.version, nonce, refusal=taken_refusal, status=409)
     except CorrectionNotAllowed as refusal:
@@ -180,7 +186,7 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     except VersionConflict as conflict:
         return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
     submissions.remember(nonce, version)
-    flash(f"Recorded: {words(event_type).lower()} (version {version}).", "success")
+    flash(f"Recorded: {words(event_type).lower()}.", "success")
     _flash_holds(journey.id)
     return _to_timeline(journey.id, version)
 
