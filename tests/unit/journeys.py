@@ -54,6 +54,7 @@ class Journey:
         self.protocol = protocol or default_protocol()
         self.protocols: dict[tuple[str, int], Protocol] = {self.protocol.key: self.protocol}
         self.now = now
+        self.opened = now
         self.aggregate = PatientJourney.open(patient_ref, self.protocol, now, CLINICIAN, now)
         self.collected: list[Any] = []
 
@@ -65,6 +66,14 @@ class Journey:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+    def before_infusion(self) -> datetime:
+        """The start of an infusion recorded now (never before the opening)."""
+        return max(self.opened, self.now - timedelta(minutes=INFUSION_MIN))
+
+    def observe(self) -> datetime:
+        """The observation after an infusion: the clock moves on by it."""
+        return self.advance(minutes=OBSERVED_MIN)
 
     @property
     def version(self) -> int:
@@ -169,7 +178,7 @@ class Journey:
         if spo2 is not None:
             data["spo2"] = spo2
         if phase == "pre":
-            kw.setdefault("at", self.now - timedelta(minutes=INFUSION_MIN))
+            kw.setdefault("at", self.before_infusion())
         return self.record("VitalsRecorded", data, **kw)
 
     def infusion_data(self, phase: str = "induction", escort: bool = True) -> dict[str, Any]:
@@ -199,7 +208,7 @@ class Journey:
     def recover(self, phase: str = "induction") -> int:
         """The observation time, post-infusion vitals and a discharge assessment: what follows every
         infusion (the clock moves on by the observation)."""
-        self.advance(minutes=OBSERVED_MIN)
+        self.observe()
         self.vitals(118, 76, phase="post")
         return self.discharge(phase)
 
@@ -207,7 +216,7 @@ class Journey:
         return self.record("InfusionHeld", {"phase": phase}, reason=reason, **kw)
 
     def override_hold(self, reason: str | None = "Repeat BP acceptable to the anaesthetist", **kw: Any) -> int:
-        kw.setdefault("at", self.now - timedelta(minutes=INFUSION_MIN))  # before the infusion started
+        kw.setdefault("at", self.before_infusion())
         return self.record("HoldOverridden", {"hold": "blood_pressure"}, reason=reason, **kw)
 
     def review_response(self, decision: str, **kw: Any) -> int:

@@ -162,16 +162,16 @@ def _vitals(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> None:
         chair.fold_post_vitals(r, vitals)
     if p.phase != VitalsPhase.PRE:
         return
-    last = r.last_administration()
-    if last is not None and vitals.occurred_at <= last.occurred_at:
-        return  # taken before the last administration ended: the basis of none to come
     r.pre_readings = sorted([*r.pre_readings, vitals], key=lambda v: (v.occurred_at, v.version))
     refresh_pre(r)
 
 
 def refresh_pre(r: ClinicalRecord) -> None:
-    """The latest pre-infusion reading, and the hold it sets unless overridden (what the views show)."""
-    r.pre_vitals = r.pre_readings[-1] if r.pre_readings else None
+    """The latest pre-infusion reading since the last administration, and the hold it sets unless
+    overridden (what the views show)."""
+    last = r.last_administration()
+    since = [v for v in r.pre_readings if last is None or v.occurred_at > last.occurred_at]
+    r.pre_vitals = since[-1] if since else None
     r.hold_vitals = r.pre_vitals if r.pre_vitals is not None and r.pre_vitals.overridden_at is None else None
 
 
@@ -184,7 +184,9 @@ def drop_pre_readings(r: ClinicalRecord, until: datetime) -> None:
 def pre_basis(r: ClinicalRecord, start: datetime) -> Vitals | None:
     """The pre-infusion reading an infusion starting at ``start`` stands on: the latest taken by then
     since the previous administration."""
-    taken = [v for v in r.pre_readings if v.occurred_at <= start]
+    ended = [g.occurred_at for g in r.administrations() if g.occurred_at <= start]
+    since = max(ended) if ended else None
+    taken = [v for v in r.pre_readings if v.occurred_at <= start and (since is None or v.occurred_at > since)]
     return taken[-1] if taken else None
 
 
