@@ -51,5 +51,6 @@ def ready_for_induction(app: CarePlan, clock: Any, patient_ref: str = "MRN-00012
 def complete_infusion(app: CarePlan, journey_id: UUID, clock: Any, *, after: timedelta) -> int:
     """Pre-infusion vitals, then the infusion, ``after`` the clock's current time."""
     clock.advance(seconds=after.total_seconds())
-    app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN)
+    started = clock() - timedelta(minutes=VALID_DATA["InfusionCompleted"]["duration_min"])
+    app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN, occurred_at=started)
     return app.record(journey_id, "InfusionCompleted", data("InfusionCompleted"), actor=CLINICIAN)

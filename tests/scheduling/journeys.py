@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,8 +34,16 @@ def schedule(app: CarePlan, journey_id: UUID, when: datetime, phase: str = "indu
 
 
 def infuse(app: CarePlan, journey_id: UUID, phase: str = "induction") -> int:
-    record(app, journey_id, "VitalsRecorded")
-    version = record(app, journey_id, "InfusionCompleted", phase=phase)
+    """Pre-vitals at the start, the infusion recorded at its end (now), and the post-vitals and the
+    discharge after the observation (dated ahead: the rules measure it, DESIGN 7.1)."""
+    now = app.clock()
+    minutes = VALID_DATA["InfusionCompleted"]["duration_min"]
+    data = {**VALID_DATA["VitalsRecorded"]}
+    app.record(journey_id, "VitalsRecorded", data, actor=CLINICIAN, occurred_at=now - timedelta(minutes=minutes + 40))
+    version = app.record(
+        journey_id, "InfusionCompleted", {**VALID_DATA["InfusionCompleted"], "phase": phase}, actor=CLINICIAN,
+        occurred_at=now - timedelta(minutes=40),
+    )
     record(app, journey_id, "VitalsRecorded", phase="post")
     record(app, journey_id, "DischargeAssessed", phase=phase)
     return version
