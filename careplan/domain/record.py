@@ -167,8 +167,9 @@ class ClinicalRecord:
     pre_readings: list[Vitals] = field(default_factory=list)
     """The pre-infusion readings since the last administration (or hold) ended, with their times: the
     next infusion's basis is the latest one before its start (DESIGN 7.1)."""
-    discharged_at: dict[int, datetime] = field(default_factory=dict)
-    """When each administration (by version) was discharged: the next must start after it."""
+    discharged_at: dict[str, datetime] = field(default_factory=dict)
+    """When each administration was discharged, by its version as text (a snapshot's JSON keeps keys
+    as text): the next must start after it."""
     clearing: dict[str, list[str]] = field(default_factory=dict)
     """Absolute findings no longer listed (a later screening or a correction) but cleared by one
     clinician so far: who cleared them. They stay open until a second, different clinician does."""

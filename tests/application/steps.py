@@ -45,6 +45,7 @@ def ready_for_induction(app: CarePlan, clock: Any, patient_ref: str = "MRN-00012
         clock.advance(hours=1)
         payload = baseline_phq9() if event_type == "AssessmentRecorded" else data(event_type)
         app.record(journey_id, event_type, payload, actor=CLINICIAN)
+    clock.advance(minutes=40)  # an infusion recorded now (at its end) started at the pre-vitals
     return journey_id
 
 

@@ -110,13 +110,13 @@ def require_discharged(r: ClinicalRecord, start: datetime | None = None) -> None
         )
     if start is None:
         return
-    before = [g for g in r.administrations() if g.occurred_at <= start and g.version in r.discharged_at]
-    late = [g for g in before if r.discharged_at[g.version] > start]
+    before = [g for g in r.administrations() if g.occurred_at <= start and str(g.version) in r.discharged_at]
+    late = [g for g in before if r.discharged_at[str(g.version)] > start]
     if late:
         raise RuleViolation(
             "discharge_pending",
             f"The infusion of {late[-1].occurred_at:%Y-%m-%d %H:%M} was discharged only at "
-            f"{r.discharged_at[late[-1].version]:%Y-%m-%d %H:%M}, after this infusion started.",
+            f"{r.discharged_at[str(late[-1].version)]:%Y-%m-%d %H:%M}, after this infusion started.",
         )
 
 
@@ -248,7 +248,7 @@ def discharge_problems(
 @folds(DischargeAssessed)
 def _discharged(r: ClinicalRecord, p: DischargeAssessed, f: Fact) -> None:
     if r.awaiting_discharge is not None:
-        r.discharged_at[r.awaiting_discharge.version] = f.occurred_at
+        r.discharged_at[str(r.awaiting_discharge.version)] = f.occurred_at
     r.awaiting_discharge = None
 
 
