@@ -12,7 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.unit.journeys import INFUSION_MIN, OBSERVED_MIN, Actor, Journey
+from careplan.domain.values import Actor
+from tests.unit.journeys import INFUSION_MIN, OBSERVED_MIN, Journey
 
 SECOND = Actor(id="dr-okafor", role="clinician")
 
@@ -114,7 +115,7 @@ def test_an_acknowledgement_dated_before_its_alert_is_refused_and_the_same_insta
     ready.acknowledge(alert.version, at=alert.occurred_at)
 
 
-def test_an_override_dated_before_the_screening_that_found_the_finding_is_refused(j: Journey = None) -> None:  # type: ignore[assignment]
+def test_an_override_dated_before_the_screening_that_found_the_finding_is_refused() -> None:
     j = Journey()
     j.consult()
     j.advance(hours=2)

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from careplan.domain.values import Actor
 from tests.conftest import Clock

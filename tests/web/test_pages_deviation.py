@@ -4,7 +4,6 @@ event with the reason (DESIGN 6.3); a safety refusal offers no such field."""
 from __future__ import annotations
 
 from datetime import timedelta
-
 from uuid import UUID
 
 from flask import Flask
