@@ -169,8 +169,8 @@ def _vitals(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> None:
 def refresh_pre(r: ClinicalRecord) -> None:
     """The latest pre-infusion reading since the last administration, and the hold it sets unless
     overridden (what the views show)."""
-    last = r.last_administration()
-    since = [v for v in r.pre_readings if last is None or v.occurred_at > last.occurred_at]
+    last = max((g.occurred_at for g in (*r.infusions, *r.stopped)), default=None)  # every fold asks: no sort
+    since = [v for v in r.pre_readings if last is None or v.occurred_at > last]
     r.pre_vitals = since[-1] if since else None
     r.hold_vitals = r.pre_vitals if r.pre_vitals is not None and r.pre_vitals.overridden_at is None else None
 
