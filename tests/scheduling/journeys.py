@@ -34,16 +34,13 @@ def schedule(app: CarePlan, journey_id: UUID, when: datetime, phase: str = "indu
 
 
 def infuse(app: CarePlan, journey_id: UUID, phase: str = "induction") -> int:
-    """Pre-vitals at the start, the infusion recorded at its end (now), and the post-vitals and the
-    discharge after the observation (dated ahead: the rules measure it, DESIGN 7.1)."""
-    now = app.clock()
+    """Pre-vitals at the start, the infusion recorded at its end (now), then the observation (the
+    test's clock moves on by it: the rules measure it, DESIGN 7.1), post-vitals and the discharge."""
     minutes = VALID_DATA["InfusionCompleted"]["duration_min"]
-    data = {**VALID_DATA["VitalsRecorded"]}
-    app.record(journey_id, "VitalsRecorded", data, actor=CLINICIAN, occurred_at=now - timedelta(minutes=minutes + 40))
-    version = app.record(
-        journey_id, "InfusionCompleted", {**VALID_DATA["InfusionCompleted"], "phase": phase}, actor=CLINICIAN,
-        occurred_at=now - timedelta(minutes=40),
-    )
+    started = app.clock() - timedelta(minutes=minutes)
+    app.record(journey_id, "VitalsRecorded", {**VALID_DATA["VitalsRecorded"]}, actor=CLINICIAN, occurred_at=started)
+    version = record(app, journey_id, "InfusionCompleted", phase=phase)
+    app.clock.advance(minutes=40)  # type: ignore[attr-defined]  (the tests' Clock)
     record(app, journey_id, "VitalsRecorded", phase="post")
     record(app, journey_id, "DischargeAssessed", phase=phase)
     return version
