@@ -55,7 +55,9 @@ def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None =
     """The infusion given, then (unless ``recovered`` is False: the patient is still being watched)
     the observation and discharge."""
     rng = chart.rng
-    chart.wait(hours=0.25)
+    # The infusion runs its minutes (at most the protocol's least plus 5) after the pre-vitals and is
+    # recorded at its end: its start (the end minus its minutes) comes after the pre-vitals.
+    chart.wait(hours=(chart.protocol.dose.duration_min_at_least + 6) / 60)
     chart.record(
         "InfusionCompleted",
         {
@@ -82,7 +84,7 @@ def recover(chart: Chart, phase: str) -> None:
         {"phase": "post", "systolic": rng.randint(112, 138), "diastolic": rng.randint(68, 86),
          "heart_rate": rng.randint(60, 90), "spo2": rng.randint(95, 99)},
     )
-    chart.wait(hours=observed / 120)
+    chart.wait(hours=observed / 120 + 1 / 60)  # the observation is measured: a minute spare
     chart.record(
         "DischargeAssessed",
         {"phase": phase, "observation_min": observed, "alert_and_oriented": True, "escort_present": True},
@@ -95,7 +97,7 @@ def stopped_session(chart: Chart, phase: str) -> None:
     was given, so the 48-hour spacing runs from the stop)."""
     rng = chart.rng
     vitals(chart)
-    chart.wait(hours=0.33)
+    chart.wait(hours=0.34)  # past the 20 minutes given: the stop's start is after the pre-vitals
     during = {"phase": "during", "systolic": rng.randint(182, 198), "diastolic": rng.randint(110, 118),
               "heart_rate": rng.randint(96, 118), "spo2": rng.randint(94, 98)}
     chart.record("VitalsRecorded", during)
@@ -203,9 +205,10 @@ def next_gap(chart: Chart) -> float:
 
 
 def early_gap(chart: Chart) -> float:
-    # About a day after the discharge, then at most 20 h to a free slot: under 47 h after the infusion,
-    # so the 48-hour spacing rule is always what the deviation waives.
-    return chart.rng.uniform(0.95, 1.05)
+    # A day or so after the discharge (never under the 24 h floor from the infusion's end), then at
+    # most 20 h to a free slot: under 47 h start to start, so the 48-hour spacing rule is always what
+    # the deviation waives.
+    return chart.rng.uniform(1.0, 1.05)
 
 
 Twists = str | Sequence[str | None] | None

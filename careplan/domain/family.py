@@ -56,6 +56,8 @@ _PAYLOADS: dict[str, type[Payload]] = {}
 _RULES: dict[type[Payload], Check] = {}
 _FOLDS: dict[type[Payload], Fold] = {}
 _RAISES: dict[type[Payload], Raise] = {}
+Withdraw = Callable[["ClinicalRecord", Any, Fact, Fact], None]
+_WITHDRAWALS: dict[type[Payload], Withdraw] = {}
 
 
 def event(cls: type[P]) -> type[P]:
@@ -89,6 +91,23 @@ def raises(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Fact], list[P
         return handler
 
     return register
+
+
+def withdraws(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Fact, Fact], None]], Callable[..., None]]:
+    """Registers what an event of this type leaves in the record once it is entered in error (the
+    fold skips it): called with the withdrawn fact and the correction that withdrew it."""
+
+    def register(handler: Callable[[ClinicalRecord, P, Fact, Fact], None]) -> Callable[..., None]:
+        _WITHDRAWALS[cls] = handler
+        return handler
+
+    return register
+
+
+def withdrawal_of(event_type: str) -> Withdraw | None:
+    _loaded()
+    cls = _PAYLOADS.get(event_type)
+    return None if cls is None else _WITHDRAWALS.get(cls)
 
 
 def raised_by(record: ClinicalRecord, fact: Fact) -> list[Payload]:

@@ -36,6 +36,8 @@ class InductionSettings:
     extension_infusions: int = 3
     min_spacing_hours: int = 48
     window_days: int = 21
+    max_extensions: int = 1
+    """How many times a response review may extend the induction (``extensions_exhausted`` after)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class DoseSettings:
     mg_per_kg_max: float = 0.75
     duration_min_at_least: int = 40
     weight_change_flag_pct: float = 10
+    min_hours_between_administrations: float = 24
+    """The floor from one administration's end to the next one's start that no deviation lifts
+    (``administration_too_soon``); ``induction.min_spacing_hours`` is the deviable spacing above it."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,10 @@ class MonitoringSettings:
     alert_heart_rate_above: int = 120
     alert_spo2_below: int = 92
     observation_min_at_least: int = 30
+    pre_hold_ceiling_systolic: int = 180
+    pre_hold_ceiling_diastolic: int = 110
+    """A pre-infusion reading at or above either is a hold no ``HoldOverridden`` lifts
+    (``hold_not_overridable``): only new pre-infusion vitals below it do."""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ class Infusion:
     phase: str
     occurred_at: datetime
     weight_kg: float | None = None
+    started_at: datetime | None = None
+    """The end minus the minutes given (DESIGN 7.1); None on infusions folded before it was kept."""
+
+    @property
+    def start(self) -> datetime:
+        return self.started_at or self.occurred_at
 
 
 @dataclass
@@ -83,6 +89,8 @@ class Alert:
     acknowledged_version: int | None = None
     risk: str | None = None
     """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
+    acknowledged_at: datetime | None = None
+    """When the latest acknowledgement happened: an infusion that started before it met the alert open."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,8 @@ class Vitals:
     """The protocol version in force when they were taken: its threshold decides a hold."""
     heart_rate: int | None = None
     spo2: int | None = None
+    overridden_at: datetime | None = None
+    """When a clinician overrode the hold this (pre-infusion) reading set, if one did."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,8 @@ class Settling:
     phase: str
     ended_at: datetime
     post_vitals: Vitals | None = None
+    post_readings: tuple[Vitals, ...] = ()
+    """Every post-infusion reading since the end: a discharge relies on the latest before it."""
 
 
 @dataclass
@@ -152,6 +164,19 @@ class ClinicalRecord:
     awaiting_discharge: Settling | None = None
     deviations: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     """Per step, the latest few deviations from a timing rule as (version, code, reason) (DESIGN 6.3)."""
+    pre_readings: list[Vitals] = field(default_factory=list)
+    """The pre-infusion readings since the last administration (or hold) ended, with their times: the
+    next infusion's basis is the latest one before its start (DESIGN 7.1)."""
+    discharged_at: dict[str, datetime] = field(default_factory=dict)
+    """When each administration was discharged, by its version as text (a snapshot's JSON keeps keys
+    as text): the next must start after it."""
+    clearing: dict[str, list[str]] = field(default_factory=dict)
+    """Absolute findings no longer listed (a later screening or a correction) but cleared by one
+    clinician so far: who cleared them. They stay open until a second, different clinician does."""
+    cleared_at: dict[str, datetime] = field(default_factory=dict)
+    """When each finding was last cleared: an infusion that started before then met it open."""
+    extensions: int = 0
+    """How many response reviews extended the induction (``induction.max_extensions`` caps them)."""
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it
@@ -183,13 +208,26 @@ class ClinicalRecord:
     def bp_hold(self) -> Vitals | None:
         """The pre-infusion reading that holds the infusion, if the last one is at or above the threshold
         of the protocol in force when it was taken and nothing has settled it since."""
-        vitals = self.hold_vitals
-        if vitals is None:
-            return None
+        vitals = self.pre_vitals
+        return vitals if vitals is not None and self.holds(vitals) else None
+
+    def holds(self, vitals: Vitals, at: datetime | None = None) -> bool:
+        """Whether a pre-infusion reading holds an infusion starting at ``at`` (None: now): at or above
+        the hold threshold of its protocol, and not lifted by an override by then; at or above the
+        ceiling, no override lifts it (DESIGN 7.1)."""
+        if not self.hold_threshold_met(vitals):
+            return False
+        if self.at_ceiling(vitals):
+            return True
+        return vitals.overridden_at is None or (at is not None and vitals.overridden_at > at)
+
+    def hold_threshold_met(self, vitals: Vitals) -> bool:
         safety = self.protocol_at(vitals.protocol_version).safety
-        if vitals.systolic >= safety.bp_hold_systolic or vitals.diastolic >= safety.bp_hold_diastolic:
-            return vitals
-        return None
+        return vitals.systolic >= safety.bp_hold_systolic or vitals.diastolic >= safety.bp_hold_diastolic
+
+    def at_ceiling(self, vitals: Vitals) -> bool:
+        m = self.protocol_at(vitals.protocol_version).monitoring
+        return vitals.systolic >= m.pre_hold_ceiling_systolic or vitals.diastolic >= m.pre_hold_ceiling_diastolic
 
     def _once(self, name: str, key: tuple[int, int], make: Callable[[], list[Any]]) -> list[Any]:
         """A derived list computed once per state: one view asks for the induction series a dozen
@@ -241,9 +279,13 @@ class ClinicalRecord:
 
     def open_findings(self) -> list[str]:
         """The latest screening's findings not yet cleared: a relative one by an override, an absolute
-        one (of the protocol in force) by the overrides of two different clinicians."""
+        one (of the protocol in force) by two different clinicians; and the absolute findings that
+        one clinician alone cleared otherwise (a re-screening, a correction)."""
         findings = [str(f) for f in self.screening.payload.findings] if self.screening else []
-        return [f for f in findings if not self.override_cleared(f)]
+        absolute = self.protocol.contraindications.absolute if self.protocol is not None else ()
+        return [f for f in findings if not self.override_cleared(f)] + [
+            f for f in self.clearing if f not in findings and f in absolute
+        ]
 
     def override_cleared(self, finding: str) -> bool:
         if finding not in self.overrides:
@@ -303,12 +345,24 @@ def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
     facts = list(history)
     record = ClinicalRecord()
     record.errored = errored_versions(facts)
+    corrections = {int(f.data["target_version"]): f for f in facts if f.type == "EventEnteredInError"}
     for fact in facts:
         record.version = fact.version
         if fact.version in record.errored:
+            withdraw(record, fact, corrections[fact.version])
             continue
         apply(record, fact)
     return record
+
+
+def withdraw(record: ClinicalRecord, fact: Fact, correction: Fact) -> None:
+    """What an event entered in error still leaves behind, where its family says so (an absolute
+    finding that one clinician's correction does not clear alone, DESIGN 7.1)."""
+    from careplan.domain.family import withdrawal_of
+
+    handler = withdrawal_of(fact.type)
+    if handler is not None:
+        handler(record, fact.payload, fact, correction)
 
 
 def fold(

@@ -195,6 +195,15 @@ def _screening(r: ClinicalRecord, now: datetime) -> StepView:
         else Flag("override", f"{k.replace('_', ' ').capitalize()} overridden once: a second clinician must confirm.")
         for k, v in r.overrides.items()
     ]
+    flags += [
+        Flag(
+            "second_clinician_required",
+            f"{code.replace('_', ' ').capitalize()} cleared by one clinician: "
+            "a second, different clinician must clear it too.",
+        )
+        for code in r.open_findings()
+        if code in r.clearing or (code in r.overrides and not r.override_cleared(code))
+    ]
     return _step("contraindication_screening", COMPLETED, None, *flags)
 
 

@@ -38,6 +38,16 @@ def real(low: float, high: float) -> fields.Float:
     return fields.Float(required=True, validate=between(low, high))
 
 
+def added_number(low: int, high: int) -> WholeNumber:
+    """A setting added after version 1 was first written (DESIGN 7): optional, so clinic files written
+    before it keep loading; the protocol's dataclass holds its default."""
+    return WholeNumber(strict=True, required=False, validate=between(low, high))
+
+
+def added_real(low: float, high: float) -> fields.Float:
+    return fields.Float(required=False, validate=between(low, high))
+
+
 class DueSchema(BaseSchema):
     from_ = fields.String(data_key="from", attribute="from", required=True, validate=ANCHOR)
     within_days = number(1, 365)
@@ -55,6 +65,7 @@ class InductionSchema(BaseSchema):
     extension_infusions = number(0, 20)
     min_spacing_hours = number(1, 336)
     window_days = number(1, 120)
+    max_extensions = added_number(0, 10)
 
     @validates_schema
     def _series_fits_window(self, doc: dict[str, Any], **kwargs: Any) -> None:
@@ -69,6 +80,7 @@ class DoseSchema(BaseSchema):
     mg_per_kg_max = real(*DOSE_MG_PER_KG)
     duration_min_at_least = number(*INFUSION_MINUTES)
     weight_change_flag_pct = real(1, 100)
+    min_hours_between_administrations = added_real(1, 336)
 
     @validates_schema
     def _range_in_order(self, doc: dict[str, Any], **kwargs: Any) -> None:
@@ -83,6 +95,8 @@ class MonitoringSchema(BaseSchema):
     alert_heart_rate_above = number(60, 220)
     alert_spo2_below = number(70, 100)
     observation_min_at_least = number(0, 480)
+    pre_hold_ceiling_systolic = added_number(120, 300)
+    pre_hold_ceiling_diastolic = added_number(70, 200)
 
 
 class ResponseCheckSchema(BaseSchema):
@@ -196,3 +210,15 @@ class ProtocolDocumentSchema(BaseSchema):
     dose = fields.Nested(DoseSchema, required=True)
     monitoring = fields.Nested(MonitoringSchema, required=True)
     appointments = fields.Nested(AppointmentsSchema, required=True)
+
+    @validates_schema
+    def _ceiling_above_hold(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        """A ceiling at or below the hold threshold would make every hold unliftable by an override."""
+        safety, monitoring = doc.get("safety") or {}, doc.get("monitoring") or {}
+        for side in ("systolic", "diastolic"):
+            ceiling = monitoring.get(f"pre_hold_ceiling_{side}")
+            hold = safety.get(f"bp_hold_{side}")
+            if ceiling is not None and hold is not None and ceiling <= hold:
+                raise ValidationError(
+                    {f"pre_hold_ceiling_{side}": [f"Must be above safety.bp_hold_{side} ({hold})."]}, "monitoring"
+                )

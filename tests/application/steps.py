@@ -45,11 +45,13 @@ def ready_for_induction(app: CarePlan, clock: Any, patient_ref: str = "MRN-00012
         clock.advance(hours=1)
         payload = baseline_phq9() if event_type == "AssessmentRecorded" else data(event_type)
         app.record(journey_id, event_type, payload, actor=CLINICIAN)
+    clock.advance(minutes=40)  # an infusion recorded now (at its end) started at the pre-vitals
     return journey_id
 
 
 def complete_infusion(app: CarePlan, journey_id: UUID, clock: Any, *, after: timedelta) -> int:
     """Pre-infusion vitals, then the infusion, ``after`` the clock's current time."""
     clock.advance(seconds=after.total_seconds())
-    app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN)
+    started = clock() - timedelta(minutes=VALID_DATA["InfusionCompleted"]["duration_min"])
+    app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN, occurred_at=started)
     return app.record(journey_id, "InfusionCompleted", data("InfusionCompleted"), actor=CLINICIAN)

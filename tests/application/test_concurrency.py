@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -140,19 +140,20 @@ def test_without_expected_version_the_retry_runs_the_rules_again_on_the_fresh_st
     infused_at = clock.now
 
     def rival_infuses_and_takes_vitals_again() -> None:
+        watched = infused_at + timedelta(minutes=40)  # the observation the discharge waits for
         first.record(journey_id, "InfusionCompleted", data("InfusionCompleted"), actor=RIVAL, occurred_at=infused_at)
-        first.record(journey_id, "VitalsRecorded", data("VitalsRecorded", phase="post"), actor=RIVAL, occurred_at=infused_at)
-        first.record(journey_id, "DischargeAssessed", data("DischargeAssessed"), actor=RIVAL, occurred_at=infused_at)
-        first.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=RIVAL, occurred_at=infused_at)
+        first.record(journey_id, "VitalsRecorded", data("VitalsRecorded", phase="post"), actor=RIVAL, occurred_at=watched)
+        first.record(journey_id, "DischargeAssessed", data("DischargeAssessed"), actor=RIVAL, occurred_at=watched)
+        first.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=RIVAL, occurred_at=watched + timedelta(minutes=5))
 
     second, race = make_second(rival_infuses_and_takes_vitals_again)
-    clock.advance(hours=1)
+    clock.advance(hours=2)
 
     with pytest.raises(RuleViolation) as refusal:
         second.record(journey_id, "InfusionCompleted", data("InfusionCompleted"), actor=CLINICIAN)
 
     assert race.raced
-    assert refusal.value.code == "spacing_too_short"
+    assert refusal.value.code == "administration_too_soon"  # 80 minutes after the rival's (DESIGN 7.1)
     types = [f.type for f in first.history(journey_id)]
     assert types.count("InfusionCompleted") == 1
     assert first.get(journey_id).version == 10  # the rival's infusion, post vitals, discharge and new vitals

@@ -232,6 +232,7 @@ def test_a_snapshot_from_before_a_record_field_existed_is_refolded_not_guessed(m
     journey_id = ready_for_induction(app, clock)
     clock.advance(hours=1)
     app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN)
+    clock.advance(minutes=20)  # the stop started 20 minutes before it, after the vitals
     stop = {"phase": "induction", "minutes_given": 20, "cause": "hypertension"}
     app.record(journey_id, "InfusionStopped", stop, actor=CLINICIAN, reason="BP 186/112")
     app.take_snapshot(journey_id, version=app.get(journey_id).version)

@@ -44,7 +44,9 @@ def full_journey(app: CarePlan, clock: Any, patient_ref: str = PATIENT_REF) -> U
     for number in range(6):
         clock.advance(hours=48 if number else 24)
         rec("VitalsRecorded", {"phase": "pre", "systolic": 126, "diastolic": 81, "heart_rate": 74, "spo2": 98}, NURSE)
+        clock.advance(minutes=40)  # the infusion runs, and is charted at its end
         rec("InfusionCompleted", _infusion("induction"))
+        clock.advance(minutes=40)  # observed before the discharge
         rec("VitalsRecorded", {"phase": "post", "systolic": 131, "diastolic": 84, "heart_rate": 80}, NURSE)
         rec("DischargeAssessed", DISCHARGE)
     clock.advance(days=2)
@@ -54,6 +56,7 @@ def full_journey(app: CarePlan, clock: Any, patient_ref: str = PATIENT_REF) -> U
     rec("ComplementaryCareCheckIn", {"area": "sleep", "adherence": "partial"})
     clock.advance(days=28)
     rec("VitalsRecorded", {"phase": "pre", "systolic": 124, "diastolic": 80, "heart_rate": 70, "spo2": 99}, NURSE)
+    clock.advance(minutes=40)
     rec("InfusionCompleted", _infusion("maintenance"))
     rec("NoteAdded", {"text": "Wrong chart."})
     rec("EventEnteredInError", {"target_version": app.get(journey).version}, reason="Entered on the wrong chart")

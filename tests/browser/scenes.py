@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from careplan.application import CarePlan
@@ -56,3 +57,12 @@ def a_few_versions(app: CarePlan, patient_ref: str) -> UUID:
     app.record(journey, "NoteAdded", {"text": "Prefers morning appointments."}, actor=COORDINATOR, occurred_at=now - timedelta(days=3))
     app.record(journey, "MedicationReviewed", VALID_DATA["MedicationReviewed"], actor=CLINICIAN, occurred_at=now - timedelta(days=2))
     return journey
+
+
+def infusion_start(site: Any, minutes: int = 40) -> str:
+    """The start of an infusion recorded now (``minutes`` ago), as the forms' clinic-time input: when
+    its pre-infusion vitals are taken (DESIGN 7.1: an infusion is charted at its end)."""
+    from web.clinic import local_input
+
+    with site.flask.app_context():
+        return local_input(site.clock() - timedelta(minutes=minutes))

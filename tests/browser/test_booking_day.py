@@ -45,7 +45,7 @@ def first_infusion_given(app: Any, ref: str) -> Any:
     for event_type, data, days_ago in steps:
         app.record(journey, event_type, data, actor=scenes.CLINICIAN, occurred_at=now - timedelta(days=days_ago))
     app.record(
-        journey, "VitalsRecorded", VITALS, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST - timedelta(minutes=20)
+        journey, "VitalsRecorded", VITALS, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST - timedelta(minutes=45)
     )
     app.record(journey, "InfusionCompleted", INFUSION, actor=scenes.CLINICIAN, occurred_at=SATURDAY_10_EST)
     watched = SATURDAY_10_EST + timedelta(minutes=45)  # discharged, as every infusion is before the next

@@ -34,6 +34,7 @@ def test_a_clinician_stops_an_infusion_for_hypertension_and_sees_its_alert(page:
     page.fill("#f-systolic", "124")
     page.fill("#f-diastolic", "80")
     page.fill("#f-heart_rate", "72")
+    page.fill("#f-occurred_at", scenes.infusion_start(site))  # before the stop's start, 20 min before it
     submit(page)
 
     page.click("a:has-text('Record vitals during the infusion')")

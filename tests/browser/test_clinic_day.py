@@ -35,6 +35,7 @@ def test_a_clinician_records_pre_vitals_completes_the_infusion_and_acknowledges_
     page.fill("#f-systolic", "124")
     page.fill("#f-diastolic", "80")
     page.fill("#f-heart_rate", "72")
+    page.fill("#f-occurred_at", scenes.infusion_start(ny))  # the infusion recorded now started then
     page.click("form.event-form button[type=submit]")
 
     page.click("a:has-text('Complete infusion')")

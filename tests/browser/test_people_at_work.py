@@ -26,6 +26,7 @@ def test_a_clinician_records_high_blood_pressure_and_sees_why_the_infusion_is_he
     page.fill("#f-systolic", "152")
     page.fill("#f-diastolic", "96")
     page.fill("#f-heart_rate", "78")
+    page.fill("#f-occurred_at", scenes.infusion_start(site))
     page.click("form.event-form button[type=submit]")
     expect(page.locator(".flash-warning")).to_contain_text("152/96 at or above 140/90")
     expect(page.locator(".step-on-hold")).to_contain_text("Pre-infusion BP 152/96")

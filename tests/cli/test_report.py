@@ -34,13 +34,13 @@ def deviating_journey() -> tuple[str, int, datetime]:
         for event_type in ("MedicationReviewed", "ContraindicationScreened", "AssessmentRecorded"):
             record(event_type, start + timedelta(days=1))
         first = start + timedelta(days=2)
-        record("VitalsRecorded", first)
+        record("VitalsRecorded", first - timedelta(minutes=40))  # at the infusion's start
         record("InfusionCompleted", first)
         watched = first + timedelta(minutes=45)
         app.record(journey, "VitalsRecorded", {**VALID_DATA["VitalsRecorded"], "phase": "post"}, actor=CLINICIAN, occurred_at=watched)
         record("DischargeAssessed", watched)
         second = first + timedelta(hours=41)
-        record("VitalsRecorded", second)
+        record("VitalsRecorded", second - timedelta(minutes=40))
         version = record("InfusionCompleted", second, deviation=REASON)
     finally:
         app.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,8 +34,13 @@ def schedule(app: CarePlan, journey_id: UUID, when: datetime, phase: str = "indu
 
 
 def infuse(app: CarePlan, journey_id: UUID, phase: str = "induction") -> int:
-    record(app, journey_id, "VitalsRecorded")
+    """Pre-vitals at the start, the infusion recorded at its end (now), then the observation (the
+    test's clock moves on by it: the rules measure it, DESIGN 7.1), post-vitals and the discharge."""
+    minutes = VALID_DATA["InfusionCompleted"]["duration_min"]
+    started = app.clock() - timedelta(minutes=minutes)
+    app.record(journey_id, "VitalsRecorded", {**VALID_DATA["VitalsRecorded"]}, actor=CLINICIAN, occurred_at=started)
     version = record(app, journey_id, "InfusionCompleted", phase=phase)
+    app.clock.advance(minutes=40)  # type: ignore[attr-defined]  (the tests' Clock)
     record(app, journey_id, "VitalsRecorded", phase="post")
     record(app, journey_id, "DischargeAssessed", phase=phase)
     return version

@@ -85,7 +85,7 @@ def test_next_duty_at_sees_the_induction_window_closing_without_any_event(journe
         do(journey, protocols, "ScreeningResulted", T0, panel=panel)
     do(journey, protocols, "AssessmentRecorded", T0)
     first = T0 + timedelta(days=1)
-    do(journey, protocols, "VitalsRecorded", first)
+    do(journey, protocols, "VitalsRecorded", first - timedelta(minutes=40))  # at the infusion's start
     do(journey, protocols, "InfusionCompleted", first)
     do(journey, protocols, "ComplementaryCareCheckIn", T0 + timedelta(days=20))  # no check-in due before day 34
     settle(journey, protocols, T0 + timedelta(days=20))
@@ -107,10 +107,10 @@ def test_a_relapse_in_maintenance_raises_one_alert_keyed_by_the_assessment(journ
     do(journey, protocols, "AssessmentRecorded", T0)
     for n in range(6):
         at = T0 + timedelta(days=1 + 2 * n)
-        do(journey, protocols, "VitalsRecorded", at)
+        do(journey, protocols, "VitalsRecorded", at - timedelta(minutes=40))  # at the infusion's start
         do(journey, protocols, "InfusionCompleted", at)
-        do(journey, protocols, "VitalsRecorded", at, phase="post")
-        do(journey, protocols, "DischargeAssessed", at)
+        do(journey, protocols, "VitalsRecorded", at + timedelta(minutes=40), phase="post")
+        do(journey, protocols, "DischargeAssessed", at + timedelta(minutes=40))
     after = T0 + timedelta(days=13)
     do(journey, protocols, "AssessmentRecorded", after, total=4, items=[0, 1, 1, 1, 1, 0, 0, 0, 0], context="response_check")
     do(journey, protocols, "ResponseReviewed", after, decision="maintenance")

@@ -24,6 +24,11 @@ from careplan.domain.view import JourneyView
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 CLINICIAN = Actor(id="dr-lee", role="clinician")
+INFUSION_MIN = 40
+"""The builder's infusions run 40 min and are recorded at their end (``now``), so they start 40 min
+before: pre-infusion vitals and a hold's override default to that start (DESIGN 7.1)."""
+OBSERVED_MIN = 40
+"""The observation after an infusion before ``recover`` discharges the patient (the clock moves)."""
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +54,7 @@ class Journey:
         self.protocol = protocol or default_protocol()
         self.protocols: dict[tuple[str, int], Protocol] = {self.protocol.key: self.protocol}
         self.now = now
+        self.opened = now
         self.aggregate = PatientJourney.open(patient_ref, self.protocol, now, CLINICIAN, now)
         self.collected: list[Any] = []
 
@@ -60,6 +66,14 @@ class Journey:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
+
+    def before_infusion(self) -> datetime:
+        """The start of an infusion recorded now (never before the opening)."""
+        return max(self.opened, self.now - timedelta(minutes=INFUSION_MIN))
+
+    def observe(self) -> datetime:
+        """The observation after an infusion: the clock moves on by it."""
+        return self.advance(minutes=OBSERVED_MIN)
 
     @property
     def version(self) -> int:
@@ -163,6 +177,8 @@ class Journey:
         data = {"phase": phase, "systolic": systolic, "diastolic": diastolic, "heart_rate": heart_rate}
         if spo2 is not None:
             data["spo2"] = spo2
+        if phase == "pre":
+            kw.setdefault("at", self.before_infusion())
         return self.record("VitalsRecorded", data, **kw)
 
     def infusion_data(self, phase: str = "induction", escort: bool = True) -> dict[str, Any]:
@@ -170,7 +186,7 @@ class Journey:
             "phase": phase,
             "dose_mg_per_kg": 0.5,
             "weight_kg": 70,
-            "duration_min": 40,
+            "duration_min": INFUSION_MIN,
             "escort_confirmed": escort,
             "side_effects": [],
         }
@@ -183,14 +199,16 @@ class Journey:
         return self.record("InfusionStopped", {"phase": phase, "minutes_given": minutes, "cause": cause}, **kw)
 
     def discharge_data(self, phase: str = "induction", **changes: Any) -> dict[str, Any]:
-        data = {"phase": phase, "observation_min": 40, "alert_and_oriented": True, "escort_present": True}
+        data = {"phase": phase, "observation_min": OBSERVED_MIN, "alert_and_oriented": True, "escort_present": True}
         return {**data, **changes}
 
     def discharge(self, phase: str = "induction", **kw: Any) -> int:
         return self.record("DischargeAssessed", self.discharge_data(phase), **kw)
 
     def recover(self, phase: str = "induction") -> int:
-        """Post-infusion vitals and a discharge assessment: what follows every infusion."""
+        """The observation time, post-infusion vitals and a discharge assessment: what follows every
+        infusion (the clock moves on by the observation)."""
+        self.observe()
         self.vitals(118, 76, phase="post")
         return self.discharge(phase)
 
@@ -198,6 +216,7 @@ class Journey:
         return self.record("InfusionHeld", {"phase": phase}, reason=reason, **kw)
 
     def override_hold(self, reason: str | None = "Repeat BP acceptable to the anaesthetist", **kw: Any) -> int:
+        kw.setdefault("at", self.before_infusion())
         return self.record("HoldOverridden", {"hold": "blood_pressure"}, reason=reason, **kw)
 
     def review_response(self, decision: str, **kw: Any) -> int:

@@ -6,7 +6,7 @@ import pytest
 
 from careplan.domain.errors import InvalidEvent
 from careplan.domain.families.assessment import AssessmentRecorded
-from tests.unit.journeys import Journey, default_protocol, with_settings
+from tests.unit.journeys import INFUSION_MIN, Journey, default_protocol, with_settings
 
 
 def madrs(j: Journey, item10: int) -> int:
@@ -27,8 +27,17 @@ def alerted(j: Journey) -> tuple[Journey, int]:
     j.give_infusion()
     j.advance(hours=48)
     j.phq9(5, item9=1, context="infusion")
-    j.vitals(120, 80)
-    return j, j.history[-2].version
+    alert = j.history[-1].version
+    j.advance(hours=1)
+    j.vitals(120, 80)  # before the infusion recorded now started, and after the alert
+    return j, alert
+
+
+def next_chair(j: Journey) -> None:
+    """Pre-infusion vitals for an infusion that starts after what was just recorded (an
+    acknowledgement counts only for an infusion that started after it)."""
+    j.advance(minutes=INFUSION_MIN)
+    j.vitals()
 
 
 def test_madrs_item_10_at_3_raises_no_alert(j: Journey) -> None:
@@ -72,6 +81,7 @@ def test_an_open_alert_refuses_the_infusion(alerted: tuple[Journey, int]) -> Non
 def test_a_moderate_risk_acknowledgement_lets_the_infusion_go_ahead(alerted: tuple[Journey, int]) -> None:
     j, alert = alerted
     j.acknowledge(alert, risk="moderate")
+    next_chair(j)
     j.infuse()
     assert len(j.record_of().infusions) == 2
 
@@ -79,6 +89,7 @@ def test_a_moderate_risk_acknowledgement_lets_the_infusion_go_ahead(alerted: tup
 def test_a_high_risk_acknowledgement_keeps_the_infusion_refused(alerted: tuple[Journey, int]) -> None:
     j, alert = alerted
     j.acknowledge(alert, risk="high")
+    next_chair(j)
     j.refused("high_risk_pending", "InfusionCompleted", j.infusion_data())
     assert [a.version for a in j.view().open_alerts] == [alert]
 
@@ -86,11 +97,13 @@ def test_a_high_risk_acknowledgement_keeps_the_infusion_refused(alerted: tuple[J
 def test_a_later_low_risk_acknowledgement_of_the_same_alert_clears_it(alerted: tuple[Journey, int]) -> None:
     j, alert = alerted
     j.acknowledge(alert, risk="high")
-    j.acknowledge(alert, risk="high")
+    next_chair(j)
     j.refused("high_risk_pending", "InfusionCompleted", j.infusion_data())
     j.acknowledge(alert, risk="low")
     assert j.view().open_alerts == []
     j.refused("no_such_alert", "SafetyAlertAcknowledged", {"alert_version": alert, "risk_assessment": "low", "plan": "x"}, reason="again")
+    j.refused("open_safety_alert", "InfusionCompleted", j.infusion_data())  # it started before the acknowledgement
+    next_chair(j)
     j.infuse()
 
 

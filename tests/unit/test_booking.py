@@ -87,7 +87,7 @@ def test_slots_keep_the_spacing_after_the_last_infusion() -> None:
     j = Journey(now=datetime(2026, 3, 2, 15, 0, tzinfo=UTC)).ready_for_induction()
     j.give_infusion()  # Wed 4 March 10:00 EST
     slots = free_slots(NY, j.record_of(), [], j.now, 1)
-    assert slots[0].start == j.now + timedelta(hours=48)
+    assert slots[0].start == j.last("InfusionCompleted").occurred_at + timedelta(hours=48)
 
 
 def test_no_slot_past_the_induction_window() -> None:

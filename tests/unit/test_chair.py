@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from careplan.domain.families.chair import total_mg
-from tests.unit.journeys import Journey
+from tests.unit.journeys import INFUSION_MIN, Journey
 
 
 @pytest.fixture
@@ -182,7 +182,7 @@ def stopped_then_discharged(j: Journey, minutes: int = 30) -> None:
 
 def test_a_stopped_infusion_counts_for_the_spacing_rule(ready: Journey) -> None:
     stopped_then_discharged(ready)
-    ready.advance(minutes=70)
+    ready.advance(hours=24)
     ready.vitals()
     failure = ready.refused("spacing_too_short", "InfusionCompleted", ready.infusion_data())
     assert "stopped early" in failure.message
@@ -192,8 +192,9 @@ def test_a_stopped_infusion_counts_for_the_spacing_rule(ready: Journey) -> None:
 
 def test_a_full_infusion_48_hours_after_a_stopped_one_is_accepted(ready: Journey) -> None:
     stopped_then_discharged(ready)
-    stopped_at = ready.last("InfusionStopped").occurred_at
-    ready.advance(seconds=(stopped_at + timedelta(hours=48, minutes=-1) - ready.now).total_seconds())
+    started = ready.last("InfusionStopped").occurred_at - timedelta(minutes=30)  # spacing is start to start
+    next_start = started + timedelta(hours=48, minutes=-1)
+    ready.advance(seconds=(next_start + timedelta(minutes=INFUSION_MIN) - ready.now).total_seconds())
     ready.vitals()
     ready.refused("spacing_too_short", "InfusionCompleted", ready.infusion_data())
     ready.advance(minutes=1)
@@ -278,6 +279,9 @@ def test_a_stop_with_an_alert_open_before_it_started_is_refused(ready: Journey, 
     stop = {"phase": "induction", "minutes_given": 15, "cause": "nausea"}
     ready.refused(code, "InfusionStopped", stop, reason="x", deviation="Doctor's order")
     ready.acknowledge(alert, risk="low")
+    ready.refused("open_safety_alert", "InfusionStopped", stop, reason="x")  # it started before the acknowledgement
+    ready.advance(minutes=20)
+    ready.vitals()
     ready.stop("nausea", minutes=15)
 
 
@@ -290,6 +294,7 @@ def test_the_alert_an_infusion_is_stopped_for_does_not_refuse_the_stop(ready: Jo
     ready.advance(hours=48)
     ready.vitals(phase="post", at=ready.now - timedelta(hours=47))
     ready.discharge()
+    ready.advance(minutes=INFUSION_MIN)
     ready.vitals()
     ready.refused("open_safety_alert", "InfusionCompleted", ready.infusion_data())
 
@@ -304,6 +309,7 @@ def test_the_next_infusion_waits_for_the_previous_discharge(ready: Journey) -> N
     ready.vitals()
     ready.refused("discharge_pending", "InfusionCompleted", ready.infusion_data())
     ready.recover()
+    ready.advance(minutes=INFUSION_MIN)  # the next one starts after the discharge
     ready.vitals()
     ready.infuse()
 
@@ -312,6 +318,7 @@ def test_the_next_infusion_waits_for_the_previous_discharge(ready: Journey) -> N
 def test_discharge_needs_30_minutes_of_observation(ready: Journey, minutes: int, accepted: bool) -> None:
     ready.vitals()
     ready.infuse()
+    ready.observe()
     ready.vitals(120, 80, phase="post")
     data = ready.discharge_data(observation_min=minutes)
     if accepted:
@@ -325,6 +332,7 @@ def test_discharge_needs_post_vitals_taken_after_the_infusion(ready: Journey) ->
     ready.vitals()
     ready.infuse()
     ready.vitals(120, 80, phase="post", at=ready.now - timedelta(minutes=5))
+    ready.observe()
     ready.refused("discharge_not_safe", "DischargeAssessed", ready.discharge_data())
     ready.vitals(120, 80, phase="post")
     ready.discharge()
@@ -339,6 +347,7 @@ def test_discharge_is_refused_while_post_vitals_are_at_an_alert_threshold(
 ) -> None:
     ready.vitals()
     ready.infuse()
+    ready.observe()
     s, d, hr, spo2 = post
     ready.vitals(s, d, phase="post", heart_rate=hr, spo2=spo2)
     if accepted:

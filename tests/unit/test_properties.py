@@ -221,7 +221,8 @@ def _infusion_turn(j: Journey, draw: Draw, phase: str) -> None:
         elif choice == "stop":
             j.stop(draw(st.sampled_from(["hypertension", "nausea", "patient_request"])), phase=phase)
         else:
-            # Now and then the infusion is entered afterwards, dated back (no earlier than its vitals).
+            # Now and then the infusion is entered afterwards, dated back (no earlier than its vitals
+            # plus its minutes: it is charted at its end, and started after them).
             backdated = j.now - timedelta(hours=draw(st.sampled_from([0, 0, 0, 2, 30, 60])))
             data = {
                 **j.infusion_data(phase, escort=draw(st.sampled_from([True, True, True, False]))),
@@ -229,7 +230,8 @@ def _infusion_turn(j: Journey, draw: Draw, phase: str) -> None:
                 "duration_min": draw(st.sampled_from([40, 40, 45, 39])),
                 "weight_kg": draw(st.sampled_from([70, 70, 80])),
             }
-            j.record("InfusionCompleted", data, at=max(backdated, r.pre_vitals.occurred_at))
+            earliest = r.pre_vitals.occurred_at + timedelta(minutes=data["duration_min"])
+            j.record("InfusionCompleted", data, at=min(j.now, max(backdated, earliest)))
 
 
 def _chair_vitals(j: Journey, draw: Draw, phase: str) -> None:
@@ -247,9 +249,13 @@ def _after_infusion(j: Journey, draw: Draw, phase: str) -> None:
     if draw(st.booleans()):
         _chair_vitals(j, draw, "post")
         return
+    settling = j.record_of().awaiting_discharge
+    observed = draw(st.sampled_from([40, 40, 30, 29]))
+    elapsed = observed + draw(st.sampled_from([0, 0, 5, -1]))  # the minutes typed, and those that passed
+    j.advance(seconds=max(0.0, (settling.ended_at + timedelta(minutes=elapsed) - j.now).total_seconds()))  # type: ignore[union-attr]
     data = j.discharge_data(
-        str(j.record_of().awaiting_discharge.phase),  # type: ignore[union-attr]
-        observation_min=draw(st.sampled_from([40, 40, 30, 29])),
+        str(settling.phase),  # type: ignore[union-attr]
+        observation_min=observed,
         alert_and_oriented=draw(st.sampled_from([True, True, False])),
         escort_present=draw(st.sampled_from([True, True, True, False])),
     )
@@ -418,6 +424,7 @@ def test_a_correction_equals_never_having_recorded_the_event(sim: Simulated, dat
         f.version
         for f in j.history
         if f.type in CLINICIAN_EVENTS and f.type not in NOT_CORRECTABLE and f.version not in record.errored
+        and not _finds_an_absolute(f)
     ]
     if not targets:
         return
@@ -431,6 +438,13 @@ def test_a_correction_equals_never_having_recorded_the_event(sim: Simulated, dat
     never = [f for f in j.history[:-1] if f.version != target and not _raised_by(f, target)]
     expected = evaluate(fold(j.resolve(j.protocol.id, 1), never, j.resolve), j.now)
     assert j.view() == expected
+
+
+def _finds_an_absolute(fact: Fact) -> bool:
+    """A screening that found an absolute contraindication: one clinician's correction of it leaves the
+    finding open (DESIGN 7.1), so correcting it is not the same as never having recorded it."""
+    absolute = set(default_protocol().contraindications.absolute)
+    return fact.type == "ContraindicationScreened" and bool(absolute & set(fact.data["findings"]))
 
 
 def _raised_by(fact: Fact, version: int) -> bool:
@@ -451,7 +465,7 @@ def test_correcting_the_event_just_recorded_brings_back_the_state_before_it(
     except RuleViolation:
         return
     marked = [f for f in j.history if f.version > version and f.type in CLINICIAN_EVENTS]
-    if not marked or marked[0].type == "EventEnteredInError" or j.version == version:
+    if not marked or marked[0].type == "EventEnteredInError" or j.version == version or _finds_an_absolute(marked[0]):
         return
     j.enter_in_error(marked[0].version)
     assert j.view() == before
@@ -464,7 +478,7 @@ def test_whatever_the_order_of_entry_the_recorded_infusions_keep_the_protocols_l
     if any(f.type == "EventEnteredInError" for f in j.history):
         return  # a correction may rightly leave what stood on the marked event in place
     r = j.record_of()
-    times = sorted(i.occurred_at for i in r.infusions)
+    times = sorted(i.start for i in r.infusions)  # spacing is measured start to start
     spacing = timedelta(hours=r.protocol.induction.min_spacing_hours)
     assert all(later - earlier >= spacing for earlier, later in zip(times, times[1:]))
     assert len(r.induction_infusions()) <= r.induction_target
@@ -502,6 +516,7 @@ def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(si
     findings: set[str] = set()
     overriders: dict[str, set[str]] = {}
     risk: dict[int, str | None] = {}  # alert version -> latest acknowledged risk (None: not acknowledged)
+    raised: dict[int, datetime] = {}
     for index, fact in enumerate(history):
         if fact.type == "ContraindicationScreened":
             findings = set(fact.data["findings"])
@@ -510,6 +525,7 @@ def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(si
             overriders.setdefault(fact.data["finding"], set()).add(fact.actor.id)
         elif fact.type == "SafetyAlertRaised":
             risk[fact.version] = None
+            raised[fact.version] = fact.occurred_at
         elif fact.type == "SafetyAlertAcknowledged":
             risk[fact.data["alert_version"]] = fact.data.get("risk_assessment") or "low"
         if fact.type != "InfusionCompleted":
@@ -519,14 +535,16 @@ def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(si
         assert data["escort_confirmed"] is True
         assert dose.mg_per_kg_min <= data["dose_mg_per_kg"] <= dose.mg_per_kg_max
         assert data["duration_min"] >= dose.duration_min_at_least
-        pre = [f for f in before if f.type == "VitalsRecorded" and f.data["phase"] == "pre"][-1]
-        assert timedelta(0) <= fact.occurred_at - pre.occurred_at <= timedelta(hours=monitoring.pre_vitals_max_age_hours)
+        start = fact.occurred_at - timedelta(minutes=data["duration_min"])  # judged at its start (DESIGN 7.9)
+        taken = [f for f in before if f.type == "VitalsRecorded" and f.data["phase"] == "pre" and f.occurred_at <= start]
+        pre = max(taken, key=lambda f: (f.occurred_at, f.version))
+        assert start - pre.occurred_at <= timedelta(hours=monitoring.pre_vitals_max_age_hours)
         assert pre.data["heart_rate"] <= monitoring.alert_heart_rate_above
         assert pre.data.get("spo2") is None or pre.data["spo2"] >= monitoring.alert_spo2_below
         for finding in findings:
             needed = 2 if finding in absolute else 1
             assert len(overriders.get(finding, set())) >= needed, (finding, overriders)
-        assert all(level not in (None, "high") for level in risk.values()), risk
+        assert all(level not in (None, "high") for v, level in risk.items() if raised[v] < start), risk
         ended = [i for i, f in enumerate(before) if f.type in ("InfusionCompleted", "InfusionStopped")]
         if ended:
             assert any(f.type == "DischargeAssessed" for f in before[ended[-1] :])

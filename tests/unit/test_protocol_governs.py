@@ -168,3 +168,79 @@ def test_a_due_rule_must_name_a_moment_the_engine_knows() -> None:
         clinic_protocol(lambda d: step(d, "medication_review").update(due={"from": "tuesday", "within_days": 3}))
     with pytest.raises(ProtocolFileError, match=r"steps\.7\.due: Maintenance is due by the interval"):
         clinic_protocol(lambda d: step(d, "maintenance").update(due={"from": "opened", "within_days": 30}))
+
+
+# -- the limits no one overrides (DESIGN 7.1): each a setting of the file --------------------------
+
+
+def test_the_hold_ceiling_is_the_protocols() -> None:
+    protocol = clinic_protocol(
+        lambda d: d["monitoring"].update(pre_hold_ceiling_systolic=200, pre_hold_ceiling_diastolic=130)
+    )
+    j = Journey(protocol).ready_for_induction()
+    j.vitals(190, 115)  # at the packaged ceiling (180/110), under this clinic's
+    j.override_hold()
+    j.infuse()
+    default = Journey().ready_for_induction()
+    default.vitals(190, 100)
+    default.refused("hold_not_overridable", "HoldOverridden", {"hold": "blood_pressure"}, reason="r")
+    default.vitals(150, 112)
+    default.refused("hold_not_overridable", "HoldOverridden", {"hold": "blood_pressure"}, reason="r")
+
+
+def test_the_diastolic_ceiling_is_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["monitoring"].update(pre_hold_ceiling_diastolic=100))
+    j = Journey(protocol).ready_for_induction()
+    j.vitals(150, 100)
+    j.refused("hold_not_overridable", "HoldOverridden", {"hold": "blood_pressure"}, reason="r")
+
+
+def test_the_floor_between_administrations_is_the_protocols() -> None:
+    protocol = clinic_protocol(lambda d: d["dose"].update(min_hours_between_administrations=60))
+    j = Journey(protocol).ready_for_induction()
+    j.give_infusion()
+    j.advance(hours=50)
+    j.vitals()
+    j.refused("administration_too_soon", "InfusionCompleted", j.infusion_data(), deviation="Travelling")
+    default = Journey().ready_for_induction()
+    default.give_infusion()
+    default.advance(hours=50)
+    default.vitals()
+    default.infuse()
+
+
+def test_the_most_extensions_are_the_protocols() -> None:
+    def extended(protocol: Protocol | None) -> Journey:
+        j = Journey(protocol).ready_for_induction().induction()
+        j.advance(days=1)
+        j.phq9(16, context="response_check")
+        j.review_response("extend_induction")
+        j.advance(days=2)
+        j.induction(j.protocol.induction.extension_infusions)
+        j.advance(days=1)
+        j.phq9(15, context="response_check")
+        return j
+
+    twice = extended(clinic_protocol(lambda d: d["induction"].update(max_extensions=2)))
+    twice.review_response("extend_induction")
+    once = extended(None)
+    once.refused("extensions_exhausted", "ResponseReviewed", {"decision": "extend_induction"})
+
+
+def test_a_file_without_the_new_settings_keeps_their_defaults() -> None:
+    def older(d: dict[str, Any]) -> None:
+        del d["monitoring"]["pre_hold_ceiling_systolic"], d["monitoring"]["pre_hold_ceiling_diastolic"]
+        del d["dose"]["min_hours_between_administrations"], d["induction"]["max_extensions"]
+
+    protocol = clinic_protocol(older)
+    assert (protocol.monitoring.pre_hold_ceiling_systolic, protocol.monitoring.pre_hold_ceiling_diastolic) == (180, 110)
+    assert (protocol.dose.min_hours_between_administrations, protocol.induction.max_extensions) == (24, 1)
+
+
+def test_a_ceiling_at_or_below_the_hold_threshold_is_refused() -> None:
+    import pytest
+
+    from events.protocol_file import ProtocolFileError
+
+    with pytest.raises(ProtocolFileError, match=r"monitoring\.pre_hold_ceiling_systolic: Must be above"):
+        clinic_protocol(lambda d: d["monitoring"].update(pre_hold_ceiling_systolic=140))

@@ -14,7 +14,7 @@ import pytest
 from careplan.domain.errors import InvalidEvent, RuleViolation, UnknownEventType
 from careplan.domain.journey import PatientJourney
 from careplan.domain.vocabulary import REASON_REQUIRED
-from tests.unit.journeys import CLINICIAN, START, Journey, default_protocol, phq9_items, with_settings
+from tests.unit.journeys import CLINICIAN, INFUSION_MIN, START, Journey, default_protocol, phq9_items, with_settings
 
 
 @pytest.fixture
@@ -196,6 +196,7 @@ def test_induction_waits_for_the_medication_review(j: Journey) -> None:
     j.consult()
     j.screen()
     j.phq9(20)
+    j.advance(hours=1)
     j.vitals()
     j.refused("prerequisite_missing", "InfusionCompleted", j.infusion_data())
     j.review_medications()
@@ -207,6 +208,7 @@ def test_a_pending_benzodiazepine_taper_blocks_induction_until_reviewed_again(j:
     j.review_medications(taper=True, benzo_mg=15)
     j.screen()
     j.phq9(20)
+    j.advance(hours=1)
     j.vitals()
     j.refused("taper_pending", "InfusionCompleted", j.infusion_data())
     j.review_medications(taper=False, benzo_mg=4)
@@ -232,6 +234,9 @@ def test_a_contraindication_blocks_induction_until_overridden_with_a_reason(j: J
     j.refused("contraindicated", "InfusionCompleted", j.infusion_data())
     j.refused("reason_required", "ContraindicationOverridden", {"finding": "substance_use_history"}, reason=" ")
     j.override("substance_use_history", reason="Remote history, 10 years abstinent")
+    j.refused("contraindicated", "InfusionCompleted", j.infusion_data())  # it started before the override
+    j.advance(minutes=INFUSION_MIN)
+    j.vitals()
     j.infuse()
 
 
@@ -243,15 +248,17 @@ def test_only_an_open_finding_of_the_latest_screening_can_be_overridden(j: Journ
     j.refused("no_such_finding", "ContraindicationOverridden", {"finding": "liver_failure"}, reason="again")
 
 
-def test_a_new_screening_with_the_same_finding_keeps_its_override_and_a_clear_one_drops_it(j: Journey) -> None:
+def test_a_new_screening_with_the_same_finding_needs_a_new_override(j: Journey) -> None:
+    """DESIGN 7.1: an override judges the screening before it; it does not carry over to a later one."""
     j.consult()
     j.screen("liver_failure")
     j.override("liver_failure")
-    j.screen("liver_failure")
     assert j.record_of().open_findings() == []
-    j.screen()
     j.screen("liver_failure")
     assert j.record_of().open_findings() == ["liver_failure"]
+    j.override("liver_failure")
+    j.screen()
+    assert j.record_of().open_findings() == []
 
 
 def test_induction_waits_for_a_baseline_phq9(j: Journey) -> None:
@@ -271,7 +278,7 @@ def test_the_baseline_phq9_counts_for_seven_days_before_the_first_infusion(j: Jo
     j.advance(days=7, seconds=1)
     j.vitals()
     j.refused("baseline_stale", "InfusionCompleted", j.infusion_data())
-    j.vitals(at=START + timedelta(days=7))
+    j.vitals(at=START + timedelta(days=7, minutes=-INFUSION_MIN))
     j.infuse(at=START + timedelta(days=7))
 
 
@@ -321,7 +328,7 @@ def test_an_induction_infusion_after_day_21_of_the_series_is_refused(ready: Jour
     ready.advance(days=3, seconds=1)
     ready.vitals()
     ready.refused("induction_window_exceeded", "InfusionCompleted", ready.infusion_data())
-    ready.vitals(at=first + timedelta(days=21))
+    ready.vitals(at=first + timedelta(days=21, minutes=-INFUSION_MIN))
     ready.infuse(at=first + timedelta(days=21))
 
 

@@ -144,11 +144,13 @@ def test_a_stale_baseline_is_flagged_and_blocks_induction(j: Journey) -> None:
 def test_the_next_induction_infusion_is_due_within_7_days_of_the_previous(j: Journey) -> None:
     j.ready_for_induction()
     j.give_infusion()
-    assert j.view().steps["induction"].due_at == j.now + 7 * DAY
+    ended = j.last("InfusionCompleted").occurred_at
+    assert j.view().steps["induction"].due_at == ended + 7 * DAY
     j.advance(days=3)
     j.give_infusion()
-    assert j.view().steps["induction"].due_at == j.now + 7 * DAY
-    assert flags(j.view(j.now + 7 * DAY + timedelta(seconds=1)), "induction", "overdue")
+    ended = j.last("InfusionCompleted").occurred_at
+    assert j.view().steps["induction"].due_at == ended + 7 * DAY
+    assert flags(j.view(ended + 7 * DAY + timedelta(seconds=1)), "induction", "overdue")
 
 
 def test_the_next_induction_due_date_is_capped_by_the_21_day_window(j: Journey) -> None:
@@ -237,7 +239,7 @@ def test_a_blood_pressure_hold_puts_the_induction_on_hold(j: Journey) -> None:
 
 def test_the_response_check_is_due_7_days_after_the_sixth_infusion(j: Journey) -> None:
     j.ready_for_induction().induction()
-    last = j.now
+    last = j.last("InfusionCompleted").occurred_at
     view = j.view()
     assert view.steps["response_check"].due_at == last + 7 * DAY
     assert not j.view(last + 7 * DAY).steps["response_check"].has_flag("overdue")
@@ -256,7 +258,7 @@ def test_maintenance_is_due_one_interval_after_the_last_infusion_and_overdue_aft
     j.advance(weeks=5)
     j.give_infusion("maintenance")
     view = j.view()
-    assert view.steps["maintenance"].due_at == j.now + timedelta(weeks=6)
+    assert view.steps["maintenance"].due_at == j.last("InfusionCompleted").occurred_at + timedelta(weeks=6)
     assert view.maintenance_done == 1
 
 
@@ -300,14 +302,14 @@ def test_an_extended_induction_reopens_induction_and_the_response_check(j: Journ
     view = j.view()
     assert view.steps["induction"].status == "completed"
     assert view.steps["response_check"].status == "ready"
-    assert view.steps["response_check"].due_at == j.now + 7 * DAY
+    assert view.steps["response_check"].due_at == j.last("InfusionCompleted").occurred_at + 7 * DAY
 
 
 def test_complementary_care_check_ins_fall_due_every_14_days_once_induction_started(j: Journey) -> None:
     j.ready_for_induction()
     assert j.view().steps["complementary_care"].due_at is None
     j.give_infusion()
-    first = j.now
+    first = j.last("InfusionCompleted").occurred_at
     assert j.view().steps["complementary_care"].due_at == first + 14 * DAY
     j.advance(days=3)
     j.guidance("exercise")

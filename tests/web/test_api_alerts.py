@@ -45,6 +45,7 @@ def acknowledge(api: Api, journey_id: str, alert: int, risk: str) -> Any:
 def alerted(api: Api, clock: Clock) -> tuple[str, int]:
     journey_id = ready(api, clock)
     body = api.record(journey_id, "AssessmentRecorded", SELF_HARM)
+    clock.advance(hours=1)  # the next infusion starts after the alert was raised
     return journey_id, body["recorded"][1]["version"]
 
 
@@ -64,8 +65,10 @@ def test_an_open_safety_alert_refuses_the_infusion(api: Api, clock: Clock) -> No
 def test_a_high_risk_acknowledgement_refuses_the_infusion_until_reassessed(api: Api, clock: Clock) -> None:
     journey_id, alert = alerted(api, clock)
     acknowledge(api, journey_id, alert, "high")
+    clock.advance(hours=1)  # an acknowledgement counts for an infusion that starts after it
     assert error_of(infuse(api, journey_id), 422)["code"] == "high_risk_pending"
     acknowledge(api, journey_id, alert, "moderate")
+    clock.advance(hours=1)
     assert infuse(api, journey_id).status_code == 201
 
 
@@ -88,6 +91,7 @@ def test_an_absolute_contraindication_needs_a_second_clinician(api: Api, people:
         f"/api/v1/journeys/{journey_id}/events", json=override, headers={"Authorization": f"Bearer {second.token}"}
     )
     assert answer.status_code == 201, answer.get_json()
+    clock.advance(hours=1)  # the infusion starts after the second clinician cleared the finding
     assert infuse(api, journey_id).status_code == 201
 
 

@@ -124,7 +124,7 @@ def test_a_stopped_infusion_then_discharge_and_the_codes_on_the_way(api: Api, cl
 def test_a_stop_without_recent_pre_vitals_is_422_vitals_stale_even_with_a_deviation(api: Api, clock: Clock) -> None:
     journey_id = ready(api, clock)
     api.record(journey_id, "VitalsRecorded", PRE)
-    clock.advance(hours=3, minutes=1)
+    clock.advance(hours=3, minutes=21)  # the stop started 20 minutes before it: 3 h 1 min after the vitals
     stop = {"phase": "induction", "minutes_given": 20, "cause": "nausea"}
     reason = "Nauseous after 20 min"
     assert "older than 3 h" in refused(api, journey_id, "InfusionStopped", stop, "vitals_stale", reason=reason)

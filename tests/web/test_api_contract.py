@@ -22,6 +22,10 @@ from tests.web.conftest import People
 CONSULTATION = {"type": "ConsultationCompleted", "data": VALID_DATA["ConsultationCompleted"]}
 
 
+PRE_LEAD_MIN = 40
+"""How long before ``now`` ``Api.record`` dates pre-infusion vitals: the start of a 40-minute infusion."""
+
+
 class Api:
     """The test client with a role's token."""
 
@@ -41,6 +45,11 @@ class Api:
         return str(response.get_json()["id"])
 
     def record(self, journey_id: str, event_type: str, data: dict[str, Any], **extra: Any) -> Any:
+        """Records an event now; pre-infusion vitals default to the start of a 40-minute infusion
+        recorded now (at its end), which is when they are taken (DESIGN 7.1)."""
+        if event_type == "VitalsRecorded" and data.get("phase") == "pre" and "occurred_at" not in extra:
+            now = self.client.application.config["CAREPLAN_CLOCK"]()
+            extra["occurred_at"] = (now - timedelta(minutes=PRE_LEAD_MIN)).isoformat()
         response = self.post(f"/journeys/{journey_id}/events", {"type": event_type, "data": data, **extra})
         assert response.status_code == 201, response.get_json()
         return response.get_json()

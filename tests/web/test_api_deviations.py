@@ -89,7 +89,8 @@ def test_induction_window_exceeded_and_a_response_check_too_early_are_deviable(a
 def _alert_open(api: Api, journey_id: str, clock: Clock) -> None:  # noqa: F811
     clock.advance(hours=7)
     item9 = {"instrument": "PHQ9", "total": 12, "items": [2, 2, 2, 2, 1, 1, 1, 0, 1], "context": "infusion"}
-    api.record(journey_id, "AssessmentRecorded", item9)
+    # raised before the infusion started (the one recorded now started 40 minutes ago)
+    api.record(journey_id, "AssessmentRecorded", item9, occurred_at=(clock() - timedelta(hours=1)).isoformat())
     api.record(journey_id, "VitalsRecorded", PRE)
 
 

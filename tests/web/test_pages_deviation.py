@@ -3,6 +3,7 @@ event with the reason (DESIGN 6.3); a safety refusal offers no such field."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from flask import Flask
@@ -25,10 +26,19 @@ INFUSION = {
 VITALS = {"phase": "pre", "systolic": "120", "diastolic": "80", "heart_rate": "70"}
 
 
+def started(app: Flask, clock: Clock) -> str:
+    """The start of an infusion recorded now (40 minutes ago), as the form's clinic-time input: when
+    its pre-infusion vitals were taken (DESIGN 7.1)."""
+    from web.clinic import local_input
+
+    with app.app_context():
+        return local_input(clock() - timedelta(minutes=40))
+
+
 def after_first_infusion(app: Flask, clock: Clock) -> UUID:
     plan = careplan(app)
     journey = ready_for_induction(plan, "MRN-DEV-1")
-    plan.record(journey, "VitalsRecorded", VALID_DATA["VitalsRecorded"], actor=CLINICIAN)
+    plan.record(journey, "VitalsRecorded", VALID_DATA["VitalsRecorded"], actor=CLINICIAN, occurred_at=clock() - timedelta(minutes=40))
     plan.record(journey, "InfusionCompleted", VALID_DATA["InfusionCompleted"], actor=CLINICIAN)
     clock.advance(minutes=45)
     plan.record(journey, "VitalsRecorded", {**VALID_DATA["VitalsRecorded"], "phase": "post"}, actor=CLINICIAN)
@@ -42,7 +52,7 @@ def test_a_timing_refusal_offers_the_deviation_field_and_it_records_the_event(
 ) -> None:
     journey = after_first_infusion(app, clock)
     client = signed_in(app, people, "clinician")
-    post_event(client, journey, open_form(client, journey, "VitalsRecorded"), **VITALS)
+    post_event(client, journey, open_form(client, journey, "VitalsRecorded"), **VITALS, occurred_at=started(app, clock))
     form = open_form(client, journey, "InfusionCompleted")
     assert 'name="deviation"' not in client.get(f"/journeys/{journey}/events/new?type=InfusionCompleted").get_data(
         as_text=True
@@ -72,6 +82,7 @@ def test_a_safety_refusal_offers_no_deviation_field(app: Flask, people: People, 
         journey,
         open_form(client, journey, "VitalsRecorded"),
         **{**VITALS, "systolic": "150", "diastolic": "95"},
+        occurred_at=started(app, clock),
     )
     refused = post_event(client, journey, open_form(client, journey, "InfusionCompleted"), **INFUSION)
     page = refused.get_data(as_text=True)

@@ -5,6 +5,7 @@ instead of overwritten."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -14,6 +15,7 @@ from careplan.domain.values import Actor
 from tests.browser.scenes import ready_for_induction
 from tests.web.conftest import People
 from tests.web.pages import careplan, field_block, open_form, post_event, signed_in
+from web.clinic import local_input
 
 OTHER = Actor("dr-other", "clinician")
 
@@ -60,7 +62,12 @@ def test_a_missing_reason_is_reported_beside_the_reason(app: Flask, people: Peop
 
 def test_a_protocol_refusal_says_why_and_keeps_the_input(app: Flask, people: People, journey: UUID) -> None:
     client = signed_in(app, people, "clinician")
-    post_event(client, journey, open_form(client, journey, "VitalsRecorded"), phase="pre", systolic="150", diastolic="92", heart_rate="80")
+    with app.app_context():  # the infusion recorded now started 40 minutes ago: its vitals then
+        started = local_input(careplan(app).clock() - timedelta(minutes=40))
+    post_event(
+        client, journey, open_form(client, journey, "VitalsRecorded"),
+        phase="pre", systolic="150", diastolic="92", heart_rate="80", occurred_at=started,
+    )
     form = open_form(client, journey, "InfusionCompleted")
     response = post_event(
         client, journey, form, phase="induction", dose_mg_per_kg="0.5", weight_kg="70", duration_min="40", escort_confirmed="yes"

@@ -18,8 +18,9 @@ def test_the_timeline_shows_steps_series_chart_and_corrections(app: Flask, peopl
     plan = careplan(app)
     journey = ready_for_induction(plan, "MRN-TL-1")
     now = plan.clock()
-    plan.record(journey, "VitalsRecorded", {"phase": "pre", "systolic": 150, "diastolic": 95, "heart_rate": 80}, actor=CLINICIAN)
-    plan.record(journey, "HoldOverridden", {"hold": "blood_pressure"}, actor=CLINICIAN, reason="Repeat BP 138/88 after rest.")
+    started = now - timedelta(minutes=40)  # the infusion recorded now started then: the vitals and override before
+    plan.record(journey, "VitalsRecorded", {"phase": "pre", "systolic": 150, "diastolic": 95, "heart_rate": 80}, actor=CLINICIAN, occurred_at=started)
+    plan.record(journey, "HoldOverridden", {"hold": "blood_pressure"}, actor=CLINICIAN, reason="Repeat BP 138/88 after rest.", occurred_at=started)
     done = {"phase": "induction", "dose_mg_per_kg": 0.5, "weight_kg": 70, "duration_min": 40, "escort_confirmed": True}
     plan.record(journey, "InfusionCompleted", done, actor=CLINICIAN)
     plan.record(journey, "NoteAdded", {"text": "Wrong patient's note."}, actor=Actor("c", "coordinator"))

@@ -116,6 +116,8 @@ class Findings:
                 label = finding_label(code)
                 if code in record.overrides:  # open though overridden: an absolute finding, overridden once
                     label += " (overridden once: a second clinician must confirm)"
+                elif code in record.clearing:  # cleared once otherwise: a re-screening or a correction
+                    label += " (cleared once: a second clinician must confirm)"
                 still_open.append(Choice(code, label, group.get(code, "")))
         return cls(offered, tuple(still_open))
 

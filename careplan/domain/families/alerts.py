@@ -52,8 +52,14 @@ def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
 
 @rule(SafetyAlertAcknowledged)
 def _alert_open(r: ClinicalRecord, p: SafetyAlertAcknowledged, a: Attempt) -> None:
-    if p.alert_version not in {x.version for x in r.open_alerts() + high_risk_alerts(r)}:
+    alert = next((x for x in r.open_alerts() + high_risk_alerts(r) if x.version == p.alert_version), None)
+    if alert is None:
         raise RuleViolation("no_such_alert", "There is no open safety alert at that version.")
+    if a.occurred_at < alert.raised_at:
+        raise RuleViolation(
+            "before_subject",
+            f"The acknowledgement is dated before the alert was raised ({alert.raised_at:%Y-%m-%d %H:%M}).",
+        )
 
 
 @folds(SafetyAlertAcknowledged)
@@ -61,6 +67,7 @@ def _acknowledged(r: ClinicalRecord, p: SafetyAlertAcknowledged, f: Fact) -> Non
     for alert in r.alerts:
         if alert.version == p.alert_version:
             alert.acknowledged_version = f.version
+            alert.acknowledged_at = f.occurred_at
             alert.risk = str(p.risk_assessment) if p.risk_assessment is not None else None
 
 
@@ -72,14 +79,20 @@ def high_risk_alerts(r: ClinicalRecord) -> list[Alert]:
 def require_alerts_worked(r: ClinicalRecord, raised_before: datetime | None = None) -> None:
     """Refuses an infusion while a safety alert is open or assessed high risk (never deviable).
 
-    ``raised_before`` leaves out the alerts raised from that moment on: an infusion stopped early is
-    judged on the alerts open when it started, not on the one (raised during it) it was stopped for.
+    ``raised_before`` is the infusion's start: the alerts raised from that moment on are left out (an
+    infusion stopped early is judged on the alerts open when it started, not on the one raised during
+    it that it was stopped for), and one acknowledged only after it was still open then.
     """
 
     def counted(alert: Alert) -> bool:
         return raised_before is None or alert.raised_at < raised_before
 
-    unworked = [x for x in r.open_alerts() if counted(x)]
+    def open_then(alert: Alert) -> bool:
+        if alert.acknowledged_version is None:
+            return True
+        return raised_before is not None and alert.acknowledged_at is not None and alert.acknowledged_at > raised_before
+
+    unworked = [x for x in r.alerts if open_then(x) and counted(x)]
     if unworked:
         raise RuleViolation(
             "open_safety_alert",

@@ -68,10 +68,12 @@ def vitals_of(p: Payload, f: Fact, protocol_version: int) -> Vitals:
 
 
 def fold_post_vitals(r: ClinicalRecord, vitals: Vitals) -> None:
-    """Post-infusion vitals taken after the infusion ended count towards its discharge."""
+    """Post-infusion vitals taken after the infusion ended count towards its discharge: each is kept
+    with its time, since a discharge relies on the latest one taken before it."""
     settling = r.awaiting_discharge
     if settling is not None and vitals.occurred_at >= settling.ended_at:
-        r.awaiting_discharge = replace(settling, post_vitals=vitals)
+        readings = tuple(sorted((*settling.post_readings, vitals), key=lambda v: (v.occurred_at, v.version)))
+        r.awaiting_discharge = replace(settling, post_vitals=readings[-1], post_readings=readings)
 
 
 def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
@@ -98,26 +100,35 @@ def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
 # -- checks on InfusionCompleted --------------------------------------------------------------------
 
 
-def require_discharged(r: ClinicalRecord) -> None:
+def require_discharged(r: ClinicalRecord, start: datetime | None = None) -> None:
+    """The previous administration was discharged before this one started (``start``; None: now)."""
     settling = r.awaiting_discharge
-    if settling is not None:
+    if settling is not None and (start is None or settling.ended_at <= start):
         raise RuleViolation(
             "discharge_pending",
             f"The infusion of {settling.ended_at:%Y-%m-%d %H:%M} has no discharge assessment yet: record it first.",
         )
-
-
-def require_recent_pre_vitals(r: ClinicalRecord, at: datetime) -> None:
-    """Pre-infusion vitals no older than the protocol allows, with heart rate and SpO2 in range."""
-    vitals = r.pre_vitals
-    if vitals is None:
+    if start is None:
         return
+    before = [g for g in r.administrations() if g.occurred_at <= start and str(g.version) in r.discharged_at]
+    late = [g for g in before if r.discharged_at[str(g.version)] > start]
+    if late:
+        raise RuleViolation(
+            "discharge_pending",
+            f"The infusion of {late[-1].occurred_at:%Y-%m-%d %H:%M} was discharged only at "
+            f"{r.discharged_at[str(late[-1].version)]:%Y-%m-%d %H:%M}, after this infusion started.",
+        )
+
+
+def require_recent_pre_vitals(r: ClinicalRecord, vitals: Vitals, start: datetime) -> None:
+    """The pre-infusion reading an infusion stands on is no older than the protocol allows at its
+    ``start``, with heart rate and SpO2 in range."""
     m = r.protocol.monitoring
-    if at - vitals.occurred_at > timedelta(hours=m.pre_vitals_max_age_hours):
+    if start - vitals.occurred_at > timedelta(hours=m.pre_vitals_max_age_hours):
         raise RuleViolation(
             "vitals_stale",
-            f"Pre-infusion vitals of {vitals.occurred_at:%Y-%m-%d %H:%M} are older than "
-            f"{m.pre_vitals_max_age_hours:g} h: record new ones.",
+            f"Pre-infusion vitals of {vitals.occurred_at:%Y-%m-%d %H:%M} were older than "
+            f"{m.pre_vitals_max_age_hours:g} h when the infusion started ({start:%Y-%m-%d %H:%M}): record new ones.",
         )
     m = r.protocol_at(vitals.protocol_version).monitoring
     out = alarming_pulse(vitals, m)
@@ -159,24 +170,26 @@ def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
     same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
     checked: the escort (this event has no escort field; the discharge that must follow requires
     one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
-    nor a whole duration). Alerts count only if raised before it started (``minutes_given`` before
-    the stop): the one raised during it is often why it was stopped."""
+    nor a whole duration). It started ``minutes_given`` before the stop, and everything is judged at
+    that start: the pre-infusion vitals before it, the alerts raised before it (the one raised during
+    it is often why it was stopped)."""
     from careplan.domain.families.infusion import require_clear_to_give, require_startable
 
     at = a.occurred_at
-    require_startable(r, p.phase, at, a)
-    require_clear_to_give(r, at, a, alerts_before=at - timedelta(minutes=p.minutes_given))
+    start = at - timedelta(minutes=p.minutes_given)
+    require_startable(r, p.phase, at, a, start)
+    require_clear_to_give(r, at, a, start)
 
 
 @folds(InfusionStopped)
 def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
-    from careplan.domain.families.infusion import settle_appointment
+    from careplan.domain.families.infusion import fold_administration
 
-    r.stopped.append(Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at))
-    r.pre_vitals = None
-    r.hold_vitals = None
-    r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
-    settle_appointment(r, str(p.phase))
+    given = Infusion(
+        version=f.version, phase=str(p.phase), occurred_at=f.occurred_at,
+        started_at=f.occurred_at - timedelta(minutes=p.minutes_given),
+    )
+    fold_administration(r, given, stopped=True)
 
 
 # -- discharge --------------------------------------------------------------------------------------
@@ -187,12 +200,21 @@ def _may_discharge(r: ClinicalRecord, p: DischargeAssessed, a: Attempt) -> None:
     settling = r.awaiting_discharge
     if settling is None:
         raise RuleViolation("nothing_to_discharge", "No infusion is waiting for a discharge assessment.")
-    for problem in discharge_problems(r, settling, p):
+    if a.occurred_at < settling.ended_at:
+        raise RuleViolation(
+            "before_subject",
+            f"The discharge is dated before the infusion it discharges ended ({settling.ended_at:%Y-%m-%d %H:%M}).",
+        )
+    for problem in discharge_problems(r, settling, p, a.occurred_at):
         raise RuleViolation("discharge_not_safe", problem)
 
 
-def discharge_problems(r: ClinicalRecord, settling: Settling, p: DischargeAssessed) -> list[str]:
-    """Why the patient may not leave yet, as sentences; empty when discharge is safe."""
+def discharge_problems(
+    r: ClinicalRecord, settling: Settling, p: DischargeAssessed, at: datetime | None = None
+) -> list[str]:
+    """Why the patient may not leave at ``at`` (None: judged on the sent observation alone), as
+    sentences; empty when discharge is safe. Observation is measured from the infusion's end, and the
+    post-infusion reading relied on is the latest taken between the end and the discharge."""
     m = r.protocol.monitoring
     problems = []
     if p.observation_min < m.observation_min_at_least:
@@ -200,6 +222,17 @@ def discharge_problems(r: ClinicalRecord, settling: Settling, p: DischargeAssess
             f"Observed {p.observation_min} min after the infusion: at least {m.observation_min_at_least} min first."
         )
     post = settling.post_vitals
+    if at is not None:
+        elapsed = int((at - settling.ended_at).total_seconds() // 60)
+        if elapsed < m.observation_min_at_least:
+            problems.append(
+                f"Only {elapsed} min have passed since the infusion ended: observe at least "
+                f"{m.observation_min_at_least} min first."
+            )
+        elif p.observation_min > elapsed:
+            problems.append(f"An observation of {p.observation_min} min is more than the {elapsed} min since the end.")
+        taken = [v for v in settling.post_readings or ((post,) if post else ()) if v.occurred_at <= at]
+        post = taken[-1] if taken else None
     if post is None:
         problems.append("Record post-infusion vitals, taken after the infusion ended, before discharge.")
     elif alarming(post, r.protocol_at(post.protocol_version).monitoring):
@@ -214,6 +247,8 @@ def discharge_problems(r: ClinicalRecord, settling: Settling, p: DischargeAssess
 
 @folds(DischargeAssessed)
 def _discharged(r: ClinicalRecord, p: DischargeAssessed, f: Fact) -> None:
+    if r.awaiting_discharge is not None:
+        r.discharged_at[str(r.awaiting_discharge.version)] = f.occurred_at
     r.awaiting_discharge = None
 
 

@@ -2,12 +2,18 @@
 
 Pre-infusion vitals at or above the protocol's threshold put a blood-pressure hold on the infusion;
 an infusion is refused until new vitals are below it, the infusion is held, or a clinician overrides
-the hold with a reason. Induction infusions must keep the protocol's spacing and window.
+the hold with a reason; at or above the protocol's ceiling no override lifts it. Induction infusions
+must keep the protocol's spacing and window.
+
+Clinical time (DESIGN 7.1): an infusion's ``occurred_at`` is its end and its start is the end minus
+its minutes. Everything it needed (pre-infusion vitals, no hold, cleared findings, the previous one
+discharged, no open alert) is judged at its start, from the times the record keeps, so the rules hold
+whatever order the events were typed in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from careplan.domain.booking import DURATION_MIN, MAX_CHAIR, check_booking
@@ -156,8 +162,32 @@ def _vitals(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> None:
         chair.fold_post_vitals(r, vitals)
     if p.phase != VitalsPhase.PRE:
         return
-    r.pre_vitals = vitals
-    r.hold_vitals = vitals
+    r.pre_readings = sorted([*r.pre_readings, vitals], key=lambda v: (v.occurred_at, v.version))
+    refresh_pre(r)
+
+
+def refresh_pre(r: ClinicalRecord) -> None:
+    """The latest pre-infusion reading since the last administration, and the hold it sets unless
+    overridden (what the views show)."""
+    last = max((g.occurred_at for g in (*r.infusions, *r.stopped)), default=None)  # every fold asks: no sort
+    since = [v for v in r.pre_readings if last is None or v.occurred_at > last]
+    r.pre_vitals = since[-1] if since else None
+    r.hold_vitals = r.pre_vitals if r.pre_vitals is not None and r.pre_vitals.overridden_at is None else None
+
+
+def drop_pre_readings(r: ClinicalRecord, until: datetime) -> None:
+    """An administration or a hold used up the readings taken until it ended: the next needs new ones."""
+    r.pre_readings = [v for v in r.pre_readings if v.occurred_at > until]
+    refresh_pre(r)
+
+
+def pre_basis(r: ClinicalRecord, start: datetime) -> Vitals | None:
+    """The pre-infusion reading an infusion starting at ``start`` stands on: the latest taken by then
+    since the previous administration."""
+    ended = [g.occurred_at for g in r.administrations() if g.occurred_at <= start]
+    since = max(ended) if ended else None
+    taken = [v for v in r.pre_readings if v.occurred_at <= start and (since is None or v.occurred_at > since)]
+    return taken[-1] if taken else None
 
 
 @raises(VitalsRecorded)
@@ -167,20 +197,39 @@ def _vitals_alert(r: ClinicalRecord, p: VitalsRecorded, f: Fact) -> list[Payload
 
 @rule(HoldOverridden)
 def _may_override_hold(r: ClinicalRecord, p: HoldOverridden, a: Attempt) -> None:
-    if r.bp_hold is None:
-        raise RuleViolation("no_active_hold", "There is no blood-pressure hold to override.")
+    """The override lifts the hold of the reading before it; at or above the ceiling none can."""
+    reading = pre_basis(r, a.occurred_at)
+    if reading is not None and r.hold_threshold_met(reading):
+        if r.at_ceiling(reading):
+            m = r.protocol_at(reading.protocol_version).monitoring
+            raise RuleViolation(
+                "hold_not_overridable",
+                f"Pre-infusion blood pressure {reading.systolic}/{reading.diastolic} is at or above "
+                f"{m.pre_hold_ceiling_systolic}/{m.pre_hold_ceiling_diastolic}: no override lifts this hold; "
+                "only new pre-infusion vitals below it can.",
+            )
+        if reading.overridden_at is None:
+            return
+    if any(v.occurred_at > a.occurred_at and r.holds(v) for v in r.pre_readings):
+        raise RuleViolation(
+            "before_subject", "The override is dated before the pre-infusion reading that set the hold."
+        )
+    raise RuleViolation("no_active_hold", "There is no blood-pressure hold to override.")
 
 
 @folds(HoldOverridden)
 def _hold_overridden(r: ClinicalRecord, p: HoldOverridden, f: Fact) -> None:
-    r.hold_vitals = None
+    reading = pre_basis(r, f.occurred_at)
+    if reading is not None:
+        lifted = replace(reading, overridden_at=f.occurred_at)
+        r.pre_readings = [lifted if v is reading else v for v in r.pre_readings]
+    refresh_pre(r)
 
 
 @folds(InfusionHeld)
 def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
     r.held += 1
-    r.pre_vitals = None
-    r.hold_vitals = None
+    drop_pre_readings(r, f.occurred_at)
     settle_appointment(r, str(p.phase))
 
 
@@ -190,23 +239,28 @@ def _held(r: ClinicalRecord, p: InfusionHeld, f: Fact) -> None:
 @rule(InfusionCompleted)
 def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
-    require_startable(r, p.phase, at, a)
+    start = at - timedelta(minutes=p.duration_min)
+    require_startable(r, p.phase, at, a, start)
     if not p.escort_confirmed:
         raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
     chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
-    require_clear_to_give(r, at, a)
+    require_clear_to_give(r, at, a, start)
 
 
-def require_startable(r: ClinicalRecord, phase: InfusionPhase, at: datetime, a: Attempt) -> None:
+def require_startable(
+    r: ClinicalRecord, phase: InfusionPhase, at: datetime, a: Attempt, start: datetime | None = None
+) -> None:
     """What any infusion needed before it started, whether it then completed or was stopped early
     (the first half of the chair's checks): its step ready, contraindications cleared, the previous
-    infusion discharged, and pre-infusion vitals taken before it, recent and in range."""
+    infusion discharged, and pre-infusion vitals taken before it, recent and in range. ``at`` is
+    when it ended, ``start`` when it began (default: ``at``)."""
+    start = at if start is None else start
     if phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at, a)
     else:
         require_maintenance(r, at)
-    require_contraindications_cleared(r)
-    chair.require_discharged(r)
+    require_contraindications_cleared(r, start)
+    chair.require_discharged(r, start)
     if r.decision is not None and at < r.decision.occurred_at:
         # The review closed the series it judged; a backdated infusion would slip into that series.
         raise RuleViolation(
@@ -214,54 +268,88 @@ def require_startable(r: ClinicalRecord, phase: InfusionPhase, at: datetime, a: 
             f"The response review of {r.decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
             "time: an infusion cannot be dated before it.",
         )
-    if r.pre_vitals is None or r.pre_vitals.occurred_at > at:
+    vitals = pre_basis(r, start)
+    if vitals is None:
         raise RuleViolation(
-            "vitals_missing", "Record pre-infusion vitals, taken before the infusion, before recording it."
+            "vitals_missing",
+            f"No pre-infusion vitals were taken before this infusion started ({start:%Y-%m-%d %H:%M}) since "
+            "the previous one: record them first.",
         )
-    chair.require_recent_pre_vitals(r, at)
+    chair.require_recent_pre_vitals(r, vitals, start)
 
 
 def require_clear_to_give(
-    r: ClinicalRecord, at: datetime, a: Attempt, alerts_before: datetime | None = None
+    r: ClinicalRecord, at: datetime, a: Attempt, start: datetime | None = None
 ) -> None:
-    """The second half of the chair's checks, for completed and stopped infusions alike: no
-    blood-pressure hold, the spacing from every infusion given (a stopped one too: ketamine was given;
-    deviable), and every safety alert worked (only those raised before ``alerts_before``, if given)."""
-    hold = r.bp_hold
-    if hold is not None:
-        s = r.protocol_at(hold.protocol_version).safety
+    """The second half of the chair's checks, for completed and stopped infusions alike, at the
+    infusion's ``start`` (default: ``at``, its end): no blood-pressure hold, the floor from the previous
+    administration's end (never deviable), the spacing from every infusion given, start to start (a
+    stopped one too: ketamine was given; deviable), and every safety alert raised before the start
+    worked (one raised during it is often why it was stopped)."""
+    start = at if start is None else start
+    reading = pre_basis(r, start)
+    if reading is not None and r.holds(reading, start):
+        s = r.protocol_at(reading.protocol_version).safety
+        ceiling = r.at_ceiling(reading)
         raise RuleViolation(
             "blood_pressure_hold",
-            f"Pre-infusion blood pressure {hold.systolic}/{hold.diastolic} is at or above "
-            f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}: record new vitals, hold the infusion, or "
-            "override the hold with a reason.",
+            f"Pre-infusion blood pressure {reading.systolic}/{reading.diastolic} is at or above "
+            f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}: record new vitals, hold the infusion"
+            + (" (at the protocol's ceiling no override lifts it)." if ceiling else ", or override the hold with a reason."),
         )
+    require_administrations_apart(r, start, at)
     hours = r.protocol.induction.min_spacing_hours
     for given in r.administrations():
-        if abs(given.occurred_at - at) < timedelta(hours=hours):
+        if abs(given.start - start) < timedelta(hours=hours):
             stopped = " (counting infusions stopped early)" if given in r.stopped else ""
-            a.deviable("spacing_too_short", f"Infusions must be at least {hours} h apart{stopped}.")
-    require_alerts_worked(r, alerts_before)
+            a.deviable("spacing_too_short", f"Infusions must start at least {hours} h apart{stopped}.")
+    require_alerts_worked(r, start)
 
 
-def require_contraindications_cleared(r: ClinicalRecord) -> None:
-    """A finding of the latest screening not cleared by its overrides refuses every infusion, of either
-    phase and whatever the protocol's ``requires`` say (never deviable)."""
-    if r.open_findings():
+def require_administrations_apart(r: ClinicalRecord, start: datetime, end: datetime) -> None:
+    """At least ``dose.min_hours_between_administrations`` from one administration's end to the next
+    one's start, whichever was recorded first (never deviable: DESIGN 7.1)."""
+    floor = timedelta(hours=r.protocol.dose.min_hours_between_administrations)
+    for given in r.administrations():
+        if max(start - given.occurred_at, given.start - end) < floor:
+            raise RuleViolation(
+                "administration_too_soon",
+                f"Ketamine was given until {given.occurred_at:%Y-%m-%d %H:%M}: the next administration may start "
+                f"{r.protocol.dose.min_hours_between_administrations:g} h after the previous one ended, not sooner.",
+            )
+
+
+def require_contraindications_cleared(r: ClinicalRecord, start: datetime | None = None) -> None:
+    """A finding not cleared refuses every infusion, of either phase and whatever the protocol's
+    ``requires`` say (never deviable); so does one cleared only after the infusion ``start``ed."""
+    open_findings = r.open_findings()
+    if open_findings:
+        pending = [f for f in open_findings if f in r.clearing or r.overridden_by.get(f)]
+        second = " (an absolute finding: a second, different clinician must clear it too)" if pending else ""
+        raise RuleViolation("contraindicated", "Contraindications not cleared: " + ", ".join(open_findings) + f"{second}.")
+    late = sorted(f for f, when in r.cleared_at.items() if start is not None and when > start)
+    if late:
         raise RuleViolation(
-            "contraindicated", "Contraindications not overridden: " + ", ".join(r.open_findings()) + "."
+            "contraindicated", f"Contraindications cleared only after this infusion started: {', '.join(late)}."
         )
+
+
+def fold_administration(r: ClinicalRecord, given: Infusion, stopped: bool) -> None:
+    """An infusion given (completed, or stopped early): it waits for its discharge, and the readings
+    taken until it ended are no basis for the next one."""
+    (r.stopped if stopped else r.infusions).append(given)
+    drop_pre_readings(r, given.occurred_at)
+    r.awaiting_discharge = Settling(version=given.version, phase=given.phase, ended_at=given.occurred_at)
+    settle_appointment(r, given.phase)
 
 
 @folds(InfusionCompleted)
 def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
-    r.infusions.append(
-        Infusion(version=f.version, phase=str(p.phase), occurred_at=f.occurred_at, weight_kg=p.weight_kg)
+    given = Infusion(
+        version=f.version, phase=str(p.phase), occurred_at=f.occurred_at, weight_kg=p.weight_kg,
+        started_at=f.occurred_at - timedelta(minutes=p.duration_min),
     )
-    r.pre_vitals = None
-    r.hold_vitals = None
-    r.awaiting_discharge = Settling(version=f.version, phase=str(p.phase), ended_at=f.occurred_at)
-    settle_appointment(r, str(p.phase))
+    fold_administration(r, given, stopped=False)
     forget_missed(r, str(p.phase))
 
 

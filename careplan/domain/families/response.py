@@ -44,6 +44,13 @@ def _may_review(r: ClinicalRecord, p: ResponseReviewed, a: Attempt) -> None:
         )
     if last is None or not [x for x in r.phq9() if x.occurred_at > last]:
         raise RuleViolation("response_phq9_missing", "Record a PHQ-9 after the last induction infusion first.")
+    most = r.protocol.induction.max_extensions
+    if p.decision == Decision.EXTEND_INDUCTION and r.extensions >= most:
+        raise RuleViolation(
+            "extensions_exhausted",
+            f"The induction was extended {r.extensions} time(s), the protocol's most ({most}): decide on "
+            "maintenance or discontinue.",
+        )
 
 
 @folds(ResponseReviewed)
@@ -51,6 +58,7 @@ def _reviewed(r: ClinicalRecord, p: ResponseReviewed, f: Fact) -> None:
     r.decision = entry(f, p)
     if p.decision == Decision.EXTEND_INDUCTION:
         r.series_start = len(r.induction_infusions())
+        r.extensions += 1
 
 
 @rule(MaintenanceIntervalSet)

@@ -3,18 +3,22 @@
 A finding is any code of the journey's protocol (``contraindications.absolute`` or ``relative``), so
 a clinic names its own findings in its protocol file without a code change: the payload keeps the
 code as a validated string and the rule checks it against the protocol in force (``unknown_finding``).
-A relative finding is cleared by one clinician's override; an absolute one only once a second,
-different clinician has recorded the same override (``second_clinician_required``).
+A relative finding is cleared by one clinician's override; an absolute one only by two different
+clinicians, on every path that clears it (DESIGN 7.1): an override, a later screening that no longer
+lists it, a correction of the screening that found it. One clinician's clearing leaves it open with
+the flag ``second_clinician_required``; a re-screening by one and an override by another are two. An
+override judges the screening before it: a later screening that finds the code again starts afresh.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from careplan.domain.codes import Panel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
-from careplan.domain.family import Attempt, event, folds, rule
+from careplan.domain.family import Attempt, event, folds, rule, withdraws
 from careplan.domain.payload import Payload, items
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
@@ -61,30 +65,78 @@ def _known_findings(r: ClinicalRecord, p: ContraindicationScreened, a: Attempt) 
 
 @folds(ContraindicationScreened)
 def _screened(r: ClinicalRecord, p: ContraindicationScreened, f: Fact) -> None:
-    r.screening = entry(f, p)
+    """The fold needs no protocol: every finding this screening no longer lists is cleared once, by
+    its clinician (with whoever overrode it before); whether one clearing is enough (a relative
+    finding) or two are needed (an absolute one) is judged when the record is read."""
     found = {str(code) for code in p.findings}
-    r.overrides = {k: v for k, v in r.overrides.items() if k in found}
-    r.overridden_by = {k: v for k, v in r.overridden_by.items() if k in found}
+    no_longer = [code for code in not_yet_cleared_twice(r) if code not in found]
+    earlier = {code: list(r.clearing.get(code) or r.overridden_by.get(code, [])) for code in no_longer}
+    r.screening = entry(f, p)
+    r.overrides, r.overridden_by = {}, {}  # an override judged the screening before this one
+    r.clearing = {code: who for code, who in r.clearing.items() if code not in found}
+    for code in found:
+        r.cleared_at.pop(code, None)
+    for code in no_longer:
+        r.clearing[code] = earlier[code]
+        cleared_by(r, code, f.actor.id, f.occurred_at)
+
+
+@withdraws(ContraindicationScreened)
+def _screening_withdrawn(r: ClinicalRecord, p: ContraindicationScreened, f: Fact, correction: Fact) -> None:
+    """A screening entered in error no longer counts, but a finding it made is cleared by the
+    correcting clinician only: an absolute one stays open until a second, different clinician clears it."""
+    listed = {str(code) for code in r.screening.payload.findings} if r.screening else set()
+    for code in (str(c) for c in p.findings):
+        if code not in listed:
+            cleared_by(r, code, correction.actor.id, correction.occurred_at)
+
+
+def not_yet_cleared_twice(r: ClinicalRecord) -> list[str]:
+    listed = [str(code) for code in r.screening.payload.findings] if r.screening else []
+    return [code for code in listed if len(set(r.overridden_by.get(code, []))) < 2] + list(r.clearing)
+
+
+def cleared_by(r: ClinicalRecord, code: str, actor_id: str, at: datetime) -> None:
+    """One more clinician clears a finding off its path; the second different one clears it for good."""
+    who = r.clearing.setdefault(code, [])
+    if actor_id not in who:
+        who.append(actor_id)
+    r.cleared_at[code] = at
+    if len(who) >= 2:
+        del r.clearing[code]
 
 
 @rule(ContraindicationOverridden)
 def _may_override(r: ClinicalRecord, p: ContraindicationOverridden, a: Attempt) -> None:
     if p.finding not in r.open_findings():
         raise RuleViolation("no_such_finding", "That finding is not an open contraindication of the latest screening.")
-    if a.actor.id in r.overridden_by.get(p.finding, []):
+    screening = r.screening
+    listed = screening is not None and p.finding in {str(code) for code in screening.payload.findings}
+    if listed and screening is not None and a.occurred_at < screening.occurred_at:
+        raise RuleViolation(
+            "before_subject",
+            f"The override is dated before the screening of {screening.occurred_at:%Y-%m-%d %H:%M} that found "
+            f"{p.finding.replace('_', ' ')}.",
+        )
+    if a.actor.id in (r.overridden_by.get(p.finding, []) if listed else r.clearing.get(p.finding, [])):
         raise RuleViolation(
             "second_clinician_required",
             f"{p.finding.replace('_', ' ').capitalize()} is an absolute contraindication: a second, different "
-            "clinician must record the same override.",
+            "clinician must clear it.",
         )
 
 
 @folds(ContraindicationOverridden)
 def _overridden(r: ClinicalRecord, p: ContraindicationOverridden, f: Fact) -> None:
+    listed = r.screening is not None and p.finding in {str(code) for code in r.screening.payload.findings}
+    if not listed and p.finding in r.clearing:
+        cleared_by(r, p.finding, f.actor.id, f.occurred_at)
+        return
     r.overrides[p.finding] = f.reason or ""
     who = r.overridden_by.setdefault(p.finding, [])
     if f.actor.id not in who:
         who.append(f.actor.id)
+    r.cleared_at[p.finding] = f.occurred_at
 
 
 @folds(ScreeningOrdered)
