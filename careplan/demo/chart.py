@@ -230,7 +230,7 @@ class Chart:
     def check_in(self, when: datetime) -> None:
         self._last_check_in = when
         area = self.rng.choice(CARE_AREAS)
-        self.record("ComplementaryCareCheckIn", {"area": area, "adherence": self.rng.choice(ADHERENCE)}, actor=COORDINATOR)
+        self.record("ComplementaryCareCheckIn", {"area": area, "adherence": self.rng.choice(ADHERENCE)})
 
     def start_check_ins(self, every_days: float) -> None:
         self._last_check_in = self.t
