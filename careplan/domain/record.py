@@ -83,6 +83,9 @@ class Alert:
     acknowledged_version: int | None = None
     risk: str | None = None
     """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
+    course: str | None = None
+    """For an alert carried from the patient's previous course: that course's journey id."""
+    course_version: int | None = None
 
 
 @dataclass(frozen=True)
