@@ -193,10 +193,10 @@ class CarePlan(Application[UUID]):
     def _unmerged_index(self, patient_ref: str) -> PatientIndex | None:
         """The index of the reference as typed, in a store from before references were normalised
         (each typed form had its own), until ``careplan index backfill`` merges it into the patient's:
-        read for its open journey and previous course, never written. None when there is none (or the
+        read for its open journey and previous course, never written here. None when there is none (or the
         typed form is the normal one, whose index is the patient's)."""
         typed = typed_index_id(patient_ref)
-        older = self._index_at(typed) if typed != index_id(patient_ref) else None
+        older = self.index_at(typed) if typed != index_id(patient_ref) else None
         if older is not None and older.open_journey is not None and self.get(older.open_journey).chart.closed is not None:
             older.open_journey = None  # closed since: that older index is no longer written
         return older
@@ -212,9 +212,10 @@ class CarePlan(Application[UUID]):
 
     def patient_index(self, patient_ref: str) -> PatientIndex | None:
         """The patient's index (the reference normalised), or None when no journey of it was indexed."""
-        return self._index_at(index_id(patient_ref))
+        return self.index_at(index_id(patient_ref))
 
-    def _index_at(self, aggregate_id: UUID) -> PatientIndex | None:
+    def index_at(self, aggregate_id: UUID) -> PatientIndex | None:
+        """The patient index stored under this id (``patient_index`` or an older typed form's)."""
         try:
             index: object = self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
@@ -356,6 +357,8 @@ class CarePlan(Application[UUID]):
                 self._saving = None
             if self.chairs:
                 self.chairs.settle(journey, recorded)
+            if was_closed != (journey.chart.closed is not None):
+                self._settle_index(journey)
             return Changed(before, journey, recorded)
 
     def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
@@ -381,6 +384,28 @@ class CarePlan(Application[UUID]):
             )
         index.reopen(journey.id)
         return [index] if index.pending_events else []
+
+    def _settle_index(self, journey: PatientJourney) -> None:
+        """After a close (or an undone close) was saved, the patient's index is read again: when the
+        save found no index (a journey from before it) while ``careplan index backfill`` was writing
+        one, whichever of the two came second sees the other (the backfill reads the journey after
+        its save, this reads the index after this save), so the index never keeps a closed journey
+        open nor leaves a reopened one unclaimed."""
+        for _ in range(20):
+            index = self.patient_index(journey.patient_ref)
+            if index is None:
+                return
+            if journey.chart.closed is not None:
+                index.release(journey.id)
+            elif index.open_journey is None and journey.id in index.journeys:
+                index.reopen(journey.id)
+            if not index.pending_events:
+                return
+            try:
+                self.save(index)
+                return
+            except IntegrityError:
+                time.sleep(0.01)
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
         """Snapshots the journey just saved from memory (it is at that version already) instead of
