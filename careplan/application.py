@@ -37,9 +37,9 @@ from careplan.domain.errors import (
     UnknownProtocol,
     VersionConflict,
 )
+from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney, as_payload, fact_of
-from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from careplan.domain.codes import Outcome
 from careplan.domain import roles
+from careplan.domain.codes import Outcome
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule
