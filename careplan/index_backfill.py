@@ -7,7 +7,8 @@ typed form of a reference had an index of its own. The backfill walks every jour
 notification log (the order the store took their openings), groups them by patient (the reference
 normalised) and records, per patient, what the index is missing: its earlier journeys (closed ones
 too, so "Previous course" and the next course's default ``previous_journey_id`` follow the real
-order), those the typed forms' older indexes held, and, if it holds no open journey, the open one.
+order), those the typed forms' older indexes held (and the patient's details, when only one of those
+knows them), and, if it holds no open journey, the open one.
 The older indexes are then released (they are read no more). It is idempotent: a patient whose index
 already holds every journey and the open one is not written, so a second run records nothing.
 
@@ -39,6 +40,8 @@ from careplan.application import CarePlan
 from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 
 RETRIES = 20
+BACKFILL_ACTOR = "careplan index backfill"
+"""Who an index's details copied from a typed form's older index are recorded by."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ def _index(
         open_journey = chosen.journey_id if chosen else None
         if merged != index.journeys or open_journey != index.open_journey:
             index.backfill(merged, open_journey)
+        _take_details(index, olders)
         for older in olders:  # merged here: they are read no more (``CarePlan._unmerged_index``)
             if older.open_journey is not None:
                 older.release(older.open_journey)
@@ -139,6 +143,15 @@ def _index(
             report.duplicates.append(Duplicate(chosen, others, chosen.journey_id == held))
         return
     raise ValueError("a patient index kept changing while the backfill wrote it: run the backfill again")
+
+
+def _take_details(index: PatientIndex, olders: list[PatientIndex]) -> None:
+    """Who the patient is, when only a typed form's older index knows it (the latest recorded)."""
+    known = [o for o in olders if o.details]
+    if index.details or not known:
+        return
+    latest = max(known, key=lambda o: o.modified_on)
+    index.record_details(latest.patient, actor_id=BACKFILL_ACTOR, actor_role="system")
 
 
 def _course(app: CarePlan, journey_id: UUID) -> Course:
