@@ -18,6 +18,7 @@ from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.bootstrap import build_app
 from careplan.domain.errors import JourneyExists
 from careplan.domain.journey import PatientJourney
+from careplan.domain.patient import PatientDetails
 from careplan.domain.patient_index import PatientIndex, typed_index_id
 from careplan.domain.values import Actor
 from careplan.index_backfill import backfill
@@ -238,21 +239,24 @@ def test_two_typed_forms_open_are_reported_as_one_patient_and_neither_is_closed(
 def test_the_typed_forms_older_indexes_are_merged_into_the_patients(capsys, app: CarePlan) -> None:
     """A store from before normalisation: each typed form has its own index."""
     first = before_the_index(app, "MRN-IDX-24", days_ago=60)
-    typed_index(app, "MRN-IDX-24", first, open_=False)
+    typed_index(app, "MRN-IDX-24", first, open_=False, details=PatientDetails(name="Test Patient", allergies=("latex",)))
     second = before_the_index(app, "Mrn-Idx-24", days_ago=5)
     typed_index(app, "Mrn-Idx-24", second, open_=True)
     assert careplan(capsys, "index", "backfill").code == 0
     index = app.patient_index("mrn-idx-24")
     assert index is not None and index.journeys == [first, second] and index.open_journey == second
+    assert index.patient.name == "Test Patient" and index.patient.allergies == ("latex",)  # who the patient is
     older = app.index_at(typed_index_id("Mrn-Idx-24"))
     assert older is not None and older.open_journey is None  # released: read no more
     again = careplan(capsys, "index", "backfill")
     assert "wrote 0 index entries" in again.out
 
 
-def typed_index(app: CarePlan, typed: str, journey_id: UUID, open_: bool) -> None:
+def typed_index(app: CarePlan, typed: str, journey_id: UUID, open_: bool, details: PatientDetails | None = None) -> None:
     index = PatientIndex._create(PatientIndex.Started, id=typed_index_id(typed))
     index.claim(journey_id)
     if not open_:
         index.release(journey_id)
+    if details is not None:
+        index.record_details(details, actor_id="c", actor_role="coordinator")
     app.save(index)
