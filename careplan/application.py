@@ -159,7 +159,7 @@ class CarePlan(Application[UUID]):
         other is told which journey it lost to. A new course links to the patient's previous one unless
         ``previous_journey_id`` names another, and opens with that course's unresolved safety alerts.
         """
-        patient_ref = patient_ref.strip()
+        patient_ref = patient_ref.strip(" ")
         protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
