@@ -42,18 +42,20 @@ def can(who: Actor | str | None, permission: str) -> bool:
     return permission in PERMISSIONS.get(_role(who) or "", frozenset())
 
 
-def may_record(who: Actor | str | None, event_type: str, corrected: Fact | None = None) -> bool:
+def may_record(who: Actor | str | None, event_type: str, corrected: Fact | str | None = None) -> bool:
     """Whether a role may record ``event_type`` (the domain's table).
 
     For ``EventEnteredInError``, ``corrected`` is the event being marked: whether this actor may mark
-    it is the domain's rule too (a coordinator: only a coordinator's kind that they recorded). Without
-    it the answer is about the type alone.
+    it is the domain's rule too (a coordinator: only a coordinator's kind that they recorded). Given
+    only its type, the answer is about the kind alone (who recorded it is judged in the save).
     """
     if not roles.may_record(_role(who), event_type):
         return False
-    if event_type == CORRECTION and corrected is not None:
-        return isinstance(who, Actor) and roles.may_correct(who, corrected)
-    return True
+    if event_type != CORRECTION or corrected is None:
+        return True
+    if isinstance(corrected, str):
+        return _role(who) == roles.CLINICIAN or corrected in roles.COORDINATOR_EVENTS
+    return isinstance(who, Actor) and roles.may_correct(who, corrected)
 
 
 def recordable_types(who: Actor | str | None) -> tuple[str, ...]:
