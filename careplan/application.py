@@ -37,9 +37,10 @@ from careplan.domain.errors import (
     UnknownProtocol,
     VersionConflict,
 )
+from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney, as_payload, fact_of
-from careplan.domain.patient_index import PatientIndex, index_id
+from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
@@ -150,25 +151,34 @@ class CarePlan(Application[UUID]):
         reason: str | None = None,
         previous_journey_id: UUID | None = None,
     ) -> UUID:
-        """Opens a journey, unless the reference has one that is not closed (``JourneyExists``).
+        """Opens a journey, unless the patient has one that is not closed (``JourneyExists``).
 
-        The journey and the claim on the reference's index are saved together, so of two openings
-        racing for one reference exactly one lands; the other is told which journey it lost to. A new
-        course links to the reference's previous one unless ``previous_journey_id`` names another.
+        The patient is the reference compared normalised (``MRN-5`` and `` mrn-5`` are one); the
+        opening stores the reference as typed, trimmed. The journey and the claim on the patient's
+        index are saved together, so of two openings racing for one patient exactly one lands; the
+        other is told which journey it lost to. A new course links to the patient's previous one unless
+        ``previous_journey_id`` names another, and opens with that course's unresolved safety alerts.
         """
+        patient_ref = patient_ref.strip(" ")
         protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
         deadline, pause = time.monotonic() + self.contention_seconds, 0.002
         while True:
             index = self.patient_index(patient_ref) or PatientIndex.start(patient_ref)
-            if index.open_journey is not None:
-                raise JourneyExists(index.open_journey)
+            older = self._unmerged_index(patient_ref)
+            for held in (index, older):
+                if held is not None and held.open_journey is not None:
+                    raise JourneyExists(held.open_journey)
             now = self.clock()
-            previous = previous_journey_id or index.last_journey
+            opened_at = occurred_at or now
+            previous = previous_journey_id or index.last_journey or (older.last_journey if older else None)
             journey = PatientJourney.open(
-                patient_ref, protocol, occurred_at or now, actor, now, reason, str(previous) if previous else None
+                patient_ref, protocol, opened_at, actor, now, reason, str(previous) if previous else None
             )
+            if previous is not None:
+                for alert in carried_alerts(self.get(previous).clinical_record(self.protocol), str(previous)):
+                    journey.record_system(alert.event_type, alert.as_data(), occurred_at=opened_at, now=now)
             index.claim(journey.id)
             try:
                 self.save(journey, index)
@@ -180,18 +190,34 @@ class CarePlan(Application[UUID]):
                 continue
             return journey.id
 
+    def _unmerged_index(self, patient_ref: str) -> PatientIndex | None:
+        """The index of the reference as typed, in a store from before references were normalised
+        (each typed form had its own), until ``careplan index backfill`` merges it into the patient's:
+        read for its open journey and previous course, never written here. None when there is none (or the
+        typed form is the normal one, whose index is the patient's)."""
+        typed = typed_index_id(patient_ref)
+        older = self.index_at(typed) if typed != index_id(patient_ref) else None
+        if older is not None and older.open_journey is not None and self.get(older.open_journey).chart.closed is not None:
+            older.open_journey = None  # closed since: that older index is no longer written
+        return older
+
     def _previous_course(self, journey_id: UUID, patient_ref: str) -> None:
-        """A named previous course must be a journey of the same reference."""
+        """A named previous course must be a journey of the same patient."""
         try:
-            same = self.get(journey_id).patient_ref == patient_ref
+            same = normal_reference(self.get(journey_id).patient_ref) == normal_reference(patient_ref)
         except UnknownJourney:
             same = False
         if not same:
             raise RuleViolation("unknown_previous_journey", "The previous course is not a journey of this patient reference.")
 
     def patient_index(self, patient_ref: str) -> PatientIndex | None:
+        """The patient's index (the reference normalised), or None when no journey of it was indexed."""
+        return self.index_at(index_id(patient_ref))
+
+    def index_at(self, aggregate_id: UUID) -> PatientIndex | None:
+        """The patient index stored under this id (``patient_index`` or an older typed form's)."""
         try:
-            index: object = self.repository.get(index_id(patient_ref), projector_func=replay)
+            index: object = self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             return None
         return index if isinstance(index, PatientIndex) else None
@@ -331,6 +357,8 @@ class CarePlan(Application[UUID]):
                 self._saving = None
             if self.chairs:
                 self.chairs.settle(journey, recorded)
+            if was_closed != (journey.chart.closed is not None):
+                self._settle_index(journey)
             return Changed(before, journey, recorded)
 
     def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
@@ -356,6 +384,28 @@ class CarePlan(Application[UUID]):
             )
         index.reopen(journey.id)
         return [index] if index.pending_events else []
+
+    def _settle_index(self, journey: PatientJourney) -> None:
+        """After a close (or an undone close) was saved, the patient's index is read again: when the
+        save found no index (a journey from before it) while ``careplan index backfill`` was writing
+        one, whichever of the two came second sees the other (the backfill reads the journey after
+        its save, this reads the index after this save), so the index never keeps a closed journey
+        open nor leaves a reopened one unclaimed."""
+        for _ in range(20):
+            index = self.patient_index(journey.patient_ref)
+            if index is None:
+                return
+            if journey.chart.closed is not None:
+                index.release(journey.id)
+            elif index.open_journey is None and journey.id in index.journeys:
+                index.reopen(journey.id)
+            if not index.pending_events:
+                return
+            try:
+                self.save(index)
+                return
+            except IntegrityError:
+                time.sleep(0.01)
 
     def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
         """Snapshots the journey just saved from memory (it is at that version already) instead of

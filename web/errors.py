@@ -19,8 +19,8 @@ from werkzeug.wrappers import Response
 from careplan.booking import ChairTaken
 from careplan.domain.errors import (
     CarePlanError,
-    CorrectionNotAllowed,
     JourneyExists,
+    NotAllowed,
     RuleViolation,
     StoreBusy,
     UnknownJourney,
@@ -53,7 +53,7 @@ STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (UnknownJourney, 404),
     (UnknownUser, 404),
     (RuleViolation, 422),
-    (CorrectionNotAllowed, 403),
+    (NotAllowed, 403),
     (PatientDetailsNotPermitted, 403),
     (StoreBusy, 503),
 )
@@ -119,7 +119,7 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
     if isinstance(error, JourneyExists):
         extra = {"journey_id": str(error.journey_id)}
-    code = "forbidden" if isinstance(error, CorrectionNotAllowed) else error.code
+    code = "forbidden" if isinstance(error, NotAllowed) else error.code
     errors = getattr(error, "errors", None)
     response = problem(status, code, str(error), errors, **extra)
     if isinstance(error, StoreBusy):

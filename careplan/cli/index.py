@@ -1,8 +1,10 @@
-"""``careplan index backfill [--dry-run]``: index entries for journeys opened before the patient index.
+"""``careplan index backfill [--dry-run]``: index entries for journeys the patient index does not hold.
 
-One line per journey taken into an index (its id, and whether it is now the reference's open journey),
-a paragraph for each reference with more than one open journey (which one is indexed, which others are
-open: close the one that should not be), and a summary. Never a patient reference: journey ids only.
+Journeys opened before the patient index, and the typed forms of one reference that older stores kept
+apart (``MRN-5`` and ``mrn-5``), are taken into the patient's index. One line per journey taken into an
+index (its id, and whether it is now the patient's open journey), a paragraph for each patient with
+more than one open journey (which one is indexed, which others are open: a clinician closes the one
+that should not be; the backfill closes nothing), and a summary. Never a patient reference: journey ids only.
 Running it again records nothing. See ``careplan/index_backfill.py`` for the rules.
 """
 
@@ -27,12 +29,14 @@ def register(subparsers: Any) -> None:
     actions.required = True
     fill = actions.add_parser(
         "backfill",
-        help="index the journeys opened before the patient index existed (idempotent)",
+        help="index the journeys the patient index does not hold, merging typed forms of one reference (idempotent)",
         description="Walk every journey and record the index entries that are missing, so that the one-open-"
-        "journey-per-patient rule sees journeys opened before the index existed. An open journey already "
-        "indexed is left alone. Where one reference has several open journeys, the most recently opened is "
-        "indexed and all are listed: close the ones that should not be open (then run this again). Running "
-        "it twice changes nothing.",
+        "journey-per-patient rule sees journeys opened before the index existed, and sees differently typed "
+        "forms of one reference (MRN-5, mrn-5) as one patient. Whether a journey is open is read again just "
+        "before its patient's index is written. An open journey already indexed is left alone. Where one "
+        "patient has several open journeys, the most recently opened is indexed and all are listed: a "
+        "clinician closes the ones that should not be open (then run this again); nothing is closed here. "
+        "Running it twice changes nothing.",
     )
     fill.add_argument("--dry-run", action="store_true", help="report what would be recorded; record nothing")
     fill.set_defaults(run=run)
@@ -60,10 +64,10 @@ def print_report(report: BackfillReport, dry_run: bool) -> None:
     for duplicate in report.duplicates:
         held = "already the indexed open journey" if duplicate.already_indexed else "the most recently opened"
         print(
-            f"more than one open journey for one patient reference: {duplicate.indexed.journey_id} "
+            f"more than one open journey for one patient reference (compared normalised): {duplicate.indexed.journey_id} "
             f"(opened {when(duplicate.indexed.opened_at)}) is the open one in the index ({held}); also open: "
             + ", ".join(f"{c.journey_id} (opened {when(c.opened_at)})" for c in duplicate.others)
-            + ". Close the journey that should not be open."
+            + ". Nothing was closed: a clinician closes the journey that should not be open."
         )
     written = "would write" if dry_run else "wrote"
     print(

@@ -22,6 +22,7 @@ from typing import Any
 
 from careplan.demo.chairs import dry_booking
 from careplan.domain.duties import duties
+from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.families.assessment import self_harm_answer
 from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.patient_index import PatientIndex
@@ -93,6 +94,10 @@ class Chart:
         previous_id = str(previous.id) if previous is not None else None
         self.journey = PatientJourney.open(self.patient_ref, self.protocol, opened_at, COORDINATOR, stamp, reason, previous_id)
         self.index.claim(self.journey.id)  # refused, as the application refuses it, while a course is open
+        if previous is not None:  # as the application opens a next course: with the alerts left unresolved
+            for alert in carried_alerts(previous.clinical_record(self.resolve), str(previous.id)):
+                self.journey.record_system(alert.event_type, alert.as_data(), occurred_at=opened_at, now=stamp)
+            self.version = self.journey.version
 
     def next_course(self, reason: str) -> None:
         """Opens the patient's next course at the clinical clock, linked to the one just closed."""
@@ -230,7 +235,7 @@ class Chart:
     def check_in(self, when: datetime) -> None:
         self._last_check_in = when
         area = self.rng.choice(CARE_AREAS)
-        self.record("ComplementaryCareCheckIn", {"area": area, "adherence": self.rng.choice(ADHERENCE)}, actor=COORDINATOR)
+        self.record("ComplementaryCareCheckIn", {"area": area, "adherence": self.rng.choice(ADHERENCE)})
 
     def start_check_ins(self, every_days: float) -> None:
         self._last_check_in = self.t

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from random import Random
 
-from careplan.demo.chart import CARE_AREAS, COORDINATOR, SECOND_CLINICIAN, Chart
+from careplan.demo.chart import CARE_AREAS, SECOND_CLINICIAN, Chart
 
 MEDICATIONS = (
     {"name": "sertraline", "dose": "100 mg daily", "drug_class": "SSRI"},
@@ -122,7 +122,7 @@ def workup(chart: Chart, plan: Workup) -> None:
         override(chart, plan.finding)
     panels = chart.protocol.lab_panels
     for panel in panels:
-        chart.record("ScreeningOrdered", {"panel": panel}, actor=COORDINATOR)
+        chart.record("ScreeningOrdered", {"panel": panel})  # a clinical order: the clinician's (careplan.domain.roles)
     chart.wait(days=rng.uniform(1, 4))
     resulted = panels[:-1] if plan.labs_pending else panels
     for i, panel in enumerate(resulted):

@@ -78,13 +78,27 @@ class InvalidEvent(CarePlanError):
         self.message = str(self)
 
 
-class CorrectionNotAllowed(CarePlanError):
-    """The actor's role may not mark that kind of event as entered in error."""
+class NotAllowed(CarePlanError):
+    """The actor's role may not record this kind of event (``careplan.domain.roles``; the API's 403)."""
+
+    code = "forbidden"
+
+    def __init__(self, role: str, event_type: str, message: str | None = None) -> None:
+        super().__init__(message or f"The {role} role may not record {event_type} events.")
+        self.role = role
+        self.event_type = event_type
+        self.message = str(self)
+
+
+class CorrectionNotAllowed(NotAllowed):
+    """The actor may not mark that event as entered in error (its kind, or who recorded it)."""
 
     code = "correction_not_allowed"
 
     def __init__(self, role: str, target_type: str) -> None:
-        super().__init__(f"The {role} role may not mark a {target_type} event as entered in error.")
+        super().__init__(
+            role, "EventEnteredInError", f"The {role} role may not mark this {target_type} event as entered in error."
+        )
         self.role = role
         self.target_type = target_type
         self.message = str(self)

@@ -1,7 +1,8 @@
 """One open journey per patient reference, guaranteed by the event store's own unique key.
 
-Each patient reference has a ``PatientIndex`` aggregate whose id is derived from the reference (a
-UUID5 of a keyed hash, so the stored id does not spell the reference). Opening a journey claims the
+Each patient has a ``PatientIndex`` aggregate whose id is derived from the reference, normalised
+(``normal_reference``: ``MRN-5`` and `` mrn-5`` are one patient), as a UUID5 of a keyed hash, so the
+stored id does not spell the reference. Opening a journey claims the
 index in the same save as the journey's first event; two openings racing for one reference both
 write the index's next version, the store's unique (id, version) key lets exactly one through, and
 the loser, re-reading the index, finds the journey the winner opened. This holds on SQLite and
@@ -10,13 +11,15 @@ save as ``JourneyClosed``, and marking that close entered in error claims it aga
 (refused while the reference has another open journey: two open courses would be the very fault the
 index exists to prevent). The index keeps the reference's journeys in the order they were opened,
 so a course can name the course before and after it. Journeys opened before the index existed are
-taken in by ``careplan index backfill`` (``Backfilled``), which never moves an open journey it holds.
+taken in by ``careplan index backfill`` (``Backfilled``), which never moves an open journey it holds;
+it also merges what a store from before normalisation holds under each typed form of a reference.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -30,7 +33,22 @@ _KEY = b"careplan patient index v1"
 UUID5, and it must never change, or the open journeys of a store could no longer be found."""
 
 
+def normal_reference(patient_ref: str) -> str:
+    """The reference as it is compared (DESIGN 7.1): Unicode NFKC, case-folded, trimmed, so ``MRN-5``,
+    `` mrn-5`` and a full-width ``ＭＲＮ-5`` are one patient. Stored openings keep what was typed."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", patient_ref).casefold())
+    return folded.strip()
+
+
 def index_id(patient_ref: str) -> UUID:
+    """The index of the patient, whichever way the reference was typed."""
+    return typed_index_id(normal_reference(patient_ref))
+
+
+def typed_index_id(patient_ref: str) -> UUID:
+    """The index id of the reference exactly as given: before references were normalised, each typed
+    form had its own index, so a store from then holds its open journeys under these ids until
+    ``careplan index backfill`` merges them (an already normal form's id is the same either way)."""
     digest = hmac.new(_KEY, patient_ref.encode("utf-8"), hashlib.sha256).hexdigest()
     return uuid5(NAMESPACE, digest)
 

@@ -91,6 +91,9 @@ class Alert:
     """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
     acknowledged_at: datetime | None = None
     """When the latest acknowledgement happened: an infusion that started before it met the alert open."""
+    course: str | None = None
+    """For an alert carried from the patient's previous course: that course's journey id."""
+    course_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The protocol's rules: whether an event may be recorded on a journey now.
 
-The rules every event meets (not in the future, not before the opening, a reason where one is
+The rules every event meets (recorded by a role that may record it, not in the future, not before the opening, a reason where one is
 required, nothing but notes and corrections on a closed journey) are here; each event type's own rule
 lives with its family (``careplan.domain.families``). Each rule raises :class:`RuleViolation` with a
 stable code and a sentence a clinician can act on, before anything is recorded, so a refused event
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from careplan.domain import roles
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.family import Attempt, rule_of
@@ -25,7 +26,8 @@ CLOCK_SKEW = timedelta(minutes=2)
 """How far ahead of the server's clock a device's clock may run before its time counts as future."""
 
 ALLOWED_WHEN_CLOSED = frozenset({"NoteAdded", "EventEnteredInError"})
-REFUSED_WHEN_PAUSED = frozenset({"InfusionScheduled", "InfusionCompleted"})
+REFUSED_WHEN_PAUSED = frozenset({"InfusionScheduled", "InfusionCompleted", "InfusionStopped"})
+"""A paused course gives no infusion: neither one completed nor one stopped early."""
 STEP_OF_EVENT: dict[str, str] = {
     "MedicationReviewed": "medication_review",
     "ContraindicationScreened": "contraindication_screening",
@@ -85,6 +87,7 @@ def _check_prerequisites(record: ClinicalRecord, attempt: Attempt) -> None:
 
 def _check_common(record: ClinicalRecord, attempt: Attempt) -> None:
     event_type, reason = attempt.payload.event_type, attempt.reason
+    roles.require_may_record(attempt.actor, event_type)  # first: a role's refusal says nothing of the chart
     not_in_future(attempt.occurred_at, attempt.now)
     if record.opened_at is not None and attempt.occurred_at < record.opened_at:
         raise RuleViolation("before_opened", "An event cannot have happened before the journey was opened.")

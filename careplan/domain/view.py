@@ -69,6 +69,10 @@ class AlertView:
     acknowledged: bool
     risk: str | None = None
     """The latest acknowledgement's risk assessment; ``high`` leaves the alert to be worked again."""
+    course: str | None = None
+    """For an alert carried from the patient's previous course: that course's journey id."""
+    course_version: int | None = None
+    """And the alert's version in that course."""
 
 
 @dataclass
@@ -134,7 +138,10 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
         alerts=[
-            AlertView(a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None, a.risk)
+            AlertView(
+                a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None, a.risk, a.course,
+                a.course_version,
+            )
             for a in record.alerts
         ],
     )

@@ -1,7 +1,7 @@
 """Keyed hashes for search: the read tables can be searched without holding a reference in clear.
 
-``patient_key`` is the exact match (the reference as typed, trimmed). ``gram_keys`` hash every 2- and
-3-character piece of the reference, lower-cased, so a search finds a reference by any part of it of two
+``patient_key`` is the exact match (the reference normalised as the patient index compares it: NFKC,
+case-folded, trimmed). ``gram_keys`` hash every 2- and 3-character piece of the normalised reference, so a search finds a reference by any part of it of two
 characters or more: a 2-character term is one piece, a longer term needs all of its 3-character pieces
 (a superset test; the page is checked against the decrypted reference). The key is the cipher key
 when there is one, so without it nobody can test a guess against the table (see README, search).
@@ -18,6 +18,7 @@ import hmac
 from functools import lru_cache
 
 from careplan.application import CarePlan
+from careplan.domain.patient_index import normal_reference
 
 _DEFAULT_SECRET = "careplan-read-side"
 GRAM_HEX = 16
@@ -29,12 +30,15 @@ def _secret(app: CarePlan) -> bytes:
 
 
 def patient_key(app: CarePlan, patient_ref: str) -> str:
-    """A keyed hash of the reference: exact search works, the table never shows the reference."""
-    return hmac.digest(_secret(app), patient_ref.strip().encode(), "sha256").hex()[:40]
+    """A keyed hash of the reference, normalised: exact search works however the reference was typed,
+    and the table never shows it."""
+    return hmac.digest(_secret(app), normalise(patient_ref).encode(), "sha256").hex()[:40]
 
 
 def normalise(text: str) -> str:
-    return text.strip().lower()
+    """The domain's comparison form of a reference (NFKC, case-folded, trimmed): the index's, so search
+    finds ``MRN-5`` by `` mrn-5`` as the one-open-course rule sees one patient."""
+    return normal_reference(text)
 
 
 def grams(text: str) -> set[str]:

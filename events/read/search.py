@@ -1,5 +1,8 @@
 """Finding a journey by any part of its patient reference or by the start of its journey id.
 
+References are compared normalised (NFKC, case-folded, trimmed; ``events.read.keys.normalise``), as
+the one-open-course rule compares them: `` mrn-5`` finds ``MRN-5``.
+
 The term never reaches SQL in clear when it could be a reference: it is turned into keyed hashes
 (``events.read.keys``) first. The candidates are the union of the exact reference, every journey whose
 reference holds all the term's pieces, and every journey id starting with the term (a range on the
@@ -46,9 +49,5 @@ def _frequency(cur: Cursor, key: str) -> int:
 
 
 def matches(summary: JourneySummary, term: str) -> bool:
-    norm = normalise(term)
-    return (
-        summary.patient_ref == term.strip()
-        or (len(norm) >= 2 and norm in summary.patient_ref.lower())
-        or str(summary.journey_id).startswith(norm)
-    )
+    norm, ref = normalise(term), normalise(summary.patient_ref)
+    return ref == norm or (len(norm) >= 2 and norm in ref) or str(summary.journey_id).startswith(norm)

@@ -23,8 +23,9 @@ VIEW_LOCK_KEY = 7_340_001
 
 TRACKING = "read_tracking"
 
-SCHEMA_VERSION = 6
-"""Bumped when the tables change shape: a store whose marker differs has its views dropped and
+SCHEMA_VERSION = 7
+"""7: search keys of the normalised reference (NFKC, case-folded). Bumped when the tables change shape
+or what their keys hold: a store whose marker differs has its views dropped and
 rebuilt from the events (they are a cache of the history, never the record)."""
 
 SCHEMA_MARKER = "__read_schema__"

@@ -47,6 +47,11 @@ class AlertSchema(Schema):
     reason = fields.String()
     raised_at = UtcDateTime()
     acknowledged = fields.Boolean()
+    course = fields.String(
+        allow_none=True,
+        metadata={"description": "For an alert carried from the patient's previous course: that course's journey id."},
+    )
+    course_version = fields.Integer(allow_none=True, metadata={"description": "The alert's version in that course."})
 
 
 class NextActionSchema(Schema):

@@ -102,6 +102,14 @@ class JourneyOpenSchema(JourneyOpenedData):
     occurred_at = UtcDateTime(allow_none=True)
     reason = Text(max_length=REASON_MAX, allow_none=True)
 
+    @pre_load
+    def _trim_reference(self, payload: Any, **kwargs: Any) -> Any:
+        """Spaces around a reference are not part of it (DESIGN 7.1: `` mrn-5`` is ``MRN-5``'s patient);
+        a control character (a newline) still refuses it."""
+        if isinstance(payload, Mapping) and isinstance(payload.get("patient_ref"), str):
+            return {**payload, "patient_ref": payload["patient_ref"].strip(" ")}
+        return payload
+
     @post_load
     def _finish(self, data: dict[str, Any], **kwargs: Any) -> JourneyOpening:  # replaces the parent's hook
         return JourneyOpening(

@@ -20,7 +20,7 @@ from careplan.domain.errors import RuleViolation, VersionConflict
 from careplan.domain.values import Actor, Fact
 from tests.application.steps import CLINICIAN, data, ready_for_induction
 
-RIVAL = Actor(id="nurse-ito", role="nurse")
+RIVAL = Actor(id="nurse-ito", role="clinician")
 
 
 class RivalGoesFirst:
@@ -186,7 +186,7 @@ def test_two_threads_writing_at_once_lose_nothing_and_keep_the_chain(make_app, s
         start.wait()
         try:
             for n in range(5):
-                app.record(journey_id, "NoteAdded", {"text": f"{who} {n}"}, actor=Actor(who, "nurse"))
+                app.record(journey_id, "NoteAdded", {"text": f"{who} {n}"}, actor=Actor(who, "clinician"))
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             failures.append(error)
 

@@ -33,7 +33,7 @@ def test_recorded_events_join_the_history_in_order_and_each_returns_the_new_vers
     first = app.record(journey_id, "ConsultationCompleted", data("ConsultationCompleted"), actor=CLINICIAN)
     clock.advance(hours=1)
     second = app.record(
-        journey_id, "NoteAdded", data("NoteAdded"), actor=Actor("nurse-ito", "nurse"), reason="Phone call"
+        journey_id, "NoteAdded", data("NoteAdded"), actor=Actor("nurse-ito", "clinician"), reason="Phone call"
     )
 
     history = app.history(journey_id)
@@ -44,7 +44,7 @@ def test_recorded_events_join_the_history_in_order_and_each_returns_the_new_vers
         (2, "ConsultationCompleted"),
         (3, "NoteAdded"),
     ]
-    assert history[2].actor == Actor("nurse-ito", "nurse")
+    assert history[2].actor == Actor("nurse-ito", "clinician")
     assert history[2].reason == "Phone call"
     assert history[2].recorded_at == clock.now
 

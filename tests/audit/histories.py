@@ -9,7 +9,7 @@ from careplan.application import CarePlan
 from careplan.domain.values import Actor
 
 CLINICIAN = Actor(id="dr-lee", role="clinician")
-NURSE = Actor(id="rn-okafor", role="nurse")
+NURSE = Actor(id="rn-okafor", role="clinician")
 PATIENT_REF = "MRN-7731-AUDIT"
 
 DISCHARGE = {"phase": "induction", "observation_min": 40, "alert_and_oriented": True, "escort_present": True}

@@ -6,8 +6,10 @@ directly, with no claim on an index. On the real SQLite store, and on PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -16,7 +18,13 @@ from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.bootstrap import build_app
 from careplan.domain.errors import JourneyExists
 from careplan.domain.journey import PatientJourney
+from careplan.domain.patient import PatientDetails
+from careplan.domain.patient_index import PatientIndex, typed_index_id
 from careplan.domain.values import Actor
+from careplan.index_backfill import backfill
+from careplan.schema import resolved
+from careplan.settings import store_settings
+from events.protocol_file import default_protocols
 from tests.cli.conftest import careplan
 
 COORDINATOR = Actor("coord-index", "coordinator")
@@ -138,3 +146,117 @@ def test_bad_arguments_are_one_line_and_exit_2(capsys, url: str) -> None:
         ran = careplan(capsys, *argv)
         assert ran.code == 2
         assert ran.err.strip().count("\n") == 0
+
+
+# -- the open state is read again (issue 18, finding 6) and typed forms are merged (DESIGN 7.1) ----------
+
+
+class SavesAfterARival(CarePlan):
+    """The real application, with a rival writer let in once at a chosen point of a write: just
+    before a patient index is saved (``before_index_save``), or after a close has read the index and
+    before the close is saved (``after_index_read``)."""
+
+    name = CarePlan.name  # the library names a subclass's tables after it otherwise
+    before_index_save: Callable[[], object] | None = None
+    after_index_read: Callable[[], object] | None = None
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.before_index_save is not None and any(isinstance(o, PatientIndex) for o in objs):
+            rival, self.before_index_save = self.before_index_save, None
+            rival()
+        return super().save(*objs, **kwargs)
+
+    def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
+        changes = super()._index_changes(journey, was_closed)
+        if self.after_index_read is not None:
+            rival, self.after_index_read = self.after_index_read, None
+            rival()
+        return changes
+
+
+@pytest.fixture
+def racing(url: str) -> Iterator[Callable[[], SavesAfterARival]]:
+    """Builds the racing application (as ``build_app`` does) when the test has its journeys."""
+    made: list[SavesAfterARival] = []
+
+    def make() -> SavesAfterARival:
+        made.append(SavesAfterARival(resolved(store_settings(dict(os.environ))), default_protocols()))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.close()
+
+
+def close(app: CarePlan, journey_id: UUID) -> None:
+    app.record(journey_id, "JourneyClosed", {"outcome": "other"}, actor=COORDINATOR, occurred_at=NOW, reason="Duplicate.")
+
+
+def test_a_journey_closed_during_the_walk_is_not_indexed_as_open(app: CarePlan) -> None:
+    walked = before_the_index(app, "MRN-IDX-20", days_ago=10)
+    report = backfill(app, progress=lambda done, total: close(app, walked) if done == total else None)
+    index = app.patient_index("MRN-IDX-20")
+    assert index is not None and index.journeys == [walked] and index.open_journey is None
+    assert report.opened == [] and [c.is_open for c in report.added] == [False]
+    app.open_journey("MRN-IDX-20", actor=COORDINATOR)  # the patient is free for a new course
+
+
+def test_a_journey_closed_between_the_read_and_the_index_save_is_judged_again(app: CarePlan, racing: Callable[[], SavesAfterARival]) -> None:
+    journey_id = before_the_index(app, "MRN-IDX-21", days_ago=10)
+    rival = racing()
+    rival.before_index_save = lambda: close(app, journey_id)
+    backfill(rival)
+    index = app.patient_index("MRN-IDX-21")
+    assert index is not None and index.open_journey is None and index.journeys == [journey_id]
+
+
+def test_a_close_saved_after_the_backfill_wrote_the_index_releases_it(app: CarePlan, racing: Callable[[], SavesAfterARival]) -> None:
+    journey_id = before_the_index(app, "MRN-IDX-22", days_ago=10)
+    closing = racing()
+    closing.after_index_read = lambda: backfill(app)  # the close found no index; the backfill indexes it open
+    close(closing, journey_id)
+    index = app.patient_index("MRN-IDX-22")
+    assert index is not None and index.open_journey is None
+    app.open_journey("MRN-IDX-22", actor=COORDINATOR)
+
+
+def test_two_typed_forms_open_are_reported_as_one_patient_and_neither_is_closed(capsys, app: CarePlan) -> None:
+    older = before_the_index(app, "MRN-IDX-23", days_ago=30)
+    recent = before_the_index(app, "mrn-idx-23", days_ago=2)
+    ran = careplan(capsys, "index", "backfill")
+    assert ran.code == 0, ran.err
+    (line,) = [x for x in ran.out.splitlines() if x.startswith("more than one open journey")]
+    assert f"{recent} (opened " in line and f"also open: {older}" in line and "Nothing was closed" in line
+    assert "MRN-IDX-23" not in ran.out.upper()
+    assert all(app.get(j).chart.closed is None for j in (older, recent))
+    index = app.patient_index(" Mrn-Idx-23")
+    assert index is not None and index.journeys == [older, recent] and index.open_journey == recent
+    with pytest.raises(JourneyExists) as refused:
+        app.open_journey("MRN-IDX-23", actor=COORDINATOR)
+    assert refused.value.journey_id == recent
+
+
+def test_the_typed_forms_older_indexes_are_merged_into_the_patients(capsys, app: CarePlan) -> None:
+    """A store from before normalisation: each typed form has its own index."""
+    first = before_the_index(app, "MRN-IDX-24", days_ago=60)
+    typed_index(app, "MRN-IDX-24", first, open_=False, details=PatientDetails(name="Test Patient", allergies=("latex",)))
+    second = before_the_index(app, "Mrn-Idx-24", days_ago=5)
+    typed_index(app, "Mrn-Idx-24", second, open_=True)
+    assert careplan(capsys, "index", "backfill").code == 0
+    index = app.patient_index("mrn-idx-24")
+    assert index is not None and index.journeys == [first, second] and index.open_journey == second
+    assert index.patient.name == "Test Patient" and index.patient.allergies == ("latex",)  # who the patient is
+    older = app.index_at(typed_index_id("Mrn-Idx-24"))
+    assert older is not None and older.open_journey is None  # released: read no more
+    again = careplan(capsys, "index", "backfill")
+    assert "wrote 0 index entries" in again.out
+
+
+def typed_index(app: CarePlan, typed: str, journey_id: UUID, open_: bool, details: PatientDetails | None = None) -> None:
+    index = PatientIndex._create(PatientIndex.Started, id=typed_index_id(typed))
+    index.claim(journey_id)
+    if not open_:
+        index.release(journey_id)
+    if details is not None:
+        index.record_details(details, actor_id="c", actor_role="coordinator")
+    app.save(index)

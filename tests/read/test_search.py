@@ -51,3 +51,13 @@ def test_with_a_cipher_the_search_index_holds_no_piece_of_a_reference(make_app, 
         stored = " ".join(str(r["gram"]) for r in cur.run("SELECT gram FROM read_grams").all()).lower()
     pieces = ("zq", "qx", "x-w", "wy", "vu")  # letters that no hex digest holds
     assert stored and not any(piece in stored for piece in pieces)
+
+
+def test_the_exact_reference_is_found_however_it_is_typed(app):
+    """The exact key is the normalised reference (NFKC, case-folded, trimmed), as the index compares it."""
+    app.open_journey("MRN-55", actor=CLINICIAN)
+    app.open_journey("MRN-555", actor=CLINICIAN)
+    side = read_side_for(app)
+    for typed in ("mrn-55", " Mrn-55 ", "ＭＲＮ－５５"):
+        assert "MRN-55" in _found(side, typed)
+    assert _found(side, "ｍｒｎ－５５５") == {"MRN-555"}

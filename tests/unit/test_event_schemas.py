@@ -294,3 +294,8 @@ def test_an_event_record_dumps_as_json_ready_values() -> None:
         "deviation": None,
         "deviated": [],
     }
+
+
+def test_spaces_around_a_reference_are_trimmed_and_its_case_kept() -> None:
+    """DESIGN 7.1: `` mrn-5`` is a form of ``MRN-5``; what is stored is what was typed, trimmed."""
+    assert validate_journey_open({"patient_ref": "  Mrn-5 "}).patient_ref == "Mrn-5"

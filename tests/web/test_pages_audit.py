@@ -11,8 +11,7 @@ from uuid import UUID
 import pytest
 from flask import Flask
 
-from careplan.domain.values import Actor
-from tests.browser.scenes import CLINICIAN, a_few_versions
+from tests.browser.scenes import CLINICIAN, COORDINATOR, a_few_versions
 from tests.web.conftest import People
 from tests.web.pages import careplan, signed_in
 
@@ -22,7 +21,8 @@ def journey(app: Flask) -> UUID:
     plan = careplan(app)
     journey = a_few_versions(plan, "MRN-AUD-1")
     plan.clock.advance(hours=2)  # type: ignore[attr-defined]
-    plan.record(journey, "EventEnteredInError", {"target_version": 3}, actor=Actor("c", "coordinator"), reason="Note was for another patient.")
+    # The coordinator who wrote the note voids it (DESIGN 7.1: a coordinator voids only their own).
+    plan.record(journey, "EventEnteredInError", {"target_version": 3}, actor=COORDINATOR, reason="Note was for another patient.")
     return journey
 
 

@@ -154,10 +154,12 @@ def test_a_coordinator_cancels_a_booking_by_picking_it_not_by_typing_a_version(a
 def test_entered_in_error_is_offered_only_on_events_the_reader_may_mark(app: Flask, people: People) -> None:
     plan = careplan(app)
     journey = ready_for_induction(plan, "MRN-MARK-1")
-    note = plan.record(journey, "NoteAdded", {"text": "Coordinator's note."}, actor=Actor("c", "coordinator"))
+    note = plan.record(journey, "NoteAdded", {"text": "Coordinator's note."}, actor=Actor("coordinator", "coordinator"))
+    plan.record(journey, "NoteAdded", {"text": "Another coordinator's note."}, actor=Actor("c", "coordinator"))
     page = signed_in(app, people, "coordinator").get(f"/journeys/{journey}").get_data(as_text=True)
     offered = set(re.findall(r"/events/(\d+)/entered-in-error", page))
-    assert offered == {str(note)}  # the coordinator's own kind of event only, not the clinicians' screening
+    # the coordinator's own kind of event that they recorded only (DESIGN 7.1), not the clinicians' screening
+    assert offered == {str(note)}
     clinician = signed_in(app, people, "clinician").get(f"/journeys/{journey}").get_data(as_text=True)
     assert len(set(re.findall(r"/events/(\d+)/entered-in-error", clinician))) >= 5
 

@@ -49,7 +49,8 @@ class Journeys(MethodView):
             previous_journey_id=opening.previous_journey_id,
         )
         location = url_for("api.Journey", journey_id=journey_id)
-        return {"id": journey_id, "version": 1}, 201, {"Location": location}
+        version = careplan().get(journey_id).version  # more than 1 when alerts came from the previous course
+        return {"id": journey_id, "version": version}, 201, {"Location": location}
 
 
 @blp.route("/journeys/<uuid:journey_id>")

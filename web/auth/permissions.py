@@ -1,25 +1,23 @@
 """Who may do what: the one table of the role rules, read by the pages and the JSON API alike.
 
 Clinicians record every clinical event; coordinators keep plans moving (open journeys, schedule and
-cancel infusions, pause, resume and close journeys, add notes) and may mark their own kinds of event
-as entered in error; auditors read everything and write nothing; admins manage people (and read).
+cancel infusions, pause, resume and close journeys, add notes) and may mark as entered in error such
+an event that they recorded themselves; auditors read everything and write nothing; admins manage people (and read).
 Acknowledging a safety alert and correcting a clinical event are clinical judgements: clinicians only.
+Which events each role records is the domain's table (``careplan.domain.roles``), which the journey
+enforces whatever the entry point; this module adds what only the web has (reading, opening, people).
 """
 
 from __future__ import annotations
 
-from careplan.domain.values import Actor
+from careplan.domain import roles
+from careplan.domain.values import Actor, Fact
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
 
 READ = "read"
 OPEN_JOURNEY = "open_journey"
 MANAGE_USERS = "manage_users"
-CORRECTION = "EventEnteredInError"
-
-COORDINATOR_EVENTS: frozenset[str] = frozenset(
-    {"InfusionScheduled", "InfusionCancelled", "JourneyPaused", "JourneyResumed", "JourneyClosed", "NoteAdded"}
-)
-"""The coordinator's kinds of event: scheduling and the journey's lifecycle, never clinical findings."""
+CORRECTION = roles.CORRECTION
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "coordinator": frozenset({READ, OPEN_JOURNEY}),
@@ -28,13 +26,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({READ, MANAGE_USERS}),
 }
 
-RECORDS: dict[str, frozenset[str]] = {
-    "coordinator": COORDINATOR_EVENTS | {CORRECTION},
-    "clinician": frozenset(CLINICIAN_EVENTS),
-    "auditor": frozenset(),
-    "admin": frozenset(),
-}
-"""The event types each role may record (a coordinator's correction is limited further, see below)."""
+RECORDS: dict[str, frozenset[str]] = roles.RECORDS
+"""The event types each role may record: the domain's table (``careplan.domain.roles``), read here so
+the pages offer and check what the journey itself would accept."""
 
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)
 
@@ -48,18 +42,20 @@ def can(who: Actor | str | None, permission: str) -> bool:
     return permission in PERMISSIONS.get(_role(who) or "", frozenset())
 
 
-def may_record(who: Actor | str | None, event_type: str, corrected_type: str | None = None) -> bool:
-    """Whether a role may record ``event_type``.
+def may_record(who: Actor | str | None, event_type: str, corrected: Fact | str | None = None) -> bool:
+    """Whether a role may record ``event_type`` (the domain's table).
 
-    For ``EventEnteredInError``, ``corrected_type`` is the type of the event being marked: a
-    coordinator may mark only the coordinator's kinds; without it the answer is about the type alone.
+    For ``EventEnteredInError``, ``corrected`` is the event being marked: whether this actor may mark
+    it is the domain's rule too (a coordinator: only a coordinator's kind that they recorded). Given
+    only its type, the answer is about the kind alone (who recorded it is judged in the save).
     """
-    role = _role(who) or ""
-    if event_type not in RECORDS.get(role, frozenset()):
+    if not roles.may_record(_role(who), event_type):
         return False
-    if event_type == CORRECTION and role != "clinician" and corrected_type is not None:
-        return corrected_type in COORDINATOR_EVENTS
-    return True
+    if event_type != CORRECTION or corrected is None:
+        return True
+    if isinstance(corrected, str):
+        return _role(who) == roles.CLINICIAN or corrected in roles.COORDINATOR_EVENTS
+    return isinstance(who, Actor) and roles.may_correct(who, corrected)
 
 
 def recordable_types(who: Actor | str | None) -> tuple[str, ...]:

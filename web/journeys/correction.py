@@ -52,7 +52,7 @@ def entered_in_error(journey_id: UUID, version: int) -> tuple[str, int] | str:
     actor = current_actor()
     journey = careplan().get(journey_id)
     target = _target(careplan().history(journey_id, upto=journey.version), version)
-    if actor is None or not may_record(actor, CORRECTION, target.type):
+    if actor is None or not may_record(actor, CORRECTION, target):
         abort(403, description="Your role may not mark this event as entered in error.")
     before, after = state_without(journey_id, version, actor)
     refused = after if isinstance(after, RuleViolation) else None

@@ -69,5 +69,5 @@ def timeline(journey_id: UUID) -> str:
         nonce=submissions.new_nonce(),
         may_audit=actor is not None and actor.role in ("auditor", "admin"),
         may_correct=can(actor, READ) and "EventEnteredInError" in allowed,
-        may_mark=lambda fact: may_record(actor, "EventEnteredInError", fact.type),
+        may_mark=lambda fact: may_record(actor, "EventEnteredInError", fact),
     )

@@ -4,6 +4,12 @@ An alert must be worked before the next infusion (DESIGN 6.2): an unacknowledged
 ``InfusionCompleted`` (``open_safety_alert``), and an acknowledgement assessing the risk ``high``
 keeps refusing it (``high_risk_pending``) until a later acknowledgement of the same alert says
 ``low`` or ``moderate``. So a high-risk alert may be acknowledged again; any other only once.
+
+Alerts follow the patient (DESIGN 7.1): the next course of the same patient opens with the previous
+course's unresolved alerts (unacknowledged, or last assessed ``high``) raised again in the same save
+as the opening, each naming the course and version it comes from (``course``, ``course_version``).
+They are open in the new course, whatever was said of them before: the clinician who gives the next
+infusion assesses the risk again.
 """
 
 from __future__ import annotations
@@ -27,6 +33,10 @@ class SafetyAlertRaised(Payload):
     key: str = field(metadata=text(400))
     source_version: int | None = field(default=None, metadata=at_least(1))
     step: str | None = field(default=None, metadata=text(64))
+    course: str | None = field(default=None, metadata=text(64))
+    """Set on an alert carried into a new course: the journey id of the course it was open in."""
+    course_version: int | None = field(default=None, metadata=at_least(1))
+    """The alert's version in that course."""
 
 
 @event
@@ -46,7 +56,10 @@ def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
     if p.source_version is not None and p.source_version in r.errored:
         return
     r.alerts.append(
-        Alert(version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at, source_version=p.source_version)
+        Alert(
+            version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at, source_version=p.source_version,
+            course=p.course, course_version=p.course_version,
+        )
     )
 
 
@@ -106,3 +119,25 @@ def require_alerts_worked(r: ClinicalRecord, raised_before: datetime | None = No
             f"The safety alert of version {high[0].version} was assessed high risk: a later acknowledgement "
             "must assess it low or moderate before the infusion.",
         )
+
+
+def carried_alerts(previous: ClinicalRecord, course: str) -> list[SafetyAlertRaised]:
+    """The alerts of ``previous`` (the record of the course ``course``) that a new course of the same
+    patient opens with: each unacknowledged alert, and each whose latest acknowledgement said ``high``."""
+    unresolved = sorted([*previous.open_alerts(), *high_risk_alerts(previous)], key=lambda x: x.version)
+    return [
+        SafetyAlertRaised(
+            kind=alert.kind,
+            reason=_carried_reason(alert, course),
+            key=f"carried:{course}:{alert.version}",
+            course=course,
+            course_version=alert.version,
+        )
+        for alert in unresolved
+    ]
+
+
+def _carried_reason(alert: Alert, course: str) -> str:
+    state = "assessed high risk" if alert.acknowledged_version is not None else "not acknowledged"
+    said = f"From the previous course ({course}), alert of version {alert.version}, {state}: {alert.reason}"
+    return said if len(said) <= 4000 else said[:3999] + "…"

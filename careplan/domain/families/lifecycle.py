@@ -1,18 +1,19 @@
 """The journey's own life: opened, paused, resumed, closed, migrated, and corrections.
 
 A correction (``EventEnteredInError``) marks an earlier event as wrong without deleting it; the record
-is refolded from the stored history without it. Who may correct what is decided here, against the
-journey's real history inside the same save, so no caller can race it: a coordinator may mark only
-the coordinator's own kinds of event (scheduling and the journey's lifecycle), never a clinical
-finding; a clinician may mark any clinical event.
+is refolded from the stored history without it. Who may correct what is the role table's rule
+(``careplan.domain.roles``), judged here against the journey's real history inside the same save, so
+no caller can race it: a coordinator may mark only a coordinator's kind of event that the same
+coordinator recorded; a clinician may mark any event that can be marked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain import roles
 from careplan.domain.codes import Outcome
-from careplan.domain.errors import CorrectionNotAllowed, RuleViolation
+from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, at_least, between, text
@@ -22,11 +23,6 @@ from careplan.domain.values import Fact
 IDENTIFIER = r"[A-Za-z0-9._-]{1,64}"
 UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque reference, never a name)."
-
-COORDINATOR_EVENTS: frozenset[str] = frozenset(
-    {"InfusionScheduled", "InfusionCancelled", "JourneyPaused", "JourneyResumed", "JourneyClosed", "NoteAdded"}
-)
-"""The coordinator's kinds of event: scheduling and the journey's lifecycle, never clinical findings."""
 
 NOT_CORRECTABLE: frozenset[str] = frozenset(
     {"JourneyOpened", "ProtocolMigrated", "EventEnteredInError", "StepBecameDue", "StepOverdue", "ReminderIssued",
@@ -91,16 +87,16 @@ def _opened(r: ClinicalRecord, p: JourneyOpened, f: Fact) -> None:
 def _may_correct(r: ClinicalRecord, p: EventEnteredInError, a: Attempt) -> None:
     if a.history is None:
         raise ValueError("a correction is judged against the journey's history: pass it")
-    types = {f.version: f.type for f in a.history}
+    facts = {f.version: f for f in a.history}
     target = p.target_version
-    if target not in types:
+    if target not in facts:
         raise RuleViolation("no_such_version", f"The journey has no event at version {target}.")
-    if types[target] in NOT_CORRECTABLE:
-        raise RuleViolation("not_correctable", f"A {types[target]} event cannot be marked as entered in error.")
+    kind = facts[target].type
+    if kind in NOT_CORRECTABLE:
+        raise RuleViolation("not_correctable", f"A {kind} event cannot be marked as entered in error.")
     if target in r.errored:
         raise RuleViolation("already_in_error", f"Version {target} is already marked as entered in error.")
-    if a.actor.role not in ("clinician", "system") and types[target] not in COORDINATOR_EVENTS:
-        raise CorrectionNotAllowed(a.actor.role, types[target])
+    roles.require_may_correct(a.actor, facts[target])
 
 
 @rule(JourneyPaused)
