@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from careplan.domain.families.alerts import carried_alerts
@@ -59,12 +61,17 @@ def test_a_carried_alert_is_open_in_the_new_course_and_refuses_its_infusion() ->
     j, _ = alerted()
     nxt = Journey().ready_for_induction()
     for payload in carried_alerts(j.record_of(), "prev"):
-        nxt.aggregate.record_system(payload.event_type, payload.as_data(), occurred_at=nxt.now, now=nxt.now)
+        # carried at the opening, before anything of the new course: before the infusion's start
+        nxt.aggregate.record_system(payload.event_type, payload.as_data(), occurred_at=nxt.now - timedelta(hours=2), now=nxt.now)
     (shown,) = nxt.view().open_alerts
     assert shown.course == "prev" and shown.course_version is not None
     nxt.vitals()
     nxt.refused("open_safety_alert", "InfusionCompleted", nxt.infusion_data())
     nxt.acknowledge(shown.version, risk="high")
+    nxt.advance(minutes=45)  # judged at the infusion's start: after the acknowledgement
+    nxt.vitals()
     nxt.refused("high_risk_pending", "InfusionCompleted", nxt.infusion_data())
     nxt.acknowledge(shown.version, risk="low")
+    nxt.advance(minutes=45)  # the alert is worked before the next infusion starts (DESIGN 7.9)
+    nxt.vitals()
     nxt.infuse()
