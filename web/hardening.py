@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
@@ -112,8 +112,6 @@ def _key(username: str, address: str) -> str:
 
 def sign_in_attempt() -> Attempt:
     """This request's sign-in, reserved in the count (the login view asks before judging the password)."""
-    from flask import current_app
-
     limiter: LoginLimiter = current_app.extensions["careplan_login_limiter"]
     username = request.form.get("username", "").strip().lower()
     return limiter.attempt(username, request.remote_addr or "unknown")
