@@ -21,7 +21,7 @@ from typing import Any
 
 from psycopg import sql
 
-from careplan import booking, sessions, sign_ins
+from careplan import booking, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
@@ -101,6 +101,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     snapshots = app.snapshots.recorder.events_table_name  # type: ignore[union-attr, attr-defined]
     read_store.ReadStore(app)
     access_log.AccessLog(app)
+    SideTables(app).create(server_keys.DDL)  # before the sessions, whose key may be kept there
     sessions.Sessions(app)
     sign_ins.SignInFailures(app)
     SideTables(app).create(booking.TABLES)
@@ -114,6 +115,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
         snapshots: "SELECT, INSERT",
         **read_store.GRANTS,
         **access_log.GRANTS,
+        **server_keys.GRANTS,
         **sessions.GRANTS,
         **sign_ins.GRANTS,
         **booking.GRANTS,

@@ -58,6 +58,8 @@ class StoreSettings:
         """The eventsourcing library's environment for this store."""
         env = _store_env(self.url)
         env["CREATE_TABLE"] = "no" if self.create_tables is False else "yes"
+        if self.kind == "sqlite":
+            _private_file(_sqlite_path(self.url))
         if self.cipher_key:
             _check_cipher_key(self.cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
@@ -111,6 +113,17 @@ def _check_cipher_key(key: str) -> None:
             "CAREPLAN_CIPHER_KEY must be 16, 24 or 32 random bytes in base64; make one with: python -c "
             '"from eventsourcing.cryptography import AESCipher; print(AESCipher.create_key(32))"'
         )
+
+
+def _private_file(path: str) -> None:
+    """Makes the SQLite file, readable and writable by its owner only (0600), before SQLite would make
+    it by the umask (often 0644: every local account could read the records); SQLite gives its -wal
+    and -shm files the database file's permissions. An existing file is left as it is."""
+    if path and path != ":memory:":
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
 
 
 def _sqlite_path(url: str) -> str:

@@ -27,6 +27,7 @@ from web import errors
 from web.api import init_api
 from web.auth import store_session
 from web.clinic import init_clinic
+from web.query import BoundedInteger
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
@@ -38,6 +39,7 @@ MIN_SECRET_KEY = 32
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedInteger  # a 5,000-digit version in a URL is a 400, not a 500
     app.config.from_mapping(
         CAREPLAN_ENV=dict(os.environ),
         SESSION_COOKIE_NAME="careplan_session",

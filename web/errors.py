@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from uuid import UUID
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -31,6 +32,7 @@ from careplan.domain.users import UnknownUser, UserExists
 from careplan.settings import ConfigError
 
 API_PREFIX = "/api/v1"
+_REVEALED = "careplan_revealed_journey"
 log = logging.getLogger("careplan.web")
 
 HTTP_CODES = {
@@ -112,8 +114,22 @@ def _message(status: int, error: HTTPException, data: dict[str, Any]) -> str:
     return error.description or error.name
 
 
+def reveal(journey_id: UUID) -> None:
+    """Marks this answer as naming a journey the caller did not ask for by id (a 409 ``journey_exists``
+    names the open journey of a patient reference): the access log records it as a read of that journey."""
+    setattr(g, _REVEALED, journey_id)
+
+
+def revealed() -> UUID | None:
+    """The journey this answer names without being asked for it by id, if any (see ``reveal``)."""
+    found = g.get(_REVEALED)
+    return found if isinstance(found, UUID) else None
+
+
 def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     status = status_of(error)
+    if isinstance(error, JourneyExists):
+        reveal(error.journey_id)
     if not is_api_request():
         return page(status, str(error))
     extra: dict[str, Any] = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}

@@ -11,20 +11,23 @@ Registered as a blueprint without routes (``bp``), so its hooks apply to the who
   SameSite=Lax are set by the app factory.
 - Sign-in: after 5 failures in 15 minutes for one username from one address, or 50 from one address
   for any usernames, that sign-in is refused with 429 until the window has passed. The count is kept
-  in the store, so it holds across gunicorn workers and restarts.
+  in the store, so it holds across gunicorn workers and restarts, and each sign-in takes its place in
+  it before its password is judged, so parallel guesses cannot all slip under the limit.
+- The sign-in form's CSRF cookie (``web.csrf``), set after the page that made it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from careplan import security
 from careplan.sign_ins import SignInFailures, failures_for
+from web import csrf
 from web.services import careplan
 
 bp = Blueprint("hardening", __name__)
@@ -46,7 +49,6 @@ HSTS = "max-age=31536000; includeSubDomains"
 WINDOW_SECONDS = 15 * 60
 FAILURES_PER_USER = 5
 FAILURES_PER_ADDRESS = 50
-LOGIN_ENDPOINT = "auth.login"
 
 
 @bp.record_once
@@ -56,6 +58,7 @@ def _configure(state: BlueprintSetupState) -> None:
     if security.is_production(env):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.extensions["careplan_login_limiter"] = LoginLimiter()
+    app.after_request(csrf.set_seed_cookie)
 
 
 @bp.after_app_request
@@ -71,65 +74,52 @@ def _headers(response: Response) -> Response:
 
 class LoginLimiter:
     """Failed sign-ins per (username, address) and per address in a sliding window, kept in the store
-    (``careplan.sign_ins``) and timed by the application's clock."""
+    (``careplan.sign_ins``) and timed by the application's clock. Each sign-in is counted as failed
+    before its password is judged, and given back if it succeeds."""
 
     def _table(self) -> SignInFailures:
         return failures_for(careplan())
 
-    def _now(self) -> float:
-        return careplan().clock().timestamp()
+    def attempt(self, username: str, address: str) -> Attempt:
+        """Reserves this sign-in's place in the count; ``wait`` is above 0 when it may not be judged."""
+        now = careplan().clock().timestamp()
+        limits = ((_key(username, address), FAILURES_PER_USER), (_key("", address), FAILURES_PER_ADDRESS))
+        return Attempt(self, username, address, now, self._table().reserve(limits, now, WINDOW_SECONDS))
 
-    def wait(self, username: str, address: str) -> float:
-        """Seconds until this sign-in may be tried again; 0 when it may be tried now."""
-        now = self._now()
-        waits = []
-        for key, limit in ((_key(username, address), FAILURES_PER_USER), (_key("", address), FAILURES_PER_ADDRESS)):
-            count, oldest = self._table().since(key, now - WINDOW_SECONDS)
-            if count >= limit and oldest is not None:
-                waits.append(oldest + WINDOW_SECONDS - now)
-        return max(waits, default=0.0)
+    def succeeded(self, attempt: Attempt) -> None:
+        table = self._table()
+        table.clear(_key(attempt.username, attempt.address))
+        table.release(_key("", attempt.address), attempt.at)
 
-    def failed(self, username: str, address: str) -> None:
-        self._table().add([_key(username, address), _key("", address)], self._now(), WINDOW_SECONDS)
 
-    def succeeded(self, username: str, address: str) -> None:
-        self._table().clear(_key(username, address))
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in, counted as failed until ``succeeded`` says otherwise."""
+
+    limiter: LoginLimiter
+    username: str
+    address: str
+    at: float
+    wait: float
+
+    def succeeded(self) -> None:
+        self.limiter.succeeded(self)
 
 
 def _key(username: str, address: str) -> str:
     return f"{username}\n{address}"
 
 
-def _limiter() -> LoginLimiter:
-    from flask import current_app
-
-    return current_app.extensions["careplan_login_limiter"]  # type: ignore[no-any-return]
-
-
-def _who() -> tuple[str, str]:
-    return request.form.get("username", "").strip().lower(), request.remote_addr or "unknown"
+def sign_in_attempt() -> Attempt:
+    """This request's sign-in, reserved in the count (the login view asks before judging the password)."""
+    limiter: LoginLimiter = current_app.extensions["careplan_login_limiter"]
+    username = request.form.get("username", "").strip().lower()
+    return limiter.attempt(username, request.remote_addr or "unknown")
 
 
-@bp.before_app_request
-def _refuse_locked_sign_in() -> Any:
-    if request.endpoint != LOGIN_ENDPOINT or request.method != "POST":
-        return None
-    username, address = _who()
-    wait = _limiter().wait(username, address)
-    if wait <= 0:
-        return None
+def too_many_sign_ins(wait: float) -> Response:
+    """The 429 page of a sign-in that was not judged, with how long to wait."""
     minutes = max(1, round(wait / 60))
     message = f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     body = render_template("auth/login.html", next=None, username=request.form.get("username", ""), error=message)
     return Response(body, status=429, headers={"Retry-After": str(int(wait) + 1)}, mimetype="text/html")
-
-
-@bp.after_app_request
-def _count_sign_in(response: Response) -> Response:
-    if request.endpoint == LOGIN_ENDPOINT and request.method == "POST":
-        username, address = _who()
-        if response.status_code == 401:
-            _limiter().failed(username, address)
-        elif response.status_code in (302, 303):
-            _limiter().succeeded(username, address)
-    return response

@@ -4,6 +4,10 @@ that is not Unicode (a lone surrogate such as "\\ud800", which cannot be stored 
 beyond 64 bits (a 5,000-digit number), NUL in any text (PostgreSQL cannot store it; SQLite cuts at
 it) and control characters in JSON keys (names such as ``ScreeningResulted.values`` keys).
 
+A JSON body is checked however it is framed: with a Content-Length, or sent with
+``Transfer-Encoding: chunked`` and none (the server decodes the chunks; ``MAX_CONTENT_LENGTH`` still
+bounds what is read).
+
 Registered as a blueprint without routes (``bp``), so its hook applies to the whole app.
 """
 
@@ -40,8 +44,10 @@ def _refuse_hostile_input() -> Response | None:
             for name, value in source.items(multi=True):
                 _check_text(name, name, key=True)
                 _check_text(name, value)
-        if request.is_json and request.content_length:
-            _check_json(request.get_data(cache=True))
+        if request.is_json:  # whatever the framing: a chunked body has no Content-Length
+            body = request.get_data(cache=True)
+            if body:
+                _check_json(body)
     except Refused as refused:
         if errors.is_api_request():
             return errors.problem(422, "validation_failed", "The request did not pass validation; see the fields.",

@@ -7,6 +7,7 @@ is scrypt, about 0.1 s a check), so the role matrix stays fast.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,9 +87,18 @@ class People:
 
 
 def csrf(client: FlaskClient) -> str:
-    """The session's CSRF token, as a page's form would carry it."""
+    """The CSRF token a page's form would carry: the session's when signed in; before sign-in, when no
+    session is stored, the sign-in form's (bound to the browser by its ``careplan_csrf`` cookie)."""
     with client.session_transaction() as session:
-        return str(session.setdefault(SESSION_KEY, secrets.token_urlsafe(32)))
+        if getattr(session, "kept", False):
+            return str(session.setdefault(SESSION_KEY, secrets.token_urlsafe(32)))
+    return sign_in_form_token(client)
+
+
+def sign_in_form_token(client: FlaskClient) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert found is not None, "the sign-in page carries a CSRF token"
+    return found.group(1)
 
 
 @pytest.fixture

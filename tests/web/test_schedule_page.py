@@ -110,9 +110,14 @@ def test_the_day_view_is_a_logged_read_without_patient_data(site: Any) -> None:
     assert "MRN" not in repr(entries)
 
 
-def test_a_bad_date_is_a_404_page(site: Any) -> None:
+def test_a_bad_date_is_a_400_page_that_says_what_is_wanted(site: Any) -> None:
     _, client, _ = site
-    assert client.get("/schedule?date=tuesday").status_code == 404
+    for asked in ("tuesday", "9999-12-31", "0001-01-01", "9" * 5000):
+        response = client.get(f"/schedule?date={asked}")
+        assert response.status_code == 400, asked
+        assert "must be a date from 1900-01-01 to 2199-12-31" in response.get_data(as_text=True)
+    assert client.get("/schedule?date=2199-12-31").status_code == 200
+    assert client.get("/schedule?date=1900-01-01").status_code == 200
 
 
 def test_the_booking_form_proposes_slots_and_a_taken_chair_is_a_409_with_the_rule(site: Any) -> None:

@@ -2,9 +2,12 @@
 
 A read is any GET of a journey (a URL with a journey id: state, timeline, events, FHIR, history,
 diff, the event form, and that form shown again after a refused POST) and the lists that show
-patient references (dashboard, worklists, journey lists, searches), and the access log's own page. Refused reads (403, 404) are recorded too: attempts matter to an auditor. Only what
-was asked is kept, from an allowlist of query parameters, so a search term (a patient reference)
-never reaches the log. If the entry cannot be written, the answer is withheld (503): a read that
+patient references (dashboard, worklists, journey lists, searches), and the access log's own page.
+An answer that names a journey it was not asked for by id (a 409 ``journey_exists`` to someone
+opening a journey for a patient reference that has one) is recorded as a read of that journey.
+Refused reads (403, 404) are recorded too: attempts matter to an auditor. Only what was asked is
+kept, from an allowlist of query parameters, so a search term (a patient reference) never reaches
+the log. If the entry cannot be written, the answer is withheld (503): a read that
 leaves no trace is not served.
 """
 
@@ -68,7 +71,8 @@ def asked(args: dict[str, Any], view_args: dict[str, Any]) -> dict[str, str]:
 @bp.after_app_request
 def record_read(response: Response) -> Response:
     view_args = request.view_args or {}
-    if not is_read(request.endpoint, request.method, view_args, response.status_code):
+    named = errors.revealed()
+    if named is None and not is_read(request.endpoint, request.method, view_args, response.status_code):
         return response
     actor = current_actor()
     if actor is None:
@@ -79,7 +83,7 @@ def record_read(response: Response) -> Response:
         at=app.clock(),
         user_id=actor.id,
         role=actor.role,
-        journey_id=journey_id if isinstance(journey_id, UUID) else None,
+        journey_id=journey_id if isinstance(journey_id, UUID) else named,
         action=f"{request.method} {route()}",
         asked=asked(request.args.to_dict(), view_args),
         status=response.status_code,

@@ -12,6 +12,7 @@ from careplan.audit.access_log import access_log_for
 from web.access import ACCESS_ROLES, bp
 from web.auth import requires
 from web.clinic import LocalTimeError, from_local_input
+from web.query import MAX_PAGE, whole_number
 from web.services import careplan
 
 PER_PAGE = 50
@@ -59,8 +60,7 @@ def _moment(name: str) -> datetime | None:
 
 
 def _page_number() -> int:
-    text = request.args.get("page", "1")
-    return int(text) if text.isdigit() and 1 <= int(text) <= 1_000_000 else 1
+    return whole_number("page", 1, 1, MAX_PAGE)
 
 
 def _url(shown: dict[str, str], number: int) -> str:

@@ -19,6 +19,7 @@ from web.audit.export import as_csv, as_json
 from web.auth import current_actor, requires
 from web.clinic import LocalTimeError, from_local_input, when
 from web.journeys.timeline import entries
+from web.query import MAX_PAGE, is_whole_number, whole_number
 from web.services import careplan
 
 PER_PAGE = 25
@@ -27,8 +28,7 @@ PER_PAGE = 25
 @bp.route("/")
 @requires(*AUDIT_ROLES)
 def index() -> str:
-    page_arg = request.args.get("page", "1")
-    number = int(page_arg) if page_arg.isdigit() and int(page_arg) >= 1 else 1
+    number = whole_number("page", 1, 1, MAX_PAGE)
     side = read_side_for(careplan())
     page = side.journeys(offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return render_template("audit/index.html", page=page, number=number, searched=None)
@@ -48,7 +48,9 @@ def _version_arg(name: str, latest: int) -> int | None:
     text = request.args.get(name, "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= latest:
+    if not is_whole_number(text):
+        abort(400, description=f"'{name}' must be a version: a whole number from 1 to {latest}.")
+    if not 1 <= int(text) <= latest:
         abort(404, description=f"The journey has versions 1 to {latest}.")
     return int(text)
 

@@ -20,6 +20,7 @@ from web.auth.accounts import users
 USER_KEY = "user"
 GENERATION_KEY = "generation"
 _ACTOR = "careplan_actor"
+MAX_NEXT = 2000
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -82,8 +83,11 @@ def _here() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A place on this site to go back to after sign-in; anything pointing elsewhere is dropped."""
+    """A place on this site to go back to after sign-in; anything pointing elsewhere is dropped, and so
+    is anything with a control character or a space (CR/LF would split the Location header)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if len(target) > MAX_NEXT or any(ord(c) < 0x21 or 0x7F <= ord(c) <= 0x9F for c in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

@@ -2,14 +2,16 @@
 else, so no flash message ("Pre-infusion BP 182/118 ...") or other value travels in it, and a session
 can be ended for good: at sign-out, when the account changes, after an idle spell or its lifetime.
 
-The id is replaced at sign-in (``regenerate``), so an id planted before sign-in is worth nothing.
-Timing follows the application's clock, so tests move time by hand.
+Only a signed-in session is kept: before sign-in nothing is stored and no session cookie is set
+(the sign-in form's CSRF token lives in a cookie of its own, see ``web.csrf``), so anonymous visits
+cannot fill the table. The id is made at sign-in (``regenerate``), so an id planted before sign-in is
+worth nothing. Timing follows the application's clock, so tests move time by hand.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -28,16 +30,22 @@ USER_KEY = "user"
 class StoreSession(CallbackDict[str, Any], SessionMixin):
     """A session's data; ``regenerate`` asks for a new id when it is saved (set at sign-in)."""
 
-    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None, stale: bool = False) -> None:
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None, created: datetime | None = None) -> None:
         def changed(_: Any) -> None:
             self.modified = True
 
         super().__init__(initial, changed)
         self.sid = sid
+        self.created = created
         self.new = sid is None
         self.modified = False
         self.regenerate = False
-        self.stale = stale
+        self.stale = False
+
+    @property
+    def kept(self) -> bool:
+        """Whether this session is kept in the store: only once someone has signed in."""
+        return isinstance(self.get(USER_KEY), str)
 
 
 class StoreSessionInterface(SessionInterface):
@@ -50,35 +58,32 @@ class StoreSessionInterface(SessionInterface):
         found = sessions_for(application).load(sid, now, limits(app))
         if found is None:
             return StoreSession()
-        session = StoreSession(_serializer.loads(found.data.decode()), sid=sid)
+        session = StoreSession(_serializer.loads(found.data.decode()), sid=sid, created=found.created)
         session.stale = now - found.seen >= TOUCH_EVERY
         return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, StoreSession)
         name, domain, path = self.get_cookie_name(app), self.get_cookie_domain(app), self.get_cookie_path(app)
-        store = sessions_for(careplan())
-        now = careplan().clock()
-        if session.sid is not None and (session.regenerate or not session):
-            store.end(session.sid)
+        if session.sid is not None and (session.regenerate or not session.kept):
+            sessions_for(careplan()).end(session.sid)
             session.sid = None
-        if not session:
-            if not session.new or request_had_cookie(name):
+        if not session.kept:  # signed out, or never signed in: nothing is stored
+            if request_had_cookie(name):
                 response.delete_cookie(name, domain=domain, path=path)
             return
+        store, now = sessions_for(careplan()), careplan().clock()
         data = _serializer.dumps(dict(session)).encode()
-        user = session.get(USER_KEY) if isinstance(session.get(USER_KEY), str) else None
-        if session.sid is None:
+        user = session[USER_KEY]
+        if session.sid is None or session.created is None:
             session.sid = secrets.token_urlsafe(32)
             store.begin(session.sid, data, user, now, limits(app))
             response.set_cookie(
                 name, session.sid, domain=domain, path=path, httponly=self.get_cookie_httponly(app),
                 secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
             )  # fmt: skip
-        elif session.modified:
-            store.save(session.sid, data, user, now)
-        elif session.stale:
-            store.touch(session.sid, now)
+        elif session.modified or session.stale:
+            store.save(session.sid, data, user, session.created, now)
 
 
 def request_had_cookie(name: str) -> bool:

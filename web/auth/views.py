@@ -1,4 +1,8 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages.
+
+A sign-in takes its place in the failed-sign-in count (``web.hardening``) before its password is
+judged; only a correct password gives the place back.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from werkzeug.wrappers import Response
 from web import csrf
 from web.auth.accounts import users
 from web.auth.session import current_actor, safe_next, sign_in, sign_out
+from web.hardening import sign_in_attempt, too_many_sign_ins
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 bp.before_request(csrf.protect)
@@ -18,14 +23,18 @@ FAILED = "Unknown username or wrong password."
 @bp.route("/login", methods=("GET", "POST"))
 def login() -> Response | tuple[str, int] | str:
     target = safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":
         if current_actor() is not None:
             return redirect(target or url_for("layout.home"))
         return render_template("auth/login.html", next=target, username="", error=None)
     username = request.form.get("username", "").strip()
+    attempt = sign_in_attempt()
+    if attempt.wait > 0:
+        return too_many_sign_ins(attempt.wait)
     actor = users().authenticate(username, request.form.get("password", ""))
     if actor is None:
         return render_template("auth/login.html", next=target, username=username, error=FAILED), 401
+    attempt.succeeded()
     sign_in(actor)
     return redirect(target or url_for("layout.home"))
 

@@ -22,6 +22,7 @@ from events.read.summary import WORKLISTS
 from web.auth import requires
 from web.clinic import the_clinic, today_bounds
 from web.layout import page_blueprint
+from web.query import MAX_PAGE, whole_number
 from web.services import careplan
 
 bp = page_blueprint("dashboard", __name__)
@@ -69,8 +70,7 @@ def _filters() -> Filters:
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         abort(404, description="There is no such status.")
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and int(page) >= 1 else 1
+    number = whole_number("page", 1, 1, MAX_PAGE)
     return Filters(name, step, status if name == ALL else None, number, request.args.get("after") or None)
 
 

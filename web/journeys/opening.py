@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 
 from careplan.domain.errors import JourneyExists, RuleViolation, UnknownProtocol
 from events.schemas import validate_journey_open
+from web import errors
 from web.auth import current_actor, requires
 from web.auth.permissions import OPEN_JOURNEY, roles_with
 from web.clinic import LocalTimeError
@@ -26,7 +27,7 @@ FIELDS = ("patient_ref", "protocol", "protocol_version", "occurred_at", "reason"
 @bp.route("/new", methods=["GET", "POST"])
 @requires(*roles_with(OPEN_JOURNEY))
 def new() -> Any:
-    if request.method == "GET":
+    if request.method != "POST":  # HEAD too: only a POST records
         return _page({"protocol": "ketamine-trd"}, {}, submissions.new_nonce())
     raw = {name: request.form.get(name, "").strip() for name in FIELDS}
     nonce = request.form.get("nonce", "")
@@ -56,6 +57,7 @@ def new() -> Any:
     except UnknownProtocol as error:
         return _page(raw, {"protocol_version": [str(error)]}, nonce, 422)
     except JourneyExists as error:
+        errors.reveal(error.journey_id)  # the page links the open journey: a read for the access log
         return _page(raw, {}, nonce, 409, existing=error.journey_id)
     except RuleViolation as error:
         return _page(raw, {"occurred_at": [error.message]}, nonce, 422)

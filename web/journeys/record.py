@@ -97,7 +97,7 @@ def new_event(journey_id: UUID) -> Any:
         abort(404, description="There is no such kind of event. Choose one from the list.")
     if not may_record(actor, event_type):
         abort(403, description=f"Your role ({actor.role}) may not record {words(event_type).lower()} events.")
-    if request.method == "GET":
+    if request.method != "POST":  # HEAD too: only a POST records
         raw = read_form(_fields(journey, event_type), request.args)
         if event_type == "InfusionCompleted":
             raw = _as_last_time(journey, raw)

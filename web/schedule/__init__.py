@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import abort, render_template, request
+from flask import render_template
 
 from careplan.booking import LedgerRow
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import UnknownJourney
 from web.auth import requires
-from web.clinic import local_date, the_clinic
+from web.clinic import the_clinic
 from web.layout import page_blueprint
+from web.query import clinic_date
 from web.services import careplan
 
 bp = page_blueprint("schedule", __name__)
@@ -94,10 +95,7 @@ def hours_of(day: date, clinic: Clinic, seats: list[Seat]) -> list[datetime]:
 def day() -> str:
     clinic = the_clinic()
     now = careplan().clock()
-    asked = request.args.get("date")
-    chosen = local_date(asked) if asked else clinic.today(now)
-    if chosen is None:
-        abort(404, description="Give the date as YYYY-MM-DD.")
+    chosen = clinic_date("date") or clinic.today(now)
     seats = seats_of(chosen, clinic, now)
     hours = hours_of(chosen, clinic, seats)
     grid = {
