@@ -11,7 +11,6 @@ patient reference.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,6 +20,7 @@ from careplan.application import CarePlan
 from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time
 from careplan.cli.tables import clip, table, when
+from careplan.csv_cells import writer as csv_writer
 from careplan.domain.deviations import step_of
 from careplan.domain.record import errored_versions
 
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         app.close()
     if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout, lineterminator="\n")
         writer.writerow(HEADERS)
         writer.writerows(rows)
         return 0
