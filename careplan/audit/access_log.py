@@ -22,9 +22,9 @@ from typing import Any
 from uuid import UUID
 
 from careplan.application import CarePlan
-from careplan.audit import access_chain
+from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
-from careplan.side_tables import SideTables
+from careplan.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 
 TABLE = "access_log"
 
@@ -55,7 +55,7 @@ _POSTGRES_DDL = (
 )
 _CHAIN_COLUMNS = ("prev_hash", "hash")
 """Added to logs made before the chain; SQLite has no ADD COLUMN IF NOT EXISTS, so they are added by hand."""
-GRANTS = {TABLE: "SELECT, INSERT"}
+GRANTS = {TABLE: "SELECT, INSERT", **access_start.GRANTS}
 """All the application's role may do here (``careplan db setup``): append and read, nothing else."""
 _INDEXES = (
     f"CREATE INDEX IF NOT EXISTS {TABLE}_at ON {TABLE} (at_ts)",
@@ -140,16 +140,39 @@ class AccessLog:
             )
         return AccessPage([_entry(row) for row in rows], total, offset, limit)
 
+    def chain_start(self) -> int | None:
+        """The id of the last entry written before the chain (``access_start``); None if that record is gone."""
+        with self._cursor(commit=False) as run:
+            return access_start.read(run)
+
     def _create(self) -> None:
-        self._tables.create((_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES)
-        if not self.postgres and self._tables.creates:
-            with self._cursor(commit=True) as run:
-                present = {str(r[1]) for r in run(f"PRAGMA table_info({TABLE})", ())}
-                for column in (c for c in _CHAIN_COLUMNS if c not in present):
-                    run(f"ALTER TABLE {TABLE} ADD COLUMN {column} TEXT", ())
+        """The log and the record of where its chain starts, made in one transaction (under the
+        create lock on PostgreSQL, the write lock on SQLite), so that record is written exactly once."""
+        ddl = (_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES
+        ddl += access_start.POSTGRES_DDL if self.postgres else access_start.SQLITE_DDL
+        if not self._tables.creates:
+            self._tables.require(tables_in(ddl))
+            return
+        with self._cursor(commit=True) as run:
+            if self.postgres:
+                run("SELECT pg_advisory_xact_lock(?)", (CREATE_LOCK_KEY,))
+            log_existed = access_start.exists(run, self.postgres, TABLE)
+            start_existed = access_start.exists(run, self.postgres, access_start.TABLE)
+            for statement in ddl:
+                run(statement, ())
+            if not self.postgres:
+                _add_chain_columns(run)
+            if not start_existed:
+                access_start.record(run, log_existed)
 
     def _cursor(self, commit: bool) -> Any:
         return self._tables.cursor(commit)
+
+
+def _add_chain_columns(run: Run) -> None:
+    present = {str(r[1]) for r in run(f"PRAGMA table_info({TABLE})", ())}
+    for column in (c for c in _CHAIN_COLUMNS if c not in present):
+        run(f"ALTER TABLE {TABLE} ADD COLUMN {column} TEXT", ())
 
 
 def _ts(moment: datetime) -> float:

@@ -21,5 +21,6 @@ class Break:
 
     def __str__(self) -> str:
         if self.journey_id is None:
-            return f"access log entry {self.version}: {self.problem}: {self.detail}"
+            entry = f" entry {self.version}" if self.version else ""
+            return f"access log{entry}: {self.problem}: {self.detail}"
         return f"{self.kind} {self.journey_id} version {self.version}: {self.problem}: {self.detail}"
