@@ -95,18 +95,21 @@ class AccessLog:
         self._create()
 
     def record(self, access: Access) -> None:
-        asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
-        journey = str(access.journey_id) if access.journey_id else None
-        row = (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
+        self.record_all([access])
+
+    def record_all(self, accesses: Sequence[Access]) -> None:
+        """Appends the entries in one transaction, each chained onto the one before (a CLI export of
+        many journeys leaves one entry per journey, written together or not at all)."""
         with self._cursor(commit=True) as run:  # SQLite: BEGIN IMMEDIATE, the file's write lock
             if self.postgres:
                 run("SELECT pg_advisory_xact_lock(?)", (access_chain.LOCK_KEY,))
             newest = run(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1", ())
             previous = str(newest[0][0]) if newest and newest[0][0] else GENESIS
-            run(
-                f"INSERT INTO {TABLE} ({_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, previous, access_chain.link(row, previous)),
-            )
+            for access in accesses:
+                row = _row(access)
+                digest = access_chain.link(row, previous)
+                run(f"INSERT INTO {TABLE} ({_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, previous, digest))
+                previous = digest
 
     def chain(self, batch: int = 5000) -> Iterator[access_chain.Entry]:
         """Every entry in id order with its stored links, read a batch at a time (for ``verify``)."""
@@ -167,6 +170,12 @@ class AccessLog:
 
     def _cursor(self, commit: bool) -> Any:
         return self._tables.cursor(commit)
+
+
+def _row(access: Access) -> tuple[Any, ...]:
+    asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
+    journey = str(access.journey_id) if access.journey_id else None
+    return (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
 
 
 def _add_chain_columns(run: Run) -> None:

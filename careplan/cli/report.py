@@ -5,7 +5,7 @@ Read from the journeys' histories (the record keeps only the latest few per step
 rule code, oldest first, with the journey id, version, when it happened, the step, the rule code, the
 clinician's reason, who recorded it, and whether the event still stands (``entered in error`` once a
 correction has marked it: the director sees what was recorded and that it was withdrawn). Never a
-patient reference.
+patient reference. The report is an entry of the access log, as a list read on the web is.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
+from careplan.cli import reads
 from careplan.cli.args import iso_time
 from careplan.cli.tables import clip, table, when
 from careplan.csv_cells import writer as csv_writer
@@ -72,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     app = build_app()
     try:
         rows = list(deviations(app, args.since))
+        reads.record(app, "careplan report deviations", [None])
     finally:
         app.close()
     if args.csv:
