@@ -4,7 +4,9 @@ Each event's hash covers its content, its metadata and the hash before it (``car
 so an edited, deleted or reordered row breaks the chain at that row. The verifier names the first
 broken link of each journey: the journey, the version and what differs. Snapshots are checked
 against the verified chain too, because the application reads through them: a snapshot that
-disagrees with the events would show auditors a history the events do not prove.
+disagrees with the events would show auditors a history the events do not prove. The access log's
+chain is checked from where it started (``access_start``), and the chair ledger, which no chain
+covers, against the bookings the verified journeys hold (``ledger_check``).
 
 Messages name journeys, versions, event types and hashes only, never an event's content, so a
 report can be pasted into a ticket without leaking a patient reference.
