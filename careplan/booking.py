@@ -89,6 +89,17 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def stored_form(chair: int, scheduled_for: Any, duration_min: int | None) -> tuple[int, str, str]:
+    """A booking's chair, start and end as its ledger row holds them (what ``verify`` compares)."""
+    start, end = span(_when(scheduled_for), duration_min)
+    return int(chair), _iso(start), _iso(end)
+
+
+def stored_time(moment: datetime) -> str:
+    """A moment as the ledger's text columns hold it (``done_at``)."""
+    return _iso(moment)
+
+
 def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 

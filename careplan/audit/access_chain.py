@@ -56,29 +56,40 @@ class LogCheck:
     broken: Break | None = None
 
 
-def check(entries: Iterable[Entry], watch: Collection[int] | None = None) -> LogCheck:
+def check(entries: Iterable[Entry], watch: Collection[int] | None = None, unchained_through: int | None = 0) -> LogCheck:
     """Walks the entries in id order and stops at the first broken link; keeps the hashes of the
-    entries in ``watch`` (all of them when None)."""
+    entries in ``watch`` (all of them when None). Only entries up to ``unchained_through`` (where the
+    chain starts, ``access_start``) may lack a hash; None means that record is gone, itself a break."""
     found = LogCheck()
     previous: str | None = None
     for entry in entries:
         found.entries += 1
         if entry.hash is not None and (watch is None or entry.id in watch):
             found.watched[entry.id] = entry.hash
-        if entry.hash is None and previous is None:
+        if entry.hash is None and previous is None and entry.id <= (unchained_through or 0):
             found.unchained += 1
             continue
-        found.broken = _broken(entry, previous or GENESIS)
+        found.broken = _broken(entry, previous or GENESIS, unchained_through)
         if found.broken is not None:
             return found
         previous = found.head = str(entry.hash)
         found.head_id = entry.id
+    if unchained_through is None and found.entries:
+        found.broken = Break(None, 0, "chain_start_missing", _START_GONE, KIND)
     return found
 
 
-def _broken(entry: Entry, previous: str) -> Break | None:
+_START_GONE = (
+    "the record of where the chain starts (table access_log_chain) is empty: it was deleted, "
+    "so entries without a hash could no longer be told from entries whose hash was removed"
+)
+
+
+def _broken(entry: Entry, previous: str, unchained_through: int | None) -> Break | None:
     if entry.hash is None or entry.prev_hash is None:
-        return Break(None, entry.id, "unchained", "this entry has no hash, though entries before it do", KIND)
+        start = "" if unchained_through is None else f" (the log is chained from entry {unchained_through + 1})"
+        detail = f"this entry has no hash, though it was written after the chain began{start}: its hash was removed"
+        return Break(None, entry.id, "unchained", detail, KIND)
     if link(entry.content, entry.prev_hash) != entry.hash:
         detail = "its hash differs from the hash recomputed from its content: the entry was altered"
         return Break(None, entry.id, "hash_mismatch", detail, KIND)

@@ -22,9 +22,9 @@ from typing import Any
 from uuid import UUID
 
 from careplan.application import CarePlan
-from careplan.audit import access_chain
+from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
-from careplan.side_tables import SideTables
+from careplan.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 
 TABLE = "access_log"
 
@@ -55,7 +55,7 @@ _POSTGRES_DDL = (
 )
 _CHAIN_COLUMNS = ("prev_hash", "hash")
 """Added to logs made before the chain; SQLite has no ADD COLUMN IF NOT EXISTS, so they are added by hand."""
-GRANTS = {TABLE: "SELECT, INSERT"}
+GRANTS = {TABLE: "SELECT, INSERT", **access_start.GRANTS}
 """All the application's role may do here (``careplan db setup``): append and read, nothing else."""
 _INDEXES = (
     f"CREATE INDEX IF NOT EXISTS {TABLE}_at ON {TABLE} (at_ts)",
@@ -95,18 +95,21 @@ class AccessLog:
         self._create()
 
     def record(self, access: Access) -> None:
-        asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
-        journey = str(access.journey_id) if access.journey_id else None
-        row = (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
+        self.record_all([access])
+
+    def record_all(self, accesses: Sequence[Access]) -> None:
+        """Appends the entries in one transaction, each chained onto the one before (a CLI export of
+        many journeys leaves one entry per journey, written together or not at all)."""
         with self._cursor(commit=True) as run:  # SQLite: BEGIN IMMEDIATE, the file's write lock
             if self.postgres:
                 run("SELECT pg_advisory_xact_lock(?)", (access_chain.LOCK_KEY,))
             newest = run(f"SELECT hash FROM {TABLE} ORDER BY id DESC LIMIT 1", ())
             previous = str(newest[0][0]) if newest and newest[0][0] else GENESIS
-            run(
-                f"INSERT INTO {TABLE} ({_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*row, previous, access_chain.link(row, previous)),
-            )
+            for access in accesses:
+                row = _row(access)
+                digest = access_chain.link(row, previous)
+                run(f"INSERT INTO {TABLE} ({_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*row, previous, digest))
+                previous = digest
 
     def chain(self, batch: int = 5000) -> Iterator[access_chain.Entry]:
         """Every entry in id order with its stored links, read a batch at a time (for ``verify``)."""
@@ -140,16 +143,45 @@ class AccessLog:
             )
         return AccessPage([_entry(row) for row in rows], total, offset, limit)
 
+    def chain_start(self) -> int | None:
+        """The id of the last entry written before the chain (``access_start``); None if that record is gone."""
+        with self._cursor(commit=False) as run:
+            return access_start.read(run)
+
     def _create(self) -> None:
-        self._tables.create((_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES)
-        if not self.postgres and self._tables.creates:
-            with self._cursor(commit=True) as run:
-                present = {str(r[1]) for r in run(f"PRAGMA table_info({TABLE})", ())}
-                for column in (c for c in _CHAIN_COLUMNS if c not in present):
-                    run(f"ALTER TABLE {TABLE} ADD COLUMN {column} TEXT", ())
+        """The log and the record of where its chain starts, made in one transaction (under the
+        create lock on PostgreSQL, the write lock on SQLite), so that record is written exactly once."""
+        ddl = (_POSTGRES_DDL if self.postgres else _SQLITE_DDL) + _INDEXES
+        ddl += access_start.POSTGRES_DDL if self.postgres else access_start.SQLITE_DDL
+        if not self._tables.creates:
+            self._tables.require(tables_in(ddl))
+            return
+        with self._cursor(commit=True) as run:
+            if self.postgres:
+                run("SELECT pg_advisory_xact_lock(?)", (CREATE_LOCK_KEY,))
+            log_existed = access_start.exists(run, self.postgres, TABLE)
+            start_existed = access_start.exists(run, self.postgres, access_start.TABLE)
+            for statement in ddl:
+                run(statement, ())
+            if not self.postgres:
+                _add_chain_columns(run)
+            if not start_existed:
+                access_start.record(run, log_existed)
 
     def _cursor(self, commit: bool) -> Any:
         return self._tables.cursor(commit)
+
+
+def _row(access: Access) -> tuple[Any, ...]:
+    asked = json.dumps(access.asked, sort_keys=True, separators=(",", ":"))
+    journey = str(access.journey_id) if access.journey_id else None
+    return (_ts(access.at), access.user_id, access.role, journey, access.action, asked, access.status)
+
+
+def _add_chain_columns(run: Run) -> None:
+    present = {str(r[1]) for r in run(f"PRAGMA table_info({TABLE})", ())}
+    for column in (c for c in _CHAIN_COLUMNS if c not in present):
+        run(f"ALTER TABLE {TABLE} ADD COLUMN {column} TEXT", ())
 
 
 def _ts(moment: datetime) -> float:

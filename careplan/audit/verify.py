@@ -4,7 +4,9 @@ Each event's hash covers its content, its metadata and the hash before it (``car
 so an edited, deleted or reordered row breaks the chain at that row. The verifier names the first
 broken link of each journey: the journey, the version and what differs. Snapshots are checked
 against the verified chain too, because the application reads through them: a snapshot that
-disagrees with the events would show auditors a history the events do not prove.
+disagrees with the events would show auditors a history the events do not prove. The access log's
+chain is checked from where it started (``access_start``), and the chair ledger, which no chain
+covers, against the bookings the verified journeys hold (``ledger_check``).
 
 Messages name journeys, versions, event types and hashes only, never an event's content, so a
 report can be pasted into a ticket without leaking a patient reference.
@@ -21,6 +23,7 @@ from eventsourcing.application import Application
 from careplan.audit import access_chain, accounts, stored
 from careplan.audit.access_log import access_log_for
 from careplan.audit.findings import Break
+from careplan.audit.ledger_check import check_ledger
 from careplan.audit.snapshot_check import check_snapshots
 from careplan.domain.chain import GENESIS
 from careplan.domain.values import Fact
@@ -59,13 +62,15 @@ class Report:
     """People's accounts, chained the same way (their breaks say ``account``)."""
     access_log: access_chain.LogCheck | None = None
     """The access log's chain; None when only some journeys were checked."""
+    chair_ledger: list[Break] = field(default_factory=list)
+    """Rows of the chair ledger that the journeys' events do not account for, and rows missing."""
 
     @property
     def breaks(self) -> list[Break]:
         found = [check.broken for check in self.journeys + self.accounts if check.broken is not None]
         if self.access_log is not None and self.access_log.broken is not None:
             found.append(self.access_log.broken)
-        return found
+        return found + self.chair_ledger
 
     @property
     def ok(self) -> bool:
@@ -83,12 +88,29 @@ def verify_store(
     each chain's first break; ``watch`` names the access-log entries whose hashes a saved head needs
     (None: keep them all)."""
     if journey_ids is not None:
-        return Report([check_journey(app, journey_id) for journey_id in journey_ids])
-    return Report(
-        [check_journey(app, journey_id) for journey_id in stored.journey_ids(app)],
-        [check_account(app, account_id) for account_id in accounts.account_ids(app)],
-        access_chain.check(access_log_for(app).chain(), watch),  # type: ignore[arg-type]
-    )
+        report = Report([check_journey(app, journey_id) for journey_id in journey_ids])
+    else:
+        report = Report(
+            [check_journey(app, journey_id) for journey_id in stored.journey_ids(app)],
+            [check_account(app, account_id) for account_id in accounts.account_ids(app)],
+            check_access_log(app, watch),
+        )
+    return check_chair_ledger(app, report, whole_store=journey_ids is None)
+
+
+def check_chair_ledger(app: Application, report: Report, whole_store: bool) -> Report:
+    """The chair ledger against the journeys whose chains hold (the others are named already)."""
+    sound = [check.journey_id for check in report.journeys if check.ok]
+    skipped = {str(check.journey_id) for check in report.journeys if not check.ok}
+    found = check_ledger(app, sound, whole_store)  # type: ignore[arg-type]
+    report.chair_ledger = [b for b in found if str(b.journey_id) not in skipped]
+    return report
+
+
+def check_access_log(app: Application, watch: Collection[int] | None = None) -> access_chain.LogCheck:
+    """The access log's chain, from where it started (entries before that may lack a hash)."""
+    log = access_log_for(app)  # type: ignore[arg-type]
+    return access_chain.check(log.chain(), watch, log.chain_start())
 
 
 def check_account(app: Application, account_id: UUID) -> JourneyCheck:

@@ -5,7 +5,7 @@ version order: ``journey_id``, ``version``, ``type``, ``occurred_at``, ``recorde
 {``id``, ``role``}, ``reason``, ``data``, ``entered_in_error`` and ``hash`` (the link of the journey's
 hash chain, so a reader can check the export with the same algorithm as ``careplan verify``). The
 shape is the API's event record (``events.schemas.EventRecordSchema``) plus the journey id and hash.
-A file is written whole or not at all.
+A file is written whole or not at all. Each journey exported is an entry of the access log.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ from uuid import UUID
 
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
-from careplan.cli import fhir_export
+from careplan.cli import fhir_export, reads
 from careplan.cli.args import journey_id
 from careplan.cli.main import CliError
 from careplan.domain.history import History
 from careplan.domain.values import Fact
 from events.schemas import EventRecordSchema
+
+ACTION = "careplan export"
+"""The access log's name for this read: one entry per journey exported, written before the first line."""
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         ids = args.journey or list(app.journey_ids())
         for one in args.journey or ():
-            app.get(one)  # an unknown journey is refused before anything is written
+            reads.journey(app, one, ACTION)  # an unknown journey is refused before anything is written
+        reads.record(app, ACTION, ids)
         if args.output is None:
             return write_stdout(event_lines(app, ids))
         write_file(event_lines(app, ids), args.output)

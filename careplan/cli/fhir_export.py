@@ -2,7 +2,7 @@
 
 The bundle (CarePlan, a Task per step, Observations, a Provenance per event) is built by
 :mod:`events.fhir`; ``--version N`` or ``--as-of ISO`` exports a past state. Written to stdout or,
-with ``--output FILE``, whole or not at all.
+with ``--output FILE``, whole or not at all. The read is an entry of the access log.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import json
 from typing import Any
 
 from careplan.bootstrap import build_app
+from careplan.cli import reads
 from careplan.cli.args import iso_time, journey_id, positive_int
 from careplan.cli.main import CliError
 from events.fhir import export
+
+ACTION = "careplan export --fhir"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +32,12 @@ def run(args: argparse.Namespace, write_stdout: Any, write_file: Any) -> int:
         raise CliError("--fhir exports one journey; leave out --journey")
     app = build_app()
     try:
-        latest = app.get(args.fhir)
+        wanted = reads.asked(version=args.version, as_of=args.as_of)
+        latest = reads.journey(app, args.fhir, ACTION, wanted)
         if args.version is not None and args.version > latest.version:
             raise CliError(f"the journey has versions 1 to {latest.version}")
         bundle = export(app, args.fhir, version=args.version, as_of=args.as_of)
+        reads.record(app, ACTION, [args.fhir], wanted)
     finally:
         app.close()
     lines = [json.dumps(bundle, indent=2, ensure_ascii=False)]

@@ -2,7 +2,8 @@
 
 The state is rebuilt from the events alone: at a version, it is judged at the moment that version was
 recorded; as of a moment, only what had been recorded by then counts ("what was known when"). Events
-later marked as entered in error stay in the history, marked, with the reason.
+later marked as entered in error stay in the history, marked, with the reason. Each replay is an
+entry of the access log (``careplan.cli.reads``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 from typing import Any
 
 from careplan.bootstrap import build_app
+from careplan.cli import reads
 from careplan.cli.args import iso_time, journey_id, positive_int
 from careplan.cli.main import CliError
 from careplan.cli.tables import clip, short, table, when
@@ -18,6 +20,9 @@ from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
+
+ACTION = "careplan replay"
+"""The access log's name for this read (the web's are the method and route)."""
 
 
 def register(subparsers: Any) -> None:
@@ -36,13 +41,15 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     app = build_app()
     try:
-        current = app.get(args.journey)
+        wanted = reads.asked(version=args.version, as_of=args.as_of)
+        current = reads.journey(app, args.journey, ACTION, wanted)
         if args.version is not None and args.version > current.version:
             raise CliError(f"journey {args.journey} has {current.version} versions; there is no version {args.version}")
         if args.as_of is not None and args.as_of < current.created_on:
             raise CliError(f"journey {args.journey} was not yet recorded at {args.as_of.isoformat()}")
         journey, view = app.view(args.journey, version=args.version, as_of=args.as_of)
         history = app.history(journey.id, upto=journey.version)
+        reads.record(app, ACTION, [journey.id], wanted)
     finally:
         app.close()
     print(render(journey, view, current.version, history))

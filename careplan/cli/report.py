@@ -5,13 +5,12 @@ Read from the journeys' histories (the record keeps only the latest few per step
 rule code, oldest first, with the journey id, version, when it happened, the step, the rule code, the
 clinician's reason, who recorded it, and whether the event still stands (``entered in error`` once a
 correction has marked it: the director sees what was recorded and that it was withdrawn). Never a
-patient reference.
+patient reference. The report is an entry of the access log, as a list read on the web is.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,8 +18,10 @@ from typing import Any
 
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
+from careplan.cli import reads
 from careplan.cli.args import iso_time
 from careplan.cli.tables import clip, table, when
+from careplan.csv_cells import writer as csv_writer
 from careplan.domain.deviations import step_of
 from careplan.domain.record import errored_versions
 
@@ -72,10 +73,11 @@ def run(args: argparse.Namespace) -> int:
     app = build_app()
     try:
         rows = list(deviations(app, args.since))
+        reads.record(app, "careplan report deviations", [None])
     finally:
         app.close()
     if args.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout, lineterminator="\n")
         writer.writerow(HEADERS)
         writer.writerows(rows)
         return 0

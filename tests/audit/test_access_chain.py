@@ -19,6 +19,7 @@ from careplan.audit.access_log import Access, access_log_for
 from careplan.audit.verify import verify_store
 from careplan.cli.main import main
 from careplan.settings import StoreSettings
+from careplan.side_tables import SideTables
 from events.protocol_file import default_protocols
 
 ENTRIES = 5
@@ -35,12 +36,14 @@ def as_owner(app: CarePlan, statement: str) -> None:
     url = app.store.url
     if app.store.kind == "sqlite":
         with sqlite3.connect(url[len("sqlite:///") :]) as conn:
-            conn.execute("DROP TRIGGER IF EXISTS access_log_no_update")
-            conn.execute("DROP TRIGGER IF EXISTS access_log_no_delete")
+            for table in ("access_log", "access_log_chain"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+                conn.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
             conn.execute(statement)
         return
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ALTER TABLE access_log DISABLE TRIGGER USER")
+        conn.execute("ALTER TABLE access_log_chain DISABLE TRIGGER USER")
         conn.execute(statement)
 
 
@@ -115,6 +118,90 @@ def test_the_cli_saves_the_log_head_and_reports_deleted_entries(
     out, err = capsys.readouterr()
     assert out.startswith(f"access log entry {ENTRIES}: missing_entry: ")
     assert "and the access log has one" in err
+
+
+def test_a_log_whose_hashes_were_all_removed_is_caught(
+    app: CarePlan, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the chain's start was recorded, a log with no hash at all read as one from before the chain."""
+    log_reads(app)
+    as_owner(app, "UPDATE access_log SET hash = NULL, prev_hash = NULL")
+    (found,) = verify_store(app).breaks
+    assert (found.kind, found.version, found.problem) == ("access_log", 1, "unchained")
+    assert "chained from entry 1" in found.detail
+    monkeypatch.setenv("CAREPLAN_DATABASE_URL", app.store.url)
+    capsys.readouterr()
+    assert main(["verify"]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("access log entry 1: unchained: ") and "and the access log has one" in err
+
+
+def test_the_newest_hashes_removed_are_caught(app: CarePlan) -> None:
+    log_reads(app)
+    as_owner(app, "UPDATE access_log SET hash = NULL, prev_hash = NULL WHERE id >= 3")
+    (found,) = verify_store(app).breaks
+    assert (found.version, found.problem) == (3, "unchained")
+
+
+def test_an_emptied_record_of_the_chain_start_is_caught(app: CarePlan) -> None:
+    log_reads(app)
+    as_owner(app, "DELETE FROM access_log_chain")
+    (found,) = verify_store(app).breaks
+    assert (found.kind, found.problem) == ("access_log", "chain_start_missing")
+    assert str(found).startswith("access log: chain_start_missing: ")
+
+
+def test_the_chain_start_record_is_append_only(app: CarePlan) -> None:
+    access_log_for(app)
+    table = SideTables(app)
+    for statement in ("UPDATE access_log_chain SET unchained_through = 99", "DELETE FROM access_log_chain"):
+        with pytest.raises(Exception, match="append-only"):
+            with table.cursor(commit=True) as run:
+                run(statement, ())
+    with table.cursor(commit=False) as run:
+        assert run("SELECT unchained_through FROM access_log_chain", ()) == [(0,)]
+
+
+def test_a_moved_chain_start_with_removed_hashes_is_caught_by_saved_heads(app: CarePlan, tmp_path: Path) -> None:
+    """Whoever may rewrite the record can also recompute every hash: the saved heads catch both."""
+    log_reads(app)
+    heads = tmp_path / "heads.json"
+    anchor.save(verify_store(app), heads)
+    as_owner(app, "UPDATE access_log SET hash = NULL, prev_hash = NULL")
+    as_owner(app, "UPDATE access_log_chain SET unchained_through = 1000")
+    report = verify_store(app)
+    assert report.ok
+    (found,) = anchor.compare(report, anchor.load(heads))
+    assert (found.kind, found.version) == ("access_log", ENTRIES)
+
+
+OLD_LOG = (
+    "CREATE TABLE access_log (id {key}, at_ts REAL NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL, "
+    "journey_id TEXT, action TEXT NOT NULL, asked TEXT NOT NULL, status INTEGER NOT NULL)"
+)
+
+
+def test_a_log_from_before_the_chain_keeps_its_old_entries_and_chains_the_new(store_url: str, make_app) -> None:  # type: ignore[no-untyped-def]
+    old = "INSERT INTO access_log (at_ts, user_id, role, action, asked, status) VALUES (1, 'u', 'clinician', 'worklists', '{}', 200)"
+    if store_url.startswith("sqlite"):
+        with sqlite3.connect(store_url[len("sqlite:///") :]) as conn:
+            conn.execute(OLD_LOG.format(key="INTEGER PRIMARY KEY AUTOINCREMENT"))
+            for _ in range(3):
+                conn.execute(old)
+    else:
+        with psycopg.connect(store_url, autocommit=True) as conn:
+            conn.execute(OLD_LOG.format(key="BIGSERIAL PRIMARY KEY").replace("REAL", "DOUBLE PRECISION"))
+            for _ in range(3):
+                conn.execute(old)
+    app = make_app(store_url)
+    log_reads(app, 2)
+    report = verify_store(app)
+    assert report.ok, report.breaks
+    assert report.access_log is not None and (report.access_log.unchained, report.access_log.entries) == (3, 5)
+    as_owner(app, "UPDATE access_log SET hash = NULL, prev_hash = NULL")
+    (found,) = verify_store(app).breaks
+    assert (found.version, found.problem) == (4, "unchained")
+    assert "chained from entry 4" in found.detail
 
 
 def _append(url: str, who: str, count: int) -> None:

@@ -94,6 +94,8 @@ def test_the_web_app_runs_as_the_app_role(app_url: str, tmp_path: Path, clock: C
         "DELETE FROM access_log",
         "UPDATE access_log SET role = 'admin'",
         "TRUNCATE access_log",
+        "UPDATE access_log_chain SET unchained_through = 1000",
+        "INSERT INTO access_log_chain VALUES (1000, 0)",
         "CREATE OR REPLACE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
         "DELETE FROM careplan_events",
         "ALTER TABLE careplan_events DISABLE TRIGGER USER",

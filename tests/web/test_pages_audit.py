@@ -74,3 +74,13 @@ def test_the_history_downloads_as_json_and_csv(app: Flask, people: People, journ
     assert [r["type"] for r in rows] == ["JourneyOpened", "ConsultationCompleted", "NoteAdded", "MedicationReviewed", "EventEnteredInError"]
     assert rows[4]["reason"] == "Note was for another patient." and rows[2]["entered_in_error"] == "yes"
     assert json.loads(rows[2]["data"]) == {"text": "Prefers morning appointments."}
+
+
+def test_no_cell_of_the_history_csv_runs_as_a_formula(app: Flask, people: People, journey: UUID) -> None:
+    """Any text a person chose (a reason, an account's name as the actor) is written inert, not only the reason."""
+    plan = careplan(app)
+    plan.record(journey, "NoteAdded", {"text": "-see chart"}, actor=Actor("@HYPERLINK(1)", "clinician"))
+    plan.record(journey, "EventEnteredInError", {"target_version": 6}, actor=Actor("+cmd", "coordinator"), reason="=1+1")
+    rows = list(csv.DictReader(io.StringIO(signed_in(app, people, "auditor").get(f"/audit/journeys/{journey}/history.csv").get_data(as_text=True))))
+    assert (rows[5]["actor_id"], rows[6]["actor_id"], rows[6]["reason"]) == ("'@HYPERLINK(1)", "'+cmd", "'=1+1")
+    assert rows[5]["data"].startswith("{")

@@ -7,12 +7,12 @@ can be checked against the store.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
 from typing import Any
 
+from careplan.csv_cells import writer as csv_writer
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
@@ -63,19 +63,15 @@ def as_json(journey: PatientJourney, exported_by: Actor, exported_at: datetime) 
 
 def as_csv(journey: PatientJourney) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in records(journey):
         writer.writerow(
             [
                 row["version"], row["type"], row["occurred_at"], row["recorded_at"], row["actor"]["id"],
-                row["actor"]["role"], _cell(row["reason"] or ""), "yes" if row["entered_in_error"] else "no", row["hash"],
+                row["actor"]["role"], row["reason"] or "", "yes" if row["entered_in_error"] else "no", row["hash"],
                 json.dumps(row["data"], sort_keys=True, ensure_ascii=False),
             ]
         )
     return out.getvalue()
 
-
-def _cell(text: str) -> str:
-    """Free text that a spreadsheet would run as a formula is quoted, so the file is inert."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
