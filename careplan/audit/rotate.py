@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from careplan import booking, sessions, sign_ins
+from careplan import booking, schema, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.audit.stored import PAGE
@@ -38,6 +38,8 @@ COPIED = (access_log.TABLE, CHAIR_BOOKINGS, sign_ins.TABLE)
 """Side tables carried row for row, each in the order of its first column (the access log's id)."""
 ENDED = (sessions.TABLE,)
 """Tables not carried: their rows are sealed with the old key and every session ends (sign in again)."""
+REMADE = (schema.TABLE,)
+"""Tables the new store's own ``careplan db setup`` writes (the schema version)."""
 ROWS_PER_BATCH = 5_000
 
 
@@ -101,7 +103,7 @@ def _make_side_tables(target: CarePlan, new: SideTables) -> None:
 
 def known_tables(app: CarePlan, views: frozenset[str] = frozenset()) -> set[str]:
     """Every table the rotation knows how to carry, end or rebuild in ``app``'s store."""
-    names = {app.recorder.events_table_name, *COPIED, *ENDED, *views}  # type: ignore[attr-defined]
+    names = {app.recorder.events_table_name, *COPIED, *ENDED, *REMADE, *views}  # type: ignore[attr-defined]
     if app.snapshots is not None:
         names.add(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
     return names
