@@ -49,6 +49,10 @@ class CareScheduler:
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()
+        self.stopping = threading.Event()
+        """Set by ``stop``: a catch-up or sweep in progress ends at its next chunk or journey, so the
+        process stops (and the lock is free for a standby) within seconds whatever the backlog."""
+        self._standing_by = False
         self.sweeps = 0
         self._runner: Any = None
         self._work = threading.Lock()
@@ -66,6 +70,7 @@ class CareScheduler:
         return self.scheduler
 
     def stop(self) -> None:
+        self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._step_down()
@@ -86,27 +91,37 @@ class CareScheduler:
                 log.warning("lost the scheduler lock: standing by")
                 self._step_down()
             return
+        if self.stopping.is_set():
+            return
         if self.leadership.try_acquire():
             log.info("active scheduler for %s", self.app.store.describe())
+            self._standing_by = False
             self.leading.set()
             if self.store.postgres:
-                # Catch up in batches first: the runner takes one notification per transaction, and a
-                # batch catch-up racing it would see the position move under every batch and redo it.
-                Projector(self.app, self.store).catch_up()
+                # Catch up in batches first: the runner takes one notification per transaction.
+                self.projector().catch_up()
+                if self.stopping.is_set():
+                    return
                 self._runner = start_runner(self.app, self.store)
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
+        elif not self._standing_by:
+            self._standing_by = True
+            log.info("standing by: another scheduler holds the lock for %s", self.app.store.describe())
 
     def run_sweep(self) -> SweepResult | None:
         if not self.leading.is_set():
             return None
         with self._work:
-            result = sweep(self.app, self.store)
+            result = sweep(self.app, self.store, stop=self.stopping)
             self.sweeps += 1
             return result
 
     def follow(self) -> None:
         if self.leading.is_set():
-            Projector(self.app, self.store).catch_up()
+            self.projector().catch_up()
+
+    def projector(self) -> Projector:
+        return Projector(self.app, self.store, stop=self.stopping)
 
     def _step_down(self) -> None:
         self.leading.clear()
