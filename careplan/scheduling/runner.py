@@ -3,9 +3,11 @@
 Jobs (each with its own in-memory job store, never shared between schedulers):
 - ``lead``: every couple of seconds, try to become (or check that we still are) the active scheduler;
 - ``sweep``: record what is due (``sweep.sweep``), only while leading;
-- ``follow``: take in new events so the worklists and the due index stay current (SQLite has no
-  subscriptions; on PostgreSQL the library's projection runner does this as writes commit, and the
-  job is a safety net).
+- ``follow``: take in new events, in windows, so the worklists and the due index stay current (pages
+  also take in what is new before they answer). On PostgreSQL the library's projection runner used to
+  do this as each write committed, one transaction per event, with an application and a pool of its
+  own: during a bulk load it competed with the writers event by event and held a second pool of
+  connections. A catch-up every ``FOLLOW_INTERVAL`` takes the same events in a few transactions.
 
 ``careplan scheduler`` runs this alone; ``careplan serve`` starts it in a background thread of the web
 process with ``start_embedded_scheduler``. Never start it inside gunicorn workers.
@@ -16,14 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timezone
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from careplan.application import CarePlan
 from careplan.scheduling.leader import Leadership, leadership_for
 from careplan.scheduling.sweep import SweepResult, sweep
-from events.read.projection import Projector, start_runner
+from events.read.projection import Projector
 from events.read.runtime import read_store_for
 
 log = logging.getLogger("careplan.scheduler")
@@ -54,7 +55,6 @@ class CareScheduler:
         process stops (and the lock is free for a standby) within seconds whatever the backlog."""
         self._standing_by = False
         self.sweeps = 0
-        self._runner: Any = None
         self._work = threading.Lock()
         self.scheduler = BackgroundScheduler(
             timezone=timezone.utc,
@@ -97,12 +97,6 @@ class CareScheduler:
             log.info("active scheduler for %s", self.app.store.describe())
             self._standing_by = False
             self.leading.set()
-            if self.store.postgres:
-                # Catch up in batches first: the runner takes one notification per transaction.
-                self.projector().catch_up()
-                if self.stopping.is_set():
-                    return
-                self._runner = start_runner(self.app, self.store)
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
         elif not self._standing_by:
             self._standing_by = True
@@ -125,12 +119,6 @@ class CareScheduler:
 
     def _step_down(self) -> None:
         self.leading.clear()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            try:
-                runner.__exit__(None, None, None)
-            except Exception:  # the runner's own error, already logged by the library
-                log.exception("projection runner stopped with an error")
         self.leadership.release()
 
 
