@@ -118,7 +118,11 @@ def pages_while_swept(app: CarePlan, now: datetime) -> tuple[list[float], float]
     )
     times: list[float] = []
     done = threading.Event()
-    waiter = threading.Thread(target=lambda: (child.wait(), done.set()))
+    def wait_for_child() -> None:
+        child.wait()
+        done.set()
+
+    waiter = threading.Thread(target=wait_for_child)
     waiter.start()
     while not done.is_set():
         for path in paths:
