@@ -84,8 +84,14 @@ def run_rotate(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
     try:
         result = rotate(source, target, read_views())
+    except (psycopg.Error, PersistenceError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CliError(f"a store refused ({first}); --to-url must name the new database's migration role") from None
     finally:
         source.close()
         target.close()
