@@ -1,6 +1,10 @@
 """Sweep time against the number of journeys, with the same number due each time.
 
     python -m benchmarks.sweep [--sizes 1000 10000 100000] [--due 100] [--repeats 5] [--url URL]
+    python -m benchmarks.sweep --throughput [--due 1000] [--url URL]
+
+``--throughput``: events recorded per second by a sweep of ``--due`` due journeys beside the same
+events recorded one call at a time, and page times while a sweep runs (``benchmarks.sweep_throughput``).
 
 For each size: that many journeys, of which ``--due`` per repeat owe two events (their consultation
 became due and went overdue); each repeat sweeps at a moment when a fresh group of that size falls
@@ -53,7 +57,14 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--url", help="a database URL (default: a fresh SQLite file per size)")
+    parser.add_argument("--throughput", action="store_true", help="a sweep's events per second beside a loop's, and page times")
     args = parser.parse_args()
+    if args.throughput:
+        from benchmarks.sweep_throughput import measure as throughput
+        from benchmarks.sweep_throughput import report
+
+        report(throughput(args.url, args.due), "PostgreSQL" if args.url and args.url.startswith("postgres") else "SQLite")
+        return
     first = None
     print(f"{'journeys':>9} {'due':>5} {'median sweep':>13} {'per due':>9} {'ratio':>6} {'setup':>8}")
     for size in args.sizes:

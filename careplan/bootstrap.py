@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.booking import ChairLedger
+from careplan.db_setup import require_current
 from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
@@ -30,6 +31,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     app = starting_up(lambda: CarePlan(settings, protocols, clock=clock))
     try:
         require_event_store(app)
+        require_current(app)
     except BaseException:
         app.close()
         raise

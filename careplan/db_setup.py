@@ -21,13 +21,14 @@ from typing import Any
 
 from psycopg import sql
 
-from careplan import booking, server_keys, sessions, sign_ins
+from careplan import booking, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
 from careplan.settings import ConfigError, StoreSettings
-from careplan.side_tables import SideTables
+from careplan.side_tables import SideTables, tables_in
 from events.read import store as read_store
+from events.read.projection import Projector
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 MAINTAIN_FROM = 170000
@@ -71,8 +72,13 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
     app = CarePlan(settings, protocols)
     try:
         grants = create_schema(app)
+        # The views are brought up to date here, as the owner: an application started after an upgrade
+        # that changed their shape then serves whole worklists at once, not partial ones while they refill.
+        Projector(app, read_store.ReadStore(app)).catch_up()
         with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
-            return grant(cur, app_role, password, grants)
+            done = grant(cur, app_role, password, grants)
+        schema.record_version(SideTables(app))
+        return done
     finally:
         app.close()
 
@@ -91,8 +97,59 @@ def reclaim(settings: StoreSettings, app_role: str) -> None:
         owner = conn.execute("SELECT current_user").fetchone()
         if owner and owner[0] == app_role:
             raise ConfigError(f"the application's role must not be the migration role ({app_role}): choose another name")
-        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (app_role,)).fetchone():
-            conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(app_role)))
+        may_create(conn)
+        if owns_objects_here(conn, app_role):
+            take_ownership(conn, app_role)
+
+
+def may_create(conn: Any) -> None:
+    """One sentence, not the library's traceback, when the migration role may not create the schema:
+    from PostgreSQL 15 only the database's owner may create in ``public``."""
+    row = conn.execute(
+        "SELECT current_user, current_database(), current_schema(), "
+        "current_schema() IS NOT NULL AND has_schema_privilege(current_schema(), 'CREATE')"
+    ).fetchone()
+    user, database, schema, allowed = row
+    if not allowed:
+        raise ConfigError(
+            f"role {user} may not create in schema {schema or 'public'} of database {database}: make it the "
+            f"database's owner (ALTER DATABASE {database} OWNER TO {user}; see docs/operations.md), then run this again"
+        )
+
+
+def owns_objects_here(conn: Any, app_role: str) -> bool:
+    """Whether ``app_role`` owns anything in this database (an install from before ``db setup``).
+    Asked first because ``REASSIGN OWNED`` needs the rights of both roles, which a migration role
+    that is not a superuser lacks: every re-run would be refused, though there is nothing to take."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_shdepend d JOIN pg_roles r ON d.refobjid = r.oid "
+        "WHERE r.rolname = %s AND d.deptype = 'o' "
+        "AND d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+        (app_role,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def take_ownership(conn: Any, app_role: str) -> None:
+    """``REASSIGN OWNED`` as a migration role with CREATEROLE: it joins ``app_role`` for the statement
+    (CREATEROLE may grant that; from PostgreSQL 16 the role's creator holds ADMIN on it) and leaves."""
+    import psycopg
+
+    role = sql.Identifier(app_role)
+    member = conn.execute("SELECT pg_has_role(current_user, %s, 'USAGE')", (app_role,)).fetchone()
+    try:
+        if not (member and member[0]):
+            conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))
+        try:
+            conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(role))
+        finally:
+            if not (member and member[0]):
+                conn.execute(sql.SQL("REVOKE {} FROM CURRENT_USER").format(role))
+    except psycopg.errors.InsufficientPrivilege:
+        raise ConfigError(
+            f"role {app_role} owns tables here (an install from before `careplan db setup`) and this role may "
+            f"not take them: as a superuser, run REASSIGN OWNED BY {app_role} TO the migration role, then this again"
+        ) from None
 
 
 def create_schema(app: CarePlan) -> dict[str, str]:
@@ -105,6 +162,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     sessions.Sessions(app)
     sign_ins.SignInFailures(app)
     SideTables(app).create(booking.TABLES)
+    SideTables(app).create(schema.DDL)
     with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
         for statement in _GUARD_DDL:
             cur.execute(statement.format(table=events))
@@ -119,6 +177,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
         **sessions.GRANTS,
         **sign_ins.GRANTS,
         **booking.GRANTS,
+        **schema.GRANTS,
     }
 
 
@@ -150,3 +209,88 @@ def grant(cur: Any, app_role: str, password: str | None, grants: Mapping[str, st
             f"REVOKE CREATE ON SCHEMA {here['schema']} FROM PUBLIC, then run this again"
         )
     return Done(here["owner"], here["db"], app_role, not found, dict(grants))
+
+
+# -- status: what the store holds beside what this code needs ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """The store's schema and views beside this code's, and what ``careplan db setup`` would change."""
+
+    schema: int
+    """The store's schema version as ``db setup`` recorded it (0: never recorded)."""
+    views: int
+    """The read views' version (0: no views yet)."""
+    missing: tuple[str, ...]
+    position: int
+    """The last notification the views have taken in."""
+    newest: int
+    set_up: bool = True
+    """Whether the schema is ``db setup``'s to make (PostgreSQL); on SQLite each process makes its own."""
+
+    @property
+    def behind(self) -> list[str]:
+        """What is older than this code (a process that may not create tables stops on it)."""
+        if not self.set_up:
+            return []  # on SQLite every process makes and migrates its own tables
+        found = [f"table {name} is missing" for name in self.missing]
+        if self.schema < schema.VERSION:
+            found.append(f"the schema is version {self.schema}, this code needs {schema.VERSION}")
+        if self.views < read_store.SCHEMA_VERSION:
+            found.append(f"the views are version {self.views}, this code needs {read_store.SCHEMA_VERSION}")
+        return found
+
+    def changes(self) -> list[str]:
+        """What ``db setup`` would do, in sentences."""
+        if not self.set_up:
+            return ["nothing (it is for PostgreSQL; on SQLite every process makes and migrates its own tables)"]
+        found = [f"create {name}" for name in self.missing]
+        if self.schema < schema.VERSION:
+            found.append(f"record schema version {schema.VERSION} (now {self.schema})")
+        if self.views < read_store.SCHEMA_VERSION:
+            found.append(f"rebuild the views from the events (version {self.views} to {read_store.SCHEMA_VERSION})")
+        elif self.newest > self.position:
+            found.append(f"take {self.newest - self.position} notifications into the views")
+        return found + ["re-grant the application's role exactly what it uses"]
+
+
+def expected_tables(app: CarePlan) -> list[str]:
+    """Every table this code uses, in the order setup makes them."""
+    names = [app.recorder.events_table_name]  # type: ignore[attr-defined]
+    if app.snapshots is not None:
+        names.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+    names.append(read_store.TRACKING)
+    names += [table for tables in read_store.VIEW_TABLES.values() for table in tables]
+    names += [access_log.TABLE, sessions.TABLE, sign_ins.TABLE, *tables_in(booking.TABLES), *tables_in(schema.DDL)]
+    return names
+
+
+def status(app: CarePlan) -> Status:
+    """Reads the store's versions and tables (nothing is written)."""
+    tables = SideTables(app)
+    probe = "SELECT to_regclass(?)" if tables.postgres else "SELECT (SELECT name FROM sqlite_master WHERE name = ?)"
+    with tables.cursor(commit=False) as run:
+        missing = tuple(name for name in expected_tables(app) if run(probe, (name,))[0][0] is None)
+        views = position = 0
+        if read_store.TRACKING not in missing:
+            marks = run(
+                f"SELECT application_name, notification_id FROM {read_store.TRACKING} WHERE application_name IN (?, ?)",
+                (read_store.SCHEMA_MARKER, app.name),
+            )
+            found = {str(name): int(n or 0) for name, n in marks}
+            views, position = found.get(read_store.SCHEMA_MARKER, 0), found.get(app.name, 0)
+    version = schema.stored_version(tables) if schema.TABLE not in missing else 0
+    events = app.recorder.events_table_name  # type: ignore[attr-defined]
+    newest = 0 if events in missing else int(app.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+    return Status(version, views, missing, position, newest, tables.postgres)
+
+
+def require_current(app: CarePlan) -> None:
+    """Stops a process that may not create tables on a store older than its code: one sentence that
+    names ``careplan db setup`` (a process that creates tables brings its own store up to date)."""
+    if app.store.create_tables is not False:
+        return
+    behind = status(app).behind
+    if behind:
+        raise schema.SchemaOutdated(behind[0])

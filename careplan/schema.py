@@ -11,8 +11,41 @@ from __future__ import annotations
 from dataclasses import replace
 
 from careplan.application import CarePlan
-from careplan.settings import StoreSettings
+from careplan.settings import ConfigError, StoreSettings
 from careplan.side_tables import SideTables
+
+VERSION = 1
+"""The store's schema as this code needs it (tables, columns, triggers, grants); bumped with any change
+that ``careplan db setup`` must make before this code runs as the application's role. ``db setup``
+records it; ``careplan db status`` shows it; a process that may not create tables stops on an older one."""
+TABLE = "careplan_schema"
+DDL = (f"CREATE TABLE IF NOT EXISTS {TABLE} (part TEXT PRIMARY KEY, version INTEGER NOT NULL)",)
+GRANTS = {TABLE: "SELECT"}
+"""The application's role reads the version; only the migration role records it."""
+
+
+class SchemaOutdated(ConfigError):
+    """The store is older than this code: the one sentence a process stops with."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"The database is older than this code ({what}): run `careplan db setup` as the migration role.")
+
+
+def record_version(tables: SideTables, version: int = VERSION) -> None:
+    tables.create(DDL)
+    with tables.cursor(commit=True) as run:
+        run(
+            f"INSERT INTO {TABLE} (part, version) VALUES ('store', ?) "
+            "ON CONFLICT (part) DO UPDATE SET version = excluded.version",
+            (version,),
+        )
+
+
+def stored_version(tables: SideTables) -> int:
+    """The schema version ``db setup`` recorded (0 if it never did)."""
+    with tables.cursor(commit=False) as run:
+        rows = run(f"SELECT version FROM {TABLE} WHERE part = 'store'", ())
+    return int(rows[0][0]) if rows else 0
 
 
 def resolved(settings: StoreSettings) -> StoreSettings:

@@ -31,7 +31,7 @@ class SchemaMissing(ConfigError):
     def __init__(self, table: str) -> None:
         super().__init__(
             f"The database has no {table} table and this role does not create tables: "
-            "run `careplan db setup` first (see the README's production section)."
+            "run `careplan db setup` first (see docs/operations.md)."
         )
 
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from careplan import schema
+from careplan.application import CarePlan
 from careplan.cli.main import CliError
-from careplan.db_setup import check_role_name, set_up
+from careplan.db_setup import check_role_name, set_up, status
+from careplan.settings import store_settings
 from events.protocol_file import default_protocols
+from events.read.store import SCHEMA_VERSION as VIEWS_VERSION
 
 DEFAULT_APP_ROLE = "careplan_app"
 
@@ -55,6 +61,19 @@ def register(subparsers: Any) -> None:
         "(else $CAREPLAN_APP_DATABASE_PASSWORD; neither: the password is left as it is)",
     )
     setup.set_defaults(run=run_setup)
+    show = commands.add_parser(
+        "status",
+        help="the schema and view versions beside this code's, and what setup would change",
+        description=(
+            "Read (never write) the store of CAREPLAN_DATABASE_URL (or --url): the schema version `careplan db "
+            "setup` recorded, the read views' version and position, missing tables, each beside what this code "
+            "needs, and what setup would change. Exit 0 when the store is current, 1 when setup has work to do, "
+            "2 for bad usage. A process that may not create tables refuses to start on an older store."
+        ),
+    )
+    show.add_argument("--url", metavar="URL", default=None,
+                      help="the store to look at (default: $CAREPLAN_DATABASE_URL); any role that may read it")
+    show.set_defaults(run=run_status)
 
 
 def _role(text: str) -> str:
@@ -71,10 +90,11 @@ def run_setup(args: argparse.Namespace) -> int:
     if args.app_password_stdin and not password:
         raise CliError("--app-password-stdin: stdin gave no password")
     import psycopg
+    from eventsourcing.persistence import PersistenceError
 
     try:
         done = set_up(args.admin_url, args.app_role, password or None, default_protocols())
-    except psycopg.Error as error:
+    except (psycopg.Error, PersistenceError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CliError(f"PostgreSQL refused: {first}") from None
     print(f"schema in database {done.database} owned by {done.owner}")
@@ -86,3 +106,35 @@ def run_setup(args: argparse.Namespace) -> int:
     where = f"{parsed.hostname}:{parsed.port or 5432}{parsed.path}"
     print(f"run the application with CAREPLAN_DATABASE_URL=postgresql://{done.app_role}:PASSWORD@{where}")
     return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.url:
+        env["CAREPLAN_DATABASE_URL"] = args.url
+    settings = replace(store_settings(env), create_tables=False)  # a look, never a change
+    if settings.kind == "sqlite" and not Path(settings.library_env()["SQLITE_DBNAME"]).exists():
+        raise CliError(f"there is no store at {settings.describe()}")
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
+    try:
+        app = CarePlan(settings, default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None))
+        try:
+            found = status(app)
+        finally:
+            app.close()
+    except (psycopg.Error, PersistenceError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise CliError(f"the store does not answer: {first}") from None
+    print(f"store: {settings.describe()}")
+    if found.set_up:
+        recorded = f"version {found.schema}" if found.schema else "not recorded by `careplan db setup`"
+        print(f"schema: {recorded}; this code needs {schema.VERSION}")
+    views = f"version {found.views}" if found.views else "none yet"
+    print(f"views: {views}; this code needs {VIEWS_VERSION}; at notification {found.position} of {found.newest}")
+    for line in found.behind:
+        print(f"older than this code: {line}")
+    changes = found.changes()
+    print("setup would: " + "; ".join(changes))
+    return 1 if found.behind else 0

@@ -3,9 +3,11 @@
 Jobs (each with its own in-memory job store, never shared between schedulers):
 - ``lead``: every couple of seconds, try to become (or check that we still are) the active scheduler;
 - ``sweep``: record what is due (``sweep.sweep``), only while leading;
-- ``follow``: take in new events so the worklists and the due index stay current (SQLite has no
-  subscriptions; on PostgreSQL the library's projection runner does this as writes commit, and the
-  job is a safety net).
+- ``follow``: take in new events, in windows, so the worklists and the due index stay current (pages
+  also take in what is new before they answer). On PostgreSQL the library's projection runner used to
+  do this as each write committed, one transaction per event, with an application and a pool of its
+  own: during a bulk load it competed with the writers event by event and held a second pool of
+  connections. A catch-up every ``FOLLOW_INTERVAL`` takes the same events in a few transactions.
 
 ``careplan scheduler`` runs this alone; ``careplan serve`` starts it in a background thread of the web
 process with ``start_embedded_scheduler``. Never start it inside gunicorn workers.
@@ -16,14 +18,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import datetime, timezone
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from careplan.application import CarePlan
 from careplan.scheduling.leader import Leadership, leadership_for
 from careplan.scheduling.sweep import SweepResult, sweep
-from events.read.projection import Projector, start_runner
+from events.read.projection import Projector
 from events.read.runtime import read_store_for
 
 log = logging.getLogger("careplan.scheduler")
@@ -49,8 +50,11 @@ class CareScheduler:
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()
+        self.stopping = threading.Event()
+        """Set by ``stop``: a catch-up or sweep in progress ends at its next chunk or journey, so the
+        process stops (and the lock is free for a standby) within seconds whatever the backlog."""
+        self._standing_by = False
         self.sweeps = 0
-        self._runner: Any = None
         self._work = threading.Lock()
         self.scheduler = BackgroundScheduler(
             timezone=timezone.utc,
@@ -66,6 +70,7 @@ class CareScheduler:
         return self.scheduler
 
     def stop(self) -> None:
+        self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self._step_down()
@@ -86,36 +91,34 @@ class CareScheduler:
                 log.warning("lost the scheduler lock: standing by")
                 self._step_down()
             return
+        if self.stopping.is_set():
+            return
         if self.leadership.try_acquire():
             log.info("active scheduler for %s", self.app.store.describe())
+            self._standing_by = False
             self.leading.set()
-            if self.store.postgres:
-                # Catch up in batches first: the runner takes one notification per transaction, and a
-                # batch catch-up racing it would see the position move under every batch and redo it.
-                Projector(self.app, self.store).catch_up()
-                self._runner = start_runner(self.app, self.store)
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
+        elif not self._standing_by:
+            self._standing_by = True
+            log.info("standing by: another scheduler holds the lock for %s", self.app.store.describe())
 
     def run_sweep(self) -> SweepResult | None:
         if not self.leading.is_set():
             return None
         with self._work:
-            result = sweep(self.app, self.store)
+            result = sweep(self.app, self.store, stop=self.stopping)
             self.sweeps += 1
             return result
 
     def follow(self) -> None:
         if self.leading.is_set():
-            Projector(self.app, self.store).catch_up()
+            self.projector().catch_up()
+
+    def projector(self) -> Projector:
+        return Projector(self.app, self.store, stop=self.stopping)
 
     def _step_down(self) -> None:
         self.leading.clear()
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            try:
-                runner.__exit__(None, None, None)
-            except Exception:  # the runner's own error, already logged by the library
-                log.exception("projection runner stopped with an error")
         self.leadership.release()
 
 

@@ -20,7 +20,7 @@ from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import utc
 from careplan.domain.view import evaluate
-from events.read.projection import Projector
+from events.read.projection import Projector, Stop
 from events.read.store import ReadStore
 
 log = logging.getLogger("careplan.scheduler")
@@ -51,13 +51,17 @@ def due_journeys(store: ReadStore, now: datetime) -> list[UUID]:
     return [UUID(r["journey_id"]) for r in rows]
 
 
-def sweep(app: CarePlan, store: ReadStore, now: datetime | None = None) -> SweepResult:
+def sweep(app: CarePlan, store: ReadStore, now: datetime | None = None, stop: Stop | None = None) -> SweepResult:
+    """Records what is due by ``now``; with ``stop`` set (SIGTERM) it ends after the journey in hand:
+    what it left is still due, and the next sweep (here or a standby's) records it."""
     now = utc(now or app.clock())
-    projector = Projector(app, store)
+    projector = Projector(app, store, stop=stop)
     projector.catch_up()
     targets = due_journeys(store, now)
     recorded: list[Recorded] = []
     for journey_id in targets:
+        if stop is not None and stop.is_set():
+            break
         recorded += settle(app, store, journey_id, now)
     if recorded:
         projector.catch_up()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -49,6 +49,13 @@ together, so the window is bounded by ids (a 10,000-patient clinic's log is one 
 WINDOW_JOURNEYS = CACHE_SIZE
 """A window also ends once it has touched this many journeys: memory is the journeys it touched,
 folded (never its decoded events), no more than the folder's cache keeps anyway."""
+
+
+class Stop(Protocol):
+    """What the projector asks between chunks (``threading.Event`` is one)."""
+
+    def is_set(self) -> bool: ...
+
 
 Progress = Callable[[int, int], None]
 """Told (notifications taken in so far, notifications to take in) after each batch."""
@@ -241,9 +248,12 @@ class Projector:
     changed journey's rows up once per window.
     """
 
-    def __init__(self, app: CarePlan, store: ReadStore) -> None:
+    def __init__(self, app: CarePlan, store: ReadStore, stop: Stop | None = None) -> None:
         self.app = app
         self.store = store
+        self.stop = stop
+        """Set when the process is asked to stop (SIGTERM): the catch-up commits what it has folded at
+        the next chunk and returns, so a backlog never keeps a stopping scheduler (and its lock)."""
         self.folder = JourneyFolder(app)
         self.shared = 0
         """Windows shared with a forked copy whose share came back (``split``; for tests and reports)."""
@@ -265,7 +275,7 @@ class Projector:
         taken = 0
         goal = None
         rounds = 0
-        while max_batches is None or rounds < max_batches:
+        while (max_batches is None or rounds < max_batches) and not self.stopping:
             rounds += 1
             start = self.store.position()
             with collection_paused():
@@ -279,7 +289,7 @@ class Projector:
                     last, read = self._read_into(window, start + 1, limit)
                     if last is None:
                         return taken
-                    committed = self._commit(window.rows(), set(window.journeys), last, expected_start=start)
+                    committed = self._commit(window.rows(), set(window.journeys), last)
             if progress is not None and goal is None:
                 goal = max(0, newest - start)
             if committed:
@@ -307,7 +317,7 @@ class Projector:
         """Folds up to ``limit`` notifications from ``start`` into the window; the last one's id and
         how many there were."""
         read, last = 0, None
-        while read < limit and len(window.journeys) < WINDOW_JOURNEYS:
+        while read < limit and len(window.journeys) < WINDOW_JOURNEYS and not (read and self.stopping):
             want = min(CHUNK, limit - read)
             chunk = self.app.recorder.select_notifications(start=start, limit=want)
             if chunk:
@@ -319,12 +329,16 @@ class Projector:
                 break
         return last, read
 
-    def take(self, events: list[Any], notification_id: int, expected_start: int | None = None) -> bool:
+    @property
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def take(self, events: list[Any], notification_id: int) -> bool:
         """Brings the journeys of ``events`` up to date and moves the position to ``notification_id``
         (the projection runner's way in: one event at a time, as each commit arrives)."""
         window = Window(self)
         window.add([(e.originator_id, (e.originator_version, e)) for e in events])
-        return self._commit(window.rows(), set(window.journeys), notification_id, expected_start)
+        return self._commit(window.rows(), set(window.journeys), notification_id)
 
     def _shared_window(self, start: int, stop: int) -> tuple[bool, int]:
         """A window shared with a forked copy (``events.read.split``): whether it was written, and how
@@ -337,7 +351,7 @@ class Projector:
             alone = time.monotonic() - began
             try:
                 with self.store.write() as cur:
-                    if self._moved(cur, start, stop):
+                    if self._moved(cur, stop):
                         self._forget(r.journey_id for r in mine)
                         return False, read
                     self._write(cur, mine)
@@ -348,7 +362,7 @@ class Projector:
                         raise _CopyFailed
                     theirs, their_read, their_last = self._taken(share)
                     self._write(cur, theirs)
-                    self.store.set_position(cur, _end(start, last, their_last))
+                    self.store.set_position(cur, max(self.store.position(cur), _end(start, last, their_last)))
                 return True, read + their_read
             except (_CopyFailed, TimeoutError):
                 try:
@@ -361,7 +375,7 @@ class Projector:
                 else:
                     theirs, their_read, their_last = self._taken(share)
                 rows = mine + theirs
-                committed = self._commit(rows, {r.journey_id for r in rows}, _end(start, last, their_last), start)
+                committed = self._commit(rows, {r.journey_id for r in rows}, _end(start, last, their_last))
                 return committed, read + their_read
         finally:
             copy.close()
@@ -373,25 +387,27 @@ class Projector:
         self.shared += 1
         return share
 
-    def _commit(
-        self, rows: list[JourneyRows], journeys: set[str], notification_id: int, expected_start: int | None
-    ) -> bool:
+    def _commit(self, rows: list[JourneyRows], journeys: set[str], notification_id: int) -> bool:
         """Writes a window's rows (of ``journeys``) and moves the position, in one transaction.
 
-        The journeys were folded outside the lock; inside it, the position is checked again, and the
-        window is dropped (False) if another process moved it meanwhile.
+        The journeys were folded outside the lock; inside it, the position is read again. If another
+        writer (a page's catch-up, the runner) moved it meanwhile, the window is still committed: each
+        journey's row is written only where it is at least as new as the stored one, and the position
+        becomes the later of the two. Dropping the window instead stalled a long catch-up for as long as
+        pages kept taking in the newest events (the window restarted from a position that kept moving).
+        Only a window the position has already passed is dropped (False): its rows are there.
         """
         with self.store.write() as cur:
-            if self._moved(cur, expected_start, notification_id):
+            if self._moved(cur, notification_id):
                 self._forget(journeys)  # another process took them: fold afresh next time
                 return False
             self._write(cur, rows)
             self.store.set_position(cur, notification_id)
         return True
 
-    def _moved(self, cur: Cursor, expected_start: int | None, notification_id: int) -> bool:
-        position = self.store.position(cur)
-        return (expected_start is not None and position != expected_start) or position >= notification_id
+    def _moved(self, cur: Cursor, notification_id: int) -> bool:
+        """Whether the position is already at or past ``notification_id`` (nothing left to add)."""
+        return self.store.position(cur) >= notification_id
 
     def _write(self, cur: Cursor, rows: list[JourneyRows]) -> None:
         current = stored_versions(cur, [r.journey_id for r in rows])
