@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from careplan import booking, schema, sessions, sign_ins
+from careplan import booking, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
-from careplan.audit import access_log
+from careplan.audit import access_log, access_start
 from careplan.audit.stored import PAGE
 from careplan.audit.verify import Report, verify_store
 from careplan.settings import ConfigError
@@ -36,10 +36,12 @@ from careplan.side_tables import SideTables
 CHAIR_BOOKINGS = "chair_bookings"
 COPIED = (access_log.TABLE, CHAIR_BOOKINGS, sign_ins.TABLE)
 """Side tables carried row for row, each in the order of its first column (the access log's id)."""
-ENDED = (sessions.TABLE,)
-"""Tables not carried: their rows are sealed with the old key and every session ends (sign in again)."""
-REMADE = (schema.TABLE,)
-"""Tables the new store's own ``careplan db setup`` writes (the schema version)."""
+ENDED = (sessions.TABLE, server_keys.TABLE)
+"""Tables not carried: sessions are sealed with the old key and every session ends (sign in again);
+the server's own secrets (demo mode's) are made anew, so failures counted so far are forgotten."""
+REMADE = (schema.TABLE, access_start.TABLE)
+"""Tables the new store writes for itself: the schema version, and where its access log's chain starts
+(the copied entries carry their hashes, so the chain holds from the first)."""
 ROWS_PER_BATCH = 5_000
 
 
