@@ -23,7 +23,6 @@ from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
     Mapper,
-    MapperDeserialisationError,
     Transcoder,
 )
 from eventsourcing.utils import Environment, get_topic
@@ -45,8 +44,8 @@ from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
-from careplan.loading import load_journey
-from careplan.settings import StoreSettings, StoreUnreadable
+from careplan.loading import load_history, load_journey
+from careplan.settings import StoreSettings
 from careplan.startup import starting_up
 
 Clock = Callable[[], datetime]
@@ -424,10 +423,7 @@ class CarePlan(Application[UUID]):
     def history(self, journey_id: UUID, upto: int | None = None) -> list[Fact]:
         """The journey's stored events as facts, oldest first (to ``upto`` when given). The aggregate
         does not carry them: history is what the event store is for."""
-        try:
-            events = list(self.events.get(journey_id, lte=upto))
-        except MapperDeserialisationError as error:
-            raise StoreUnreadable() from error
+        events = load_history(self, journey_id, upto)
         if not events or not isinstance(events[0], PatientJourney.JourneyOpened):
             raise UnknownJourney(journey_id)
         return [fact_of(e) for e in events]

@@ -64,15 +64,28 @@ def _snapshot(app: Application[UUID], journey_id: UUID, version: int | None) -> 
     return None
 
 
+def load_history(app: Application[UUID], journey_id: UUID, upto: int | None = None) -> list[Any]:
+    """The journey's stored events (to ``upto``), with the same checks as a load: a history shows no
+    row that a load would refuse."""
+    recorder: Any = app.recorder
+    events = decoded(app.mapper, recorder.select_events(journey_id, lte=upto), JOURNEY, journey_id)
+    _check_ends(journey_id, chain.GENESIS, events)
+    return events
+
+
 def _fold(journey_id: UUID, journey: PatientJourney | None, events: list[Any]) -> Any:
     """Folds the events after ``journey`` (None: from the opening), checking the first and last links."""
+    _check_ends(journey_id, journey.head if journey is not None else chain.GENESIS, events)
+    return _replay(journey, events)
+
+
+def _check_ends(journey_id: UUID, previous: str, events: list[Any]) -> None:
+    """The first event must chain onto ``previous``, the last onto the one before it."""
     if not events or not all(isinstance(e, _CHAINED) for e in (events[0], events[-1])):
-        return _replay(journey, events)  # no journey's (the caller refuses another aggregate's id)
-    previous = journey.head if journey is not None else chain.GENESIS
+        return  # no journey's (the caller refuses another aggregate's id)
     _check(journey_id, events[0], previous)
     if len(events) > 1:
         _check(journey_id, events[-1], events[-2].hash)
-    return _replay(journey, events)
 
 
 def _check(journey_id: UUID, event: Any, previous: str) -> None:
