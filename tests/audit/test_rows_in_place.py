@@ -213,3 +213,25 @@ def test_the_web_refuses_a_tampered_admin_with_a_clear_answer(tmp_path: Path, cl
         assert client.get("/dashboard").status_code == 302, "not signed in"
     finally:
         app.close()
+
+
+def test_a_key_rotation_re_seals_rows_written_before(tmp_path: Path, protocols: ProtocolRegistry) -> None:
+    from careplan.audit.rotate import rotate
+
+    old = LegacyCarePlan(StoreSettings(url=f"sqlite:///{tmp_path / 'old.sqlite'}", cipher_key=KEY), protocols)
+    new_key = base64.b64encode(bytes(range(32, 64))).decode()
+    new = CarePlan(StoreSettings(url=f"sqlite:///{tmp_path / 'new.sqlite'}", cipher_key=new_key), protocols)
+    try:
+        journey = old.open_journey("MRN-ROTATE-1", actor=CLINICIAN)
+        old.record(journey, "NoteAdded", data("NoteAdded"), actor=CLINICIAN)
+        users_of(old).add("ann", "clinician", actor=ADMIN)
+        assert rotate(old, new).report.ok
+        copied = new.recorder.select_notifications(start=1, limit=100)  # type: ignore[attr-defined]
+        assert len(copied) >= 3 and all(row.state[:1] == SEALED for row in copied)
+        moved = StoredEvent(user_id("ann"), 2, copied[1].topic, copied[1].state)
+        with pytest.raises(MapperDeserialisationError):
+            new.mapper.to_domain_event(moved)
+        assert new.get(journey).version == 2
+    finally:
+        old.close()
+        new.close()
