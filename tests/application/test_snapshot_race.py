@@ -46,6 +46,7 @@ def server(tmp_path: Path, store_url: str) -> Iterator[tuple[str, People]]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}", People(web)
     httpd.shutdown()
+    httpd.server_close()
     web.extensions["careplan"].close()
 
 
