@@ -68,7 +68,3 @@ class PlaceCipher(AESCipher):
         except InvalidTag as error:
             raise ValueError("Invalid cipher tag") from error
 
-
-def is_sealed(data: bytes) -> bool:
-    """Whether a row's bytes are in the sealed form (a legacy row answers True one time in 256)."""
-    return data[:1] == SEALED
