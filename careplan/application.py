@@ -8,6 +8,7 @@ protocol's rules judge it against what is really there.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -15,14 +16,13 @@ from datetime import datetime, timezone
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
     IntegrityError,
     JSONTranscoder,
     Mapper,
-    MapperDeserialisationError,
     Transcoder,
 )
 from eventsourcing.utils import Environment, get_topic
@@ -45,12 +45,14 @@ from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
-from careplan.settings import StoreSettings, StoreUnreadable
+from careplan.loading import load_history, load_journey
+from careplan.settings import StoreSettings
 from careplan.startup import starting_up
 
 Clock = Callable[[], datetime]
 CONTENTION_SECONDS = 10.0
 DEFAULT_PROTOCOL = "ketamine-trd"
+log = logging.getLogger("careplan.application")
 
 
 class Changed(NamedTuple):
@@ -89,7 +91,6 @@ class CarePlan(Application[UUID]):
         self.clock = clock
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
-        self._saving: PatientJourney | None = None
         self.chairs: Any = None
         """The chair ledger (careplan.booking.ChairLedger), set by ``build_app``: it checks bookings
         against the clinic and takes their chairs before a save, and frees them after."""
@@ -339,7 +340,6 @@ class CarePlan(Application[UUID]):
                 return Changed(before, journey, [])
             taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
-                self._saving = journey
                 self.save(journey, *self._index_changes(journey, was_closed))
             except BaseException as error:
                 if self.chairs:
@@ -353,8 +353,6 @@ class CarePlan(Application[UUID]):
                 time.sleep(pause * (0.5 + random.random()))
                 pause = min(pause * 2, 0.25)
                 continue
-            finally:
-                self._saving = None
             if self.chairs:
                 self.chairs.settle(journey, recorded)
             if was_closed != (journey.chart.closed is not None):
@@ -407,24 +405,39 @@ class CarePlan(Application[UUID]):
             except IntegrityError:
                 time.sleep(0.01)
 
-    def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
-        """Snapshots the journey just saved from memory (it is at that version already) instead of
-        loading it again; anything else the library's way, through ``get`` so a correction is refolded."""
-        journey = self._saving
-        if journey is None or journey.id != aggregate_id or journey.version != version:
-            journey = self.get(aggregate_id, version=version)
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshots each journey this save carried past a multiple of the interval, from the save's
+        own aggregate (it is at that version already, or past it: then loaded at that version). Never
+        from state shared between threads: a snapshot taken from another save's attempt, one that
+        lost the race, would show what was never recorded and put later links on a head no stored
+        event has. A snapshot is a cache, so failing to store one never fails the recorded save."""
+        if self.snapshots is None:
+            return
+        interval = self.store.snapshot_interval
+        for event in processing_event.events:
+            journey = processing_event.aggregates.get(event.originator_id)
+            if isinstance(journey, PatientJourney) and event.originator_version % interval == 0:
+                try:
+                    self._snapshot(journey, event.originator_version)
+                except Exception as error:  # noqa: BLE001 - the events are recorded; the next load replays
+                    log.warning("No snapshot of journey %s at version %d (%s)", journey.id, event.originator_version, type(error).__name__)
+
+    def _snapshot(self, journey: PatientJourney, version: int) -> None:
+        if journey.version != version or journey.needs_refold:
+            journey = self.get(journey.id, version=version)
         assert self.snapshots is not None
         self.snapshots.put([PatientJourney.Snapshot.take(journey)])
+
+    def take_snapshot(self, aggregate_id: Any, version: int | None = None, projector_func: Any = None) -> None:
+        """Snapshots the journey as stored at ``version`` (the library's entry point, loaded through ``get``
+        so a correction is refolded)."""
+        assert self.snapshots is not None
+        self.snapshots.put([PatientJourney.Snapshot.take(self.get(aggregate_id, version=version))])
 
     # -- queries ------------------------------------------------------------------------------
 
     def get(self, journey_id: UUID, version: int | None = None) -> PatientJourney:
-        try:
-            journey: object = self.repository.get(journey_id, version=version, projector_func=replay)
-        except AggregateNotFoundError:
-            raise UnknownJourney(journey_id) from None
-        except MapperDeserialisationError as error:  # most often a wrong or missing cipher key
-            raise StoreUnreadable() from error
+        journey: object = load_journey(self, journey_id, version)  # a snapshot only when it is the record
         if not isinstance(journey, PatientJourney):
             raise UnknownJourney(journey_id)
         if journey.needs_refold:
@@ -460,10 +473,7 @@ class CarePlan(Application[UUID]):
     def history(self, journey_id: UUID, upto: int | None = None) -> list[Fact]:
         """The journey's stored events as facts, oldest first (to ``upto`` when given). The aggregate
         does not carry them: history is what the event store is for."""
-        try:
-            events = list(self.events.get(journey_id, lte=upto))
-        except MapperDeserialisationError as error:
-            raise StoreUnreadable() from error
+        events = load_history(self, journey_id, upto)
         if not events or not isinstance(events[0], PatientJourney.JourneyOpened):
             raise UnknownJourney(journey_id)
         return [fact_of(e) for e in events]

@@ -13,7 +13,10 @@ bits) falls back to the library's decoder, so nothing that could be read before 
 or reads as another value.
 
 ``ReadingMapper`` is the library's mapper with the per-event lookups (the topic's class, its id
-convertor) kept per topic instead of resolved for every event. ``tests/cli/test_decoding.py``
+convertor) kept per topic instead of resolved for every event. It is also the one place rows are
+sealed and opened: with ``careplan.sealing.PlaceCipher`` each row is bound to its place (aggregate id,
+version, topic), so every reader that goes through it (loads, the verifier, the catch-up's
+``FactReader``, a key rotation's copy) refuses a row copied elsewhere. ``tests/cli/test_decoding.py``
 decodes every event and snapshot of the demo cohort both ways and compares them.
 """
 
@@ -35,7 +38,9 @@ from eventsourcing.persistence import (
     TranscodingNotRegisteredError,
     find_id_convertor,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
+
+from careplan.sealing import PlaceCipher, place
 
 _WIDE = 2.0**63
 """orjson reads an integer beyond 64 bits as a float where ``json`` keeps it an int: a document with a
@@ -109,11 +114,42 @@ def _flat(data: Any) -> bool:
 
 class ReadingMapper(Mapper[UUID]):
     """The library's ``Mapper`` with each topic's class, class version and id convertor looked up
-    once; ``to_stored_event`` (the write path) is the library's."""
+    once, and each row sealed with its place when the cipher can (``careplan.sealing``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._topics: dict[tuple[str, type], tuple[type, int, Callable[[Any], Any]]] = {}
+        self._sealing = self.cipher if isinstance(self.cipher, PlaceCipher) else None
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        """The library's, but sealed with the row's place (the library encrypts without one)."""
+        if self._sealing is None:
+            return super().to_stored_event(domain_event)
+        topic = get_topic(domain_event.__class__)
+        event_state = dict(vars(domain_event))
+        originator_id = event_state.pop("originator_id")
+        originator_version = event_state.pop("originator_version")
+        class_version = getattr(type(domain_event), "class_version", 1)
+        if class_version > 1:
+            event_state["class_version"] = class_version
+        state = self.transcoder.encode(event_state)
+        if self.compressor:
+            state = self.compressor.compress(state)
+        state = self._sealing.seal(state, place(originator_id, originator_version, topic))
+        return StoredEvent(originator_id=originator_id, originator_version=originator_version, topic=topic, state=state)
+
+    def opened(self, stored_event: StoredEvent) -> bytes:
+        """A row's plain bytes: opened at its place (or decrypted, for a cipher without places) and
+        decompressed. ``ValueError`` (or the cipher's own error) when it does not open."""
+        state = stored_event.state
+        if self._sealing is not None:
+            where = place(stored_event.originator_id, stored_event.originator_version, stored_event.topic)
+            state = self._sealing.open(state, where)
+        elif self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         topic, originator_id = stored_event.topic, stored_event.originator_id
@@ -125,13 +161,8 @@ class ReadingMapper(Mapper[UUID]):
             class_version = getattr(cls, "class_version", 1)
             convert = find_id_convertor(cls, cast(Hashable, type(originator_id)))
             self._topics[key] = (cls, class_version, convert)
-        state = stored_event.state
         try:
-            if self.cipher:
-                state = self.cipher.decrypt(state)
-            if self.compressor:
-                state = self.compressor.decompress(state)
-            event_state: dict[str, Any] = self.transcoder.decode(state)
+            event_state: dict[str, Any] = self.transcoder.decode(self.opened(stored_event))
         except Exception as e:
             raise MapperDeserialisationError(
                 f"Failed to deserialise state of stored event with topic '{topic}', originator_id "
@@ -163,7 +194,7 @@ class FactReader:
     which give the same fact (``tests/cli/test_decoding.py`` compares the two over a cohort).
     """
 
-    def __init__(self, mapper: Mapper[UUID], recorded: type, fact_type: Any) -> None:
+    def __init__(self, mapper: ReadingMapper, recorded: type, fact_type: Any) -> None:
         """``fact_type``: the domain's ``Fact`` (its ``stored`` makes one from a dict of its fields)."""
         self.mapper = mapper
         self._recorded = recorded
@@ -183,12 +214,7 @@ class FactReader:
             name = self._names[topic] = self._name_of(topic)
         if not name:
             return None
-        state = stored_event.state
-        mapper = self.mapper
-        if mapper.cipher:
-            state = mapper.cipher.decrypt(state)
-        if mapper.compressor:
-            state = mapper.compressor.decompress(state)
+        state = self.mapper.opened(stored_event)
         wrappers = state.count(b'"_type_"')
         if wrappers < _ENVELOPE_WRAPPERS:
             return None

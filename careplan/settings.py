@@ -62,7 +62,8 @@ class StoreSettings:
             _private_file(_sqlite_path(self.url))
         if self.cipher_key:
             _check_cipher_key(self.cipher_key)
-            env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
+            # AES-GCM as the library's AESCipher, and rows sealed with their place (careplan.sealing).
+            env["CIPHER_TOPIC"] = "careplan.sealing:PlaceCipher"
             env["CIPHER_KEY"] = self.cipher_key
         return env
 

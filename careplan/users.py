@@ -12,22 +12,25 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from careplan.application import CarePlan, replay
+from careplan.domain.errors import BrokenRecord
 from careplan.domain.users import InvalidUser, UnknownUser, UserAccount, UserExists, normal_username, user_id
 from careplan.domain.values import Actor
+from careplan.integrity import decoded, refuse
 from careplan.sessions import sessions_for
-from careplan.settings import StoreUnreadable
 
 TOKEN_PREFIX = "cp1"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 512
 DEFAULT_PASSWORD_METHOD = "scrypt"
+ACCOUNT = "account"
 
 
 @dataclass(frozen=True)
@@ -196,11 +199,14 @@ class Users:
     def _find(self, account_id: UUID) -> UserAccount | None:
         """The account, replayed from its events in one query: accounts are never snapshotted (they
         have a handful of events), so the repository's snapshot lookup would be a wasted round trip on
-        every API request's token check."""
+        every API request's token check. Every event must open at its place and chain onto the one
+        before it (``BrokenRecord``, logged, otherwise): an account is who may do what."""
+        recorder: Any = self.app.recorder
+        events = decoded(self.app.mapper, recorder.select_events(account_id), ACCOUNT, account_id)
         try:
-            account = replay(None, self.app.events.get(account_id))
-        except MapperDeserialisationError as error:  # most often a wrong or missing cipher key
-            raise StoreUnreadable() from error
+            account = replay(None, events)
+        except BrokenRecord as broken:
+            raise refuse(ACCOUNT, account_id, broken.version, "the event does not chain onto the one before it") from None
         return account if isinstance(account, UserAccount) else None
 
     def _change(self, name: str, command: object) -> None:

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from careplan.booking import ChairTaken
 from careplan.domain.errors import (
+    BrokenRecord,
     CarePlanError,
     JourneyExists,
     NotAllowed,
@@ -58,6 +59,7 @@ STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (NotAllowed, 403),
     (PatientDetailsNotPermitted, 403),
     (StoreBusy, 503),
+    (BrokenRecord, 503),  # a stored record that does not hold together is not served (issue 18)
 )
 PAGE_TITLES = {
     401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Changed meanwhile", 422: "Not recorded",

@@ -2,6 +2,8 @@
 
 Exit 0 when every link holds, 1 when a link is broken (each journey's first broken link is printed,
 one line each), 2 for bad usage. Lines name journeys, versions and hashes, never patient references.
+``--repair`` first drops the snapshots whose head is not the stored event's hash at their version
+(``careplan.audit.repair``), then verifies.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from careplan.audit import anchor
+from careplan.audit.repair import drop_unproven_snapshots
 from careplan.audit.verify import verify_store
 from careplan.bootstrap import build_app
 from careplan.cli.args import journey_id
@@ -42,6 +45,11 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="also compare with heads saved earlier: catches deleted newest events or access-log entries and rewritten chains",
     )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="first drop the snapshots whose head is no stored event's hash (a cache the events rebuild), then verify",
+    )
     parser.set_defaults(run=run)
 
 
@@ -51,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--heads compares the whole store; leave out --journey")
     app = build_app()
     try:
+        if args.repair:
+            _repair(app, args.journey)
         watch = [heads[anchor.ACCESS_LOG][0]] if heads and anchor.ACCESS_LOG in heads else []
         report = verify_store(app, args.journey, watch)
     finally:
@@ -81,3 +91,11 @@ def run(args: argparse.Namespace) -> int:
 def _ledger_summary(breaks: list[Any]) -> str:
     rows = sum(1 for b in breaks if b.kind == "chair_booking")
     return f", and {rows} chair booking(s) differ from the events" if rows else ""
+
+
+def _repair(app: Any, journey_ids: list[Any] | None) -> None:
+    dropped = drop_unproven_snapshots(app, journey_ids)
+    for journey, versions in dropped.items():
+        print(f"journey {journey}: dropped the snapshots at versions {', '.join(map(str, versions))} (head is no stored event's hash)")
+    count = sum(len(versions) for versions in dropped.values())
+    print(f"repair: dropped {count} snapshots of {len(dropped)} journeys")

@@ -64,3 +64,16 @@ def link(
     if deviation is not None or deviated:
         payload["deviation"] = {"reason": deviation, "codes": sorted(deviated)}
     return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def holds(fact: Any, previous: str, owner_id: UUID) -> bool:
+    """Whether a stored fact's hash is its own link onto ``previous``: its content at its own place
+    (owner and version), so a row copied from anywhere else never holds."""
+    try:
+        return bool(fact.hash == link(
+            previous, journey_id=owner_id, version=fact.version, event_type=fact.type,
+            occurred_at=fact.occurred_at, recorded_at=fact.recorded_at, actor=fact.actor, reason=fact.reason,
+            data=fact.data, deviation=fact.deviation, deviated=fact.deviated,
+        ))  # fmt: skip
+    except (TypeError, ValueError, AttributeError):
+        return False

@@ -130,3 +130,21 @@ class JourneyExists(CarePlanError):
         )
         self.journey_id = journey_id
         self.message = str(self)
+
+
+class BrokenRecord(CarePlanError):
+    """A stored record (a journey, an account) does not hold together where it is read: a row does not
+    chain onto the one before it, or does not open at its place. Such a row was altered, copied from
+    elsewhere or added outside the application, so nothing is shown or judged from the record."""
+
+    code = "record_broken"
+
+    def __init__(self, kind: str, record_id: object, version: int) -> None:
+        super().__init__(
+            f"The stored {kind} {record_id} does not hold together at version {version}: a row was altered, "
+            "copied from elsewhere or added outside the application. It is not read; run `careplan verify`."
+        )
+        self.kind = kind
+        self.record_id = record_id
+        self.version = version
+        self.message = str(self)

@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from careplan.domain import chain
-from careplan.domain.errors import CarePlanError
+from careplan.domain.errors import BrokenRecord, CarePlanError
 from careplan.domain.values import Actor
 
 USER_ROLES: tuple[str, ...] = ("coordinator", "clinician", "auditor", "admin")
@@ -69,7 +69,10 @@ class UserAccount(Aggregate):
 
     The account's events are hash-chained like a journey's (``careplan.domain.chain``, with the
     account id in the chain's id field): deleting its newest rows, or editing a role in one row, is
-    caught by ``careplan verify`` (and ``--heads``), as for journeys.
+    caught by ``careplan verify`` (and ``--heads``), as for journeys. And the account folds only events
+    that chain onto its head (``BrokenRecord`` otherwise): a row copied from another account (a
+    password, a token, an ``Enabled``) never does, since its hash covers the account and the version
+    it was recorded for. An account has a handful of events, so each is checked, every time.
     """
 
     class Registered(Aggregate.Created):
@@ -88,7 +91,10 @@ class UserAccount(Aggregate):
         hash: str
 
         def apply(self, aggregate: Aggregate) -> None:
-            cast(UserAccount, aggregate)._apply(type(self).__name__, self.data, self.hash)
+            account = cast(UserAccount, aggregate)
+            name = type(self).__name__
+            account._follow(name, self.originator_version, self.timestamp, self.actor, self.data, self.hash)
+            account._apply(name, self.data, self.hash)
 
     class PasswordSet(Changed): ...
     class TokenIssued(Changed): ...
@@ -108,6 +114,9 @@ class UserAccount(Aggregate):
         self.enabled = True
         self.registered_by = actor.id
         self.generation = 1
+        self.head = chain.GENESIS
+        data = self.registration_data(username, role, password_hash, token_hash)
+        self._follow("Registered", 1, self.created_on, actor, data, hash)
         self.head = hash
 
     @staticmethod
@@ -160,6 +169,11 @@ class UserAccount(Aggregate):
         now = self.Event.create_timestamp()
         digest = _link(self.head, self.id, self.version + 1, event_type, now, actor, data)
         self.trigger_event(getattr(type(self), event_type), actor=actor, data=data, hash=digest, timestamp=now)
+
+    def _follow(self, event_type: str, version: int, at: datetime, actor: Actor, data: dict[str, Any], digest: str) -> None:
+        """Refuses an event that is not the next link of this account's own chain."""
+        if _link(self.head, self.id, version, event_type, at, actor, data) != digest:
+            raise BrokenRecord("account", self.id, version)
 
     def _apply(self, event_type: str, data: dict[str, Any], digest: str) -> None:
         """Sessions remember the generation they began in; a change of password, role or standing

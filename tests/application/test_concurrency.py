@@ -15,6 +15,8 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from careplan.application import CarePlan
+from careplan.audit.verify import verify_store
 from careplan.domain import chain
 from careplan.domain.errors import RuleViolation, VersionConflict
 from careplan.domain.values import Actor, Fact
@@ -58,6 +60,12 @@ def assert_chain_intact(journey_id: UUID, history: list[Fact]) -> None:
         previous = fact.hash
 
 
+def assert_verified(app: CarePlan) -> None:
+    """Every concurrency test ends here: the whole store verifies (chains, snapshots, accounts)."""
+    report = verify_store(app)
+    assert report.ok, [str(b) for b in report.breaks]
+
+
 @pytest.fixture
 def writers(make_app, store_url, clock):  # type: ignore[no-untyped-def]
     """The first writer (the rival) and a factory for the second, on the same store."""
@@ -88,6 +96,7 @@ def test_with_expected_version_the_later_writer_is_refused_with_the_current_vers
     assert conflict.value.expected_version == 1
     assert conflict.value.current_version == 2
     assert [f.type for f in first.history(journey_id)] == ["JourneyOpened", "NoteAdded"]
+    assert_verified(first)
 
 
 def test_a_refused_writer_leaves_none_of_its_events_even_when_the_command_made_two(writers, clock):
@@ -104,6 +113,7 @@ def test_a_refused_writer_leaves_none_of_its_events_even_when_the_command_made_t
     types = [f.type for f in first.history(journey_id)]
     assert types[-1] == "NoteAdded" and "SafetyAlertRaised" not in types
     assert first.get(journey_id).version == 7
+    assert_verified(first)
 
 
 def test_a_stale_expected_version_is_refused_before_anything_is_tried(writers, clock):
@@ -116,6 +126,7 @@ def test_a_stale_expected_version_is_refused_before_anything_is_tried(writers, c
 
     assert conflict.value.current_version == 2
     assert first.get(journey_id).version == 2
+    assert_verified(first)
 
 
 def test_without_expected_version_both_writers_events_are_recorded_on_an_unbroken_chain(writers, clock):
@@ -132,6 +143,7 @@ def test_without_expected_version_both_writers_events_are_recorded_on_an_unbroke
     history = first.history(journey_id)
     assert [(f.version, f.data.get("text")) for f in history[1:]] == [(2, "rival's note"), (3, "my note")]
     assert_chain_intact(journey_id, history)
+    assert_verified(first)
 
 
 def test_without_expected_version_the_retry_runs_the_rules_again_on_the_fresh_state(writers, clock):
@@ -157,6 +169,7 @@ def test_without_expected_version_the_retry_runs_the_rules_again_on_the_fresh_st
     types = [f.type for f in first.history(journey_id)]
     assert types.count("InfusionCompleted") == 1
     assert first.get(journey_id).version == 10  # the rival's infusion, post vitals, discharge and new vitals
+    assert_verified(first)
 
 
 def test_the_store_itself_refuses_a_save_made_on_a_stale_journey(writers, clock):
@@ -174,6 +187,7 @@ def test_the_store_itself_refuses_a_save_made_on_a_stale_journey(writers, clock)
         second.save(stale)
 
     assert [f.actor for f in first.history(journey_id)] == [CLINICIAN, RIVAL]
+    assert_verified(first)
 
 
 def test_two_threads_writing_at_once_lose_nothing_and_keep_the_chain(make_app, store_url, clock):
@@ -204,3 +218,4 @@ def test_two_threads_writing_at_once_lose_nothing_and_keep_the_chain(make_app, s
         mine = [f.data["text"] for f in history if f.actor.id == who]
         assert mine == [f"{who} {n}" for n in range(5)], "each writer's notes keep their order"
     assert_chain_intact(journey_id, history)
+    assert_verified(apps[0])

@@ -16,6 +16,7 @@ import pytest
 from careplan.application import CarePlan
 from careplan.domain.errors import StoreBusy, VersionConflict
 from tests.application.steps import CLINICIAN
+from tests.application.test_concurrency import assert_verified
 
 WRITERS = 16
 WRITES = 2000
@@ -64,3 +65,4 @@ def test_two_thousand_plain_writes_by_sixteen_writers_on_one_journey_all_land(
     assert len(notes) == WRITES, "every write landed exactly once"
     assert len({f.data["text"] for f in notes}) == WRITES
     assert [f.version for f in history] == list(range(1, len(history) + 1))
+    assert_verified(first)

@@ -11,7 +11,7 @@ import pytest
 from careplan.application import CarePlan
 from careplan.domain.errors import JourneyExists, RuleViolation
 from tests.application.steps import CLINICIAN
-from tests.application.test_concurrency import RivalGoesFirst
+from tests.application.test_concurrency import RivalGoesFirst, assert_verified
 
 
 def test_a_second_open_journey_for_the_reference_is_refused_with_the_first_id(app: CarePlan) -> None:
@@ -50,6 +50,7 @@ def test_an_opening_that_loses_the_race_is_told_the_winner(
         loser.open_journey("MRN-1", actor=CLINICIAN)
     assert won and caught.value.journey_id == won[0]
     assert len(list(loser.journey_ids())) == 1
+    assert_verified(loser)
 
 
 def test_two_concurrent_openings_open_exactly_one(make_app: Callable[..., CarePlan], store_url: str) -> None:
@@ -73,6 +74,7 @@ def test_two_concurrent_openings_open_exactly_one(make_app: Callable[..., CarePl
     refused = [o for o in outcomes if isinstance(o, JourneyExists)]
     assert len(opened) == 1 and len(refused) == 1 and refused[0].journey_id == opened[0]
     assert len(list(apps[0].journey_ids())) == 1
+    assert_verified(apps[0])
 
 
 def test_undoing_a_close_claims_the_reference_again(app: CarePlan) -> None:

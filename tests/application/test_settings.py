@@ -86,7 +86,7 @@ def test_a_cipher_key_turns_on_encryption_at_rest_and_is_never_echoed(tmp_path: 
 
     settings = store_settings({"CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "CAREPLAN_CIPHER_KEY": key})
 
-    assert settings.library_env()["CIPHER_TOPIC"] == "eventsourcing.cryptography:AESCipher"
+    assert settings.library_env()["CIPHER_TOPIC"] == "careplan.sealing:PlaceCipher"
     assert settings.library_env()["CIPHER_KEY"] == key
     assert key not in repr(settings)
 

@@ -20,6 +20,7 @@ import pytest
 from careplan.scheduling.leader import LEADER_APPLICATION_NAME, LEADER_LOCK_KEY
 from events.read.rebuild import rebuild
 from events.read.runtime import read_store_for
+from tests.application.test_concurrency import assert_verified
 from tests.scheduling.cli import careplan_argv, careplan_env
 from tests.scheduling.journeys import CLINICIAN
 
@@ -131,6 +132,7 @@ def test_two_schedulers_two_racing_ticks_and_writers_record_each_event_exactly_o
     assert sum("active scheduler" in out for out in outputs) == 1, outputs
     assert "active scheduler" in outputs[-1]
     assert not any("Traceback" in out for out in outputs), outputs
+    assert_verified(app)
 
 
 def test_a_scheduler_killed_mid_sweep_is_replaced_by_the_standby_with_nothing_doubled_or_lost(make_app, postgres_url):
@@ -154,6 +156,7 @@ def test_a_scheduler_killed_mid_sweep_is_replaced_by_the_standby_with_nothing_do
         out = stop(standby) if standby is not None else ""
     assert "active scheduler" in out
     assert_exactly_once(postgres_url, journeys)
+    assert_verified(app)
 
 
 def test_views_kept_by_the_scheduler_during_concurrent_writes_equal_a_rebuild_from_scratch(make_app, postgres_url):
@@ -176,3 +179,4 @@ def test_views_kept_by_the_scheduler_during_concurrent_writes_equal_a_rebuild_fr
     report = rebuild(app, store, swap=False)
     assert report.equal, report.differences[:5]
     assert report.compared == 40
+    assert_verified(app)

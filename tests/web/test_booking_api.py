@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from careplan.booking import ChairTaken
 from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from tests.application.test_concurrency import assert_verified
 from tests.conftest import Clock
 from tests.web.conftest import People, make_web_app
 
@@ -261,6 +262,7 @@ def test_two_concurrent_bookings_of_one_chair_one_wins(store_url: str, tmp_path:
         assert sorted(results) == ["booked", "chair_taken"]
         rows = apps[0].chairs.between(when, when.replace(hour=16))
         assert len(rows) == 1
+        assert_verified(apps[0])
     finally:
         for app in apps:
             app.close()
