@@ -75,6 +75,9 @@ def test_an_unacknowledged_alert_is_carried_and_refuses_the_next_courses_infusio
     assert refused.value.code == "open_safety_alert"
     ack = {"alert_version": carried.version, "risk_assessment": "low", "plan": "Seen; plan agreed."}
     app.record(nxt, "SafetyAlertAcknowledged", ack, actor=CLINICIAN, reason="Reassessed in this course")
+    clock.advance(minutes=50)  # the infusion starts after the alert was worked (judged at its start)
+    pre = {**data("VitalsRecorded"), "phase": "pre"}
+    app.record(nxt, "VitalsRecorded", pre, actor=CLINICIAN, occurred_at=clock.now - timedelta(minutes=45))
     app.record(nxt, "InfusionCompleted", data("InfusionCompleted"), actor=CLINICIAN)
 
 
