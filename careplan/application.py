@@ -250,7 +250,6 @@ class CarePlan(Application[UUID]):
         payload = as_payload(event_type, data)  # ill-typed data is refused before the store is touched
 
         def command(journey: PatientJourney, now: datetime) -> None:
-            correcting = payload.event_type == "EventEnteredInError"
             journey.record(
                 payload,
                 actor=actor,
@@ -258,7 +257,8 @@ class CarePlan(Application[UUID]):
                 reason=reason,
                 now=now,
                 resolve=self.protocol,
-                history=self.history(journey.id, upto=journey.version) if correcting else None,
+                # Read only for a correction or a late entry (DESIGN 7.1): an entry in order costs no read.
+                history=lambda: self.history(journey.id, upto=journey.version),
                 deviation=deviation,
                 clinic=self.chairs.clinic if self.chairs else None,
             )
@@ -311,6 +311,8 @@ class CarePlan(Application[UUID]):
             recorded = [fact_of(e) for e in journey.pending_events]
             if not recorded:
                 return Changed(before, journey, [])
+            if journey.needs_refold:  # a scheduler's late event: it takes its place in the history
+                journey.refold([*self.history(journey_id, upto=before), *recorded], self.protocol)
             taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
                 self._saving = journey

@@ -166,8 +166,9 @@ class Chart:
             self._pretend(event_type, data)
         else:
             # The journey is written wholly in memory before its first save: its pending events are
-            # its history, which a correction is judged against.
-            history = [fact_of(e) for e in self.journey.pending_events] if event_type == "EventEnteredInError" else None
+            # its history, which a correction or a late entry is judged against.
+            journey = self.journey
+            history = lambda: [fact_of(e) for e in journey.pending_events]  # noqa: E731
             self.journey.record(
                 event_type,
                 data,

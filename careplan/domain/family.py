@@ -38,9 +38,13 @@ class Attempt:
     deviation: str | None = None
     """The clinician's reason for departing from a timing rule (DESIGN 6.3), or None."""
     waived: frozenset[str] = frozenset()
+    """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
     clinic: Clinic | None = None
     """The clinic's hours and chairs, when the caller knows them: bookings are judged against them."""
-    """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
+    current: ClinicalRecord | None = None
+    """The chart as it stands, with everything recorded, when the event is judged on the record as of
+    its own time (DESIGN 7.1): for a rule that must know what exists later in clinical time
+    (``before_subject``). None when the caller has only one record (the basis is then the chart)."""
 
     def deviable(self, code: str, message: str) -> None:
         """Refuses with a deviable (timing) violation unless the deviation waives it."""

@@ -7,6 +7,12 @@ the protocol (a blood-pressure hold, the induction target) is judged when it is 
 that was in force. Events marked ``EventEnteredInError`` are left out of a fold of the history, so a
 correction gives exactly the record that would exist had the event never been recorded.
 
+The fold goes in clinical order (DESIGN 7.1): by ``occurred_at``, ties by version. A chart is typed
+late all the time (the 13:00 reading entered at 14:30), and a late entry takes its place where it
+happened, so every rule and view sees the chart as it happened, not as it was typed. An event at or
+after the latest clinical time folded (``latest``) goes on the end, as cheaply as ever; a late one
+needs the history (``is_late``), and the journey refolds it.
+
 Each event type's fold lives with its family (``careplan.domain.families``); this module holds the
 record's shape and the loop.
 """
@@ -83,6 +89,8 @@ class Alert:
     acknowledged_version: int | None = None
     risk: str | None = None
     """The risk the latest acknowledgement assessed (``high`` keeps infusions refused)."""
+    withdrawn: bool = False
+    """Its source event was entered in error: the alert stays until acknowledged, saying so."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,8 @@ class ClinicalRecord:
     awaiting_discharge: Settling | None = None
     deviations: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     """Per step, the latest few deviations from a timing rule as (version, code, reason) (DESIGN 6.3)."""
+    latest: datetime | None = None
+    """The latest clinical time folded: an event dated earlier is late and takes its place by a refold."""
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it
@@ -298,16 +308,51 @@ class ClinicalRecord:
         return [a for a in self.alerts if a.acknowledged_version is None]
 
 
+def clinical_order(facts: Iterable[Fact]) -> list[Fact]:
+    """Facts in clinical order: by ``occurred_at``, ties by version (the one order every fold uses)."""
+    return sorted(facts, key=clinical_key)
+
+
+def clinical_key(fact: Fact) -> tuple[datetime, int]:
+    return (fact.occurred_at, fact.version)
+
+
+IN_ANY_ORDER: frozenset[str] = frozenset({"NoteAdded", "StepBecameDue", "StepOverdue", "ReminderIssued"})
+"""Event types whose fold gives the same record wherever they fall (a count, a key kept): a late one
+is folded on the end, with no refold. The scheduler records these at the moment they fell due, which
+is often before what a clinician charted since."""
+
+
+def is_late(record: ClinicalRecord, event_type: str, occurred_at: datetime) -> bool:
+    """Whether an event at ``occurred_at`` falls before what the record has folded, so that it must
+    take its place in the history (a refold) rather than go on the end."""
+    return record.latest is not None and occurred_at < record.latest and event_type not in IN_ANY_ORDER
+
+
 def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
-    """The unbound record of a history: the pure fold, with no protocol needed."""
+    """The unbound record of a history: the pure fold in clinical order, with no protocol needed."""
     facts = list(history)
     record = ClinicalRecord()
     record.errored = errored_versions(facts)
+    fold_onto(record, (f for f in clinical_order(facts) if f.version not in record.errored))
+    record.version = facts[-1].version if facts else 0
+    return record
+
+
+def fold_onto(record: ClinicalRecord, facts: Iterable[Fact]) -> ClinicalRecord:
+    """Folds facts (already in clinical order, corrections left out) onto a record."""
     for fact in facts:
-        record.version = fact.version
-        if fact.version in record.errored:
-            continue
         apply(record, fact)
+    return record
+
+
+def as_of(history: Iterable[Fact], moment: datetime) -> ClinicalRecord:
+    """The unbound record as of ``moment``: the fold of what happened at or before it in clinical
+    time, whenever it was recorded (an event's basis, DESIGN 7.1); corrections all apply."""
+    facts = list(history)
+    record = ClinicalRecord()
+    record.errored = errored_versions(facts)
+    fold_onto(record, (f for f in clinical_order(facts) if f.version not in record.errored and f.occurred_at <= moment))
     return record
 
 
@@ -338,7 +383,10 @@ def errored_versions(facts: Iterable[Fact]) -> set[int]:
 
 def apply(record: ClinicalRecord, fact: Fact) -> None:
     """Folds one more fact into the record (the incremental path of :func:`fold`)."""
-    record.version = fact.version
+    record.version = max(record.version, fact.version)
+    if record.latest is None or fact.occurred_at > record.latest:
+        record.latest = fact.occurred_at
+    record.__dict__.pop("_derived", None)
     handler = _fold_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact)

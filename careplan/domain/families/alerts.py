@@ -4,6 +4,11 @@ An alert must be worked before the next infusion (DESIGN 6.2): an unacknowledged
 ``InfusionCompleted`` (``open_safety_alert``), and an acknowledgement assessing the risk ``high``
 keeps refusing it (``high_risk_pending``) until a later acknowledgement of the same alert says
 ``low`` or ``moderate``. So a high-risk alert may be acknowledged again; any other only once.
+
+No alert closes silently (DESIGN 7.1): when the event that raised it is entered in error, the alert
+stays, marked ``withdrawn``, until a clinician acknowledges it. A ``retrospective`` alert names an
+infusion already given that a late entry or a correction shows a safety rule would now refuse
+(``careplan.domain.retrospective``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ class SafetyAlertRaised(Payload):
     key: str = field(metadata=text(400))
     source_version: int | None = field(default=None, metadata=at_least(1))
     step: str | None = field(default=None, metadata=text(64))
+    rule: str | None = field(default=None, metadata=text(64))
+    """A retrospective alert's rule code: what would now refuse the infusion at ``source_version``."""
+    cause_version: int | None = field(default=None, metadata=at_least(1))
+    """A retrospective alert's cause: the late entry or the correction that changed the infusion's basis."""
 
 
 @event
@@ -43,10 +52,12 @@ class SafetyAlertAcknowledged(Payload):
 @folds(SafetyAlertRaised)
 def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
     r.system_keys.add(p.key)
-    if p.source_version is not None and p.source_version in r.errored:
-        return
+    withdrawn = p.source_version is not None and p.source_version in r.errored
     r.alerts.append(
-        Alert(version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at, source_version=p.source_version)
+        Alert(
+            version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at,
+            source_version=p.source_version, withdrawn=withdrawn,
+        )
     )
 
 
