@@ -47,6 +47,9 @@ class AlertSchema(Schema):
     reason = fields.String()
     raised_at = UtcDateTime()
     acknowledged = fields.Boolean()
+    source_withdrawn = fields.Boolean(
+        metadata={"description": "The event that raised it was entered in error; it stays open until acknowledged."}
+    )
 
 
 class NextActionSchema(Schema):
