@@ -157,11 +157,14 @@ class Chart:
         actor: Actor = CLINICIAN,
         reason: str | None = None,
         deviation: str | None = None,
+        late: timedelta | None = None,
     ) -> int:
         """Records an entry at the clinical clock and returns its version; ``deviation`` is the reason for
-        knowingly departing from a timing rule, which the rules then accept and flag (DESIGN 6.3)."""
-        occurred = self.t.replace(second=0, microsecond=0)
-        stamp = self._recorded(occurred)
+        knowingly departing from a timing rule, which the rules then accept and flag (DESIGN 6.3).
+        ``late``: the entry is charted now but happened that long before the clinical clock (a
+        reading typed up from the monitor's printout): it takes its place in the chart (DESIGN 7.1)."""
+        stamp = self._recorded(self.t.replace(second=0, microsecond=0))
+        occurred = (self.t - (late or timedelta(0))).replace(second=0, microsecond=0)
         if self.journey is None:
             self._pretend(event_type, data)
         else:
