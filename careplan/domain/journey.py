@@ -39,6 +39,7 @@ from careplan.domain.record import (
     fold_facts,
     fold_onto,
     is_late,
+    refold_needed,
 )
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView, evaluate
@@ -419,7 +420,7 @@ class PatientJourney(Aggregate):
         self.__dict__["_last"] = fact
         if fact.type == "ProtocolMigrated":
             self.protocol_version = int(fact.data["to_version"])
-        if fact.type == "EventEnteredInError" or is_late(self.chart, fact.type, fact.occurred_at):
+        if fact.type == "EventEnteredInError" or refold_needed(self.chart, fact):
             # Undoing an event, or placing one where it happened, needs the history: only it can say.
             self.needs_refold = True
         apply(self.chart, fact)

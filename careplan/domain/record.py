@@ -329,6 +329,16 @@ def is_late(record: ClinicalRecord, event_type: str, occurred_at: datetime) -> b
     return record.latest is not None and occurred_at < record.latest and event_type not in IN_ANY_ORDER
 
 
+def refold_needed(record: ClinicalRecord, fact: Fact) -> bool:
+    """Whether folding this stored fact on the end would differ from folding it where it happened.
+    Besides the types above, a reading taken during an infusion folds to nothing (the alert it may
+    raise is an event of its own), so replaying one typed up late needs no refold; recording one
+    still goes the late way (``is_late``), so that its alert is judged where it happened."""
+    if not is_late(record, fact.type, fact.occurred_at):
+        return False
+    return not (fact.type == "VitalsRecorded" and fact.data.get("phase") == "during")
+
+
 def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
     """The unbound record of a history: the pure fold in clinical order, with no protocol needed."""
     facts = list(history)

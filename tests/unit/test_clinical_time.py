@@ -206,3 +206,15 @@ def test_a_vitals_alert_whose_reading_is_entered_in_error_stays_open(ready: Jour
     ready.enter_in_error(reading, reason="Cuff on the wrong arm")
     [shown] = ready.view().open_alerts
     assert shown.kind == "vitals" and shown.source_withdrawn
+
+
+def test_a_reading_taken_during_the_infusion_typed_up_late_replays_without_a_refold(ready: Journey) -> None:
+    ready.vitals(120, 80)
+    ready.infuse()
+    ready.advance(minutes=10)
+    ready.vitals(126, 80, phase="during", at=ready.now - timedelta(minutes=30))
+    replayed = None
+    for event in ready.collect():
+        replayed = event.mutate(replayed)
+    assert isinstance(replayed, PatientJourney) and not replayed.needs_refold
+    assert replayed.chart == ready.record_of() == fold_facts(ready.history)
