@@ -42,9 +42,10 @@ class Attempt:
     clinic: Clinic | None = None
     """The clinic's hours and chairs, when the caller knows them: bookings are judged against them."""
     current: ClinicalRecord | None = None
-    """The chart as it stands, with everything recorded, when the event is judged on the record as of
-    its own time (DESIGN 7.1): for a rule that must know what exists later in clinical time
-    (``before_subject``). None when the caller has only one record (the basis is then the chart)."""
+    """The chart as it stands, with everything recorded, beside the record as of the event's own time
+    that the rule is handed (DESIGN 7.1; the same record for an entry in order): for a rule that must
+    know what exists later in clinical time (spacing measured both ways, ``before_subject``). None
+    when an infusion already given is judged again (``careplan.domain.retrospective``)."""
 
     def deviable(self, code: str, message: str) -> None:
         """Refuses with a deviable (timing) violation unless the deviation waives it."""
