@@ -217,6 +217,8 @@ class Chart:
         owed = [d for d in duties(record, evaluate(record, self.t), self.t) if d.type == event_type]
         for duty in owed:
             self.journey.record_system(duty.type, duty.data, occurred_at=duty.occurred_at, now=self._recorded(self.t))
+        if self.journey.needs_refold:  # a duty dated before what was charted since takes its place
+            self.journey.refold([fact_of(e) for e in self.journey.pending_events], self.resolve)
         self.version = self.journey.version
         return len(owed)
 
