@@ -51,7 +51,7 @@ def _copy(app: CarePlan, row: dict[str, object], steps: list[tuple[object, ...]]
     summary = dataclasses.replace(summary, journey_id=uuid.UUID(jid), patient_ref=ref)
     values = {**row, "journey_id": jid, "patient_key": patient_key(app, ref), "payload": seal(app, summary)}
     journey = tuple(values[c] for c in _JOURNEY_COLUMNS)
-    return JourneyRows(jid, int(row["version"]), journey, [(jid, *s) for s in steps], (jid, row["version"], None), gram_keys(app, grams(ref)))
+    return JourneyRows(jid, int(row["version"]), journey, [(jid, *s) for s in steps], (jid, row["version"], None), lambda: gram_keys(app, grams(ref)))
 
 
 def _write(store: ReadStore, batch: list[JourneyRows]) -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOW = "2026-03-02T15:30:00+00:00"
-SUMMARY = re.compile(r"wrote (\d+) journeys, (\d+) events in ([\d.]+) s")
+SUMMARY = re.compile(r"wrote (\d+) journeys(?: of \d+ patients)?, (\d+) events in ([\d.]+) s")
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,22 @@ class Run:
     wall_s: float
 
 
-def careplan_script() -> str:
-    beside = Path(sys.executable).with_name("careplan")
-    return str(beside) if beside.exists() else "careplan"
+def careplan_argv(*args: str) -> list[str]:
+    """The ``careplan`` entry point of the code beside this script (not whichever copy is installed
+    on the PATH), run by this interpreter."""
+    return [sys.executable, "-c", "import sys; from careplan.cli.main import main; sys.exit(main())", *args]
 
 
 def run_demo(patients: int, seed: int) -> Run:
     with tempfile.TemporaryDirectory(prefix="careplan-bench-") as folder:
-        env = {**os.environ, "CAREPLAN_DATABASE_URL": f"sqlite:///{Path(folder) / 'careplan.sqlite'}"}
-        argv = [careplan_script(), "demo", "--patients", str(patients), "--seed", str(seed), "--now", NOW]
+        # Demo mode: a synthetic cohort is written unencrypted (production mode would need a cipher key).
+        env = {
+            **os.environ,
+            "CAREPLAN_DATABASE_URL": f"sqlite:///{Path(folder) / 'careplan.sqlite'}",
+            "CAREPLAN_MODE": "demo",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        }
+        argv = careplan_argv("demo", "--patients", str(patients), "--seed", str(seed), "--now", NOW)
         started = time.perf_counter()
         done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started

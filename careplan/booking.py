@@ -80,6 +80,8 @@ class ChairTaken(CarePlanError):
             "(GET /journeys/{id}/slots proposes free ones)."
         )
         self.chair = chair
+        self.start = start
+        self.end = end
 
 
 def _iso(moment: datetime) -> str:

@@ -26,6 +26,7 @@ from careplan.domain.errors import (
     UnknownJourney,
     VersionConflict,
 )
+from careplan.domain.patient import PatientDetailsNotPermitted
 from careplan.domain.users import UnknownUser, UserExists
 from careplan.settings import ConfigError
 
@@ -53,6 +54,7 @@ STATUS: tuple[tuple[type[CarePlanError], int], ...] = (
     (UnknownUser, 404),
     (RuleViolation, 422),
     (CorrectionNotAllowed, 403),
+    (PatientDetailsNotPermitted, 403),
     (StoreBusy, 503),
 )
 PAGE_TITLES = {

@@ -23,6 +23,7 @@ from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.demo import departures, outcomes, stories
 from careplan.demo.chairs import ChairPlan
 from careplan.demo.chart import Chart, RanPastNow
+from careplan.demo.people import demo_details
 from careplan.demo.stories import Story
 from careplan.domain.clinic import WEEKDAYS, Hours, clinic
 
@@ -139,7 +140,10 @@ def generate(
     batch: list[Chart] = []
     chairs = ChairPlan(app.chairs.clinic if app.chairs else SEED_CLINIC)
     for number, stage in enumerate(stage_order(patients, seed), start=1):
-        batch.append(write_journey(app, number, stage, seen[stage], seed, now, chairs))
+        chart = write_journey(app, number, stage, seen[stage], seed, now, chairs)
+        if chart.index is not None:  # who the patient is, for the banner (synthetic, DESIGN 7.3)
+            chart.index.record_details(demo_details(number, seed, now.date()), actor_id="demo", actor_role="coordinator")
+        batch.append(chart)
         seen[stage] += 1
         if len(batch) == BATCH or number == patients:
             events += sum(chart.events for chart in batch)

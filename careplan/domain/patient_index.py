@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
+
+from careplan.domain.patient import PatientDetails
 
 NAMESPACE = UUID("6f1d3c2e-5b7a-4e8f-9a0b-1c2d3e4f5a6b")
 _KEY = b"careplan patient index v1"
@@ -78,9 +81,23 @@ class PatientIndex(Aggregate):
             aggregate.journeys = list(self.journeys)
             aggregate.open_journey = self.open_journey
 
+    class PatientDetailsRecorded(Aggregate.Event):
+        """Who the patient is (DESIGN 7.3): the whole set of details as now known, replacing the last.
+        Kept here, on the patient's own aggregate, never in a journey's events; encrypted at rest like
+        every event. Who recorded it is kept for the audit (an account id and a role, no name)."""
+
+        details: dict[str, Any]
+        actor_id: str
+        actor_role: str
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, PatientIndex)
+            aggregate.details = dict(self.details)
+
     def __init__(self) -> None:
         self.open_journey: UUID | None = None
         self.journeys: list[UUID] = []
+        self.details: dict[str, Any] = {}
 
     @classmethod
     def start(cls, patient_ref: str) -> PatientIndex:
@@ -115,6 +132,23 @@ class PatientIndex(Aggregate):
             raise ValueError("the open journey must be one of the reference's journeys")
         if journeys != self.journeys or open_journey != self.open_journey:
             self.trigger_event(self.Backfilled, journeys=list(journeys), open_journey=open_journey)
+
+    def record_details(self, details: PatientDetails, *, actor_id: str, actor_role: str) -> bool:
+        """Records the patient's details when they differ from what is known; True if recorded."""
+        data = details.as_data()
+        if data == self.patient.as_data():
+            return False
+        self.trigger_event(self.PatientDetailsRecorded, details=data, actor_id=actor_id, actor_role=actor_role)
+        return True
+
+    @property
+    def patient(self) -> PatientDetails:
+        """What is known of who the patient is (nothing, for an index from before details existed)."""
+        return PatientDetails.stored(self.details) if getattr(self, "details", None) else PatientDetails()
+
+    def course_number(self, journey_id: UUID) -> int | None:
+        """Which course of the patient this journey is (1 for the first), if the index holds it."""
+        return self.journeys.index(journey_id) + 1 if journey_id in self.journeys else None
 
     @property
     def last_journey(self) -> UUID | None:

@@ -214,10 +214,17 @@ def _note(name: str, summary: JourneySummary, row: Any, zone: tzinfo) -> str:
     if name == "blocked":
         flags = summary.steps[step].flags if step in summary.steps else ()
         return f"{words}: {next((r for k, r in flags if k in BLOCKING_FLAGS), 'blocked')}"
-    if name in ("due_today", "overdue") and row is not None and row["due_ts"] is not None:
+    if name == "overdue" and row is not None and row["overdue_ts"] is not None:
+        # Late since the moment it became overdue (a missed booking: its booked time), never the due
+        # time of what comes next, which may lie days ahead.
+        late = datetime.fromtimestamp(float(row["overdue_ts"]), tz=zone)
+        flags = summary.steps[step].flags if step in summary.steps else ()
+        if any(kind == "overdue" and "missed" in reason for kind, reason in flags):
+            return f"{words}: the booking at {late:%Y-%m-%d %H:%M %Z} was missed"
+        return f"{words} overdue since {late:%Y-%m-%d %H:%M %Z}"
+    if name == "due_today" and row is not None and row["due_ts"] is not None:
         due = datetime.fromtimestamp(float(row["due_ts"]), tz=zone)
-        label = "due" if name == "due_today" else "overdue since"
-        return f"{words} {label} {due:%Y-%m-%d %H:%M %Z}"
+        return f"{words} due {due:%Y-%m-%d %H:%M %Z}"
     if name == "safety_alerts":
         return f"{summary.open_alerts} open safety alert(s)"
     if name == "on_hold":

@@ -61,6 +61,8 @@ def test_a_missed_booking_is_recorded_once_by_two_schedulers_a_restart_and_a_bac
     assert again.get(journey).clinical_record(again.protocol).next_appointment() is None  # settled
     overdue = read_side_for(again).worklist("overdue", day(6))
     assert [s.journey_id for s in overdue.items] == [journey]
+    # Said as missed at its booked time, not "overdue since" a due date that may lie days ahead.
+    assert overdue.notes[journey] == f"induction: the booking at {day(3):%Y-%m-%d %H:%M} UTC was missed"
 
 
 def test_a_backfill_alone_records_the_missed_booking_once(make_app, sqlite_url, clock):

@@ -3,6 +3,7 @@ search by patient reference that never puts the reference in a URL."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import Flask
@@ -68,3 +69,21 @@ def test_the_tiles_count_each_worklist(app: Flask, people: People) -> None:
     consultation_overdue(plan, "MRN-LATE-B")
     page = signed_in(app, people, "coordinator").get("/dashboard").get_data(as_text=True)
     assert '<span class="tile-count">2</span>\n    <span class="tile-label">Overdue</span>' in page
+
+
+def test_search_results_page_by_post_and_never_put_the_term_in_a_url(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    for number in range(57):
+        plan.open_journey(f"MRN-SRCH-{number:03d}", actor=COORDINATOR, occurred_at=plan.clock() - timedelta(minutes=number))
+    plan.open_journey("MRN-ELSEWHERE", actor=COORDINATOR)
+    client = signed_in(app, people, "coordinator")
+    first = client.post("/dashboard/search", data={"q": "SRCH", "csrf_token": token(client)}).get_data(as_text=True)
+    assert "1–50 of 57" in first and first.count('class="patient-link"') == 50
+    assert 'name="offset" value="50"' in first and "MRN-ELSEWHERE" not in first
+    second = client.post("/dashboard/search", data={"q": "SRCH", "offset": "50", "csrf_token": token(client)})
+    text = second.get_data(as_text=True)
+    assert "51–57 of 57" in text and text.count('class="patient-link"') == 7 and 'value="0"' in text
+    shown = {ref for page in (first, text) for ref in re.findall(r"MRN-SRCH-\d{3}", page)}
+    assert len(shown) == 57  # every match on one of the two pages, none twice
+    odd = client.post("/dashboard/search", data={"q": "SRCH", "offset": "9" * 5000, "csrf_token": token(client)})
+    assert odd.status_code == 200 and "1–50 of 57" in odd.get_data(as_text=True)

@@ -141,4 +141,7 @@ def test_the_booking_form_proposes_slots_and_a_taken_chair_is_a_409_with_the_rul
         },
     )
     assert answer.status_code == 409
-    assert "chair_taken" in answer.get_data(as_text=True)
+    text = answer.get_data(as_text=True)
+    assert 'data-rule="chair_taken"' in text
+    assert "Chair 1 is not free from 10:30 to 11:30 EST on Tue 2026-03-03" in text  # plain words, clinic time
+    assert "+00:00" not in text and "/slots" not in text

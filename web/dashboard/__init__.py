@@ -107,15 +107,24 @@ def index() -> str:
     )
 
 
+def _search_offset(raw: str) -> int:
+    """Where a page of search results starts: a multiple of the page size, from the form (never the
+    URL: the search term travels with it), anything else the first page."""
+    if not raw.isdigit() or len(raw) > 9:
+        return 0
+    return int(raw) // SEARCH_LIMIT * SEARCH_LIMIT
+
+
 @bp.route("/dashboard/search", methods=["POST"])
 @requires(*DASHBOARD_ROLES)
 def search() -> str:
     """Finds journeys by exact patient reference or the start of a journey id; answers in place."""
     term = request.form.get("q", "").strip()
+    offset = _search_offset(request.form.get("offset", "0"))
     app = careplan()
     now = app.clock()
     side = read_side_for(app)
-    page = side.journeys(offset=0, limit=SEARCH_LIMIT, search=term) if term else Page([], 0, 0, SEARCH_LIMIT)
+    page = side.journeys(offset=offset, limit=SEARCH_LIMIT, search=term) if term else Page([], 0, 0, SEARCH_LIMIT)
     return render_template(
         "dashboard/index.html",
         counts=side.counts(now, today=today_bounds(now)),

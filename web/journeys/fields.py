@@ -21,6 +21,7 @@ from careplan.domain.protocol import Protocol
 from careplan.domain.record import ClinicalRecord
 from events.schemas import DATA_SCHEMAS
 from events.schemas.common import Text
+from web.clinic import the_clinic
 from web.journeys.instruments import SCORED_FIELDS
 
 TEXTAREA_FROM = 500
@@ -62,7 +63,13 @@ class FormField:
         return list(grouped.items())
 
 
+UNITS = {"systolic": "Systolic (mmHg)", "diastolic": "Diastolic (mmHg)", "heart_rate": "Heart rate (bpm)"}
+"""Readings say their units beside the box, as a chart does."""
+
+
 def label_of(name: str) -> str:
+    if name in UNITS:
+        return UNITS[name]
     text = name.replace("_", " ")
     for short, long in (("mg per kg", "(mg/kg)"), ("kg", "(kg)"), ("min", "(min)"), ("spo2", "SpO₂ (%)")):
         if text.endswith(" " + short) or text == short:
@@ -111,6 +118,21 @@ class Findings:
                     label += " (overridden once: a second clinician must confirm)"
                 still_open.append(Choice(code, label, group.get(code, "")))
         return cls(offered, tuple(still_open))
+
+
+def booking_choices(record: ClinicalRecord) -> tuple[Choice, ...]:
+    """The journey's open bookings as a person picks one: phase, day and time on the clinic's clock,
+    chair; earliest first. The value is the booking's version, which the event stores."""
+    clinic = the_clinic()
+    open_ones = sorted((a for a in record.appointments if a.state == "scheduled"), key=lambda a: a.scheduled_for)
+    return tuple(
+        Choice(
+            str(a.version),
+            f"{label_of(a.phase)}, {clinic.local(a.scheduled_for):%a %Y-%m-%d %H:%M %Z}"
+            + (f", chair {a.chair}" if a.chair else ""),
+        )
+        for a in open_ones
+    )
 
 
 def form_fields(event_type: str, findings: Findings | None = None) -> list[FormField]:

@@ -7,6 +7,7 @@ recorded meanwhile, with the form ready to send again on top of it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -22,10 +23,10 @@ from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, may_record, recordable_types
-from web.clinic import LocalTimeError
+from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import Findings, FormField, form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, booking_choices, form_fields, missing_on_form
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -60,7 +61,23 @@ FINDING_FORMS = ("ContraindicationScreened", "ContraindicationOverridden")
 
 
 def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
-    """The form's widgets; the contraindication forms offer the journey's protocol's findings."""
+    """The form's widgets; the contraindication forms offer the journey's protocol's findings, and a
+    cancellation the journey's open bookings by their time and chair (never a bare version number)."""
+    if event_type == "InfusionCompleted":
+        # The protocol's limits, not the schema's outer bounds (0.05 to 2 mg/kg), are what the chair needs.
+        dose = careplan().protocol(journey.protocol_id, journey.protocol_version).dose
+        bounds = {"dose_mg_per_kg": (dose.mg_per_kg_min, dose.mg_per_kg_max), "duration_min": (dose.duration_min_at_least, None)}
+        return [
+            replace(f, minimum=bounds[f.name][0], maximum=bounds[f.name][1] if bounds[f.name][1] is not None else f.maximum)
+            if f.name in bounds else f
+            for f in form_fields(event_type)
+        ]
+    if event_type == "InfusionCancelled":
+        offered = booking_choices(journey.clinical_record(careplan().protocol))
+        return [
+            replace(f, kind="choice", choices=offered, label="Booking to cancel") if f.name == "scheduled_version" else f
+            for f in form_fields(event_type)
+        ]
     if event_type not in FINDING_FORMS:
         return form_fields(event_type)
     app = careplan()
@@ -82,8 +99,25 @@ def new_event(journey_id: UUID) -> Any:
         abort(403, description=f"Your role ({actor.role}) may not record {words(event_type).lower()} events.")
     if request.method == "GET":
         raw = read_form(_fields(journey, event_type), request.args)
+        if event_type == "InfusionCompleted":
+            raw = _as_last_time(journey, raw)
         return _form(journey, event_type, raw, {}, journey.version, submissions.new_nonce())
     return _submit(journey, event_type, actor)
+
+
+def _as_last_time(journey: PatientJourney, raw: Raw) -> Raw:
+    """An infusion's form starts from the last one's weight and dose (to be checked, not retyped);
+    the first infusion's starts empty, with the protocol's range beside the dose."""
+    last = journey.chart.last_infusion()
+    if last is None:
+        return raw
+    given = next((f for f in careplan().reading(journey.id).of_type("InfusionCompleted") if f.version == last.version), None)
+    filled = dict(raw)
+    if given is not None:
+        for name in ("weight_kg", "dose_mg_per_kg"):
+            if not str(filled.get(name) or "").strip():
+                filled[name] = f"{given.data[name]:g}"
+    return filled
 
 
 def _actor() -> Actor:
@@ -136,7 +170,13 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
     except ChairTaken as taken:
         # Someone booked the chair first: the form comes back with fresh proposals.
-        taken_refusal = RuleViolation(taken.code, str(taken))
+        clinic = the_clinic()
+        taken_refusal = RuleViolation(
+            taken.code,
+            f"Chair {taken.chair} is not free from {clinic.local(taken.start):%H:%M} to "
+            f"{clinic.local(taken.end):%H:%M %Z} on {clinic.local(taken.start):%a %Y-%m-%d}: another booking "
+            "holds it for part of that time. Choose another chair or time (the free ones are proposed below).",
+        )
         fresh = careplan().get(journey.id)
         return _form(fresh, event_type, raw, {}, fresh.version, nonce, refusal=taken_refusal, status=409)
     except CorrectionNotAllowed as refusal:
@@ -146,7 +186,7 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     except VersionConflict as conflict:
         return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
     submissions.remember(nonce, version)
-    flash(f"Recorded: {words(event_type).lower()} (version {version}).", "success")
+    flash(f"Recorded: {words(event_type).lower()}.", "success")
     _flash_holds(journey.id)
     return _to_timeline(journey.id, version)
 

@@ -9,7 +9,7 @@ from flask import render_template
 
 from events.schemas.event_data import RISK_LEVELS
 from web.auth import current_actor, requires
-from web.auth.permissions import READ, can, recordable_types, roles_with
+from web.auth.permissions import READ, can, may_record, recordable_types, roles_with
 from web.journeys import bp, submissions
 from web.journeys.actions import work_now
 from web.journeys.chart import phq9_chart
@@ -69,4 +69,5 @@ def timeline(journey_id: UUID) -> str:
         nonce=submissions.new_nonce(),
         may_audit=actor is not None and actor.role in ("auditor", "admin"),
         may_correct=can(actor, READ) and "EventEnteredInError" in allowed,
+        may_mark=lambda fact: may_record(actor, "EventEnteredInError", fact.type),
     )

@@ -4,6 +4,25 @@
   document.documentElement.classList.add("js");
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The infusion form's total dose in mg, worked out as the dose and weight are typed.
+    var total = document.querySelector("[data-total-mg]");
+    var dose = document.getElementById("f-dose_mg_per_kg");
+    var weight = document.getElementById("f-weight_kg");
+    if (total && dose && weight) {
+      var update = function () {
+        var mg = parseFloat(dose.value) * parseFloat(weight.value);
+        total.textContent = isFinite(mg) && mg > 0 ? String(Math.round(mg * 10) / 10) : "—";
+      };
+      dose.addEventListener("input", update);
+      weight.addEventListener("input", update);
+    }
+
+    // Print buttons: the page's security policy forbids inline handlers (onclick), so they are wired here.
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+
     // A form marked data-once disables its buttons on submit: one click, one request.
     document.querySelectorAll("form[data-once]").forEach(function (form) {
       form.addEventListener("submit", function () {
