@@ -38,7 +38,7 @@ from careplan.domain.errors import (
     VersionConflict,
 )
 from careplan.domain.history import History
-from careplan.domain.journey import PatientJourney, as_payload, fact_of
+from careplan.domain.journey import REFOLDED, PatientJourney, as_payload, fact_of
 from careplan.domain.patient_index import PatientIndex, index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
@@ -333,7 +333,16 @@ class CarePlan(Application[UUID]):
                 self._saving = None
             if self.chairs:
                 self.chairs.settle(journey, recorded)
+            if journey.__dict__.pop(REFOLDED, False):
+                self._snapshot_refolded(journey)
             return Changed(before, journey, recorded)
+
+    def _snapshot_refolded(self, journey: PatientJourney) -> None:
+        """A late entry or a correction was folded where it happened (DESIGN 7.1): the journey saved
+        is snapshotted at once, so its next loads start here instead of refolding from the history
+        until the next interval's snapshot."""
+        if self.snapshots is not None:
+            self.snapshots.put([PatientJourney.Snapshot.take(journey)])
 
     def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
         """The reference's index, changed in the same save when this command closes the journey

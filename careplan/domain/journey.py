@@ -48,8 +48,11 @@ from careplan.domain.vocabulary import CLINICIAN_EVENTS, SYSTEM_EVENTS
 History = Sequence[Fact] | Callable[[], Sequence[Fact]]
 """A journey's stored history, or a function that reads it (only a late entry or a correction does)."""
 
-_TRANSIENT = ("_last",)
+_TRANSIENT = ("_last", "_refolded")
 """Attributes that live between a command and its save, never in a snapshot."""
+REFOLDED = "_refolded"
+"""Set when the record was refolded from the history (a late entry, a correction): the application
+snapshots the journey after its save, so later loads start there instead of refolding again."""
 
 
 class RefoldNeeded(RuntimeError):
@@ -314,6 +317,7 @@ class PatientJourney(Aggregate):
         running.version = self.version
         self.chart = running
         self.needs_refold = False
+        self.__dict__[REFOLDED] = True
 
     def _accept(self, basis: ClinicalRecord, attempt: Attempt) -> None:
         """Judges the event on its basis (the record as of its time) and records it if accepted."""
@@ -441,6 +445,7 @@ class PatientJourney(Aggregate):
         opened = resolve(self.protocol_id, self.opened_protocol_version)
         self.chart = fold(opened, facts, resolve)
         self.needs_refold = False
+        self.__dict__[REFOLDED] = True
 
     def clinical_record(self, resolve: Resolve) -> ClinicalRecord:
         """The folded record, bound to the journey's protocol so the rules can read it."""

@@ -24,6 +24,9 @@ def test_a_late_entry_is_stored_in_recording_order_and_folded_where_it_happened(
     late = app.record(journey_id, "VitalsRecorded", data("VitalsRecorded"), actor=CLINICIAN, occurred_at=clock() - timedelta(hours=2))
     history = app.history(journey_id)
     assert [f.version for f in history] == list(range(1, late + 1))
+    assert app.snapshots is not None  # snapshotted at the late entry, so no load refolds after it
+    [snapshot] = app.snapshots.get(journey_id, desc=True, limit=1)
+    assert snapshot.originator_version == late
     for reader in (app, make_app(store_url, clock, snapshot_interval=3)):  # warm and from the store
         journey = reader.get(journey_id)
         assert journey.chart == fold_facts(history)
