@@ -304,7 +304,10 @@ def report(store: str, results: list[Sample], loads: list[float]) -> bool:
             f"{s.length:>7} {ours:>12.3f} {late:>8.3f} {refold:>10.3f} {late / refold:>12.2f} "
             f"{(late - ours) / refold:>13.2f}"
         )
-    print("  (extra: what a late entry costs beyond an in-order one; the save's own cost is in both)")
+    print(
+        "  (extra: what a late entry costs beyond an in-order one: the history read, the refold and the"
+        " review, and the snapshot written after it so later loads need no refold; the save is in both)"
+    )
     if not loads:
         return met
     load = statistics.median(loads)
