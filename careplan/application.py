@@ -39,7 +39,7 @@ from careplan.domain.errors import (
 )
 from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.history import History
-from careplan.domain.journey import PatientJourney, as_payload, fact_of
+from careplan.domain.journey import REFOLDED, PatientJourney, as_payload, fact_of
 from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
@@ -277,7 +277,6 @@ class CarePlan(Application[UUID]):
         payload = as_payload(event_type, data)  # ill-typed data is refused before the store is touched
 
         def command(journey: PatientJourney, now: datetime) -> None:
-            correcting = payload.event_type == "EventEnteredInError"
             journey.record(
                 payload,
                 actor=actor,
@@ -285,7 +284,8 @@ class CarePlan(Application[UUID]):
                 reason=reason,
                 now=now,
                 resolve=self.protocol,
-                history=self.history(journey.id, upto=journey.version) if correcting else None,
+                # Read only for a correction or a late entry (DESIGN 7.1): an entry in order costs no read.
+                history=lambda: self.history(journey.id, upto=journey.version),
                 deviation=deviation,
                 clinic=self.chairs.clinic if self.chairs else None,
             )
@@ -338,6 +338,8 @@ class CarePlan(Application[UUID]):
             recorded = [fact_of(e) for e in journey.pending_events]
             if not recorded:
                 return Changed(before, journey, [])
+            if journey.needs_refold:  # a scheduler's late event: it takes its place in the history
+                journey.refold([*self.history(journey_id, upto=before), *recorded], self.protocol)
             taken = self.chairs.reserve(journey_id, recorded) if self.chairs else []
             try:
                 self.save(journey, *self._index_changes(journey, was_closed))
@@ -357,7 +359,16 @@ class CarePlan(Application[UUID]):
                 self.chairs.settle(journey, recorded)
             if was_closed != (journey.chart.closed is not None):
                 self._settle_index(journey)
+            if journey.__dict__.pop(REFOLDED, False):
+                self._snapshot_refolded(journey)
             return Changed(before, journey, recorded)
+
+    def _snapshot_refolded(self, journey: PatientJourney) -> None:
+        """A late entry or a correction was folded where it happened (DESIGN 7.1): the journey saved
+        is snapshotted at once, so its next loads start here instead of refolding from the history
+        until the next interval's snapshot."""
+        if self.snapshots is not None:
+            self.snapshots.put([PatientJourney.Snapshot.take(journey)])
 
     def _index_changes(self, journey: PatientJourney, was_closed: bool) -> list[PatientIndex]:
         """The reference's index, changed in the same save when this command closes the journey

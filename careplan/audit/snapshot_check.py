@@ -17,7 +17,7 @@ from eventsourcing.application import Application
 
 from careplan.audit import stored
 from careplan.audit.findings import Break
-from careplan.domain.record import OLDER_SNAPSHOT, fold_facts, state_fields
+from careplan.domain.record import OLDER_SNAPSHOT, fold_as_typed, fold_facts, state_fields
 from careplan.domain.values import Fact
 
 
@@ -53,8 +53,10 @@ def _disagreement(version: int, state: dict[str, Any] | None, facts: list[Fact])
 def _record_disagrees(state: dict[str, Any], facts: list[Fact]) -> str | None:
     if state.get("head") != facts[-1].hash:
         return "does not end on the proven hash of the event at its version"
-    kept, folded = state["chart"], fold_facts(facts)
+    kept = state["chart"]
     lacking = kept.__dict__.get(OLDER_SNAPSHOT, frozenset())  # written before those fields existed
+    # A snapshot from before clinical time (no ``latest``) holds the fold in recording order.
+    folded = fold_as_typed(facts) if "latest" in lacking else fold_facts(facts)
     if any(getattr(kept, name) != getattr(folded, name) for name in state_fields() if name not in lacking):
         return "holds a clinical record that is not the fold of its events"
     return None

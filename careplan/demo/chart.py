@@ -162,17 +162,21 @@ class Chart:
         actor: Actor = CLINICIAN,
         reason: str | None = None,
         deviation: str | None = None,
+        late: timedelta | None = None,
     ) -> int:
         """Records an entry at the clinical clock and returns its version; ``deviation`` is the reason for
-        knowingly departing from a timing rule, which the rules then accept and flag (DESIGN 6.3)."""
-        occurred = self.t.replace(second=0, microsecond=0)
-        stamp = self._recorded(occurred)
+        knowingly departing from a timing rule, which the rules then accept and flag (DESIGN 6.3).
+        ``late``: the entry is charted now but happened that long before the clinical clock (a
+        reading typed up from the monitor's printout): it takes its place in the chart (DESIGN 7.1)."""
+        stamp = self._recorded(self.t.replace(second=0, microsecond=0))
+        occurred = (self.t - (late or timedelta(0))).replace(second=0, microsecond=0)
         if self.journey is None:
             self._pretend(event_type, data)
         else:
             # The journey is written wholly in memory before its first save: its pending events are
-            # its history, which a correction is judged against.
-            history = [fact_of(e) for e in self.journey.pending_events] if event_type == "EventEnteredInError" else None
+            # its history, which a correction or a late entry is judged against.
+            journey = self.journey
+            history = lambda: [fact_of(e) for e in journey.pending_events]  # noqa: E731
             self.journey.record(
                 event_type,
                 data,
@@ -218,6 +222,8 @@ class Chart:
         owed = [d for d in duties(record, evaluate(record, self.t), self.t) if d.type == event_type]
         for duty in owed:
             self.journey.record_system(duty.type, duty.data, occurred_at=duty.occurred_at, now=self._recorded(self.t))
+        if self.journey.needs_refold:  # a duty dated before what was charted since takes its place
+            self.journey.refold([fact_of(e) for e in self.journey.pending_events], self.resolve)
         self.version = self.journey.version
         return len(owed)
 

@@ -4,7 +4,10 @@ A session may be held for blood pressure, go ahead under a clinician's override,
 typo that is then marked as entered in error, be stopped early when blood pressure climbs during
 the infusion (which raises a vitals alert that a clinician works), be missed (the scheduler's
 ``AppointmentMissed``) or cancelled by phone and rebooked, be given early as a recorded deviation
-from the 48-hour spacing, or follow a MADRS whose item 10 raises a self-harm alert. Each follows the
+from the 48-hour spacing, or follow a MADRS whose item 10 raises a self-harm alert. Now and then the
+reading taken halfway through the infusion is typed up from the monitor's printout after it ended, so
+it is charted late and stands where it was taken; a few of those were keyed from the wrong printout
+and are marked as entered in error (DESIGN 7.1). Each follows the
 protocol's safety rules (pre-vitals within the hour, a dose in range over at least the protocol's
 minutes, post-infusion vitals and a discharge assessment after every infusion), so the demo shows
 holds, overrides, stops, alerts and corrections exactly as the timeline will show real ones.
@@ -70,8 +73,32 @@ def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None =
         },
         deviation=deviation,
     )
+    if rng.random() < LATE_READING:
+        charted_late(chart)
     if recovered:
         recover(chart, phase)
+
+
+LATE_READING = 0.25
+"""How often the mid-infusion reading is typed up after the infusion ended (charted late)."""
+WRONG_PRINTOUT = 0.2
+"""How often such a reading turns out to be from another chair's printout (entered in error)."""
+
+
+def charted_late(chart: Chart) -> None:
+    """The reading taken halfway through the infusion, typed up after it ended and dated when it was
+    taken; now and then it was another chair's printout, marked as entered in error at once."""
+    rng = chart.rng
+    during = {"phase": "during", "systolic": rng.randint(112, 140), "diastolic": rng.randint(68, 88),
+              "heart_rate": rng.randint(60, 96), "spo2": rng.randint(95, 99)}
+    minutes = chart.protocol.dose.duration_min_at_least // 2
+    version = chart.record("VitalsRecorded", during, late=timedelta(minutes=minutes))
+    if rng.random() < WRONG_PRINTOUT:
+        chart.wait(hours=0.05)
+        chart.record(
+            "EventEnteredInError", {"target_version": version},
+            reason="Typed up from the next chair's printout; this patient's reading is on the paper chart.",
+        )
 
 
 def recover(chart: Chart, phase: str) -> None:

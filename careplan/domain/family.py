@@ -38,9 +38,14 @@ class Attempt:
     deviation: str | None = None
     """The clinician's reason for departing from a timing rule (DESIGN 6.3), or None."""
     waived: frozenset[str] = frozenset()
+    """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
     clinic: Clinic | None = None
     """The clinic's hours and chairs, when the caller knows them: bookings are judged against them."""
-    """The deviable codes this attempt is judged without (set by ``rules.check`` for a deviation)."""
+    current: ClinicalRecord | None = None
+    """The chart as it stands, with everything recorded, beside the record as of the event's own time
+    that the rule is handed (DESIGN 7.1; the same record for an entry in order): for a rule that must
+    know what exists later in clinical time (spacing measured both ways, ``before_subject``). None
+    when an infusion already given is judged again (``careplan.domain.retrospective``)."""
 
     def deviable(self, code: str, message: str) -> None:
         """Refuses with a deviable (timing) violation unless the deviation waives it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from careplan.domain.record import errored_versions
+from careplan.domain.record import clinical_order, errored_versions
 from careplan.domain.values import Fact
 
 
@@ -36,6 +36,10 @@ class History:
     def live(self) -> list[Fact]:
         """The facts the record is made of: all but those marked as entered in error."""
         return [f for f in self.facts if f.version not in self.errored]
+
+    def clinical(self) -> list[Fact]:
+        """The live facts where they happened: by ``occurred_at``, ties by version (the record's order)."""
+        return clinical_order(self.live())
 
     def at(self, version: int) -> Fact | None:
         if 1 <= version <= len(self.facts) and self.facts[version - 1].version == version:

@@ -10,14 +10,16 @@ history to refold without the marked event: the application reads it from the st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from careplan.domain import chain, rules
+from careplan.domain import chain, retrospective, rules
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.families.lifecycle import JourneyOpened as Opening
@@ -25,13 +27,33 @@ from careplan.domain.families.lifecycle import ProtocolMigrated
 from careplan.domain.family import Attempt, payload_type, raised_by
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
-from careplan.domain.record import OLDER_SNAPSHOT, ClinicalRecord, Resolve, apply, fold, fold_facts
+from careplan.domain.record import (
+    OLDER_SNAPSHOT,
+    ClinicalRecord,
+    Resolve,
+    apply,
+    clinical_key,
+    clinical_order,
+    corrections_of,
+    errored_versions,
+    fold,
+    fold_facts,
+    fold_onto,
+    is_late,
+    refold_needed,
+)
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView, evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, SYSTEM_EVENTS
 
-_TRANSIENT = ("_last",)
+History = Sequence[Fact] | Callable[[], Sequence[Fact]]
+"""A journey's stored history, or a function that reads it (only a late entry or a correction does)."""
+
+_TRANSIENT = ("_last", "_refolded")
 """Attributes that live between a command and its save, never in a snapshot."""
+REFOLDED = "_refolded"
+"""Set when the record was refolded from the history (a late entry, a correction): the application
+snapshots the journey after its save, so later loads start there instead of refolding again."""
 
 
 class RefoldNeeded(RuntimeError):
@@ -226,7 +248,7 @@ class PatientJourney(Aggregate):
         reason: str | None,
         now: datetime,
         resolve: Resolve,
-        history: Sequence[Fact] | None = None,
+        history: History | None = None,
         deviation: str | None = None,
         clinic: Clinic | None = None,
     ) -> None:
@@ -239,27 +261,97 @@ class PatientJourney(Aggregate):
 
         ``event`` is a typed payload, or an event type's name with its data as a dict, which is then
         read strictly (a string for a boolean is refused with ``InvalidEvent``). ``history`` is the
-        journey's stored history; a correction is judged against it.
+        journey's stored history (or a function that reads it): a correction and a late entry are
+        judged against it, and only they read it. An event is judged on the record as of its own
+        ``occurred_at`` (DESIGN 7.1); a late one or a correction then has the infusions after it
+        reviewed (``careplan.domain.retrospective``).
         """
         name = event if isinstance(event, str) else event.event_type
         if name not in CLINICIAN_EVENTS:
             raise UnknownEventType(name)
         payload = as_payload(event, data)
-        occurred_at, now = utc(occurred_at), utc(now)
-        record = self.clinical_record(resolve)
+        current = self.clinical_record(resolve)
+        attempt = Attempt(
+            payload, utc(occurred_at), reason, actor, utc(now), deviation=deviation, clinic=clinic, current=current
+        )
         correcting = payload.event_type == "EventEnteredInError"
-        known = self._own(history) if correcting else None
-        attempt = Attempt(payload, occurred_at, reason, actor, now, history=known, deviation=deviation, clinic=clinic)
-        waived = rules.check(record, attempt)
-        if waived:
-            self._trigger(payload, actor, occurred_at, reason, now, (deviation or "").strip(), tuple(sorted(waived)))
+        if not (correcting or is_late(current, payload.event_type, attempt.occurred_at)):
+            self._accept(current, attempt)
+            self._raise_alerts(self.clinical_record(resolve), attempt)
+            return
+        self._record_in_place(replace(attempt, history=self._own(history)), resolve)
+
+    def _record_in_place(self, attempt: Attempt, resolve: Resolve) -> None:
+        """A correction or a late entry: the record is folded again from where it changes, the entry
+        judged on the record as of its time, and every infusion after the change reviewed."""
+        known, current = attempt.history or (), attempt.current
+        assert current is not None
+        correcting = attempt.payload.event_type == "EventEnteredInError"
+        if correcting or (current.opened_at is not None and attempt.occurred_at < current.opened_at):
+            # A correction is judged on the chart as it stands (what it marks, by whom); an entry
+            # dated before the opening is refused by the rules every event meets.
+            self._accept(current, attempt)
+        changed = self._changed_from(known, attempt.payload, attempt.occurred_at)
+        errored = errored_versions(known) | ({changed.version} if correcting else set())
+        corrections = corrections_of(list(known))
+        if correcting:
+            corrections[changed.version] = self.last_fact
+        ordered = clinical_order(known)  # the events entered in error too: each leaves what its family says
+        cut = bisect_right(ordered, clinical_key(changed), key=clinical_key)
+        running = fold_onto(ClinicalRecord(errored=errored), ordered[:cut], corrections)
+        rest = [f for f in ordered[cut:] if f.version not in errored]
+        if correcting:
+            rest = merged(rest, self.last_fact)
         else:
-            self._trigger(payload, actor, occurred_at, reason, now)
-        if known is not None:
-            self.refold((*known, self.last_fact), resolve)
-            record = self.clinical_record(resolve)
+            self._accept(running.bind(resolve), attempt)
+            apply(running, self.last_fact)
+            self._raise_alerts(running.bind(resolve), attempt, running)
+        cause = self._recorded_since(len(known))[0]
+        refused = retrospective.judged(running, rest, resolve, clinical_key(changed))
+        for finding in retrospective.findings(
+            refused,
+            lambda versions: retrospective.before_change(known, versions, resolve),
+            {f.version: f for f in rest},
+        ):
+            data = retrospective.alert_data(finding, cause)
+            self._trigger(payload_type("SafetyAlertRaised").parse(data), Actor.system(), attempt.now, None, attempt.now)
+            apply(running, self.last_fact)
+        if running.latest is not None and attempt.now < running.latest:  # a device's clock ran ahead
+            running = fold_facts((*known, *self._recorded_since(len(known))))
+        running.version = self.version
+        self.chart = running
+        self.needs_refold = False
+        self.__dict__[REFOLDED] = True
+
+    def _accept(self, basis: ClinicalRecord, attempt: Attempt) -> None:
+        """Judges the event on its basis (the record as of its time) and records it if accepted."""
+        waived = rules.check(basis, attempt)
+        a = attempt
+        if waived:
+            deviation = (a.deviation or "").strip()
+            self._trigger(a.payload, a.actor, a.occurred_at, a.reason, a.now, deviation, tuple(sorted(waived)))
+        else:
+            self._trigger(a.payload, a.actor, a.occurred_at, a.reason, a.now)
+
+    def _raise_alerts(self, record: ClinicalRecord, attempt: Attempt, running: ClinicalRecord | None = None) -> None:
+        """What the event just recorded raises in the same save (a safety alert), judged on the record
+        with it folded; dated with it, so the alert stands where its cause does."""
         for raised in raised_by(record, self.last_fact):
-            self._trigger(raised, Actor.system(), occurred_at, None, now)
+            self._trigger(raised, Actor.system(), attempt.occurred_at, None, attempt.now)
+            if running is not None:
+                apply(running, self.last_fact)
+
+    def _changed_from(self, known: tuple[Fact, ...], payload: Payload, occurred_at: datetime) -> Fact:
+        """Where in clinical order the record changes: at the event a correction marks, or where a late
+        entry takes its place (a stand-in fact at its time, after everything recorded at that time)."""
+        if payload.event_type == "EventEnteredInError":
+            target = int(payload.as_data()["target_version"])
+            return next(f for f in known if f.version == target)
+        return Fact(self.version + 1, payload.event_type, occurred_at, occurred_at, Actor.system(), None)
+
+    def _recorded_since(self, version: int) -> list[Fact]:
+        """The facts this command recorded after ``version`` (still pending)."""
+        return [fact_of(e) for e in self.pending_events if e.originator_version > version]
 
     def record_system(self, event_type: str, data: dict[str, Any], *, occurred_at: datetime, now: datetime) -> bool:
         """Records a scheduler's event once per key; False when it was recorded before."""
@@ -280,11 +372,11 @@ class PatientJourney(Aggregate):
         payload = ProtocolMigrated(protocol=to.id, from_version=self.protocol_version, to_version=to.version)
         self._trigger(payload, actor, utc(now), reason, utc(now))
 
-    def _own(self, history: Sequence[Fact] | None) -> tuple[Fact, ...]:
+    def _own(self, history: History | None) -> tuple[Fact, ...]:
         """The history, checked to be this journey's own, up to its current version."""
         if history is None:
             raise ValueError("this command is judged against the journey's history: pass it")
-        facts = tuple(history)
+        facts = tuple(history() if callable(history) else history)
         if len(facts) != self.version or (facts and facts[-1].hash != self.head):
             raise ValueError("the history handed in is not this journey's at its current version")
         return facts
@@ -336,8 +428,8 @@ class PatientJourney(Aggregate):
         self.__dict__["_last"] = fact
         if fact.type == "ProtocolMigrated":
             self.protocol_version = int(fact.data["to_version"])
-        if fact.type == "EventEnteredInError":
-            # Undoing an event needs the record as it was without it: only the history can say.
+        if fact.type == "EventEnteredInError" or refold_needed(self.chart, fact):
+            # Undoing an event, or placing one where it happened, needs the history: only it can say.
             self.needs_refold = True
         apply(self.chart, fact)
 
@@ -357,6 +449,7 @@ class PatientJourney(Aggregate):
         opened = resolve(self.protocol_id, self.opened_protocol_version)
         self.chart = fold(opened, facts, resolve)
         self.needs_refold = False
+        self.__dict__[REFOLDED] = True
 
     def clinical_record(self, resolve: Resolve) -> ClinicalRecord:
         """The folded record, bound to the journey's protocol so the rules can read it."""
@@ -366,6 +459,12 @@ class PatientJourney(Aggregate):
 
     def view(self, resolve: Resolve, now: datetime) -> JourneyView:
         return evaluate(self.clinical_record(resolve), utc(now))
+
+
+def merged(facts: list[Fact], fact: Fact) -> list[Fact]:
+    """``facts`` (in clinical order) with one more fact in its place."""
+    at = bisect_right(facts, clinical_key(fact), key=clinical_key)
+    return [*facts[:at], fact, *facts[at:]]
 
 
 def as_payload(event: Payload | str, data: dict[str, Any] | None) -> Payload:

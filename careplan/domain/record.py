@@ -7,6 +7,12 @@ the protocol (a blood-pressure hold, the induction target) is judged when it is 
 that was in force. Events marked ``EventEnteredInError`` are left out of a fold of the history, so a
 correction gives exactly the record that would exist had the event never been recorded.
 
+The fold goes in clinical order (DESIGN 7.1): by ``occurred_at``, ties by version. A chart is typed
+late all the time (the 13:00 reading entered at 14:30), and a late entry takes its place where it
+happened, so every rule and view sees the chart as it happened, not as it was typed. An event at or
+after the latest clinical time folded (``latest``) goes on the end, as cheaply as ever; a late one
+needs the history (``is_late``), and the journey refolds it.
+
 Each event type's fold lives with its family (``careplan.domain.families``); this module holds the
 record's shape and the loop.
 """
@@ -94,6 +100,8 @@ class Alert:
     course: str | None = None
     """For an alert carried from the patient's previous course: that course's journey id."""
     course_version: int | None = None
+    withdrawn: bool = False
+    """Its source event was entered in error: the alert stays until acknowledged, saying so."""
 
 
 @dataclass(frozen=True)
@@ -180,6 +188,8 @@ class ClinicalRecord:
     """When each finding was last cleared: an infusion that started before then met it open."""
     extensions: int = 0
     """How many response reviews extended the induction (``induction.max_extensions`` caps them)."""
+    latest: datetime | None = None
+    """The latest clinical time folded: an event dated earlier is late and takes its place by a refold."""
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it
@@ -343,16 +353,71 @@ class ClinicalRecord:
         return [a for a in self.alerts if a.acknowledged_version is None]
 
 
+def clinical_order(facts: Iterable[Fact]) -> list[Fact]:
+    """Facts in clinical order: by ``occurred_at``, ties by version (the one order every fold uses)."""
+    return sorted(facts, key=clinical_key)
+
+
+def clinical_key(fact: Fact) -> tuple[datetime, int]:
+    return (fact.occurred_at, fact.version)
+
+
+IN_ANY_ORDER: frozenset[str] = frozenset({"NoteAdded", "StepBecameDue", "StepOverdue", "ReminderIssued"})
+"""Event types whose fold gives the same record wherever they fall (a count, a key kept): a late one
+is folded on the end, with no refold. The scheduler records these at the moment they fell due, which
+is often before what a clinician charted since."""
+
+
+def is_late(record: ClinicalRecord, event_type: str, occurred_at: datetime) -> bool:
+    """Whether an event at ``occurred_at`` falls before what the record has folded, so that it must
+    take its place in the history (a refold) rather than go on the end."""
+    return record.latest is not None and occurred_at < record.latest and event_type not in IN_ANY_ORDER
+
+
+def refold_needed(record: ClinicalRecord, fact: Fact) -> bool:
+    """Whether folding this stored fact on the end would differ from folding it where it happened.
+    Besides the types above, a reading taken during an infusion folds to nothing (the alert it may
+    raise is an event of its own), so replaying one typed up late needs no refold; recording one
+    still goes the late way (``is_late``), so that its alert is judged where it happened."""
+    if not is_late(record, fact.type, fact.occurred_at):
+        return False
+    return not (fact.type == "VitalsRecorded" and fact.data.get("phase") == "during")
+
+
 def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
-    """The unbound record of a history: the pure fold, with no protocol needed."""
+    """The unbound record of a history: the pure fold in clinical order, with no protocol needed."""
     facts = list(history)
     record = ClinicalRecord()
     record.errored = errored_versions(facts)
-    corrections = {int(f.data["target_version"]): f for f in facts if f.type == "EventEnteredInError"}
+    corrections = corrections_of(facts)
+    fold_onto(record, clinical_order(facts), corrections)
+    record.version = facts[-1].version if facts else 0
+    return record
+
+
+def corrections_of(facts: list[Fact]) -> dict[int, Fact]:
+    """Each version entered in error, with the ``EventEnteredInError`` that marked it."""
+    return {int(f.data["target_version"]): f for f in facts if f.type == "EventEnteredInError"}
+
+
+def fold_as_typed(history: Iterable[Fact]) -> ClinicalRecord:
+    """The fold in recording order, as the engine folded before clinical time (DESIGN 7.1): what a
+    snapshot written then holds, so the verifier can check such a snapshot against its events."""
+    facts = list(history)
+    record = ClinicalRecord()
+    record.errored = errored_versions(facts)
+    fold_onto(record, facts, corrections_of(facts))
+    record.version = facts[-1].version if facts else 0
+    return record
+
+
+def fold_onto(record: ClinicalRecord, facts: Iterable[Fact], corrections: dict[int, Fact] | None = None) -> ClinicalRecord:
+    """Folds facts (already in clinical order) onto a record; one entered in error leaves only what its
+    family says it still leaves behind (``withdraw``)."""
     for fact in facts:
-        record.version = fact.version
         if fact.version in record.errored:
-            withdraw(record, fact, corrections[fact.version])
+            if corrections and fact.version in corrections:
+                withdraw(record, fact, corrections[fact.version])
             continue
         apply(record, fact)
     return record
@@ -366,6 +431,16 @@ def withdraw(record: ClinicalRecord, fact: Fact, correction: Fact) -> None:
     handler = withdrawal_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact, correction)
+
+
+def as_of(history: Iterable[Fact], moment: datetime) -> ClinicalRecord:
+    """The unbound record as of ``moment``: the fold of what happened at or before it in clinical
+    time, whenever it was recorded (an event's basis, DESIGN 7.1); corrections all apply."""
+    facts = list(history)
+    record = ClinicalRecord()
+    record.errored = errored_versions(facts)
+    fold_onto(record, (f for f in clinical_order(facts) if f.occurred_at <= moment), corrections_of(facts))
+    return record
 
 
 def fold(
@@ -395,7 +470,10 @@ def errored_versions(facts: Iterable[Fact]) -> set[int]:
 
 def apply(record: ClinicalRecord, fact: Fact) -> None:
     """Folds one more fact into the record (the incremental path of :func:`fold`)."""
-    record.version = fact.version
+    record.version = max(record.version, fact.version)
+    if record.latest is None or fact.occurred_at > record.latest:
+        record.latest = fact.occurred_at
+    record.__dict__.pop("_derived", None)
     handler = _fold_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact)

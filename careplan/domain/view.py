@@ -16,7 +16,7 @@ from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.graph import due_of, unmet, waiting
 from careplan.domain.protocol import Protocol
-from careplan.domain.record import ClinicalRecord
+from careplan.domain.record import Alert, ClinicalRecord
 from careplan.domain.vocabulary import (
     CANCELLED,
     COMPLETED,
@@ -73,6 +73,8 @@ class AlertView:
     """For an alert carried from the patient's previous course: that course's journey id."""
     course_version: int | None = None
     """And the alert's version in that course."""
+    source_withdrawn: bool = False
+    """The event that raised it was entered in error; the alert stays until acknowledged (DESIGN 7.1)."""
 
 
 @dataclass
@@ -137,13 +139,19 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         induction_done=len(record.induction_infusions()),
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
-        alerts=[
-            AlertView(
-                a.version, a.kind, a.reason, a.raised_at, a.acknowledged_version is not None, a.risk, a.course,
-                a.course_version,
-            )
-            for a in record.alerts
-        ],
+        alerts=[_alert_view(a) for a in record.alerts],
+    )
+
+
+WITHDRAWN = " (Its source, version {source}, was entered in error: acknowledge to close the alert.)"
+
+
+def _alert_view(a: Alert) -> AlertView:
+    """An alert as a coordinator reads it; one whose source was withdrawn says so in its reason."""
+    reason = a.reason + WITHDRAWN.format(source=a.source_version) if a.withdrawn else a.reason
+    return AlertView(
+        a.version, a.kind, reason, a.raised_at, a.acknowledged_version is not None, a.risk,
+        course=a.course, course_version=a.course_version, source_withdrawn=a.withdrawn,
     )
 
 

@@ -88,10 +88,9 @@ def flag(
     """``acknowledgement`` is the one that closed the alert, None while it is open."""
     d = fact.data
     kind = str(d.get("kind"))
-    source = d.get("source_version")
-    if fact.version in errored or (source is not None and int(source) in errored):
+    if fact.version in errored:
         status = "entered-in-error"
-    else:
+    else:  # an alert whose source was entered in error stays open until acknowledged (DESIGN 7.1)
         status = "inactive" if acknowledgement is not None else "active"
     period = {"start": refs.instant(fact.occurred_at)}
     if acknowledgement is not None:

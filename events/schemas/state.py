@@ -52,6 +52,9 @@ class AlertSchema(Schema):
         metadata={"description": "For an alert carried from the patient's previous course: that course's journey id."},
     )
     course_version = fields.Integer(allow_none=True, metadata={"description": "The alert's version in that course."})
+    source_withdrawn = fields.Boolean(
+        metadata={"description": "The event that raised it was entered in error; it stays open until acknowledged."}
+    )
 
 
 class NextActionSchema(Schema):

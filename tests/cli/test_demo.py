@@ -14,6 +14,7 @@ import pytest
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
 from careplan.demo import STAGES
+from careplan.domain.record import fold_facts
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
@@ -313,3 +314,20 @@ def test_a_tick_after_the_demo_records_no_missed_booking_twice(capsys, smallest:
             assert len(keys) == len(set(keys))
     finally:
         app.close()
+
+
+def test_the_cohort_charts_some_readings_late_and_corrects_some_without_troubling_its_stories(reader: CarePlan) -> None:
+    """Readings typed up after the infusion stand where they were taken (DESIGN 7.1); some are marked
+    as entered in error; none of it takes away what an infusion stood on (no retrospective alert)."""
+    from web.journeys.timeline import charted_late
+
+    late, corrected_late = 0, 0
+    for one in reader.journey_ids():
+        history = reader.history(one)
+        found = charted_late(history)
+        late += len(found)
+        corrected_late += sum(1 for f in history if f.type == "EventEnteredInError" and f.data["target_version"] in found)
+        assert not [f for f in history if f.type == "SafetyAlertRaised" and f.data["kind"] == "retrospective"]
+        journey = reader.get(one)
+        assert journey.chart == fold_facts(history)  # the record is the fold in clinical order
+    assert late > 0 and corrected_late > 0

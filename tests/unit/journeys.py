@@ -57,6 +57,8 @@ class Journey:
         self.opened = now
         self.aggregate = PatientJourney.open(patient_ref, self.protocol, now, CLINICIAN, now)
         self.collected: list[Any] = []
+        self.backdate = timedelta(0)
+        """How long before ``now`` an entry without its own ``at`` happened (charted late by that much)."""
 
     # -- clock and state ----------------------------------------------------------------------
 
@@ -116,11 +118,11 @@ class Journey:
             event_type,
             dict(data or {}),
             actor=actor,
-            occurred_at=at or self.now,
+            occurred_at=at or self.now - self.backdate,
             reason=reason,
             now=self.now,
             resolve=self.resolve,
-            history=self.history if event_type == "EventEnteredInError" else None,
+            history=lambda: self.history,
             deviation=deviation,
         )
         return max(f.version for f in self.history if f.type == event_type)

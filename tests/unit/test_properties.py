@@ -10,7 +10,11 @@ the rules accepted. Then:
     also after a trip through the real JSON transcoder;
 (b) so does a snapshot taken at any version, stored and loaded, followed by the remaining events;
 (c) marking an event as entered in error gives the view of a history where it was never recorded;
-(d) the fold is deterministic.
+(d) the fold is deterministic;
+(e) now and then a whole turn is charted late (5 minutes to 2 days before the clock): every accepted
+    infusion was safe on the history read in clinical order (``chart_checker``), and every late entry
+    or correction that takes away the basis of an infusion already given raises a ``retrospective``
+    alert naming it in the same save.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from careplan.decoding import FactReader, OrjsonTranscoder, ReadingMapper
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.journey import PatientJourney, fact_of
-from careplan.domain.record import fold
+from careplan.domain.record import fold, state_fields
 from careplan.domain.values import Actor, Fact
 from careplan.domain.view import evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, PANELS
+from tests.unit.chart_checker import ADMINISTRATIONS, clinical, problems
 from tests.unit.journeys import CLINICIAN, Journey, default_protocol
 
 EXAMPLES = int(os.environ.get("CAREPLAN_PROPERTY_EXAMPLES", "40"))
@@ -100,6 +105,10 @@ class Simulated:
     journey: Journey
     events: list[DomainEventProtocol[Any]] = field(default_factory=list)
     refused: int = 0
+    unsafe: list[tuple[int, list[str]]] = field(default_factory=list)
+    """Accepted infusions the checker finds unsafe on the history as it stood when they were accepted."""
+    unflagged: list[tuple[int, int, list[str]]] = field(default_factory=list)
+    """(cause, infusion, problems): a late entry or correction took away an infusion's basis unflagged."""
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         lines = [f"{f.version} {f.type} {f.occurred_at:%m-%d %H:%M} {f.data}" for f in self.journey.history]
@@ -329,14 +338,43 @@ def journeys(draw: Draw, max_turns: int = 60) -> Simulated:
     sim = Simulated(j)
     for _ in range(draw(st.integers(min_value=0, max_value=max_turns))):
         j.advance(seconds=_moves(draw).total_seconds())
-        before, pending = j.version, len(j.aggregate.pending_events)
+        before, pending, earlier = j.version, len(j.aggregate.pending_events), j.history
+        j.backdate = draw(LATE)
         try:
             (_next_step if draw(st.integers(0, 9)) < 8 else _something_else)(j, draw)
         except RuleViolation:
             assert j.version == before and len(j.aggregate.pending_events) == pending  # no trace
             sim.refused += 1
+        finally:
+            j.backdate = timedelta(0)
+        if j.version > before:
+            _judge_turn(sim, earlier, j.history)
     sim.events = j.collect()
     return sim
+
+
+LATE = st.sampled_from([timedelta(0)] * 6 + [timedelta(minutes=5), timedelta(minutes=40), timedelta(hours=3), timedelta(hours=30)])
+"""How late a turn is charted: mostly at once, now and then minutes, hours or a day or more late."""
+
+
+def _judge_turn(sim: Simulated, earlier: list[Fact], history: list[Fact]) -> None:
+    """Checks what one accepted turn recorded, on the history read in clinical order."""
+    new = history[len(earlier) :]
+    for fact in new:
+        if fact.type in ADMINISTRATIONS:
+            found = problems(history, fact.version, sim.journey.resolve)
+            if found:
+                sim.unsafe.append((fact.version, found))
+    cause = new[0]
+    latest = max((f.occurred_at for f in clinical(earlier)), default=cause.occurred_at)
+    if cause.type != "EventEnteredInError" and cause.occurred_at >= latest:
+        return
+    flagged = {f.data.get("source_version") for f in new if f.type == "SafetyAlertRaised" and f.data["kind"] == "retrospective"}
+    for fact in clinical(earlier):
+        if fact.type in ADMINISTRATIONS and fact.version not in flagged:
+            now = problems(history, fact.version, sim.journey.resolve)
+            if now and not problems(earlier, fact.version, sim.journey.resolve):
+                sim.unflagged.append((cause.version, fact.version, now))
 
 
 later = st.integers(min_value=0, max_value=24 * 60).map(lambda hours: timedelta(hours=hours))
@@ -434,10 +472,20 @@ def test_a_correction_equals_never_having_recorded_the_event(sim: Simulated, dat
         j.enter_in_error(target, reason="Entered on the wrong journey")
     except RuleViolation as refusal:  # only a closed journey's own rules could object; none do
         raise AssertionError(refusal.message) from refusal
-    assert j.history[-1].type == "EventEnteredInError" and any(f.version == target for f in j.history)
-    never = [f for f in j.history[:-1] if f.version != target and not _raised_by(f, target)]
-    expected = evaluate(fold(j.resolve(j.protocol.id, 1), never, j.resolve), j.now)
-    assert j.view() == expected
+    correction = next(f for f in j.history if f.type == "EventEnteredInError" and f.data["target_version"] == target)
+    assert any(f.version == target for f in j.history)
+    after = j.history[correction.version :]  # what the correction raised: retrospective alerts
+    assert all(f.type == "SafetyAlertRaised" and f.data["kind"] == "retrospective" for f in after)
+    never = [f for f in j.history[: correction.version - 1] if f.version != target]
+    expected = fold(j.resolve(j.protocol.id, 1), never, j.resolve)
+    assert _clinical_part(j.record_of()) == _clinical_part(expected)
+    kept = {a.version: a for a in j.record_of().alerts}
+    for alert in expected.alerts:  # every alert of that history is there, worked as it was
+        found = kept.pop(alert.version)
+        assert replace(found, withdrawn=alert.withdrawn) == alert
+        assert found.withdrawn == alert.withdrawn or found.source_version == target
+    for alert in kept.values():  # the others: withdrawn with their source, or raised by the correction
+        assert (alert.source_version == target and alert.withdrawn) or alert.version > correction.version
 
 
 def _finds_an_absolute(fact: Fact) -> bool:
@@ -450,6 +498,10 @@ def _finds_an_absolute(fact: Fact) -> bool:
 def _raised_by(fact: Fact, version: int) -> bool:
     """A safety alert the marked assessment raised would not exist either."""
     return fact.type == "SafetyAlertRaised" and fact.data.get("source_version") == version
+def _clinical_part(record: Any) -> dict[str, Any]:
+    """A record's fields but its alerts and the bookkeeping of what was recorded when."""
+    skip = {"alerts", "system_keys", "errored", "version", "latest"}
+    return {name: getattr(record, name) for name in state_fields() if name not in skip}
 
 
 @PROPERTY
@@ -458,7 +510,7 @@ def test_correcting_the_event_just_recorded_brings_back_the_state_before_it(
     sim: Simulated, data: st.DataObject
 ) -> None:
     j = sim.journey
-    before = j.view()
+    before, record = j.view(), j.record_of().copy()
     version = j.version
     try:
         _something_else(j, data.draw)
@@ -468,7 +520,16 @@ def test_correcting_the_event_just_recorded_brings_back_the_state_before_it(
     if not marked or marked[0].type == "EventEnteredInError" or j.version == version or _finds_an_absolute(marked[0]):
         return
     j.enter_in_error(marked[0].version)
-    assert j.view() == before
+    after = j.view()
+    assert _clinical_part(j.record_of()) == _clinical_part(record)
+    known = {a.version: a for a in before.alerts}
+    added = [a for a in after.alerts if a.version not in known]
+    for alert in after.alerts:  # an alert the marked event raised stays open until acknowledged
+        assert alert.version not in known or alert == known[alert.version]
+    assert {a.version for a in after.alerts} >= set(known)
+    assert all(a.source_withdrawn or a.kind == "retrospective" for a in added)
+    if not added:
+        assert (after.steps, after.outcome, after.status) == (before.steps, before.outcome, before.status)
 
 
 @PROPERTY
@@ -548,3 +609,17 @@ def test_no_accepted_sequence_completes_an_infusion_the_chair_would_not_allow(si
         ended = [i for i, f in enumerate(before) if f.type in ("InfusionCompleted", "InfusionStopped")]
         if ended:
             assert any(f.type == "DischargeAssessed" for f in before[ended[-1] :])
+def test_every_accepted_infusion_was_safe_on_the_chart_as_it_happened(sim: Simulated) -> None:
+    """Judged when it was accepted, from the history read in clinical order (late entries and
+    corrections included): recent pre-infusion vitals before it, within limits or a hold lifted by an
+    override; dose, duration and escort; the previous administration discharged; every finding
+    cleared (an absolute one by two clinicians); no alert open (unacknowledged, or assessed high)."""
+    assert not sim.unsafe, sim.unsafe
+
+
+@PROPERTY
+@given(journeys())
+def test_a_late_entry_or_correction_that_takes_away_an_infusions_basis_raises_a_retrospective_alert(
+    sim: Simulated,
+) -> None:
+    assert not sim.unflagged, sim.unflagged

@@ -527,10 +527,12 @@ def test_a_correction_recomputes_the_state_as_if_the_event_had_not_happened_and_
     assert ready.view().induction_done == 2
 
 
-def test_correcting_the_phq9_that_raised_an_alert_withdraws_the_alert(j: Journey) -> None:
+def test_correcting_the_phq9_that_raised_an_alert_leaves_the_alert_open_until_acknowledged(j: Journey) -> None:
+    """DESIGN 7.1 changed this: no alert closes silently (it used to vanish with its PHQ-9)."""
     assessment = j.phq9(6, item9=3, context="other")
     j.enter_in_error(assessment, reason="Scores of another patient")
-    assert j.view().alerts == []
+    [alert] = j.view().open_alerts
+    assert alert.source_withdrawn
     assert [f.type for f in j.history][-3:] == ["AssessmentRecorded", "SafetyAlertRaised", "EventEnteredInError"]
 
 

@@ -46,3 +46,20 @@ def test_a_new_journey_has_calm_empty_states(app: Flask, people: People) -> None
     assert "No PHQ-9 recorded yet." in page and "Complete the consultation" in page
     assert "Infusions and vitals" not in page
     assert "Schedule an infusion" in page and "Record vitals" not in page
+
+
+def test_a_late_entry_stands_where_it_happened_marked_with_when_it_was_recorded(app: Flask, people: People) -> None:
+    plan = careplan(app)
+    journey = ready_for_induction(plan, "MRN-TL-LATE")
+    now = plan.clock()
+    pre = {"phase": "pre", "systolic": 200, "diastolic": 120, "heart_rate": 80}
+    high = plan.record(journey, "VitalsRecorded", pre, actor=CLINICIAN)
+    late = plan.record(
+        journey, "VitalsRecorded", {**pre, "systolic": 120, "diastolic": 80}, actor=CLINICIAN,
+        occurred_at=now - timedelta(hours=1, minutes=30),
+    )
+    page = signed_in(app, people, "clinician").get(f"/journeys/{journey}").get_data(as_text=True)
+    assert page.index(f'id="v{late}"') < page.index(f'id="v{high}"')  # where it happened, not where typed
+    entry = page[page.index(f'id="v{late}"') : page.index(f'id="v{high}"')]
+    assert "late-entry" in entry and f"charted late, recorded {now:%Y-%m-%d %H:%M}" in entry
+    assert "charted late" not in page[page.index(f'id="v{high}"') :].split("</li>")[0]

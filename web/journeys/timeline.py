@@ -2,6 +2,9 @@
 they correct, the induction series with its vitals, and the PHQ-9 points for the trend chart.
 
 Everything is read off the history (the facts), never stored: the page shows what the events say.
+Events are shown where they happened (clinical order: ``occurred_at``, ties by version), as the engine
+folds them (DESIGN 7.1); one typed after something that happened later is marked as charted late, with
+when it was recorded.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Entry:
     step: str
     summary: str
     corrected_by: Fact | None = None
+    late: bool = False
+    """Charted after something that happened later had been recorded: it took its place in the chart."""
 
     @property
     def backfilled(self) -> bool:
@@ -128,14 +133,33 @@ def _maintenance_from(history: list[Fact], errored: dict[int, Fact]) -> int | No
     return None
 
 
+def clinical_order(history: list[Fact]) -> list[Fact]:
+    """The history where each event happened: by ``occurred_at``, ties by version (the engine's order)."""
+    return sorted(history, key=lambda f: (f.occurred_at, f.version))
+
+
+def charted_late(history: list[Fact]) -> set[int]:
+    """The versions recorded after an event that happened later than they did (history in recording order)."""
+    late: set[int] = set()
+    latest: datetime | None = None
+    for fact in history:
+        if latest is not None and fact.occurred_at < latest:
+            late.add(fact.version)
+        else:
+            latest = fact.occurred_at
+    return late
+
+
 def grouped(history: list[Fact]) -> list[Group]:
-    """Events grouped by step in the protocol's order (the journey's own events first), each in order."""
+    """Events grouped by step in the protocol's order (the journey's own events first), each group in
+    clinical order, late entries where they happened and marked as such."""
     errored = corrections(history)
     since = _maintenance_from(history, errored)
+    late = charted_late(history)
     groups = {name: Group(name) for name in (JOURNEY, *STEPS)}
-    for fact in history:
+    for fact in clinical_order(history):
         step = step_of(fact, since)
-        groups[step].entries.append(Entry(fact, step, describe(fact), errored.get(fact.version)))
+        groups[step].entries.append(Entry(fact, step, describe(fact), errored.get(fact.version), fact.version in late))
     return [g for g in groups.values() if g.entries]
 
 
@@ -147,13 +171,14 @@ def entries(history: list[Fact]) -> list[Entry]:
 
 
 def series(history: list[Fact]) -> list[SeriesRow]:
-    """Each infusion (induction and maintenance) with the vitals taken since the one before it."""
+    """Each infusion (induction and maintenance) with the vitals taken since the one before it, read in
+    clinical order (a reading charted late sits with the infusion it was taken for)."""
     errored = corrections(history)
     rows: list[SeriesRow] = []
     vitals: list[Fact] = []
     counts = {"induction": 0, "maintenance": 0}
     since = _maintenance_from(history, errored)
-    for fact in history:
+    for fact in clinical_order(history):
         if fact.version in errored:
             continue
         settling = rows[-1] if rows and rows[-1].awaiting_discharge else None

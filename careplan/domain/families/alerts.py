@@ -10,6 +10,10 @@ course's unresolved alerts (unacknowledged, or last assessed ``high``) raised ag
 as the opening, each naming the course and version it comes from (``course``, ``course_version``).
 They are open in the new course, whatever was said of them before: the clinician who gives the next
 infusion assesses the risk again.
+No alert closes silently (DESIGN 7.1): when the event that raised it is entered in error, the alert
+stays, marked ``withdrawn``, until a clinician acknowledges it. A ``retrospective`` alert names an
+infusion already given that a late entry or a correction shows a safety rule would now refuse
+(``careplan.domain.retrospective``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ class SafetyAlertRaised(Payload):
     """Set on an alert carried into a new course: the journey id of the course it was open in."""
     course_version: int | None = field(default=None, metadata=at_least(1))
     """The alert's version in that course."""
+    rule: str | None = field(default=None, metadata=text(64))
+    """A retrospective alert's rule code: what would now refuse the infusion at ``source_version``."""
+    cause_version: int | None = field(default=None, metadata=at_least(1))
+    """A retrospective alert's cause: the late entry or the correction that changed the infusion's basis."""
 
 
 @event
@@ -53,12 +61,11 @@ class SafetyAlertAcknowledged(Payload):
 @folds(SafetyAlertRaised)
 def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
     r.system_keys.add(p.key)
-    if p.source_version is not None and p.source_version in r.errored:
-        return
+    withdrawn = p.source_version is not None and p.source_version in r.errored
     r.alerts.append(
         Alert(
-            version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at, source_version=p.source_version,
-            course=p.course, course_version=p.course_version,
+            version=f.version, kind=p.kind, reason=p.reason, raised_at=f.occurred_at,
+            source_version=p.source_version, withdrawn=withdrawn, course=p.course, course_version=p.course_version,
         )
     )
 

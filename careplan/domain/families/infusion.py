@@ -258,14 +258,15 @@ def require_startable(
     if phase == InfusionPhase.INDUCTION:
         require_induction_ready(r, at, a)
     else:
-        require_maintenance(r, at)
+        require_maintenance(whole(r, a), at)
     require_contraindications_cleared(r, start)
     chair.require_discharged(r, start)
-    if r.decision is not None and at < r.decision.occurred_at:
+    decision = whole(r, a).decision  # a review later in clinical time closed the series too
+    if decision is not None and at < decision.occurred_at:
         # The review closed the series it judged; a backdated infusion would slip into that series.
         raise RuleViolation(
             "before_response_review",
-            f"The response review of {r.decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
+            f"The response review of {decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
             "time: an infusion cannot be dated before it.",
         )
     vitals = pre_basis(r, start)
@@ -297,9 +298,9 @@ def require_clear_to_give(
             f"{s.bp_hold_systolic}/{s.bp_hold_diastolic}: record new vitals, hold the infusion"
             + (" (at the protocol's ceiling no override lifts it)." if ceiling else ", or override the hold with a reason."),
         )
-    require_administrations_apart(r, start, at)
+    require_administrations_apart(whole(r, a), start, at)  # later ones too, as for spacing
     hours = r.protocol.induction.min_spacing_hours
-    for given in r.administrations():
+    for given in whole(r, a).administrations():  # later ones too: spacing is measured both ways
         if abs(given.start - start) < timedelta(hours=hours):
             stopped = " (counting infusions stopped early)" if given in r.stopped else ""
             a.deviable("spacing_too_short", f"Infusions must start at least {hours} h apart{stopped}.")
@@ -353,12 +354,18 @@ def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
     forget_missed(r, str(p.phase))
 
 
+def whole(r: ClinicalRecord, a: Attempt | None) -> ClinicalRecord:
+    """The chart with everything recorded (later in clinical time too), for the rules that measure a
+    late entry against what came after it as well as before (DESIGN 7.1); else the basis itself."""
+    return a.current if a is not None and a.current is not None else r
+
+
 def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
     for problem in induction_blockers(r, at):
         raise RuleViolation(*problem)
-    if r.induction_complete():
+    if whole(r, a).induction_complete():
         raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
-    series = [i.occurred_at for i in r.current_series()] + [at]
+    series = [i.occurred_at for i in whole(r, a).current_series()] + [at]
     if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
         code = "induction_window_exceeded"
         message = (
