@@ -44,7 +44,7 @@ def test_a_late_normal_reading_does_not_hide_a_pulse_or_saturation_out_of_range(
 ) -> None:
     ready.vitals(120, 80, **high)
     ready.advance(minutes=30)
-    ready.vitals(120, 80, at=ready.now - timedelta(hours=1))
+    ready.vitals(120, 80, at=ready.now - timedelta(hours=2))  # charted late, dated before the high one
     ready.refused(code, "InfusionCompleted", ready.infusion_data())
 
 
@@ -109,6 +109,8 @@ def test_correcting_the_pre_vitals_of_an_infusion_given_raises_a_retrospective_a
     ready.vitals(120, 80)
     ready.refused("open_safety_alert", "InfusionCompleted", ready.infusion_data())
     ready.acknowledge(raised.version, risk="low")
+    ready.advance(minutes=45)  # the next infusion starts after the alert was worked (judged at its start)
+    ready.vitals(120, 80)
     ready.infuse()
 
 
@@ -118,7 +120,7 @@ def test_a_high_reading_charted_late_before_an_infusion_raises_a_retrospective_a
     infusion = ready.infuse()
     ready.recover()
     ready.advance(hours=2)
-    ready.vitals(200, 120, at=ready.history[infusion - 1].occurred_at - timedelta(minutes=10))
+    ready.vitals(200, 120, at=ready.history[infusion - 1].occurred_at - timedelta(minutes=45))  # before its start
     assert [(a["source_version"], a["rule"]) for a in retrospective(ready)] == [(infusion, "blood_pressure_hold")]
 
 
@@ -196,6 +198,8 @@ def test_an_alert_whose_phq9_is_entered_in_error_stays_open_saying_its_source_wa
     ready.refused("open_safety_alert", "InfusionCompleted", ready.infusion_data())
     ready.acknowledge(alert, risk="low")
     assert ready.view().open_alerts == []
+    ready.advance(minutes=45)  # the infusion starts after the alert was worked
+    ready.vitals(120, 80)
     ready.infuse()
 
 

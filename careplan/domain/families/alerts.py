@@ -74,6 +74,13 @@ def _raised(r: ClinicalRecord, p: SafetyAlertRaised, f: Fact) -> None:
 def _alert_open(r: ClinicalRecord, p: SafetyAlertAcknowledged, a: Attempt) -> None:
     alert = next((x for x in r.open_alerts() + high_risk_alerts(r) if x.version == p.alert_version), None)
     if alert is None:
+        chart = a.current or r  # a late acknowledgement: the alert may be raised after it
+        later = next((x for x in chart.open_alerts() + high_risk_alerts(chart) if x.version == p.alert_version), None)
+        if later is not None and a.occurred_at < later.raised_at:
+            raise RuleViolation(
+                "before_subject",
+                f"The acknowledgement is dated before the alert was raised ({later.raised_at:%Y-%m-%d %H:%M}).",
+            )
         raise RuleViolation("no_such_alert", "There is no open safety alert at that version.")
     if a.occurred_at < alert.raised_at:
         raise RuleViolation(

@@ -199,6 +199,12 @@ def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
 def _may_discharge(r: ClinicalRecord, p: DischargeAssessed, a: Attempt) -> None:
     settling = r.awaiting_discharge
     if settling is None:
+        later = (a.current or r).awaiting_discharge  # a late discharge: its infusion may end after it
+        if later is not None and a.occurred_at < later.ended_at:
+            raise RuleViolation(
+                "before_subject",
+                f"The discharge is dated before the infusion it discharges ended ({later.ended_at:%Y-%m-%d %H:%M}).",
+            )
         raise RuleViolation("nothing_to_discharge", "No infusion is waiting for a discharge assessment.")
     if a.occurred_at < settling.ended_at:
         raise RuleViolation(

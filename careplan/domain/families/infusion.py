@@ -210,7 +210,7 @@ def _may_override_hold(r: ClinicalRecord, p: HoldOverridden, a: Attempt) -> None
             )
         if reading.overridden_at is None:
             return
-    if any(v.occurred_at > a.occurred_at and r.holds(v) for v in r.pre_readings):
+    if any(v.occurred_at > a.occurred_at and r.holds(v) for v in whole(r, a).pre_readings):
         raise RuleViolation(
             "before_subject", "The override is dated before the pre-infusion reading that set the hold."
         )

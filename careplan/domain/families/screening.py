@@ -109,6 +109,13 @@ def cleared_by(r: ClinicalRecord, code: str, actor_id: str, at: datetime) -> Non
 @rule(ContraindicationOverridden)
 def _may_override(r: ClinicalRecord, p: ContraindicationOverridden, a: Attempt) -> None:
     if p.finding not in r.open_findings():
+        later = (a.current or r).screening  # a late override: the screening that found it may come after
+        if later is not None and a.occurred_at < later.occurred_at and p.finding in (a.current or r).open_findings():
+            raise RuleViolation(
+                "before_subject",
+                f"The override is dated before the screening of {later.occurred_at:%Y-%m-%d %H:%M} that found "
+                f"{p.finding.replace('_', ' ')}.",
+            )
         raise RuleViolation("no_such_finding", "That finding is not an open contraindication of the latest screening.")
     screening = r.screening
     listed = screening is not None and p.finding in {str(code) for code in screening.payload.findings}
