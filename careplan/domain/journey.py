@@ -299,7 +299,7 @@ class PatientJourney(Aggregate):
         ordered = clinical_order(known)  # the events entered in error too: each leaves what its family says
         cut = bisect_right(ordered, clinical_key(changed), key=clinical_key)
         running = fold_onto(ClinicalRecord(errored=errored), ordered[:cut], corrections)
-        rest = [f for f in ordered[cut:] if f.version not in errored]
+        rest = ordered[cut:]  # with the events entered in error, which ``judged`` withdraws in place
         if correcting:
             rest = merged(rest, self.last_fact)
         else:
@@ -307,7 +307,7 @@ class PatientJourney(Aggregate):
             apply(running, self.last_fact)
             self._raise_alerts(running.bind(resolve), attempt, running)
         cause = self._recorded_since(len(known))[0]
-        refused = retrospective.judged(running, rest, resolve, clinical_key(changed))
+        refused = retrospective.judged(running, rest, resolve, clinical_key(changed), corrections)
         for finding in retrospective.findings(
             refused,
             lambda versions: retrospective.before_change(known, versions, resolve),

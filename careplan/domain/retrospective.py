@@ -21,7 +21,7 @@ from datetime import datetime
 
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, rule_of
-from careplan.domain.record import ClinicalRecord, Resolve, apply, clinical_order, errored_versions
+from careplan.domain.record import ClinicalRecord, Resolve, apply, clinical_order, errored_versions, withdraw
 from careplan.domain.values import Fact
 
 REVIEWED: frozenset[str] = frozenset({"InfusionCompleted", "InfusionStopped"})
@@ -59,12 +59,17 @@ def judged(
     facts: Iterable[Fact],
     resolve: Resolve,
     after: tuple[datetime, int] | None,
+    corrections: dict[int, Fact] | None = None,
 ) -> dict[int, RuleViolation]:
     """Folds ``facts`` (in clinical order) onto ``record``, judging each infusion that comes after
     ``after`` (a clinical key; None: every one) on the record just before it. Returns the refusals
     by infusion version; ``record`` ends as the fold of everything."""
     refused: dict[int, RuleViolation] = {}
     for fact in facts:
+        if fact.version in record.errored:  # entered in error: only what its family says it leaves
+            if corrections and fact.version in corrections:
+                withdraw(record, fact, corrections[fact.version])
+            continue
         if fact.type in REVIEWED and (after is None or (fact.occurred_at, fact.version) > after):
             problem = verdict(record.bind(resolve), fact)
             if problem is not None:

@@ -18,15 +18,7 @@ from datetime import datetime, timedelta
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Fact
 
-PENDING: frozenset[str] = frozenset(
-    {
-        "pre_vitals_before_start",  # the start is the end minus the duration (7.1 "Infusion times")
-        "observation_measured",  # the discharge at least observation_min_at_least after the end
-        "hold_ceiling",  # hold_not_overridable
-        "administration_floor",  # administration_too_soon: 24 h from the previous end to the start
-        "overrides_tied_to_screening",  # an override judges the screening before it
-    }
-)
+PENDING: frozenset[str] = frozenset()
 ADMINISTRATIONS = ("InfusionCompleted", "InfusionStopped")
 Resolve = Callable[[str, int], Protocol]
 
@@ -56,8 +48,7 @@ def problems(history: list[Fact], version: int, resolve: Resolve, pending: froze
     found += _pre_vitals(before, start, protocol, resolve, pending)
     found += _previous(before, infusion, protocol, pending)
     found += _findings(before, protocol, pending)
-    alerts_before = start_of(infusion) if infusion.type == "InfusionStopped" else None
-    found += _alerts(before, alerts_before)
+    found += _alerts(before, start_of(infusion))  # judged at its start (DESIGN 7.9)
     return found
 
 
@@ -159,6 +150,9 @@ def _alerts(before: list[Fact], raised_before: datetime | None) -> list[str]:
     for fact in before:
         if fact.type == "SafetyAlertRaised" and (raised_before is None or fact.occurred_at < raised_before):
             risk[fact.version] = None
-        elif fact.type == "SafetyAlertAcknowledged" and fact.data["alert_version"] in risk:
+        elif (
+            fact.type == "SafetyAlertAcknowledged" and fact.data["alert_version"] in risk
+            and (raised_before is None or fact.occurred_at <= raised_before)
+        ):
             risk[fact.data["alert_version"]] = fact.data.get("risk_assessment") or "low"
     return [f"alert {v} open" for v, level in sorted(risk.items()) if level in (None, "high")]
