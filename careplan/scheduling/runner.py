@@ -21,6 +21,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from careplan.application import CarePlan
+from careplan.metrics import SWEEP_SECONDS, SWEPT_JOURNEYS
 from careplan.scheduling.leader import Leadership, leadership_for
 from careplan.scheduling.sweep import SweepResult, sweep
 from events.read.projection import Projector, start_runner
@@ -49,6 +50,8 @@ class CareScheduler:
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()
+        self.standing_by = False
+        """Whether this scheduler has said that it stands by (once per spell, not every tick)."""
         self.sweeps = 0
         self._runner: Any = None
         self._work = threading.Lock()
@@ -85,9 +88,11 @@ class CareScheduler:
             if not self.leadership.still_held():
                 log.warning("lost the scheduler lock: standing by")
                 self._step_down()
+                self.standing_by = True
             return
         if self.leadership.try_acquire():
             log.info("active scheduler for %s", self.app.store.describe())
+            self.standing_by = False
             self.leading.set()
             if self.store.postgres:
                 # Catch up in batches first: the runner takes one notification per transaction, and a
@@ -95,12 +100,16 @@ class CareScheduler:
                 Projector(self.app, self.store).catch_up()
                 self._runner = start_runner(self.app, self.store)
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
+        elif not self.standing_by:  # said once, not every couple of seconds
+            log.info("standing by: another scheduler is active for %s", self.app.store.describe())
+            self.standing_by = True
 
     def run_sweep(self) -> SweepResult | None:
         if not self.leading.is_set():
             return None
-        with self._work:
+        with self._work, SWEEP_SECONDS.time():
             result = sweep(self.app, self.store)
+            SWEPT_JOURNEYS.inc(result.journeys)
             self.sweeps += 1
             return result
 
