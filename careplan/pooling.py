@@ -22,7 +22,14 @@ import os
 import threading
 from typing import Any
 
-from eventsourcing.postgres import PostgresDatastore, PostgresFactory
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+    PostgresProcessRecorder,
+    PostgresTrackingRecorder,
+)
 from eventsourcing.utils import Environment
 
 STATEMENT_TIMEOUT_KEY = "POSTGRES_STATEMENT_TIMEOUT"
@@ -35,8 +42,29 @@ _shared: dict[_Key, list[Any]] = {}  # key -> [datastore, number of factories us
 _lock = threading.Lock()
 
 
+def answering_once(recorder: type[Any]) -> type[Any]:
+    """``recorder`` without the library's retries: each of its reads and writes tries ten times on a
+    connection error, 0.2 s apart, so with the pool's wait a request in an outage took 32 s to fail.
+    One pool wait (``STORE_TIMEOUT_SECONDS``) is the limit here; stale connections, which the retries
+    were for, are checked before the pool lends them."""
+    methods = {name: getattr(recorder, name, None) for name in dir(recorder)}
+    undone = {name: method.__wrapped__ for name, method in methods.items() if _retrying(method)}
+    return type(recorder.__name__, (recorder,), undone)
+
+
+def _retrying(method: Any) -> bool:
+    """Whether ``method`` is wrapped by ``eventsourcing.utils.retry`` (functools.wraps keeps the original)."""
+    return hasattr(method, "__wrapped__") and getattr(getattr(method, "__code__", None), "co_name", "") == "retry_decorator"
+
+
 class SharedPoolFactory(PostgresFactory):
-    """The library's PostgreSQL factory, on this process's one pool for the same database and settings."""
+    """The library's PostgreSQL factory, on this process's one pool for the same database and settings,
+    with recorders that answer at once rather than retrying through an outage."""
+
+    aggregate_recorder_class = answering_once(PostgresAggregateRecorder)
+    application_recorder_class = answering_once(PostgresApplicationRecorder)
+    tracking_recorder_class = answering_once(PostgresTrackingRecorder)
+    process_recorder_class = answering_once(PostgresProcessRecorder)
 
     def __init__(self, env: Environment | Any) -> None:
         super().__init__(env)

@@ -49,8 +49,8 @@ class CarePlanFlask(Flask):
         if not isinstance(e, errors.STORE_DOWN):
             return super().handle_exception(e)
         context = request_ctx._get_current_object()  # type: ignore[attr-defined]
-        if context.session is None:  # the session could not be opened: the error page needs one
-            context.session = self.session_interface.make_null_session(self)
+        if context._session is None:  # the session could not be opened: the error page needs one
+            context._session = self.session_interface.make_null_session(self)
         return self.make_response(errors.store_unavailable(e))
 
 
