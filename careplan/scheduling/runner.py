@@ -46,7 +46,7 @@ class CareScheduler:
         self.app = app
         self.store = read_store_for(app)
         self.interval = interval
-        self.leadership = leadership or leadership_for(app.store)
+        self.leadership = leadership or leadership_for(app.store, getattr(app.recorder.datastore, "pool", None))  # type: ignore[attr-defined]
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()
