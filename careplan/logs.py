@@ -23,8 +23,10 @@ from careplan.settings import ConfigError
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("text", "json")
-CHATTY = {"apscheduler": logging.WARNING, "psycopg.pool": logging.ERROR}
-"""Loggers held at these levels (their per-tick and per-attempt lines) unless the level is DEBUG."""
+CHATTY = {"apscheduler": logging.ERROR, "psycopg.pool": logging.ERROR}
+"""Loggers held at these levels unless the level is DEBUG: APScheduler's lines per job run and per
+skipped run (a sweep longer than the interval), the pool's per reconnection attempt. A job that fails
+is still logged (ERROR)."""
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 

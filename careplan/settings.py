@@ -177,7 +177,6 @@ class PoolSettings:
         return {
             "POSTGRES_POOL_SIZE": str(self.size),
             "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
-            "POSTGRES_PRE_PING": "yes",  # a server restart leaves stale connections: checked before use
             "POSTGRES_STATEMENT_TIMEOUT": str(self.statement_timeout),
             "PERSISTENCE_MODULE": "careplan.pooling:SharedPoolFactory",
         }

@@ -66,16 +66,17 @@ class PostgresLeadership:
         conn = self._pool.getconn()
         try:
             cursor = conn.cursor(row_factory=tuple_row)
-            cursor.execute("SELECT set_config('application_name', %s, false)", (f"{LEADER_APPLICATION_NAME}{os.getpid()}",))
             row = cursor.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+            if not (row and row[0]):
+                self._pool.putconn(conn)  # nothing taken, nothing renamed: the pool keeps it
+                return False
+            # pg_stat_activity then says which process leads: a DBA (and the process tests) can tell.
+            cursor.execute("SELECT set_config('application_name', %s, false)", (f"{LEADER_APPLICATION_NAME}{os.getpid()}",))
         except BaseException:
             self._give_back(conn)
             raise
-        if row and row[0]:
-            self._conn = conn
-            return True
-        self._give_back(conn)
-        return False
+        self._conn = conn
+        return True
 
     def _give_back(self, conn: Any) -> None:
         """Closed first: a session lock or a name must never pass to the pool's next borrower (the

@@ -26,7 +26,7 @@ ROUNDS = 6
 def test_the_pool_settings_reach_the_library_and_are_checked() -> None:
     url = "postgresql://app@db.example:5432/careplan"
     env = store_settings({"CAREPLAN_DATABASE_URL": url, "CAREPLAN_DB_POOL_SIZE": "3", "CAREPLAN_DB_MAX_OVERFLOW": "0"}).library_env()
-    assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"], env["POSTGRES_PRE_PING"]) == ("3", "0", "yes")
+    assert (env["POSTGRES_POOL_SIZE"], env["POSTGRES_MAX_OVERFLOW"]) == ("3", "0")
     default = store_settings({"CAREPLAN_DATABASE_URL": url})
     assert (default.pool.size, default.pool.max_overflow, default.pool.budget) == (5, 10, 15)
     for name, value in (("CAREPLAN_DB_POOL_SIZE", "0"), ("CAREPLAN_DB_MAX_OVERFLOW", "-1"), ("CAREPLAN_DB_STATEMENT_TIMEOUT", "soon")):

@@ -50,7 +50,7 @@ def test_json_logs_are_one_object_per_line_with_level_logger_time_and_message(ca
 
 def test_apscheduler_and_the_pool_are_quiet_unless_debug() -> None:
     configure_logging({})
-    assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
+    assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.ERROR
     assert logging.getLogger("psycopg.pool").getEffectiveLevel() == logging.ERROR
     configure_logging({"CAREPLAN_LOG_LEVEL": "DEBUG"})
     assert logging.getLogger("apscheduler.executors.default").getEffectiveLevel() == logging.DEBUG
