@@ -46,6 +46,17 @@ _shared: dict[_Key, list[Any]] = {}  # key -> [datastore, number of factories us
 _lock = threading.Lock()
 
 
+def _forget_in_child() -> None:
+    """A forked child (the shared catch-up's copy) opens its own pool: its parent's sockets and a lock
+    a parent thread may have held at the fork are not its own."""
+    global _lock
+    _lock = threading.Lock()
+    _shared.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def answering_once(recorder: type[Any]) -> type[Any]:
     """``recorder`` without the library's retries: each of its reads and writes tries ten times on a
     connection error, 0.2 s apart, so with the pool's wait a request in an outage took 32 s to fail.

@@ -164,3 +164,17 @@ def test_metrics_count_requests_by_url_rule_never_by_id(store_url: str, tmp_path
     assert "careplan_sweep_duration_seconds_count" in samples
     if store_url.startswith("postgresql"):
         assert 1 <= samples["careplan_db_pool_connections"] <= samples["careplan_db_pool_max"] == 15
+
+
+def test_gunicorns_access_log_leaves_the_probes_out(app: Flask) -> None:
+    import logging
+
+    access = logging.getLogger("gunicorn.access")
+
+    def kept(path: str) -> bool:
+        record = access.makeRecord("gunicorn.access", logging.INFO, __file__, 1, '"%(m)s %(U)s" %(s)s', (), None)
+        record.args = {"m": "GET", "U": path, "s": "200"}  # gunicorn's atoms
+        return access.filter(record)
+
+    assert not kept("/health") and not kept("/ready") and not kept("/metrics")
+    assert kept("/dashboard")
