@@ -62,7 +62,7 @@ def answering_once(recorder: type[Any]) -> type[Any]:
     connection error, 0.2 s apart, so with the pool's wait a request in an outage took 32 s to fail.
     One pool wait (``STORE_TIMEOUT_SECONDS``) is the limit here; stale connections, which the retries
     were for, are checked before the pool lends them."""
-    methods = {name: getattr(recorder, name, None) for name in dir(recorder)}
+    methods: dict[str, Any] = {name: getattr(recorder, name, None) for name in dir(recorder)}
     undone = {name: method.__wrapped__ for name, method in methods.items() if _retrying(method)}
     return type(recorder.__name__, (recorder,), undone)
 

@@ -12,6 +12,7 @@ a journey), and ``careplan web`` and gunicorn's access log leave them out (``web
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
+from werkzeug.wrappers import Response as ResponseBase
 
 from web.ops import metrics, quiet
 from web.ops.readiness import Readiness
@@ -35,7 +36,7 @@ def ready() -> Response:
 
 
 @bp.get("/metrics")
-def scrape() -> Response:
+def scrape() -> Response | ResponseBase:
     refused = metrics.refusal()
     if refused is not None:
         return refused

@@ -22,10 +22,11 @@ from collections.abc import Iterable, Iterator
 from time import perf_counter
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from werkzeug.wrappers import Response
 
 from careplan import metrics as process_metrics
 from careplan.application import CarePlan, system_clock
@@ -48,6 +49,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
 FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+REFUSED: tuple[type[Exception], ...] = (*STORE_DOWN, ConfigError)
 
 
 def refusal() -> Response | None:
@@ -90,7 +92,7 @@ class Measured(Collector):
         try:
             plan = careplan()
             yield from _store_gauges(plan)
-        except (*STORE_DOWN, ConfigError):
+        except REFUSED:
             pass  # the store's gauges are missing from this scrape; /ready says why
         if plan is not None:
             yield from _pool_gauges(plan)
@@ -112,7 +114,7 @@ def _store_gauges(plan: CarePlan) -> Iterable[Metric]:
 
 
 def _pool_gauges(plan: CarePlan) -> Iterable[Metric]:
-    pool = getattr(plan.recorder.datastore, "pool", None)  # type: ignore[attr-defined]
+    pool: Any = getattr(plan.recorder.datastore, "pool", None)  # type: ignore[attr-defined]
     if not hasattr(pool, "get_stats"):
         return  # SQLite: one connection per thread, no pool
     stats = pool.get_stats()
