@@ -158,7 +158,8 @@ def test_metrics_count_requests_by_url_rule_never_by_id(store_url: str, tmp_path
     assert 'careplan_http_requests_total{method="GET",route="/api/v1/journeys/<uuid:journey_id>",status="200"}' in text
     assert 'route="unmatched",status="404"' in text
     assert 'careplan_http_request_duration_seconds_bucket{le="0.1",method="GET",route="/api/v1/journeys/<uuid:journey_id>"}' in text
-    samples = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")}
+    pairs = [line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#")]
+    samples = {name: float(value) for name, value in pairs}  # a label may hold a space (<any(a, b):x>)
     assert samples["careplan_view_lag_events"] >= 0
     assert samples["careplan_journeys_due"] >= 0
     assert "careplan_sweep_duration_seconds_count" in samples
