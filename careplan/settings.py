@@ -11,7 +11,7 @@ import binascii
 import os
 from base64 import b64decode
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -44,6 +44,8 @@ class StoreSettings:
     """Whether this process creates missing tables at start. False when ``careplan db setup`` made the
     schema and the role connected may not create anything; None: decide by asking the database
     (``careplan.schema.may_create``), which ``build_app`` does before opening the store."""
+    pool: PoolSettings = field(default_factory=lambda: PoolSettings())
+    """How many PostgreSQL connections this process may hold and how long it waits (``careplan.pooling``)."""
 
     def __repr__(self) -> str:
         """Without the URL's password or the key: settings end up in logs and tracebacks."""
@@ -60,6 +62,8 @@ class StoreSettings:
         env["CREATE_TABLE"] = "no" if self.create_tables is False else "yes"
         if self.kind == "sqlite":
             _private_file(_sqlite_path(self.url))
+        if self.kind == "postgres":
+            env.update(self.pool.library_env())
         if self.cipher_key:
             _check_cipher_key(self.cipher_key)
             # AES-GCM as the library's AESCipher, and rows sealed with their place (careplan.sealing).
@@ -89,7 +93,9 @@ def store_settings(environ: Mapping[str, str] | None = None) -> StoreSettings:
     interval = env.get("CAREPLAN_SNAPSHOT_INTERVAL", "50")
     if not interval.isdigit() or int(interval) < 1:
         raise ConfigError("CAREPLAN_SNAPSHOT_INTERVAL must be a whole number of events, 1 or more.")
-    return StoreSettings(url=url, cipher_key=key, snapshot_interval=int(interval), create_tables=_create_tables(env))
+    return StoreSettings(
+        url=url, cipher_key=key, snapshot_interval=int(interval), create_tables=_create_tables(env), pool=pool_settings(env)
+    )
 
 
 CREATE_TABLES_VALUES = {"1": True, "yes": True, "true": True, "0": False, "no": False, "false": False, "auto": None}
@@ -155,8 +161,51 @@ def _store_env(url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
-            "POSTGRES_CONNECT_TIMEOUT": "5",
-            "POSTGRES_POOL_SIZE": "5",
-            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(STORE_TIMEOUT_SECONDS),
         }
     raise ConfigError("CAREPLAN_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+# -- connections: the pool every store of a process shares (careplan.pooling) ---------------------
+
+STORE_TIMEOUT_SECONDS = 3
+"""Seconds to connect, to wait for a pooled connection, and for sent data to be acknowledged: a store
+that does not answer is a 503 ``store_unavailable`` within 5 s, never a hang."""
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """``CAREPLAN_DB_POOL_SIZE`` connections kept open, up to ``CAREPLAN_DB_MAX_OVERFLOW`` more under
+    load: a process never holds more than their sum, whatever it runs (web worker or scheduler)."""
+
+    size: int = 5
+    max_overflow: int = 10
+    statement_timeout: int = 60
+    """``CAREPLAN_DB_STATEMENT_TIMEOUT`` seconds before the server cancels a statement (0: never)."""
+
+    @property
+    def budget(self) -> int:
+        return self.size + self.max_overflow
+
+    def library_env(self) -> dict[str, str]:
+        return {
+            "POSTGRES_POOL_SIZE": str(self.size),
+            "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
+            "POSTGRES_STATEMENT_TIMEOUT": str(self.statement_timeout),
+            "PERSISTENCE_MODULE": "careplan.pooling:SharedPoolFactory",
+        }
+
+
+def pool_settings(env: Mapping[str, str]) -> PoolSettings:
+    return PoolSettings(
+        size=_count(env, "CAREPLAN_DB_POOL_SIZE", 5, low=1),
+        max_overflow=_count(env, "CAREPLAN_DB_MAX_OVERFLOW", 10, low=0),
+        statement_timeout=_count(env, "CAREPLAN_DB_STATEMENT_TIMEOUT", 60, low=0),
+    )
+
+
+def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int = 1000) -> int:
+    text = (env.get(name) or str(default)).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}.")
+    return int(text)

@@ -9,6 +9,7 @@ worker shares it and no two installations ever share a key.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -17,9 +18,11 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
+from flask.globals import request_ctx
 
 from careplan.bootstrap import build_app
+from careplan.logs import configure_logging
 from careplan.schema import resolved
 from careplan.security import require_encryption
 from careplan.settings import ConfigError, store_settings
@@ -28,6 +31,7 @@ from web.api import init_api
 from web.auth import store_session
 from web.clinic import init_clinic
 from web.query import BoundedInteger
+from web.ops import init_ops
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
@@ -37,8 +41,22 @@ SECRET_FILE = "secret_key"
 MIN_SECRET_KEY = 32
 
 
+class CarePlanFlask(Flask):
+    """Flask, except that a store that does not answer while the request's session is opened or saved
+    (outside every error handler) is the same 503 ``store_unavailable`` as in a view, with one log
+    line, rather than Flask's 500 and its traceback."""
+
+    def handle_exception(self, e: Exception) -> Response:
+        if not isinstance(e, errors.STORE_DOWN):
+            return super().handle_exception(e)
+        context = request_ctx._get_current_object()  # type: ignore[attr-defined]
+        if context._session is None:  # the session could not be opened: the error page needs one
+            context._session = self.session_interface.make_null_session(self)
+        return self.make_response(errors.store_unavailable(e))
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = CarePlanFlask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = BoundedInteger  # a 5,000-digit version in a URL is a 400, not a 500
     app.config.from_mapping(
         CAREPLAN_ENV=dict(os.environ),
@@ -52,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     env: Mapping[str, str] = app.config["CAREPLAN_ENV"]
+    configure_logging(env)
     require_encryption(env)  # production mode, refused here before any worker serves a request
     require_schema(env)
     app.config["SESSION_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE") or _flag(env, "CAREPLAN_SECURE_COOKIES")
@@ -63,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(import_module(module_name).bp)
     init_api(app)
     errors.register(app)
+    init_ops(app)
     return app
 
 
@@ -75,7 +95,12 @@ def require_schema(env: Mapping[str, str]) -> None:
     except ConfigError:
         return  # a malformed setting is reported, with its variable, where the store is opened
     if settings.create_tables is False:
-        build_app(env).close()
+        try:
+            build_app(env).close()
+        except errors.STORE_DOWN as error:
+            # a store that does not answer at start is an outage, not a setup to refuse: the process
+            # starts, /health says it lives, /ready and every request say 503 until the store is back
+            logging.getLogger("careplan.web").warning("the store does not answer at start (%s)", type(error).__name__)
 
 
 def instance_folder(env: Mapping[str, str]) -> Path:

@@ -13,6 +13,8 @@ import logging
 from typing import Any
 from uuid import UUID
 
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -35,6 +37,12 @@ from careplan.settings import ConfigError
 API_PREFIX = "/api/v1"
 _REVEALED = "careplan_revealed_journey"
 log = logging.getLogger("careplan.web")
+
+STORE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+"""What a store that does not answer raises: refused or lost connections, a pool wait that ran out
+(``PoolTimeout``), a statement the server cancelled, the server shutting down; the library's own
+wrappers and psycopg's, since side tables and views use the pool's connections directly."""
+RETRY_AFTER_SECONDS = 5
 
 HTTP_CODES = {
     400: "bad_request",
@@ -165,6 +173,21 @@ def not_configured(error: ConfigError) -> Response | tuple[str, int]:
     return problem(503, "not_configured", str(error))
 
 
+def store_unavailable(error: Exception) -> Response | tuple[str, int]:
+    """The database does not answer: 503 with ``Retry-After`` and one log line naming the route and the
+    error's type, never a traceback (an outage would write hundreds) nor the error's text."""
+    rule = request.url_rule.rule if request.url_rule else "?"
+    log.warning("store unavailable: %s in %s %s", type(error).__name__, request.method, rule)
+    message = "The database does not answer at the moment. Try again shortly."
+    if is_api_request():
+        response = problem(503, "store_unavailable", message)
+    else:
+        body, status = page(503, message)
+        response = Response(body, status=status, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def page(status: int, message: str) -> tuple[str, int]:
     title = PAGE_TITLES.get(status, "Error")
     try:
@@ -177,4 +200,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(CarePlanError, domain_error)
     app.register_error_handler(ConfigError, not_configured)
+    for kind in STORE_DOWN:
+        app.register_error_handler(kind, store_unavailable)
     app.register_error_handler(Exception, unexpected)

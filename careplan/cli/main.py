@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from careplan.domain.errors import CarePlanError
+from careplan.logs import configure_logging
 from careplan.settings import ConfigError
 
 SUBCOMMANDS: tuple[str, ...] = (
@@ -55,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        configure_logging()
         return int(args.run(args) or 0)
     except (CliError, CarePlanError, ConfigError, ValueError) as error:
         print(f"careplan {args.command}: {error}", file=sys.stderr)

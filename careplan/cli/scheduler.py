@@ -35,7 +35,6 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = build_app(demo=args.demo)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -2,7 +2,8 @@
 
 Enough for one machine; for more load run it under gunicorn (``gunicorn -w 4 'web.app:create_app()'``)
 with the scheduler as its own process (``careplan scheduler``). The request log shows paths without
-their query strings, so a search never writes a patient reference to the log.
+their query strings, so a search never writes a patient reference to the log, and leaves out the
+probes (``/health``, ``/ready``, ``/metrics``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from careplan.security import DEMO, MODE_VARIABLE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
+PROBES = frozenset({"/health", "/ready", "/metrics"})
 
 
 class QuietQueryHandler(WSGIRequestHandler):
@@ -26,6 +28,8 @@ class QuietQueryHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.split("?", 1)[0]
+        if path in PROBES:
+            return  # a load balancer's probe every few seconds would drown the log
         self.log("info", '"%s %s" %s', self.command, path, code)
 
 

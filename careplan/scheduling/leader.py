@@ -28,8 +28,11 @@ class Leadership(Protocol):
 
 
 class PostgresLeadership:
-    def __init__(self, store: StoreSettings) -> None:
+    def __init__(self, store: StoreSettings, pool: Any = None) -> None:
+        """With ``pool`` (the process's shared pool, ``careplan.pooling``) the lock's connection is one
+        of the pool's, so the scheduler keeps within ``CAREPLAN_DB_POOL_SIZE + CAREPLAN_DB_MAX_OVERFLOW``."""
         self._env = _store_env(store.url)
+        self._pool = pool
         self._conn: Any = None
 
     def try_acquire(self) -> bool:
@@ -37,6 +40,8 @@ class PostgresLeadership:
 
         if self._conn is not None:
             return self.still_held()
+        if self._pool is not None:
+            return self._try_pooled()
         conn = psycopg.connect(
             host=self._env["POSTGRES_HOST"],
             port=int(self._env["POSTGRES_PORT"]),
@@ -55,6 +60,32 @@ class PostgresLeadership:
         conn.close()
         return False
 
+    def _try_pooled(self) -> bool:
+        from psycopg.rows import tuple_row
+
+        conn = self._pool.getconn()
+        try:
+            cursor = conn.cursor(row_factory=tuple_row)
+            row = cursor.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+            if not (row and row[0]):
+                self._pool.putconn(conn)  # nothing taken, nothing renamed: the pool keeps it
+                return False
+            # pg_stat_activity then says which process leads: a DBA (and the process tests) can tell.
+            cursor.execute("SELECT set_config('application_name', %s, false)", (f"{LEADER_APPLICATION_NAME}{os.getpid()}",))
+        except BaseException:
+            self._give_back(conn)
+            raise
+        self._conn = conn
+        return True
+
+    def _give_back(self, conn: Any) -> None:
+        """Closed first: a session lock or a name must never pass to the pool's next borrower (the
+        pool replaces a closed connection)."""
+        try:
+            conn.close()
+        finally:
+            self._pool.putconn(conn)
+
     def still_held(self) -> bool:
         if self._conn is None:
             return False
@@ -62,15 +93,16 @@ class PostgresLeadership:
             self._conn.execute("SELECT 1")
             return True
         except Exception:
-            self._conn = None
+            self.release()
             return False
 
     def release(self) -> None:
         if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+            conn, self._conn = self._conn, None
+            if self._pool is not None:
+                self._give_back(conn)
+            else:
+                conn.close()
 
 
 class FileLeadership:
@@ -104,9 +136,9 @@ class FileLeadership:
             self._file = None
 
 
-def leadership_for(store: StoreSettings) -> Leadership:
+def leadership_for(store: StoreSettings, pool: Any = None) -> Leadership:
     if store.kind == "postgres":
-        return PostgresLeadership(store)
+        return PostgresLeadership(store, pool)
     path = _store_env(store.url)["SQLITE_DBNAME"]
     if path == ":memory:":
         path = f"/tmp/careplan-memory-{os.getpid()}"

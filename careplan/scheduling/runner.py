@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from careplan.application import CarePlan
+from careplan.metrics import SWEEP_SECONDS, SWEPT_JOURNEYS
 from careplan.scheduling.leader import Leadership, leadership_for
 from careplan.scheduling.sweep import SweepResult, sweep
 from events.read.projection import Projector
@@ -46,14 +47,15 @@ class CareScheduler:
         self.app = app
         self.store = read_store_for(app)
         self.interval = interval
-        self.leadership = leadership or leadership_for(app.store)
+        self.leadership = leadership or leadership_for(app.store, getattr(app.recorder.datastore, "pool", None))  # type: ignore[attr-defined]
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()
         self.stopping = threading.Event()
         """Set by ``stop``: a catch-up or sweep in progress ends at its next chunk or journey, so the
         process stops (and the lock is free for a standby) within seconds whatever the backlog."""
-        self._standing_by = False
+        self.standing_by = False
+        """Whether this scheduler has said that it stands by (once per spell, not every tick)."""
         self.sweeps = 0
         self._work = threading.Lock()
         self.scheduler = BackgroundScheduler(
@@ -90,23 +92,25 @@ class CareScheduler:
             if not self.leadership.still_held():
                 log.warning("lost the scheduler lock: standing by")
                 self._step_down()
+                self.standing_by = True
             return
         if self.stopping.is_set():
             return
         if self.leadership.try_acquire():
             log.info("active scheduler for %s", self.app.store.describe())
-            self._standing_by = False
+            self.standing_by = False
             self.leading.set()
             self.run_sweep()  # catch up on whatever fell due while no one was sweeping
-        elif not self._standing_by:
-            self._standing_by = True
-            log.info("standing by: another scheduler holds the lock for %s", self.app.store.describe())
+        elif not self.standing_by:  # said once, not every couple of seconds
+            log.info("standing by: another scheduler is active for %s", self.app.store.describe())
+            self.standing_by = True
 
     def run_sweep(self) -> SweepResult | None:
         if not self.leading.is_set():
             return None
-        with self._work:
+        with self._work, SWEEP_SECONDS.time():
             result = sweep(self.app, self.store, stop=self.stopping)
+            SWEPT_JOURNEYS.inc(result.journeys)
             self.sweeps += 1
             return result
 

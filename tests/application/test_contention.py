@@ -15,6 +15,7 @@ import pytest
 
 from careplan.application import CarePlan
 from careplan.domain.errors import StoreBusy, VersionConflict
+from careplan.settings import PoolSettings
 from tests.application.steps import CLINICIAN
 from tests.application.test_concurrency import assert_verified
 
@@ -31,9 +32,11 @@ def system_time() -> datetime:
 def test_two_thousand_plain_writes_by_sixteen_writers_on_one_journey_all_land(
     make_app: Callable[..., CarePlan], postgres_url: str
 ) -> None:
-    first = make_app(postgres_url, system_time)
+    # One process shares one pool (CAREPLAN_DB_POOL_SIZE + CAREPLAN_DB_MAX_OVERFLOW): room for every writer.
+    pool = PoolSettings(size=WRITERS, max_overflow=4)
+    first = make_app(postgres_url, system_time, pool=pool)
     journey_id = first.open_journey("MRN-CONTEND-1", actor=CLINICIAN)
-    apps = [first] + [make_app(postgres_url, system_time) for _ in range(WRITERS - 1)]
+    apps = [first] + [make_app(postgres_url, system_time, pool=pool) for _ in range(WRITERS - 1)]
     conflicts: list[BaseException] = []
     busy: list[BaseException] = []
     failures: list[BaseException] = []

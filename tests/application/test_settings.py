@@ -36,7 +36,7 @@ def test_a_postgresql_url_gives_user_password_host_port_and_database():
 
     env = store_settings({"CAREPLAN_DATABASE_URL": url}).library_env()
 
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "careplan.pooling:SharedPoolFactory"  # the library's factory on one pool per process
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("careplan", "s3cr@t-pa55")
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.clinic.internal",
