@@ -30,8 +30,8 @@ from web import errors
 from web.api import init_api
 from web.auth import store_session
 from web.clinic import init_clinic
-from web.query import BoundedInteger
 from web.ops import init_ops
+from web.query import BoundedInteger
 
 BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
