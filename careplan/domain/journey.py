@@ -423,6 +423,13 @@ class PatientJourney(Aggregate):
         """The fact this aggregate folded last (between a command and its save)."""
         return cast(Fact, self.__dict__["_last"])
 
+    @property
+    def last_type(self) -> str | None:
+        """The type of the event folded last, when this load folded one (a journey read whole from its
+        snapshot folded none)."""
+        last = self.__dict__.get("_last")
+        return last.type if isinstance(last, Fact) else None
+
     def _fold(self, fact: Fact) -> None:
         self.head = fact.hash
         self.__dict__["_last"] = fact
