@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.postgres import PostgresRecorder
 
 from careplan.audit import stored
 from careplan.settings import ConfigError
@@ -61,7 +62,7 @@ def _head(state: dict[str, Any] | None) -> str | None:
 def _delete(app: Application, journey_id: UUID, versions: list[int]) -> None:
     assert app.snapshots is not None
     recorder: Any = app.snapshots.recorder
-    postgres = type(recorder).__module__.startswith("eventsourcing.postgres")
+    postgres = isinstance(recorder, PostgresRecorder)  # the shared pool's factory makes the library's recorders
     mark, key = ("%s", journey_id) if postgres else ("?", journey_id.hex)
     statement = f"DELETE FROM {recorder.events_table_name} WHERE originator_id = {mark} AND originator_version = {mark}"
     try:
