@@ -163,11 +163,16 @@ class MovingClock:
 
 
 def journey_of(app: CarePlan, length: int) -> uuid.UUID:
-    journey_id = app.open_journey(f"MRN-BENCH-{uuid.uuid4().hex[:8]}", actor=CLINICIAN)
+    # The first events are charted over the two hours before now, so that the infusion (charted at its
+    # end, now) starts 40 minutes after its pre-infusion vitals were taken (DESIGN 7.1).
+    base = app.clock() - timedelta(hours=2)
+    journey_id = app.open_journey(f"MRN-BENCH-{uuid.uuid4().hex[:8]}", actor=CLINICIAN, occurred_at=base)
     version, n = 1, 0
     while version < length:
         event_type, data = JOURNEY_START[n] if n < len(JOURNEY_START) else JOURNEY_LATER[n % len(JOURNEY_LATER)]
-        version = app.record(journey_id, event_type, data, actor=CLINICIAN)
+        early = n < len(JOURNEY_START) and event_type != "InfusionCompleted"
+        when = base + timedelta(minutes=n + 1) if early else None
+        version = app.record(journey_id, event_type, data, actor=CLINICIAN, occurred_at=when)
         n += 1
     return journey_id
 
