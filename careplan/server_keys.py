@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import secrets
 import threading
-import weakref
 
 from careplan.application import CarePlan
+from careplan.per_app import PerApp
 from careplan.side_tables import SideTables
 
 TABLE = "server_secrets"
@@ -62,5 +62,5 @@ def _kept(app: CarePlan, purpose: str) -> bytes:
     return hashlib.sha256(str(stored).encode()).digest()
 
 
-_made: weakref.WeakKeyDictionary[CarePlan, dict[str, bytes]] = weakref.WeakKeyDictionary()
+_made: PerApp[dict[str, bytes]] = PerApp("server_keys")
 _lock = threading.Lock()

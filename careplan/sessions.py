@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from careplan.application import CarePlan
+from careplan.per_app import PerApp
 from careplan.server_keys import SESSIONS, server_key
 from careplan.session_seal import SessionSeal
 from careplan.side_tables import Run, SideTables
@@ -143,7 +143,7 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-_made: weakref.WeakKeyDictionary[CarePlan, Sessions] = weakref.WeakKeyDictionary()
+_made: PerApp[Sessions] = PerApp("sessions")
 _lock = threading.Lock()
 
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-import weakref
 from collections.abc import Sequence
 
 from careplan.application import CarePlan
+from careplan.per_app import PerApp
 from careplan.server_keys import SIGN_IN_FAILURES, server_key
 from careplan.side_tables import SideTables
 
@@ -98,7 +98,7 @@ class SignInFailures:
             )
 
 
-_made: weakref.WeakKeyDictionary[CarePlan, SignInFailures] = weakref.WeakKeyDictionary()
+_made: PerApp[SignInFailures] = PerApp("sign_ins")
 _lock = threading.Lock()
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from uuid import UUID
 from careplan.application import CarePlan
 from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
+from careplan.per_app import PerApp
 from careplan.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 
 TABLE = "access_log"
@@ -219,7 +219,7 @@ def _entry(row: Sequence[Any]) -> Access:
     )
 
 
-_logs: weakref.WeakKeyDictionary[CarePlan, AccessLog] = weakref.WeakKeyDictionary()
+_logs: PerApp[AccessLog] = PerApp("access_log")
 _logs_lock = threading.Lock()
 
 

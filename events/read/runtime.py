@@ -8,9 +8,9 @@ scheduler process, or the embedded scheduler thread, keeps the views current in 
 from __future__ import annotations
 
 import threading
-import weakref
 
 from careplan.application import CarePlan
+from careplan.per_app import PerApp
 from events.read.projection import BATCH, Projector
 from events.read.queries import ReadSide
 from events.read.store import ReadStore
@@ -20,8 +20,8 @@ CATCH_UP_BATCHES = 4
 PROCESS_FOLDS = 2_000
 """Journeys this process's projector keeps folded between pages (``events.read.folding``)."""
 
-_sides: weakref.WeakKeyDictionary[CarePlan, ReadSide] = weakref.WeakKeyDictionary()
-_projectors: weakref.WeakKeyDictionary[CarePlan, Projector] = weakref.WeakKeyDictionary()
+_sides: PerApp[ReadSide] = PerApp("read_side")
+_projectors: PerApp[Projector] = PerApp("projector")
 _lock = threading.Lock()
 
 
