@@ -46,6 +46,16 @@ def make_web_app(tmp_path: Path, clock: Clock, **config: Any) -> Flask:
 
 
 @pytest.fixture
+def web(tmp_path: Path, clock: Clock, store_url: str) -> Iterator[Flask]:
+    """The web app on the parametrized store (SQLite and PostgreSQL), closed after the test."""
+    app = make_web_app(tmp_path, clock)
+    app.config["CAREPLAN_ENV"] = {**app.config["CAREPLAN_ENV"], "CAREPLAN_DATABASE_URL": store_url}
+    yield app
+    if "careplan" in app.extensions:
+        app.extensions["careplan"].close()
+
+
+@pytest.fixture
 def app(tmp_path: Path, clock: Clock) -> Iterator[Flask]:  # type: ignore[override]
     flask_app = make_web_app(tmp_path, clock)
     yield flask_app

@@ -5,9 +5,7 @@ an event against the times of the events it rests on.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from flask import Flask
 from careplan.domain.values import Actor
 from tests.conftest import Clock
 from tests.examples import VALID_DATA
-from tests.web.conftest import PASSWORD, People, make_web_app
+from tests.web.conftest import PASSWORD, People
 from tests.web.test_api_contract import Api, error_of
 
 PRE = {"phase": "pre", "systolic": 124, "diastolic": 80, "heart_rate": 72, "spo2": 98}
@@ -25,15 +23,6 @@ INFUSION = {**VALID_DATA["InfusionCompleted"], "duration_min": 40}
 DISCHARGE = {**VALID_DATA["DischargeAssessed"], "observation_min": 40}
 BASELINE = {"instrument": "PHQ9", "total": 18, "items": [2, 2, 2, 2, 2, 2, 3, 3, 0], "context": "baseline"}
 SELF_HARM = {"instrument": "PHQ9", "total": 10, "items": [1, 1, 1, 1, 1, 1, 1, 1, 2], "context": "other"}
-
-
-@pytest.fixture
-def web(tmp_path: Path, clock: Clock, store_url: str) -> Iterator[Flask]:
-    app = make_web_app(tmp_path, clock)
-    app.config["CAREPLAN_ENV"] = {**app.config["CAREPLAN_ENV"], "CAREPLAN_DATABASE_URL": store_url}
-    yield app
-    if "careplan" in app.extensions:
-        app.extensions["careplan"].close()
 
 
 @pytest.fixture

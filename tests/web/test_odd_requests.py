@@ -25,15 +25,6 @@ ENDS = ("9999-12-31", "0001-01-01", "9999-12-31T23:59:59+00:00", "0001-01-01T00:
 
 
 @pytest.fixture
-def web(tmp_path: Path, clock: Clock, store_url: str) -> Iterator[Flask]:
-    app = make_web_app(tmp_path, clock)
-    app.config["CAREPLAN_ENV"] = {**app.config["CAREPLAN_ENV"], "CAREPLAN_DATABASE_URL": store_url}
-    yield app
-    if "careplan" in app.extensions:
-        app.extensions["careplan"].close()
-
-
-@pytest.fixture
 def site(tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     """On SQLite only: reading a query string does not depend on the store."""
     app = make_web_app(tmp_path, clock)
