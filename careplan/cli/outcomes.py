@@ -15,13 +15,10 @@ from typing import Any
 
 from careplan.application import CarePlan
 from careplan.cli import reads
+from careplan.cli.tables import table
 from careplan.csv_cells import writer as csv_writer
-from careplan.domain.errors import UnknownProtocol
-from careplan.domain.protocol import Protocol
 from events.read.outcomes.figures import FIGURES, csv_rows
-from events.read.outcomes.report import outcomes
-from events.read.outcomes.view import OutcomesView
-from events.read.runtime import read_store_for
+from events.read.outcomes.reading import report
 
 
 def as_of_time(text: str) -> datetime:
@@ -35,28 +32,10 @@ def as_of_time(text: str) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def resolver(app: CarePlan) -> Any:
-    def resolve(protocol: str, version: int) -> Protocol | None:
-        try:
-            return app.protocol(protocol, version)
-        except UnknownProtocol:
-            return None
-
-    return resolve
-
-
-def report(app: CarePlan, as_of: datetime | None = None, protocol: str | None = None, version: int | None = None) -> dict[str, Any]:
-    """The report's document, from the outcomes view brought up to date."""
-    journeys = OutcomesView(app, read_store_for(app)).journeys()
-    return outcomes(journeys.values(), resolver(app), as_of, protocol, version)
-
-
 def show(document: dict[str, Any], as_csv: bool) -> None:
     if as_csv:
         csv_writer(sys.stdout, lineterminator="\n").writerows(csv_rows(document))
         return
-    from careplan.cli.tables import table
-
     versions = document["versions"]
     if not versions:
         print("no courses" + (f" known on {document['as_of']}" if document["as_of"] else ""))

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from careplan.application import CarePlan
-from careplan.cli.outcomes import report
 from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from events.read.outcomes.figures import FIGURES, csv_rows
+from events.read.outcomes.reading import report
 from events.read.outcomes.report import STOP_CAUSES
 from events.read.outcomes.view import OutcomesView
 from events.read.runtime import read_store_for
