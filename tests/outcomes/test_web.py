@@ -81,3 +81,18 @@ def test_the_page_refuses_bad_input_with_a_400(site: Any) -> None:
     assert client.get("/reports/outcomes?version=two").status_code == 400
     assert client.get("/reports/outcomes?protocol=%3Cx%3E").status_code == 400
     assert client.get("/reports/outcomes?as_of=2000-01-01").status_code == 200  # before every course: none
+
+
+def test_the_api_gives_the_transaction_bundles_of_a_journey(site: Any) -> None:
+    client, people, cohort = site
+    headers = people.headers("clinician")
+    journey = next(iter(cohort.app.journey_ids()))
+    answer = client.get(f"/api/v1/journeys/{journey}/fhir?bundle=transaction", headers=headers)
+    assert answer.status_code == 200
+    bundles = answer.json
+    assert isinstance(bundles, list) and {b["type"] for b in bundles} == {"transaction"}
+    assert bundles[0]["entry"][0]["request"]["url"] == "Patient?identifier=urn:careplan:patient-ref|MRN-OUT-A"
+    collection = client.get(f"/api/v1/journeys/{journey}/fhir", headers=headers)
+    assert collection.status_code == 200 and collection.json["type"] == "collection"
+    bad = client.get(f"/api/v1/journeys/{journey}/fhir?bundle=batch", headers=headers)
+    assert bad.status_code == 422 and "bundle" in str(bad.json)
