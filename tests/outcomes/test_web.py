@@ -69,7 +69,7 @@ def test_the_page_draws_the_figures_and_both_charts(site: Any) -> None:
     assert "Murrough et al. 2013" in html and "70.8 %" in html
     assert html.count('<svg class="chart"') == 2 and 'role="img"' in html
     assert '<title id="retention-t">' in html and '<desc id="phq9-d">' in html
-    assert "week 0 18" in html  # the description says the numbers in words
+    assert "week 0 18 (3 courses)" in html  # the description says the numbers in words
     assert "Synthetic data" not in html  # written by the tests, not the demo
     assert "MRN-OUT" not in html
     assert "<script" not in html.split("<main", 1)[-1].split("</main>", 1)[0]

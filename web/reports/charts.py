@@ -17,6 +17,9 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
 COLOURS = ("#1f5f99", "#b3541e", "#2e7d32", "#6a3d9a")
 DASHES = ("", "6 4", "2 3", "10 3 2 3")
 MARKERS = ("circle", "square", "diamond", "triangle")
+MIN_COURSES = 3
+"""A week's median is drawn when at least this many courses had a PHQ-9 that week (one or two
+patients' scores make a line jump about; the API and the description still give every week)."""
 
 
 def _label(v: dict[str, Any]) -> str:
@@ -100,7 +103,7 @@ def retention_chart(versions: list[dict[str, Any]]) -> Markup:
     body += _legend(versions, line=False)
     desc = "Share of courses that started induction and completed at least each number of infusions. " + "; ".join(words)
     return _frame("retention", "Retention: courses by infusions completed", desc, body,
-                  "Induction infusions completed (at least)", "Courses")
+                  "Induction infusions completed (at least)", "Courses (% of started)")
 
 
 def phq9_chart(versions: list[dict[str, Any]], weeks: int = 12) -> Markup:
@@ -117,7 +120,8 @@ def phq9_chart(versions: list[dict[str, Any]], weeks: int = 12) -> Markup:
         body.append(f'<text x="{LEFT + w * step:.1f}" y="{TOP + _plot_h() + 16}" text-anchor="middle" font-size="12" fill="#222">{w}</text>')
     words = []
     for i, v in enumerate(versions):
-        points = [(p["week"], p["median"]) for p in v["median_phq9_by_week"] if p["median"] is not None]
+        weeks_of = [p for p in v["median_phq9_by_week"] if p["median"] is not None]
+        points = [(p["week"], p["median"]) for p in weeks_of if p["courses"] >= MIN_COURSES]
         colour = COLOURS[i % len(COLOURS)]
         if len(points) > 1:
             path = " ".join(f"{LEFT + w * step:.1f},{y(m):.1f}" for w, m in points)
@@ -125,9 +129,10 @@ def phq9_chart(versions: list[dict[str, Any]], weeks: int = 12) -> Markup:
                         f'stroke-dasharray="{DASHES[i % len(DASHES)]}"/>')
         for w, m in points:
             body.append(_marker(MARKERS[i % len(MARKERS)], LEFT + w * step, y(m), colour, f"{_label(v)}, week {w}: median {m:g}"))
-        words.append(f"{_label(v)}: " + (", ".join(f"week {w} {m:g}" for w, m in points) or "no PHQ-9 yet"))
+        words.append(f"{_label(v)}: " + (", ".join(f"week {p['week']} {p['median']:g} ({p['courses']} courses)" for p in weeks_of) or "no PHQ-9 yet"))
     body += _legend(versions, line=True)
-    desc = "Median PHQ-9 by week since the first infusion (week 0 is the baseline). " + "; ".join(words)
+    desc = (f"Median PHQ-9 by week since the first infusion (week 0 is the baseline), drawn for weeks with at least "
+            f"{MIN_COURSES} courses. " + "; ".join(words))
     return _frame("phq9", "Median PHQ-9 by week", desc, body, "Weeks since the first infusion", "PHQ-9 (0 to 27)")
 
 

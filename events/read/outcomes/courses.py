@@ -76,12 +76,13 @@ class Course:
 
 
 def known(facts: list[OutcomeFact], as_of: float | None) -> list[OutcomeFact]:
-    """The facts recorded by ``as_of`` that no correction recorded by then withdrew, in clinical order."""
+    """The facts recorded by ``as_of`` that no correction recorded by then withdrew, in clinical order
+    (the view keeps each journey's facts in that order)."""
     seen = facts if as_of is None else [f for f in facts if f[2] <= as_of]
     withdrawn = {f[4] for f in seen if f[0] == ERRORED}
-    live = [f for f in seen if f[0] != ERRORED and f[1] not in withdrawn]
-    live.sort(key=lambda f: (f[3], f[1]))
-    return live
+    if not withdrawn:  # no correction known: no correction fact either
+        return seen
+    return [f for f in seen if f[0] != ERRORED and f[1] not in withdrawn]
 
 
 def course_of(facts: list[OutcomeFact], as_of: float | None) -> Course | None:

@@ -21,6 +21,7 @@ import orjson
 from careplan.application import CarePlan
 from careplan.domain.journey import fact_of
 from careplan.domain.values import Fact
+from events.read.collection import collection_paused
 from events.read.folding import JourneyFolder
 from events.read.outcomes.facts import OutcomeFact, facts_of
 from events.read.store import Cursor, ReadStore
@@ -31,6 +32,10 @@ CHUNK = 2_000
 WINDOW = 50_000
 """Notifications taken in per transaction: a long backlog never holds the view writers' lock for long."""
 _IN = 500
+
+
+def _clinical(fact: OutcomeFact) -> tuple[float, int]:
+    return fact[3], fact[1]
 
 
 def position_name(app: CarePlan) -> str:
@@ -45,6 +50,10 @@ class OutcomesView:
 
     def catch_up(self) -> int:
         """Takes in every journey event after this view's position; returns how many notifications."""
+        with collection_paused():
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
         taken = 0
         while True:
             with self.store.write() as cur:
@@ -87,6 +96,7 @@ class OutcomesView:
         for journey_id in sorted(tops):
             version, facts = held.get(journey_id, (0, []))
             facts = facts + [f for f in new.get(journey_id, []) if f[1] > version]
+            facts.sort(key=_clinical)  # kept in clinical order, so a report never sorts them
             rows.append((journey_id, max(version, tops[journey_id]), self._seal(facts)))
         cur.many(
             f"INSERT INTO {TABLE} (journey_id, version, payload) VALUES (?, ?, ?) "
