@@ -6,9 +6,11 @@ A demo cohort of ``--patients`` is written through the engine and its outcomes v
 date (the catch-up's time is printed). For each of ``--sizes`` the view's rows are then copied under
 new journey ids until it holds that many courses (the report reads only those rows, so a copy costs
 what a course costs), and the report is timed as the API computes it: the view's catch-up check, its
-rows read and opened, every course folded as known at the moment, the figures per version. Printed as
-a curve: the median of ``--repeat`` runs, now and ``--as-of`` a month back, and each size's ratio to
-the first (linear is a ratio equal to the sizes' ratio). Target: under 1 s at 10,000 on SQLite.
+rows read (and opened, when they changed since the process last opened them), every course folded as
+known at the moment, the figures per version. Printed as a curve: the median of ``--repeat`` runs, now,
+``--as-of`` a month back, and cold (every row opened, as in a fresh process), with each size's ratio
+to the first (linear is a ratio equal to the sizes' ratio). Target: under 1 s at 10,000 on SQLite,
+cold.
 
 Then a journey of ``--events`` events (vitals, PHQ-9s, check-ins and notes) is exported as the
 transaction Bundles a FHIR server imports, and as the collection Bundle, each timed (target: under 1 s).
@@ -32,7 +34,7 @@ from careplan.settings import StoreSettings
 from events.fhir import export, transaction
 from events.protocol_file import default_protocols
 from events.read.outcomes.reading import report
-from events.read.outcomes.view import TABLE, OutcomesView
+from events.read.outcomes.view import TABLE, OutcomesView, forget_opened
 from events.read.runtime import read_store_for
 from events.read.store import ReadStore
 
@@ -116,14 +118,18 @@ def run(app: CarePlan, args: argparse.Namespace, sizes: list[int]) -> None:
         held = grow(store, base, size)
         now_s = median_s(lambda: report(app), args.repeat)
         past_s = median_s(lambda: report(app, as_of=month_ago), args.repeat)
-        curve.append((held, now_s, past_s))
-    first_n, first_s, _ = curve[0]
-    print(f"\n{'courses':>9} {'report now (ms)':>16} {'as of -30 d (ms)':>17} {'ratio':>7} {'size ratio':>11}  curve")
-    widest = max(s for _, s, _ in curve)
-    for n, now_s, past_s in curve:
-        bar = "#" * max(1, int(30 * now_s / widest))
-        print(f"{n:>9,} {now_s * 1000:>16.1f} {past_s * 1000:>17.1f} {now_s / first_s:>7.2f} {n / first_n:>11.2f}  {bar}")
-    largest_n, largest_s, _ = curve[-1]
+        cold_s = median_s(lambda: (forget_opened(app), report(app)), args.repeat)
+        curve.append((held, now_s, past_s, cold_s))
+    first_n, first_s, _, first_cold = curve[0]
+    print(f"\n{'courses':>9} {'report now (ms)':>16} {'as of -30 d (ms)':>17} {'cold (ms)':>10} {'ratio':>7} "
+          f"{'cold ratio':>11} {'size ratio':>11}  curve")
+    widest = max(c[3] for c in curve)
+    for n, now_s, past_s, cold_s in curve:
+        bar = "#" * max(1, int(30 * cold_s / widest))
+        print(f"{n:>9,} {now_s * 1000:>16.1f} {past_s * 1000:>17.1f} {cold_s * 1000:>10.1f} {now_s / first_s:>7.2f} "
+              f"{cold_s / first_cold:>11.2f} {n / first_n:>11.2f}  {bar}")
+    print("(cold: the first report in a process, every row opened; after it a report opens only rows that changed)")
+    largest_n, _, _, largest_s = curve[-1]
     verdict = "under" if largest_s < TARGET_S else "OVER"
     print(f"report at {largest_n:,} courses: {largest_s * 1000:.0f} ms, {verdict} the {TARGET_S:g} s target")
 

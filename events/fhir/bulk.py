@@ -17,7 +17,7 @@ from typing import IO, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from careplan.patients import Patients
-from events.fhir import codes, journey_bundle
+from events.fhir import codes, journey_bundle, refs
 from events.fhir.transaction import patient_resource, relative, with_panels
 
 
@@ -71,5 +71,5 @@ def _resources(app: Any, patients: Patients, journey_id: UUID, system: str, seen
         seen.add(pid)
         found.append({"id": pid, **patient_resource(journey.patient_ref, system, patients.details(journey.id))})
     resources = with_panels(journey.id, [e["resource"] for e in collection["entry"]], history)
-    found += [relative(r, f"Patient/{pid}") for r in resources]
+    found += relative(resources, refs.patient(journey.patient_ref, system), f"Patient/{pid}")
     return found

@@ -13,10 +13,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
+
+import orjson
 
 from careplan.domain.patient import PatientDetails
 from careplan.domain.values import Fact
@@ -63,19 +66,20 @@ def with_panels(journey_id: UUID, resources: list[dict[str, Any]], history: Sequ
     return out
 
 
-def relative(value: Any, subject: str) -> Any:
-    """References made relative (``urn:uuid:ID`` of type T becomes ``T/ID``) and the patient's
-    logical reference made the conditional one."""
-    if isinstance(value, list):
-        return [relative(v, subject) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if value.get("type") == "Patient" and "identifier" in value and "reference" not in value:
-        return {"reference": subject, "type": "Patient", "identifier": value["identifier"]}
-    found = {key: relative(v, subject) for key, v in value.items()}
-    reference = found.get("reference")
-    if isinstance(reference, str) and reference.startswith("urn:uuid:") and "type" in found:
-        found["reference"] = f"{found['type']}/{reference.removeprefix('urn:uuid:')}"
+_URN_REFERENCE = re.compile(rb'"reference":"urn:uuid:([0-9a-f-]+)","type":"([A-Za-z]+)"')
+
+
+def relative(resources: list[dict[str, Any]], subject: dict[str, Any], reference: str) -> list[dict[str, Any]]:
+    """The resources with their references made relative (``urn:uuid:ID`` of type T becomes ``T/ID``)
+    and the patient's logical reference ``subject`` given ``reference`` (the conditional one, or
+    ``Patient/ID``).
+
+    Done on the resources' JSON text, in C (orjson and ``re``): a 2,000-event journey has some ten
+    thousand references, and walking its dicts in Python was most of the export's time."""
+    text = orjson.dumps(resources)
+    text = _URN_REFERENCE.sub(rb'"reference":"\2/\1","type":"\2"', text)
+    text = text.replace(orjson.dumps(subject), orjson.dumps({"reference": reference, **subject}))
+    found: list[dict[str, Any]] = orjson.loads(text)
     return found
 
 
@@ -90,9 +94,10 @@ def transaction_bundles(
 ) -> list[dict[str, Any]]:
     """The Bundles in import order: the Patient's conditional update, then the rest in fifties."""
     subject = patient_query(patient_ref, system)
+    logical = refs.patient(patient_ref, system)
     entries = [
-        {"resource": relative(r, subject), "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-        for r in with_panels(journey_id, resources, history)
+        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+        for r in relative(with_panels(journey_id, resources, history), logical, subject)
     ]
     first = {"resource": patient, "request": {"method": "PUT", "url": subject}}
     chunks = [[first]] + [entries[i : i + MAX_ENTRIES] for i in range(0, len(entries), MAX_ENTRIES)]

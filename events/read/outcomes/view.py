@@ -21,6 +21,7 @@ import orjson
 from careplan.application import CarePlan
 from careplan.domain.journey import fact_of
 from careplan.domain.values import Fact
+from careplan.per_app import PerApp
 from events.read.collection import collection_paused
 from events.read.folding import JourneyFolder
 from events.read.outcomes.facts import OutcomeFact, facts_of
@@ -32,10 +33,17 @@ CHUNK = 2_000
 WINDOW = 50_000
 """Notifications taken in per transaction: a long backlog never holds the view writers' lock for long."""
 _IN = 500
+_opened: PerApp[dict[str, tuple[int, list[OutcomeFact]]]] = PerApp("outcome_facts")
+"""Each journey's facts as last opened in this process, with the version they are of."""
 
 
 def _clinical(fact: OutcomeFact) -> tuple[float, int]:
     return fact[3], fact[1]
+
+
+def forget_opened(app: CarePlan) -> None:
+    """Drops what this process holds opened (the benchmark's cold runs)."""
+    _opened[app] = {}
 
 
 def position_name(app: CarePlan) -> str:
@@ -113,11 +121,34 @@ class OutcomesView:
                 yield row["journey_id"], (int(row["version"]), self._unseal(row["payload"]))
 
     def journeys(self) -> dict[str, list[OutcomeFact]]:
-        """Every journey's outcome facts (after a catch-up)."""
+        """Every journey's outcome facts (after a catch-up).
+
+        Opened rows are kept in this process by journey and version (``_opened``): a report reads
+        every row's id and version, and opens again only the rows that changed since the last one."""
         self.catch_up()
+        held = _opened.setdefault(self.app, {})
         with self.store.read() as cur:
-            rows = cur.run(f"SELECT journey_id, payload FROM {TABLE}").all()
-        return {row["journey_id"]: self._unseal(row["payload"]) for row in rows}
+            versions = {r["journey_id"]: int(r["version"]) for r in cur.run(f"SELECT journey_id, version FROM {TABLE}").all()}
+            stale = {j for j, v in versions.items() if held.get(j, (0, []))[0] != v}
+            if len(stale) > len(versions) // 2:
+                rows = cur.run(f"SELECT journey_id, version, payload FROM {TABLE}").all()
+                fresh = [(r["journey_id"], int(r["version"]), r["payload"]) for r in rows if r["journey_id"] in stale]
+            else:
+                fresh = [(j, v, payload) for j, (v, payload) in self._payloads(cur, sorted(stale))]
+        for journey_id, version, payload in fresh:
+            held[journey_id] = (version, self._unseal(payload))
+        if len(held) > len(versions):
+            for gone in set(held) - set(versions):
+                del held[gone]
+        return {journey_id: facts for journey_id, (_, facts) in held.items()}
+
+    def _payloads(self, cur: Cursor, journey_ids: list[str]) -> Iterator[tuple[str, tuple[int, Any]]]:
+        for at in range(0, len(journey_ids), _IN):
+            chunk = journey_ids[at : at + _IN]
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT journey_id, version, payload FROM {TABLE} WHERE journey_id IN ({marks})"
+            for row in cur.run(query, chunk).all():
+                yield row["journey_id"], (int(row["version"]), row["payload"])
 
     def rebuild(self) -> int:
         """Drops the rows and reads the log again from the start; returns the notifications read."""
