@@ -75,3 +75,11 @@ def test_export_all_writes_bulk_data_ndjson(capsys: pytest.CaptureFixture[str], 
 def test_export_refuses_what_does_not_go_together(capsys: pytest.CaptureFixture[str], cohort_env: str, argv: tuple[str, ...]) -> None:
     ran = careplan(capsys, "export", *argv)
     assert ran.code == 2 and len(ran.err.strip().splitlines()) == 1, ran.err
+
+
+def test_the_outcomes_view_rebuilds_alone(capsys: pytest.CaptureFixture[str], cohort_env: str) -> None:
+    before = careplan(capsys, "report", "outcomes", "--csv").out
+    ran = careplan(capsys, "projections", "rebuild", "--view", "outcomes")
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith("rebuilt outcomes from ") and "notifications" in ran.out
+    assert careplan(capsys, "report", "outcomes", "--csv").out == before
