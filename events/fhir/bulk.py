@@ -18,7 +18,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from careplan.patients import Patients
 from events.fhir import codes, journey_bundle, refs
-from events.fhir.transaction import patient_resource, relative, with_panels
+from events.fhir.transaction import patient_resource, with_panels
+from events.read.collection import collection_paused
 
 
 def patient_id(patient_ref: str, system: str) -> str:
@@ -37,7 +38,9 @@ def bulk_export(app: Any, directory: Path, patient_system: str = codes.PATIENT_R
     patients = Patients(app)
     try:
         for journey_id in app.journey_ids():
-            for resource in _resources(app, patients, journey_id, patient_system, seen):
+            with collection_paused():
+                made = _resources(app, patients, journey_id, patient_system, seen)
+            for resource in made:
                 kind = resource["resourceType"]
                 out = files.get(kind)
                 if out is None:
@@ -64,12 +67,13 @@ def _resources(app: Any, patients: Patients, journey_id: UUID, system: str, seen
     journey, view = app.view(journey_id)
     history = app.history(journey.id, upto=journey.version)
     title = app.protocol(journey.protocol_id, journey.protocol_version).title
-    collection = journey_bundle(journey, view, history, title=title, patient_system=system)
     pid = patient_id(journey.patient_ref, system)
+    with refs.relative_references(f"Patient/{pid}"):
+        collection = journey_bundle(journey, view, history, title=title, patient_system=system)
+        resources = with_panels(journey.id, [e["resource"] for e in collection["entry"]], history)
     found = []
     if pid not in seen:
         seen.add(pid)
         found.append({"id": pid, **patient_resource(journey.patient_ref, system, patients.details(journey.id))})
-    resources = with_panels(journey.id, [e["resource"] for e in collection["entry"]], history)
-    found += relative(resources, refs.patient(journey.patient_ref, system), f"Patient/{pid}")
+    found += resources
     return found

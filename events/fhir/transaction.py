@@ -4,22 +4,19 @@
   (``PUT Patient?identifier=SYSTEM|VALUE``) with the name and birth date when they are recorded:
   Medplum refuses a transaction holding a conditional write and more than 8 entries.
 - Every other resource is a ``PUT`` under its stable id (``events.fhir.refs``): importing the same
-  journey twice changes no resource count. References are relative (``Task/ID``) so they hold across
-  Bundles, and the Patient is referred to as ``Patient?identifier=SYSTEM|VALUE``, which the server
-  resolves to the Patient the first Bundle wrote.
+  journey twice changes no resource count. References are relative (``Task/ID``, made so by
+  ``refs.relative_references``) so they hold across Bundles, and the Patient is referred to as
+  ``Patient?identifier=SYSTEM|VALUE``, which the server resolves to the Patient the first Bundle wrote.
 - The PHQ-9 is the panel form (``events.fhir.phq9``).
 - Bundles hold at most ``MAX_ENTRIES`` entries (Medplum refuses more than 50 updates in one).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
-
-import orjson
 
 from careplan.domain.patient import PatientDetails
 from careplan.domain.values import Fact
@@ -66,23 +63,6 @@ def with_panels(journey_id: UUID, resources: list[dict[str, Any]], history: Sequ
     return out
 
 
-_URN_REFERENCE = re.compile(rb'"reference":"urn:uuid:([0-9a-f-]+)","type":"([A-Za-z]+)"')
-
-
-def relative(resources: list[dict[str, Any]], subject: dict[str, Any], reference: str) -> list[dict[str, Any]]:
-    """The resources with their references made relative (``urn:uuid:ID`` of type T becomes ``T/ID``)
-    and the patient's logical reference ``subject`` given ``reference`` (the conditional one, or
-    ``Patient/ID``).
-
-    Done on the resources' JSON text, in C (orjson and ``re``): a 2,000-event journey has some ten
-    thousand references, and walking its dicts in Python was most of the export's time."""
-    text = orjson.dumps(resources)
-    text = _URN_REFERENCE.sub(rb'"reference":"\2/\1","type":"\2"', text)
-    text = text.replace(orjson.dumps(subject), orjson.dumps({"reference": reference, **subject}))
-    found: list[dict[str, Any]] = orjson.loads(text)
-    return found
-
-
 def transaction_bundles(
     journey_id: UUID,
     version: int,
@@ -92,13 +72,12 @@ def transaction_bundles(
     system: str,
     patient_ref: str,
 ) -> list[dict[str, Any]]:
-    """The Bundles in import order: the Patient's conditional update, then the rest in fifties."""
+    """The Bundles in import order: the Patient's conditional update, then the rest in fifties.
+    ``resources`` were made inside ``refs.relative_references(patient_query(...))``."""
     subject = patient_query(patient_ref, system)
-    logical = refs.patient(patient_ref, system)
-    entries = [
-        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-        for r in relative(with_panels(journey_id, resources, history), logical, subject)
-    ]
+    with refs.relative_references(subject):
+        made = with_panels(journey_id, resources, history)
+    entries = [{"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}} for r in made]
     first = {"resource": patient, "request": {"method": "PUT", "url": subject}}
     chunks = [[first]] + [entries[i : i + MAX_ENTRIES] for i in range(0, len(entries), MAX_ENTRIES)]
     return [

@@ -18,6 +18,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from events.fhir import loaded_bundle, loaded_transaction
+from events.read.collection import collection_paused
 from web.api.auth import permit
 from web.api.blueprint import blp
 from web.api.past import journey_at
@@ -73,5 +74,6 @@ class JourneyFhir(MethodView):
         transaction Bundles a FHIR server imports (``bundle=transaction``)."""
         state = journey_at(journey_id, query)
         if query.get("bundle") == "transaction":
-            return jsonify(loaded_transaction(careplan(), *state))
+            with collection_paused():
+                return jsonify(loaded_transaction(careplan(), *state))
         return jsonify(FhirBundleSchema().dump(loaded_bundle(careplan(), *state)))
