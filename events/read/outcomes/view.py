@@ -13,6 +13,7 @@ back to 0 and its rows dropped, the next catch-up reads the log from the start
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,7 @@ WINDOW = 50_000
 """Notifications taken in per transaction: a long backlog never holds the view writers' lock for long."""
 _IN = 500
 _opened: PerApp[dict[str, tuple[int, list[OutcomeFact]]]] = PerApp("outcome_facts")
+_opening = threading.Lock()
 """Each journey's facts as last opened in this process, with the version they are of."""
 
 
@@ -126,7 +128,8 @@ class OutcomesView:
         Opened rows are kept in this process by journey and version (``_opened``): a report reads
         every row's id and version, and opens again only the rows that changed since the last one."""
         self.catch_up()
-        held = _opened.setdefault(self.app, {})
+        with _opening:
+            held = _opened.setdefault(self.app, {})
         with self.store.read() as cur:
             versions = {r["journey_id"]: int(r["version"]) for r in cur.run(f"SELECT journey_id, version FROM {TABLE}").all()}
             stale = {j for j, v in versions.items() if held.get(j, (0, []))[0] != v}
@@ -135,12 +138,15 @@ class OutcomesView:
                 fresh = [(r["journey_id"], int(r["version"]), r["payload"]) for r in rows if r["journey_id"] in stale]
             else:
                 fresh = [(j, v, payload) for j, (v, payload) in self._payloads(cur, sorted(stale))]
-        for journey_id, version, payload in fresh:
-            held[journey_id] = (version, self._unseal(payload))
-        if len(held) > len(versions):
-            for gone in set(held) - set(versions):
-                del held[gone]
-        return {journey_id: facts for journey_id, (_, facts) in held.items()}
+        opened = [(journey_id, version, self._unseal(payload)) for journey_id, version, payload in fresh]
+        with _opening:  # two pages' reports at once (a threaded server) update one mapping
+            for journey_id, version, facts in opened:
+                if held.get(journey_id, (0, []))[0] <= version:
+                    held[journey_id] = (version, facts)
+            if len(held) > len(versions):
+                for gone in set(held) - set(versions):
+                    del held[gone]
+            return {journey_id: facts for journey_id, (_, facts) in held.items()}
 
     def _payloads(self, cur: Cursor, journey_ids: list[str]) -> Iterator[tuple[str, tuple[int, Any]]]:
         for at in range(0, len(journey_ids), _IN):
