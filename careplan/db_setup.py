@@ -28,6 +28,7 @@ from careplan.domain.protocol import ProtocolRegistry
 from careplan.settings import ConfigError, StoreSettings
 from careplan.side_tables import SideTables, tables_in
 from events.read import store as read_store
+from events.read.outcomes.view import OutcomesView
 from events.read.projection import Projector
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -74,7 +75,9 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
         grants = create_schema(app)
         # The views are brought up to date here, as the owner: an application started after an upgrade
         # that changed their shape then serves whole worklists at once, not partial ones while they refill.
-        Projector(app, read_store.ReadStore(app)).catch_up()
+        views = read_store.ReadStore(app)
+        Projector(app, views).catch_up()
+        OutcomesView(app, views).catch_up()  # its own position: rebuilt from the log after a schema change
         with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
             done = grant(cur, app_role, password, grants)
         schema.record_version(SideTables(app))

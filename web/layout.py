@@ -38,6 +38,7 @@ class NavItem:
 NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Dashboard", "dashboard.index", frozenset({"coordinator", "clinician", "admin"})),
     ("Schedule", "schedule.day", frozenset({"coordinator", "clinician", "admin"})),
+    ("Outcomes", "reports.outcomes", frozenset({"coordinator", "clinician", "auditor", "admin"})),
     ("Open a journey", "journeys.new", frozenset(roles_with(OPEN_JOURNEY))),
     ("Audit", "audit.index", frozenset({"auditor", "admin"})),
     ("Access log", "access.index", frozenset({"auditor", "admin"})),
