@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from careplan.domain.families.appointments import missed_at, missed_key
+from careplan.domain.message_duties import message_duties
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.view import OPEN, JourneyView, evaluate, overdue_after
 
@@ -43,7 +44,7 @@ def duties(record: ClinicalRecord, view: JourneyView, now: datetime) -> list[Dut
     """The system events owed by ``now`` and not yet recorded, oldest first."""
     if view.status != "active":
         return []
-    owed = [d for d in _candidates(record, view) if owed_from(d) <= now and d.key not in record.system_keys]
+    owed = [d for d in _candidates(record, view, now) if owed_from(d) <= now and d.key not in record.system_keys]
     return sorted(owed, key=lambda d: (d.occurred_at, d.key))
 
 
@@ -61,7 +62,7 @@ def next_duty_at(record: ClinicalRecord, view: JourneyView, now: datetime) -> da
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else None
         stretch = view if index == 0 else evaluate(record, start + _RECHECK)
-        for duty in _candidates(record, stretch):
+        for duty in _candidates(record, stretch, start):
             if duty.key in record.system_keys or (end is not None and owed_from(duty) > end):
                 continue
             moment = owed_from(duty) if index == 0 else max(owed_from(duty), start + _RECHECK)
@@ -90,8 +91,11 @@ def _turning_points(record: ClinicalRecord) -> list[datetime]:
     return points
 
 
-def _candidates(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
-    """Every duty this view implies, whatever the time; the callers filter by time and by key."""
+def _candidates(record: ClinicalRecord, view: JourneyView, now: datetime) -> Iterator[Duty]:
+    """Every duty this view implies (questionnaires: the slot due by ``now`` or the next); the
+    callers filter by time and by key."""
+    for event_type, moment, data in message_duties(record, view, now):
+        yield Duty(event_type, moment, data)
     yield from _step_duties(record, view)
     yield from _reminders(record, view)
     yield from _relapse_alert(record, view)
