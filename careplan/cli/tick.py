@@ -46,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{journey_id} NotificationSent {key}")
     for journey_id, key in sent.failed:
         print(f"{journey_id} NotificationFailed {key}")
-    print(f"swept at {now.isoformat()}: {result.journeys} journeys due, {len(result.recorded)} events recorded")
     print(f"outbox: {len(sent.sent)} sent, {len(sent.failed)} failed, {sent.waiting} waiting")
+    print(f"swept at {now.isoformat()}: {result.journeys} journeys due, {len(result.recorded)} events recorded")
     return 0

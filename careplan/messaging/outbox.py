@@ -65,7 +65,7 @@ class Waiting:
     template: str
     recipient: str
     channel: str
-    queued_at: str
+    queued_at: datetime | None
     text: templates.Text
 
 
@@ -234,7 +234,8 @@ def waiting_messages(app: CarePlan, limit: int = 200) -> list[Waiting]:
                 queued["template"], journey_id=str(journey_id), base_url=settings.base_url,
                 link=f"{settings.base_url}/q/…", clinic=settings.clinic,
             )
-            found.append(Waiting(journey_id, key, queued["template"], queued["recipient"], queued["channel"], str(message.get("queued_at")), text))
+            at = datetime.fromisoformat(message["queued_at"]) if message.get("queued_at") else None
+            found.append(Waiting(journey_id, key, queued["template"], queued["recipient"], queued["channel"], at, text))
             if len(found) >= limit:
                 return found
     return found

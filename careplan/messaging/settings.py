@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from careplan.domain.clinic import Clinic
+from careplan.domain.clinic import Clinic, clinic
 from careplan.per_app import PerApp
 from careplan.settings import ConfigError
 
@@ -92,10 +92,8 @@ def use_messaging(app: Any, settings: MessagingSettings) -> None:
 def messaging_for(app: Any) -> MessagingSettings:
     """This application's messaging settings, read from the environment the first time."""
     known = _settings.get(app)
-    if known is None:
-        from events.clinic_file import clinic_settings
-
+    if known is None:  # an application not built by ``build_app`` (a script, a test): no clinic file read
         ledger = getattr(app, "chairs", None)
-        clinic = getattr(ledger, "clinic", None) or clinic_settings(os.environ)
-        known = _settings.setdefault(app, messaging_settings(os.environ, clinic))
+        chosen = getattr(ledger, "clinic", None) or clinic("UTC", {}, 1)
+        known = _settings.setdefault(app, messaging_settings(os.environ, chosen))
     return known
