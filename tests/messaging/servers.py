@@ -3,6 +3,7 @@ certificate made here, and an SMS provider (``http.server`` in a thread) that an
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import socket
@@ -62,7 +63,12 @@ class Mailbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
     tls: list[bool] = field(default_factory=list)
 
+    delay: float = 0.0
+    """Seconds each message takes to be accepted (a slow server, so a dispatcher can be killed mid-way)."""
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
             self.tls.append(session.ssl is not None)
@@ -96,12 +102,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(folder: Path) -> Iterator[SmtpServer]:
+def smtp_server(folder: Path, delay: float = 0.0) -> Iterator[SmtpServer]:
     """An SMTP server on a free port of 127.0.0.1 that refuses mail before STARTTLS."""
     cert_file, key_file = self_signed(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
-    mailbox = Mailbox()
+    mailbox = Mailbox(delay=delay)
     controller = Controller(
         mailbox, hostname="127.0.0.1", port=free_port(), tls_context=context, require_starttls=True, ready_timeout=10
     )
