@@ -15,7 +15,7 @@ from careplan.messaging import questionnaires
 from careplan.messaging.outbox import dispatch
 from careplan.patients import Patients
 from careplan.scheduling.sweep import sweep
-from events.read.runtime import read_store_for
+from events.read.runtime import read_side_for, read_store_for
 from tests.conftest import Clock
 from tests.messaging.conftest import BASE_URL, DIRECTOR, ON_CALL, PROM, messaging
 from tests.messaging.servers import SmsProvider, SmtpServer
@@ -191,6 +191,14 @@ def test_no_address_on_file_is_a_failure_on_the_record_not_a_retry_loop(make_pro
     (failed,) = types(app, journey, "NotificationFailed")
     assert failed["key"] == f"notify:reminder:infusion:{version}" and "no email address" in str(failed["error"])
     assert smtp.mailbox.messages == []
+    # The coordinator's worklist says whom to call ("could not reach"), on the blocked list.
+    _, view = app.view(journey)
+    (flag,) = [f for f in view.steps["induction"].flags if f.kind == "unreachable"]
+    assert flag.reason == "Could not reach the patient by email: no email address on file."
+    side = read_side_for(app)
+    listed = side.worklist("blocked", clock.now)
+    assert [s.journey_id for s in listed.items] == [journey]
+    assert PATIENT_EMAIL not in str(listed)
 
 
 def _alert_version(app: CarePlan, journey: UUID) -> int:

@@ -99,13 +99,36 @@ def _queued(r: ClinicalRecord, p: NotificationQueued, f: Fact) -> None:
 
 def _settled(state: str) -> Callable[[ClinicalRecord, NotificationSent | NotificationFailed, Fact], None]:
     def fold(r: ClinicalRecord, p: NotificationSent | NotificationFailed, f: Fact) -> None:
-        r.outbox.setdefault(p.key, {})["state"] = state
+        message = r.outbox.setdefault(p.key, {})
+        message.update(state=state, settled_at=f.recorded_at.isoformat())
+        if isinstance(p, NotificationFailed):
+            message["error"] = p.error
 
     return fold
 
 
 folds(NotificationSent)(_settled(SENT))
 folds(NotificationFailed)(_settled(FAILED))
+
+
+WHO = {"patient": "the patient", "on_call": "the on-call clinician", "medical_director": "the medical director"}
+
+
+def unreachable(r: ClinicalRecord) -> list[str]:
+    """"Could not reach" sentences (DESIGN 7.7): each recipient whose latest settled message failed.
+    A later message that got through clears it, so the coordinator's list holds only what still needs
+    a phone call or a corrected address."""
+    latest: dict[str, dict[str, Any]] = {}
+    for message in r.outbox.values():
+        if message.get("state") in (SENT, FAILED) and "recipient" in message:
+            known = latest.get(message["recipient"])
+            if known is None or str(message.get("settled_at", "")) >= str(known.get("settled_at", "")):
+                latest[message["recipient"]] = message
+    return [
+        f"Could not reach {WHO.get(who, who)} by {m.get('channel', 'message')}: {m.get('error', 'not delivered')}."
+        for who, m in sorted(latest.items())
+        if m.get("state") == FAILED
+    ]
 
 
 def state_of(r: ClinicalRecord, key: str) -> str | None:
