@@ -42,6 +42,7 @@ DDL = (
     f"CREATE TABLE IF NOT EXISTS {PENDING} (journey_id TEXT PRIMARY KEY)",
     f"CREATE TABLE IF NOT EXISTS {POSITION} (name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
 )
+TABLES = (PENDING, POSITION)
 GRANTS = {PENDING: "SELECT, INSERT, DELETE", POSITION: "SELECT, INSERT, UPDATE"}
 """What the application's role may do here (``careplan db setup``)."""
 QUEUED_TOPIC = get_topic(PatientJourney.NotificationQueued)

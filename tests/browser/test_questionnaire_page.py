@@ -45,8 +45,8 @@ def answer_by_keyboard(page: Any, answers: list[int | None]) -> None:
         for _ in range(choice):
             page.keyboard.press("ArrowDown")
     page.keyboard.press("Tab")  # the send button
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
 
 def test_a_patient_answers_on_a_phone_by_keyboard_and_sees_the_crisis_line(q_site: Site, browser: Any) -> None:
@@ -73,8 +73,8 @@ def test_a_patient_answers_on_a_phone_by_keyboard_and_sees_the_crisis_line(q_sit
         assert page.evaluate("document.activeElement.id") == "item9-0"
         page.keyboard.press("ArrowDown")  # "Several days"
         page.keyboard.press("Tab")
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
         assert page.inner_text("h1") == "Thank you"
         assert "988" in page.inner_text(".q-crisis"), "the crisis line after a self-harm answer"
         assert_accessible(page, "the thank-you page with the crisis line, at 390 px")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -73,6 +74,13 @@ def phq9_form(items: list[int]) -> dict[str, str]:
     return {f"item{i + 1}": str(v) for i, v in enumerate(items)}
 
 
+def form_token(page: Any) -> str:
+    """The CSRF token the page's form carries (bound to this browser by its cookie)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert found is not None
+    return found.group(1)
+
+
 def test_a_link_is_answered_once_and_a_self_harm_answer_shows_the_crisis_line(site: Flask) -> None:
     people = People(site)
     journey = opened(site, people)
@@ -86,15 +94,17 @@ def test_a_link_is_answered_once_and_a_self_harm_answer_shows_the_crisis_line(si
     page = patient.get(f"/q/{token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
+    guard = {"csrf_token": form_token(page)}
+    assert patient.post(f"/q/{token}", data=phq9_form([0] * 9)).status_code == 400, "a form from elsewhere"
     for item in PHQ9.items:
         assert item.replace("'", "&#39;") in html, item
     assert PHQ9.stem in html and CRISIS.replace("'", "&#39;") in html
 
-    incomplete = patient.post(f"/q/{token}", data=phq9_form([0] * 8))
+    incomplete = patient.post(f"/q/{token}", data={**phq9_form([0] * 8), **guard})
     assert incomplete.status_code == 422 and "Question 9 has no answer" in incomplete.get_data(as_text=True)
     before = len(history(site, journey))
 
-    done = patient.post(f"/q/{token}", data=phq9_form([1, 1, 0, 0, 0, 0, 0, 0, 2]))
+    done = patient.post(f"/q/{token}", data={**phq9_form([1, 1, 0, 0, 0, 0, 0, 0, 2]), **guard})
     assert done.status_code == 200
     assert CRISIS.replace("'", "&#39;") in done.get_data(as_text=True)
     recorded = history(site, journey)[before:]
@@ -102,7 +112,7 @@ def test_a_link_is_answered_once_and_a_self_harm_answer_shows_the_crisis_line(si
     assert recorded[0].actor.as_dict() == {"id": "patient", "role": "patient"}
     assert recorded[0].data["context"] == "remote" and recorded[0].data["items"][8] == 2
 
-    again = patient.post(f"/q/{token}", data=phq9_form([0] * 9))
+    again = patient.post(f"/q/{token}", data={**phq9_form([0] * 9), **guard})
     assert again.status_code == 410 and "already been answered" in again.get_data(as_text=True)
     assert patient.get(f"/q/{token}").status_code == 410
     assert len(history(site, journey)) == before + 2, "a used link records nothing"
@@ -113,10 +123,12 @@ def test_an_expired_or_unknown_link_says_so_and_records_nothing(site: Flask, clo
     journey = opened(site, people)
     key = send(site, people, journey, "GAD7").get_json()["key"]
     token = token_for(site, journey, key)
-    assert GAD7.items[0] in site.test_client().get(f"/q/{token}").get_data(as_text=True)
+    patient = site.test_client()
+    page = patient.get(f"/q/{token}")
+    assert GAD7.items[0] in page.get_data(as_text=True)
     before = len(history(site, journey))
     clock.advance(hours=72)
-    expired = site.test_client().post(f"/q/{token}", data=phq9_form([0] * 7))
+    expired = patient.post(f"/q/{token}", data={**phq9_form([0] * 7), "csrf_token": form_token(page)})
     assert expired.status_code == 410 and "expired" in expired.get_data(as_text=True)
     unknown = site.test_client().get(f"/q/{token[:-4]}AAAA")
     assert unknown.status_code == 404 and "does not work" in unknown.get_data(as_text=True)

@@ -8,14 +8,15 @@ for the patient.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from careplan.messaging.outbox import waiting_messages
 from careplan.messaging.settings import messaging_for
 from web.auth import requires
+from web.layout import page_blueprint
 from web.services import careplan
 
-bp = Blueprint("outbox", __name__, url_prefix="/outbox", template_folder="templates")
+bp = page_blueprint("outbox", __name__, url_prefix="/outbox")
 
 
 @bp.route("/")

@@ -13,7 +13,6 @@ from careplan.messaging import questionnaires
 from careplan.messaging.instruments import BY_CODE, Instrument
 from careplan.messaging.settings import messaging_for
 from careplan.sign_ins import failures_for
-from web import csrf
 from web.auth import current_actor, requires
 from web.questionnaires import bp
 from web.services import careplan
@@ -94,7 +93,6 @@ def _read(instrument: Instrument) -> tuple[dict[int, int], list[int]]:
 @requires(*SENDS_QUESTIONNAIRES)
 def send_now(journey_id: UUID) -> WerkzeugResponse:
     """The journey page's "Send PHQ-9 / GAD-7 now": records the link; the scheduler sends it."""
-    csrf.protect()
     instrument = request.form.get("instrument", "")
     if instrument not in questionnaires.INSTRUMENTS:
         abort(400, description="instrument: must be PHQ9 or GAD7.")
