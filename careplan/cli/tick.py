@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(clock=lambda: now)
     try:
         result = sweep(app, read_store_for(app), now)
-        sent = dispatch(app)
+        sent = dispatch(app, count_waiting=True)
     finally:
         app.close()
     for event in result.recorded:

@@ -74,7 +74,9 @@ def _patient_messages(record: ClinicalRecord, now: datetime) -> Iterator[tuple[s
     since = record.opened_at
     if since is None:
         return
-    booked = {f"reminder:infusion:{a.version}" for a in record.appointments if a.state == "scheduled"}
+    booked = {
+        f"reminder:infusion:{a.version}" for a in record.appointments if a.state == "scheduled" and a.scheduled_for > now
+    }  # a reminder whose booking has passed (a store from before messages) is not sent late
     for key in sorted(booked & record.system_keys):
         yield "NotificationQueued", since, _message(f"notify:{key}", "infusion_reminder", "patient", key)
     for key, link in sorted(record.questionnaires.items()):
@@ -85,15 +87,19 @@ def _patient_messages(record: ClinicalRecord, now: datetime) -> Iterator[tuple[s
 
 def _pages(record: ClinicalRecord) -> Iterator[tuple[str, datetime, dict[str, Any]]]:
     """Each self-harm or vitals alert of this course pages the on-call clinician at once, and the
-    medical director ``page_ack_minutes`` after that page while the alert is still unacknowledged."""
+    medical director ``page_ack_minutes`` after that page while the alert is still unacknowledged.
+    An alert acknowledged before its page was queued needs no page (nor do those of a store from
+    before paging that were worked already)."""
     wait = timedelta(minutes=record.protocol.safety.page_ack_minutes)
     for alert in record.alerts:
         if alert.kind not in PAGED_ALERTS or alert.course is not None:
             continue  # an alert carried from the previous course was paged there
         about = f"alert:{alert.version}"
         page = f"page:{alert.version}:on_call"
-        yield "NotificationQueued", alert.raised_at, _message(page, "safety_page", "on_call", about)
         paged = record.outbox.get(page)
+        if paged is None and alert.acknowledged_version is not None:
+            continue
+        yield "NotificationQueued", alert.raised_at, _message(page, "safety_page", "on_call", about)
         if paged is not None and alert.acknowledged_version is None:
             moment = datetime.fromisoformat(paged["queued_at"]) + wait
             key = f"page:{alert.version}:medical_director"

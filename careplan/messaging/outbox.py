@@ -114,13 +114,23 @@ def channels_for(settings: MessagingSettings) -> dict[str, Channel]:
     return made
 
 
-def dispatch(app: CarePlan, stop: Callable[[], bool] = lambda: False, sleep: Callable[[float], None] = time.sleep) -> DispatchResult:
-    """Sends every queued message once and records how each went; what has no channel waits."""
+def dispatch(
+    app: CarePlan,
+    stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+    count_waiting: bool = False,
+) -> DispatchResult:
+    """Sends every queued message once and records how each went; what has no channel waits.
+
+    With no channel at all (the demo) nothing is loaded, unless ``count_waiting`` asks how many wait
+    (``careplan tick`` says so): a scheduler's every interval costs nothing there."""
     settings = messaging_for(app)
     side = tables(app)
     catch_up(app, side)
     result = DispatchResult()
     channels = channels_for(settings)
+    if not channels and not count_waiting:
+        return result
     try:
         for journey_id in pending_journeys(app, side):
             if stop():
