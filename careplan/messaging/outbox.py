@@ -47,6 +47,9 @@ GRANTS = {PENDING: "SELECT, INSERT, DELETE", POSITION: "SELECT, INSERT, UPDATE"}
 """What the application's role may do here (``careplan db setup``)."""
 QUEUED_TOPIC = get_topic(PatientJourney.NotificationQueued)
 PAGE = 500
+SETTLE_BATCH = 20
+"""A journey's messages settled per save: fewer saves, and a crash between handing messages over and
+recording them resends at most this many (each with its own Message-ID again)."""
 
 
 @dataclass
@@ -162,6 +165,8 @@ def _dispatch_journey(
     except UnknownJourney:
         return 0
     waiting = 0
+    addresses: dict[tuple[str, str], str | None] = {}
+    outcomes: list[tuple[str, dict[str, object]]] = []
     for key, message in sorted(journey.chart.outbox.items()):
         if message.get("state") != "queued":
             continue
@@ -170,11 +175,21 @@ def _dispatch_journey(
         if channel is None:
             waiting += 1
             continue
-        outcome = _deliver(app, settings, channel, journey, key, queued, sleep)
-        settled = _settle(app, journey_id, outcome)
-        if settled:
-            (result.sent if outcome[0] == "NotificationSent" else result.failed).append((journey_id, key))
+        where = (queued["recipient"], queued["channel"])
+        if where not in addresses:  # read once per journey and recipient, when sending
+            addresses[where] = address(app, journey, *where)
+        outcomes.append(_deliver(app, settings, channel, journey, key, queued, addresses[where], sleep))
+        if len(outcomes) == SETTLE_BATCH:
+            _record(app, journey_id, outcomes, result)
+            outcomes = []
+    _record(app, journey_id, outcomes, result)
     return waiting
+
+
+def _record(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]], result: DispatchResult) -> None:
+    for (event_type, data), settled in zip(outcomes, _settle(app, journey_id, outcomes)):
+        if settled:
+            (result.sent if event_type == "NotificationSent" else result.failed).append((journey_id, str(data["key"])))
 
 
 def outgoing(app: CarePlan, settings: MessagingSettings, journey: PatientJourney, queued: dict[str, Any], to: str) -> Outgoing:
@@ -195,10 +210,10 @@ def _deliver(
     journey: PatientJourney,
     key: str,
     queued: dict[str, Any],
+    to: str | None,
     sleep: Callable[[float], None],
 ) -> tuple[str, dict[str, object]]:
     """Tries a message up to ``attempts`` times with doubling waits; the event that settles it."""
-    to = address(app, journey, queued["recipient"], queued["channel"])
     if not to:
         return "NotificationFailed", {"key": key, "error": f"no {queued['channel']} address on file", "attempts": 1}
     message = outgoing(app, settings, journey, queued, to)
@@ -215,15 +230,17 @@ def _deliver(
     raise AssertionError("unreachable")
 
 
-def _settle(app: CarePlan, journey_id: UUID, outcome: tuple[str, dict[str, object]]) -> bool:
-    event_type, data = outcome
+def _settle(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]]) -> list[bool]:
+    """Records how each message went, in one save; whether each was settled here (not before)."""
+    if not outcomes:
+        return []
     settled: list[bool] = []
 
     def command(journey: PatientJourney, now: datetime) -> None:
-        settled[:] = [journey.settle_notification(event_type, dict(data), now=now)]
+        settled[:] = [journey.settle_notification(t, dict(data), now=now) for t, data in outcomes]
 
     app.change(journey_id, command, None)
-    return bool(settled and settled[0])
+    return settled
 
 
 def waiting_messages(app: CarePlan, limit: int = 200) -> list[Waiting]:
