@@ -42,7 +42,7 @@ class Duty:
 
 def duties(record: ClinicalRecord, view: JourneyView, now: datetime) -> list[Duty]:
     """The system events owed by ``now`` and not yet recorded, oldest first."""
-    if view.status != "active":
+    if view.status == "closed":
         return []
     owed = [d for d in _candidates(record, view, now) if owed_from(d) <= now and d.key not in record.system_keys]
     return sorted(owed, key=lambda d: (d.occurred_at, d.key))
@@ -55,7 +55,7 @@ def next_duty_at(record: ClinicalRecord, view: JourneyView, now: datetime) -> da
     The view changes with time alone at a few known moments (the induction window closing, a baseline
     going stale); each stretch between them is judged on the view it has, so the answer is exact.
     """
-    if view.status != "active":
+    if view.status == "closed":
         return None
     starts = [now] + sorted(m for m in _turning_points(record) if m > now)
     best: datetime | None = None
@@ -96,6 +96,8 @@ def _candidates(record: ClinicalRecord, view: JourneyView, now: datetime) -> Ite
     callers filter by time and by key."""
     for event_type, moment, data in message_duties(record, view, now):
         yield Duty(event_type, moment, data)
+    if view.status != "active":
+        return  # a paused journey owes only its safety pages (``message_duties`` says which)
     yield from _step_duties(record, view)
     yield from _reminders(record, view)
     yield from _relapse_alert(record, view)

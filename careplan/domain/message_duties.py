@@ -23,9 +23,11 @@ PAGED_ALERTS: tuple[str, ...] = ("self_harm", "vitals")
 
 
 def message_duties(record: ClinicalRecord, view: JourneyView, now: datetime) -> Iterator[tuple[str, datetime, dict[str, Any]]]:
-    """(event type, moment owed, data) of each questionnaire and message this record implies."""
-    yield from _scheduled_questionnaires(record, view, now)
-    yield from _patient_messages(record, now)
+    """(event type, moment owed, data) of each questionnaire and message this record implies. A
+    paused journey still pages for its safety alerts, and sends nothing to the patient."""
+    if view.status == "active":
+        yield from _scheduled_questionnaires(record, view, now)
+        yield from _patient_messages(record, now)
     yield from _pages(record)
 
 

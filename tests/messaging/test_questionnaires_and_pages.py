@@ -203,3 +203,15 @@ def test_no_address_on_file_is_a_failure_on_the_record_not_a_retry_loop(make_pro
 
 def _alert_version(app: CarePlan, journey: UUID) -> int:
     return next(f.version for f in app.history(journey) if f.type == "SafetyAlertRaised")
+
+
+def test_a_paused_journey_still_pages_and_sends_the_patient_nothing(make_prom_app, store_url, clock, smtp: SmtpServer):
+    app = make_prom_app(store_url, clock, messaging(smtp, None))
+    journey = started_course(app, clock)
+    app.record(journey, "JourneyPaused", {}, actor=CLINICIAN, reason="Patient travelling for two weeks.")
+    data = {"instrument": "PHQ9", "total": 9, "items": [1] * 9, "context": "other"}
+    app.record(journey, "AssessmentRecorded", data, actor=CLINICIAN)  # item 9 at 1: a self-harm alert
+    clock.now = clock.now + timedelta(days=7, minutes=1)  # a PHQ-9 link would be due if it were active
+    recorded = tick(app, clock)
+    assert [k for _, k in recorded] == [f"page:{_alert_version(app, journey)}:on_call"], recorded
+    assert smtp.mailbox.to() == [ON_CALL], "the on-call clinician is paged; the patient gets no link"
