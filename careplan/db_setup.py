@@ -25,6 +25,7 @@ from careplan import booking, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
+from careplan.messaging import outbox
 from careplan.settings import ConfigError, StoreSettings
 from careplan.side_tables import SideTables, tables_in
 from events.read import store as read_store
@@ -166,6 +167,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     sign_ins.SignInFailures(app)
     SideTables(app).create(booking.TABLES)
     SideTables(app).create(schema.DDL)
+    SideTables(app).create(outbox.DDL)
     with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
         for statement in _GUARD_DDL:
             cur.execute(statement.format(table=events))
@@ -181,6 +183,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
         **sign_ins.GRANTS,
         **booking.GRANTS,
         **schema.GRANTS,
+        **outbox.GRANTS,
     }
 
 
@@ -266,6 +269,7 @@ def expected_tables(app: CarePlan) -> list[str]:
     names.append(read_store.TRACKING)
     names += [table for tables in read_store.VIEW_TABLES.values() for table in tables]
     names += [access_log.TABLE, sessions.TABLE, sign_ins.TABLE, *tables_in(booking.TABLES), *tables_in(schema.DDL)]
+    names += list(outbox.TABLES)
     return names
 
 

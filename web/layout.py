@@ -43,6 +43,7 @@ NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Audit", "audit.index", frozenset({"auditor", "admin"})),
     ("Access log", "access.index", frozenset({"auditor", "admin"})),
     ("People", "auth.people", frozenset(roles_with(MANAGE_USERS))),
+    ("Outbox", "outbox.index", frozenset({"admin"})),
 )
 """Label, endpoint and the roles that see it; a write's link follows the permission table, so nobody
 is shown a page that would refuse them."""

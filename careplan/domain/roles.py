@@ -7,7 +7,9 @@ and check the same thing earlier; it never keeps a copy.
 
 Clinicians record every clinical event. Coordinators keep plans moving: they schedule and cancel
 infusions, pause, resume and close journeys, and add notes. Auditors and admins record nothing on a
-journey. The scheduler (``system``) records only its own events, through their own command.
+journey. The scheduler (``system``) records only its own events, through their own command. The
+patient records exactly one thing: the answers to a questionnaire sent by link (DESIGN 7.7), and the
+assessment's own rule holds that actor to the link (``context`` ``remote``, unexpired, unanswered).
 
 Marking an event entered in error is judged against the event marked: a clinician may mark any event
 that can be marked; a coordinator only an event of the coordinator's kinds that this same coordinator
@@ -22,6 +24,9 @@ from careplan.domain.vocabulary import CLINICIAN_EVENTS
 
 CLINICIAN = "clinician"
 COORDINATOR = "coordinator"
+PATIENT = "patient"
+PATIENT_ACTOR = Actor(id="patient", role=PATIENT)
+"""Who answers by link: no account, no sign-in; the link is the authority (DESIGN 7.7)."""
 CORRECTION = "EventEnteredInError"
 
 COORDINATOR_EVENTS: frozenset[str] = frozenset(
@@ -34,8 +39,18 @@ RECORDS: dict[str, frozenset[str]] = {
     CLINICIAN: frozenset(CLINICIAN_EVENTS),
     "auditor": frozenset(),
     "admin": frozenset(),
+    PATIENT: frozenset({"AssessmentRecorded"}),
 }
 """The event types each role may record on a journey; a role not listed records none."""
+
+
+SENDS_QUESTIONNAIRES: frozenset[str] = frozenset({CLINICIAN})
+"""Who may send a questionnaire link now (``QuestionnaireSent`` at a clinician's request)."""
+
+
+def require_may_send_questionnaire(actor: Actor) -> None:
+    if actor.role not in SENDS_QUESTIONNAIRES:
+        raise NotAllowed(actor.role, "QuestionnaireSent")
 
 
 def may_record(role: str | None, event_type: str) -> bool:

@@ -62,6 +62,10 @@ SYSTEM_EVENTS: tuple[str, ...] = (
     "ReminderIssued",
     "SafetyAlertRaised",
     "AppointmentMissed",
+    "QuestionnaireSent",
+    "NotificationQueued",
+    "NotificationSent",
+    "NotificationFailed",
 )
 LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
 ALL_EVENTS: tuple[str, ...] = LIFECYCLE_EVENTS + CLINICIAN_EVENTS + SYSTEM_EVENTS
@@ -91,7 +95,7 @@ FINDINGS: tuple[str, ...] = (
 )
 PANELS: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
 INSTRUMENTS: tuple[str, ...] = ("PHQ9", "MADRS", "GAD7")
-ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check", "maintenance", "other")
+ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check", "maintenance", "other", "remote")
 INFUSION_PHASES: tuple[str, ...] = ("induction", "maintenance")
 VITALS_PHASES: tuple[str, ...] = ("pre", "during", "post")
 HOLDS: tuple[str, ...] = ("blood_pressure",)

@@ -313,7 +313,15 @@ _DESCRIBE = {
     "StepOverdue": lambda d: f"{_words(d.get('step')).capitalize()} overdue (was due {_day(d.get('due_at'))})",
     "ReminderIssued": lambda d: f"Reminder: {_words(d.get('kind'))} due {_day(d.get('due_at'))}",
     "AppointmentMissed": lambda d: f"The appointment booked at version {d.get('scheduled_version')} was missed",
+    "QuestionnaireSent": lambda d: (
+        f"{_INSTRUMENT.get(str(d.get('instrument')), d.get('instrument'))} link for the patient, by {d.get('channel')}, "
+        f"open until {_day(d.get('expires_at'))}"
+    ),
+    "NotificationQueued": lambda d: f"Message queued for {_words(d.get('recipient'))} by {d.get('channel')} ({_words(d.get('template'))})",
+    "NotificationSent": lambda d: "Message delivered to the provider",
+    "NotificationFailed": lambda d: f"Message not delivered after {d.get('attempts')} tries: {d.get('error')}",
 }
+_INSTRUMENT = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
 
 
 def _day(value: Any) -> str:

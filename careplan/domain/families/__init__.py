@@ -12,6 +12,7 @@ from careplan.domain.families import (  # noqa: F401
     consultation,
     infusion,
     lifecycle,
+    messages,
     response,
     screening,
     system,

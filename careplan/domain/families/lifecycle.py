@@ -26,7 +26,7 @@ IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque re
 
 NOT_CORRECTABLE: frozenset[str] = frozenset(
     {"JourneyOpened", "ProtocolMigrated", "EventEnteredInError", "StepBecameDue", "StepOverdue", "ReminderIssued",
-     "SafetyAlertRaised"}
+     "SafetyAlertRaised", "QuestionnaireSent", "NotificationQueued", "NotificationSent", "NotificationFailed"}
 )
 
 
