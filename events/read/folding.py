@@ -7,10 +7,8 @@ folded here only when the cache holds it at the version just before the batch's 
 or when the batch starts at its first event; anything else (an evicted or never-seen journey, a gap)
 falls back to one ``app.get``. The cache is bounded (least recently used first out).
 
-A recorded event is read straight into the fact the aggregate folds (``careplan.decoding.FactReader``)
-and taken in with ``PatientJourney.take_in``: the same checks and state as the library's
-``event.mutate``, without building the library's event object for each of the log's events. An
-opening, and anything the fact reader leaves, goes the library's way.
+Each notification is decoded by the application's mapper (the library's, with the orjson transcoder
+and rows opened at their place) and folded with the library's ``event.mutate``, as a load does.
 """
 
 from __future__ import annotations
@@ -25,16 +23,13 @@ from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Identifier
 
 from careplan.application import CarePlan
-from careplan.decoding import FactReader
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
-from careplan.domain.values import Fact
 
 CACHE_SIZE = 20_000
 
 Change = tuple[int, Any]
-"""One stored event of a journey as the fold takes it: its version, and a ``Fact`` (a recorded event)
-or the library's event (an opening, or what the fact reader left)."""
+"""One stored event of a journey as the fold takes it: its version, and the library's event."""
 
 
 class JourneyFolder:
@@ -43,7 +38,6 @@ class JourneyFolder:
         self.size = size
         self._cache: OrderedDict[str, PatientJourney] = OrderedDict()
         self._prefix = get_topic(PatientJourney) + "."
-        self._facts = FactReader(app.mapper, PatientJourney.Recorded, Fact)
         self.loads = 0
         """How many journeys had to be read from the store (for the benchmark's report)."""
 
@@ -52,8 +46,7 @@ class JourneyFolder:
 
     def decode(self, notification: Any) -> Any:
         """A journey's notification as the fold takes it (see ``Change``)."""
-        fact = self._facts.fact(notification)
-        return fact if fact is not None else self.app.mapper.to_domain_event(notification)
+        return self.app.mapper.to_domain_event(notification)
 
     def latest(
         self, journey_id: str, events: list[Change], folded: PatientJourney | None = None
@@ -68,12 +61,9 @@ class JourneyFolder:
         elif not events or journey is None or journey.version != events[0][0] - 1:
             return self._load(journey_id)
         for _, change in events:
-            if type(change) is Fact:
-                if journey is None:
-                    return self._load(journey_id)  # a fact needs the journey its opening made
-                journey.take_in(change)
-            else:
-                journey = change.mutate(journey)
+            if journey is None and not isinstance(change, PatientJourney.JourneyOpened):
+                return self._load(journey_id)  # a recorded event needs the journey its opening made
+            journey = change.mutate(journey)
         if not isinstance(journey, PatientJourney):
             return None
         if journey.needs_refold:  # a correction among the events: only the stored history can undo it
