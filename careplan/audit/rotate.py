@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from careplan import booking, schema, server_keys, sessions, sign_ins
+from careplan import booking, event_tables, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log, access_start
 from careplan.audit.stored import PAGE
@@ -105,10 +105,7 @@ def _make_side_tables(target: CarePlan, new: SideTables) -> None:
 
 def known_tables(app: CarePlan, views: frozenset[str] = frozenset()) -> set[str]:
     """Every table the rotation knows how to carry, end or rebuild in ``app``'s store."""
-    names = {app.recorder.events_table_name, *COPIED, *ENDED, *REMADE, *views}  # type: ignore[attr-defined]
-    if app.snapshots is not None:
-        names.add(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
-    return names
+    return {*event_tables.table_names(app), *COPIED, *ENDED, *REMADE, *views}
 
 
 def tables_of(tables: SideTables) -> set[str]:

@@ -14,17 +14,15 @@ and rows opened at their place) and folded with the library's ``event.mutate``, 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
 
 from careplan.application import CarePlan
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
+from careplan.event_tables import latest_snapshots
 
 CACHE_SIZE = 20_000
 
@@ -80,7 +78,7 @@ class JourneyFolder:
         later window would write anyway, and its events up to the snapshot are skipped unread.
         """
         found: dict[str, PatientJourney] = {}
-        for stored in self._latest_snapshots(journey_ids):
+        for stored in latest_snapshots(self.app, [UUID(j) for j in journey_ids]):
             journey = self.app.mapper.to_domain_event(stored).mutate(None)
             if not isinstance(journey, PatientJourney):
                 continue
@@ -90,49 +88,6 @@ class JourneyFolder:
             self._keep(journey_id, journey)
             found[journey_id] = journey
         return found
-
-    def _latest_snapshots(self, journey_ids: list[str]) -> list[StoredEvent]:
-        """The latest stored snapshot of each journey that has one, in a query per 500 journeys (the
-        library reads snapshots one aggregate at a time, two queries each)."""
-        snapshots = self.app.snapshots
-        if snapshots is None or not journey_ids:
-            return []
-        recorder = snapshots.recorder
-        found: list[StoredEvent] = []
-        for start in range(0, len(journey_ids), 500):
-            chunk = [UUID(j) for j in journey_ids[start : start + 500]]
-            if isinstance(recorder, PostgresAggregateRecorder):
-                statement: Any = SQL(
-                    "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
-                    "FROM {schema}.{table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC"
-                ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
-                params: list[Any] = [chunk]
-            else:
-                table = recorder.events_table_name
-                marks = ", ".join("?" * len(chunk))
-                statement = (
-                    f"SELECT s.originator_id, s.originator_version, s.topic, s.state FROM {table} s JOIN "
-                    f"(SELECT originator_id, MAX(originator_version) AS latest FROM {table} "
-                    f"WHERE originator_id IN ({marks}) GROUP BY originator_id) m "
-                    "ON s.originator_id = m.originator_id AND s.originator_version = m.latest"
-                )
-                params = [j.hex for j in chunk]
-            with cast(Any, recorder).datastore.transaction(commit=False) as cursor:
-                cursor.execute(statement, params)
-                for row in cursor.fetchall():
-                    found.append(
-                        StoredEvent(
-                            originator_id=UUID(str(row["originator_id"])),
-                            originator_version=int(row["originator_version"]),
-                            topic=row["topic"],
-                            state=bytes(row["state"]),
-                        )
-                    )
-        return found
-
-    def adopt(self, other: JourneyFolder) -> None:
-        """Starts from the journeys another folder holds (a forked catch-up's copy of its parent's)."""
-        self._cache = other._cache
 
     def forget(self, journey_id: str) -> None:
         self._cache.pop(journey_id, None)
