@@ -64,7 +64,7 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
         # The views are brought up to date here, as the owner: an application started after an upgrade
         # that changed their shape then serves whole worklists at once, not partial ones while they refill.
         Projector(app, read_store.ReadStore(app)).catch_up()
-        with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
+        with event_tables.postgres(app).transaction(commit=True) as cur:
             done = grant(cur, app_role, password, grants)
         schema.record_version(SideTables(app))
         return done
@@ -151,10 +151,11 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     sign_ins.SignInFailures(app)
     SideTables(app).create(booking.TABLES)
     SideTables(app).create(schema.DDL)
-    with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
+    with event_tables.postgres(app).transaction(commit=True) as cur:
         for statement in event_tables.guard_statements(app):
             cur.execute(statement)
-        version = int(cur.execute("SHOW server_version_num").fetchone()["server_version_num"])
+        shown = cur.execute("SHOW server_version_num").fetchone()
+        version = int(shown["server_version_num"]) if shown else 0
     lock = "MAINTAIN" if version >= MAINTAIN_FROM else "UPDATE"
     return {
         events: f"SELECT, INSERT, {lock}",

@@ -19,9 +19,10 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Recorder, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteAggregateRecorder, SQLiteDatastore
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import ConnectionPool
 
 LIBRARY_SERIES = "9.5"
 """The library's minor version this layout was read from (``pyproject.toml`` pins ``>=9.5,<9.6``)."""
@@ -48,6 +49,29 @@ def _tables(recorder: Recorder) -> Aggregates:
     if not isinstance(recorder, (SQLiteAggregateRecorder, PostgresAggregateRecorder)):
         raise TypeError(f"careplan keeps events in SQLite or PostgreSQL, not with {type(recorder).__name__}")
     return recorder
+
+
+def postgres(app: Application) -> PostgresDatastore:
+    """The library's PostgreSQL datastore of ``app`` (its pool), for tables of careplan's own beside
+    the library's; ``TypeError`` on SQLite."""
+    datastore = _tables(app.recorder).datastore
+    if not isinstance(datastore, PostgresDatastore):
+        raise TypeError("the store is SQLite, not PostgreSQL")
+    return datastore
+
+
+def sqlite_file(app: Application) -> str:
+    """The SQLite database the library's recorder opened (careplan's own tables open it too)."""
+    datastore = _tables(app.recorder).datastore
+    if not isinstance(datastore, SQLiteDatastore):
+        raise TypeError("the store is PostgreSQL, not SQLite")
+    return datastore.pool.db_name
+
+
+def pool_of(app: Application) -> ConnectionPool[Any] | None:
+    """The library's PostgreSQL connection pool, or None on SQLite (one connection per thread)."""
+    datastore = _tables(app.recorder).datastore
+    return datastore.pool if isinstance(datastore, PostgresDatastore) else None
 
 
 def events_table(app: Application) -> str:

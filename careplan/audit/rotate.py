@@ -127,7 +127,7 @@ def _refuse_unknown(source: CarePlan, present: set[str], views: frozenset[str]) 
 
 
 def _refuse_non_empty(target: CarePlan, new: SideTables) -> None:
-    held = bool(target.recorder.select_notifications(start=1, limit=1))  # type: ignore[attr-defined]
+    held = bool(target.recorder.select_notifications(start=1, limit=1))
     there = tables_of(new)  # a table made on first use (the server's secrets) may not exist yet
     if held or any(_count(new, table) for table in (*COPIED, *ENDED) if table in there):
         raise ConfigError("the new store is not empty: rotate into a new, empty database")
@@ -139,7 +139,7 @@ def _copy_events(source: CarePlan, target: CarePlan) -> tuple[int, list[UUID]]:
     originators: dict[UUID, None] = {}
     start = 1
     while True:
-        batch = source.recorder.select_notifications(start=start, limit=PAGE)  # type: ignore[attr-defined]
+        batch = source.recorder.select_notifications(start=start, limit=PAGE)
         if batch:
             events = [source.mapper.to_domain_event(stored) for stored in batch]
             target.recorder.insert_events([target.mapper.to_stored_event(event) for event in events])

@@ -79,7 +79,8 @@ class JourneyFolder:
         """
         found: dict[str, PatientJourney] = {}
         for stored in latest_snapshots(self.app, [UUID(j) for j in journey_ids]):
-            journey = self.app.mapper.to_domain_event(stored).mutate(None)
+            snapshot: Any = self.app.mapper.to_domain_event(stored)
+            journey = snapshot.mutate(None)
             if not isinstance(journey, PatientJourney):
                 continue
             if journey.needs_refold:  # an older snapshot's form: the record is rebuilt from the history

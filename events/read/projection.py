@@ -332,7 +332,7 @@ class ReadProjection(Projection[PostgresTrackingRecorder]):
     name = "read"  # the library names the tracking table after it: read_tracking
     projector: Projector
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, PatientJourney.Event):
             self.projector.take([domain_event], tracking.notification_id)
         # Other aggregates' events (accounts, patient indexes) change no read row: no transaction for

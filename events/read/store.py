@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from careplan import event_tables
 from careplan.application import CarePlan
 from careplan.settings import ConfigError
 from careplan.side_tables import SideTables, tables_in
@@ -142,7 +143,7 @@ class ReadStore:
         self.postgres = app.store.kind == "postgres"
         self._local = threading.local()
         if not self.postgres:
-            self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+            self._path = event_tables.sqlite_file(app)
         if create:
             self.create_tables()
 
@@ -199,7 +200,7 @@ class ReadStore:
     def write(self) -> Iterator[Cursor]:
         """One transaction that holds the view writers' lock: committed on success, else rolled back."""
         if self.postgres:
-            with self.app.recorder.datastore.transaction(commit=True) as raw:  # type: ignore[attr-defined]
+            with event_tables.postgres(self.app).transaction(commit=True) as raw:
                 cur = Cursor(raw, True)
                 cur.run("SELECT pg_advisory_xact_lock(?)", (VIEW_LOCK_KEY,))
                 yield cur
@@ -216,7 +217,7 @@ class ReadStore:
     @contextmanager
     def read(self) -> Iterator[Cursor]:
         if self.postgres:
-            with self.app.recorder.datastore.transaction(commit=False) as raw:  # type: ignore[attr-defined]
+            with event_tables.postgres(self.app).transaction(commit=False) as raw:
                 yield Cursor(raw, True)
             return
         conn = self._sqlite()
