@@ -47,8 +47,8 @@ _lock = threading.Lock()
 
 
 def _forget_in_child() -> None:
-    """A forked child (the shared catch-up's copy) opens its own pool: its parent's sockets and a lock
-    a parent thread may have held at the fork are not its own."""
+    """A forked child (a gunicorn worker forked after its master opened a store) opens its own pool:
+    its parent's sockets and a lock a parent thread may have held at the fork are not its own."""
     global _lock
     _lock = threading.Lock()
     _shared.clear()

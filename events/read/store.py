@@ -137,15 +137,13 @@ class Cursor:
 class ReadStore:
     """The read-model tables of one application's database."""
 
-    def __init__(self, app: CarePlan, create: bool = True) -> None:
-        """``create=False``: the tables are known to be there (a forked catch-up's copy)."""
+    def __init__(self, app: CarePlan) -> None:
         self.app = app
         self.postgres = app.store.kind == "postgres"
         self._local = threading.local()
         if not self.postgres:
             self._path = event_tables.sqlite_file(app)
-        if create:
-            self.create_tables()
+        self.create_tables()
 
     @property
     def kind(self) -> str:
