@@ -20,11 +20,12 @@ decodes every event and snapshot of the demo cohort both ways and compares them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 
 _WIDE = 2.0**63
 """orjson reads an integer beyond 64 bits as a float where ``json`` keeps it an int: a document with a
@@ -38,6 +39,14 @@ class _Wide(Exception):
 
 class OrjsonTranscoder(JSONTranscoder):
     """The library's JSON transcoder with a faster ``decode``; ``encode`` is the library's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._decoders: dict[str, Callable[[Any], Any]] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        self._decoders.clear()
 
     def decode(self, data: bytes) -> Any:
         try:
@@ -70,7 +79,7 @@ class OrjsonTranscoder(JSONTranscoder):
             kind = type(item)
             if kind is dict:
                 if len(item) == 2 and "_type_" in item and _flat(item.get("_data_")):
-                    container[key] = self._transcoding(item["_type_"]).decode(item["_data_"])
+                    container[key] = self._decoder(item["_type_"])(item["_data_"])
                 elif item:
                     container[key] = self._revive_dict(item)
             elif kind is list:
@@ -78,6 +87,21 @@ class OrjsonTranscoder(JSONTranscoder):
                     self._revive_list(item)
             elif kind is float and not -_WIDE < item < _WIDE:
                 raise _Wide
+
+    def _decoder(self, name: Any) -> Callable[[Any], Any]:
+        """The registered transcoding's ``decode`` for ``name``, looked up once per name. The library's
+        own time transcoding is ``datetime.fromisoformat`` behind an assertion that the data is a
+        string, which ``_flat`` has just checked: it is called directly (every event has two times)."""
+        try:
+            return self._decoders[name]
+        except KeyError:
+            decode = self._transcoding(name).decode
+            if type(self.names.get(name)) is DatetimeAsISO:
+                decode = datetime.fromisoformat
+            self._decoders[name] = decode
+            return decode
+        except TypeError:
+            return self._transcoding(name).decode  # an unhashable name: refused there
 
     def _transcoding(self, name: Any) -> Transcoding:
         try:
