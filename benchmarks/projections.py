@@ -3,10 +3,10 @@
     python -m benchmarks.projections [--events 20000] [--lengths 5,25,100,300] [--clinic 10000]
                                      [--lag-writes 200] [--url URL]
 
-Catch-up: the read views are emptied and rebuilt from position 0 by ``Projector.catch_up``, in one
-process and shared with a forked copy (``split=True``, as the command line's catch-up does); the raw
-read is ``select_notifications`` over the same log with nothing done per notification, in the same
-run. The curve is over the journey's length at the same number of events (``--events`` in journeys of
+Catch-up: the read views are emptied and rebuilt from position 0 by ``Projector.catch_up`` (in one
+process, as every caller does); the raw read is ``select_notifications`` over the same log with
+nothing done per notification, in the same run. The share (catch-up rate / raw read rate) is the
+figure to compare between runs on a shared, noisy machine. The curve is over the journey's length at the same number of events (``--events`` in journeys of
 each of ``--lengths`` events): a catch-up costs something per event (decode and fold it) and something
 per changed journey (its view, its rows and their indexes), so short journeys are its worst case.
 The demo cohort averages 30 events a journey; a patient in maintenance gains about 100 a year.
@@ -24,11 +24,12 @@ import time
 from datetime import datetime, timezone
 
 from benchmarks._cohort import BENCH, MovableClock, make_app
+from careplan.application import CarePlan
 from events.read.projection import Projector, start_runner
 from events.read.store import VIEW_TABLES, ReadStore
 
 
-def fill(app, journeys: int, events_each: int) -> int:  # type: ignore[no-untyped-def]
+def fill(app: CarePlan, journeys: int, events_each: int) -> int:
     ids = [app.open_journey(f"P-{i}", actor=BENCH) for i in range(journeys)]
     for n in range(events_each - 1):
         for journey in ids:
@@ -36,7 +37,7 @@ def fill(app, journeys: int, events_each: int) -> int:  # type: ignore[no-untype
     return journeys * events_each
 
 
-def raw_read(app) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def raw_read(app: CarePlan) -> tuple[int, float]:
     started, count, start = time.perf_counter(), 0, 1
     while True:
         batch = app.recorder.select_notifications(start=start, limit=500)
@@ -46,7 +47,7 @@ def raw_read(app) -> tuple[int, float]:  # type: ignore[no-untyped-def]
         start = batch[-1].id + 1
 
 
-def catch_up_from_zero(app, store: ReadStore, split: bool = False) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def catch_up_from_zero(app: CarePlan, store: ReadStore) -> tuple[int, float]:
     with store.write() as cur:
         for tables in VIEW_TABLES.values():
             for table in tables:
@@ -55,14 +56,11 @@ def catch_up_from_zero(app, store: ReadStore, split: bool = False) -> tuple[int,
                 cur.run(f"{'TRUNCATE' if store.postgres else 'DELETE FROM'} {table}")
         store.set_position(cur, 0)
     started = time.perf_counter()
-    projector = Projector(app, store)
-    taken = projector.catch_up(split=split)
-    if split and not projector.shared:
-        return 0, 0.0  # not shared: this machine cannot fork, or the backlog is shorter than SPLIT_FROM
+    taken = Projector(app, store).catch_up()
     return taken, time.perf_counter() - started
 
 
-def lag(app, store: ReadStore, writes: int) -> list[float]:  # type: ignore[no-untyped-def]
+def lag(app: CarePlan, store: ReadStore, writes: int) -> list[float]:
     runner = start_runner(app, store)
     journey = app.open_journey("P-LAG", actor=BENCH)
     samples = []
@@ -107,8 +105,8 @@ def drop_made() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{made}" WITH (FORCE)')
 
 
-Rates = tuple[float, float, float]
-"""Notifications per second: the raw read, a catch-up in one process, a catch-up shared with a copy."""
+Rates = tuple[float, float]
+"""Notifications per second: the raw read, and a catch-up."""
 
 
 def measure(url: str | None, events: int, length: int) -> tuple[str, Rates]:
@@ -121,14 +119,18 @@ def measure(url: str | None, events: int, length: int) -> tuple[str, Rates]:
     return described, measured
 
 
-def rates(app, store: ReadStore) -> Rates:  # type: ignore[no-untyped-def]
+def rates(app: CarePlan, store: ReadStore) -> Rates:
     """Medians of 3 of each, interleaved so that a slower minute of the machine weighs on all three."""
-    raw, alone, shared = [], [], []
+    raw: list[tuple[int, float]] = []
+    caught_up: list[tuple[int, float]] = []
     for _ in range(3):
         raw.append(raw_read(app))
-        alone.append(catch_up_from_zero(app, store))
-        shared.append(catch_up_from_zero(app, store, split=True))
-    return tuple(statistics.median([n / s for n, s in runs if s] or [0.0]) for runs in (raw, alone, shared))  # type: ignore[return-value]
+        caught_up.append(catch_up_from_zero(app, store))
+    return _median_rate(raw), _median_rate(caught_up)
+
+
+def _median_rate(runs: list[tuple[int, float]]) -> float:
+    return statistics.median([n / s for n, s in runs if s] or [0.0])
 
 
 def measure_clinic(url: str | None, patients: int) -> tuple[int, int, Rates]:
@@ -144,9 +146,8 @@ def measure_clinic(url: str | None, patients: int) -> tuple[int, int, Rates]:
 
 
 def line(label: str, journeys: int, measured: Rates) -> str:
-    raw, alone, shared = measured
-    text = f"{label:>15} {journeys:>9} {raw:>14,.0f} {alone:>14,.0f} {alone / raw:>6.3f}"
-    return text + (f" {shared:>14,.0f} {shared / raw:>6.3f}" if shared else f" {'(not shared)':>21}")
+    raw, caught_up = measured
+    return f"{label:>15} {journeys:>9} {raw:>14,.0f} {caught_up:>14,.0f} {caught_up / raw:>6.3f}"
 
 
 def main() -> None:
@@ -165,9 +166,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     print(f"{args.events:,} events per length; medians of 3; notifications include the patient indexes' own")
-    print(f"{'':>15} {'':>9} {'':>14} {'one process':>21} {'shared with a copy':>21}")
-    print(f"{'events/journey':>15} {'journeys':>9} {'raw read ev/s':>14} {'catch-up ev/s':>14} {'share':>6} "
-          f"{'catch-up ev/s':>14} {'share':>6}")
+    print(f"{'events/journey':>15} {'journeys':>9} {'raw read ev/s':>14} {'catch-up ev/s':>14} {'share':>6}")
     for n, length in enumerate(int(x) for x in args.lengths.split(",")):
         described, measured = measure(fresh_url(args.url, n), args.events, length)
         print(line(str(length), args.events // length, measured), flush=True)

@@ -28,7 +28,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment, get_topic
 
 from careplan import transcodings
-from careplan.decoding import OrjsonTranscoder, ReadingMapper
+from careplan.decoding import OrjsonTranscoder
 from careplan.domain.errors import (
     JourneyExists,
     RuleViolation,
@@ -46,6 +46,7 @@ from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.loading import load_history, load_journey
+from careplan.sealing import SealingMapper
 from careplan.settings import StoreSettings
 from careplan.startup import starting_up
 
@@ -125,7 +126,8 @@ class CarePlan(Application[UUID]):
         return transcoder
 
     def construct_mapper(self) -> Mapper[UUID]:
-        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ReadingMapper)
+        """The library's mapper, sealing each row at its place when the cipher can (``careplan.sealing``)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=SealingMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -21,7 +21,7 @@ from typing import Any
 
 from psycopg import sql
 
-from careplan import booking, schema, server_keys, sessions, sign_ins
+from careplan import booking, event_tables, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
@@ -35,17 +35,6 @@ from events.read.projection import Projector
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 MAINTAIN_FROM = 170000
 """The first server version with the MAINTAIN privilege (which allows LOCK TABLE without UPDATE)."""
-_GUARD_FUNCTION = "careplan_append_only"
-_GUARD_DDL = (
-    f"""CREATE OR REPLACE FUNCTION {_GUARD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS
-        $$ BEGIN RAISE EXCEPTION 'stored events are append-only'; END $$""",
-    f"""CREATE OR REPLACE TRIGGER {{table}}_no_change BEFORE UPDATE OR DELETE ON {{table}}
-        FOR EACH ROW EXECUTE FUNCTION {_GUARD_FUNCTION}()""",
-    f"""CREATE OR REPLACE TRIGGER {{table}}_no_truncate BEFORE TRUNCATE ON {{table}}
-        FOR EACH STATEMENT EXECUTE FUNCTION {_GUARD_FUNCTION}()""",
-)
-
-
 @dataclass(frozen=True)
 class Done:
     """What the setup did, for the command's summary (never a password)."""
@@ -79,7 +68,7 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
         views = read_store.ReadStore(app)
         Projector(app, views).catch_up()
         OutcomesView(app, views).catch_up()  # its own position: rebuilt from the log after a schema change
-        with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
+        with event_tables.postgres(app).transaction(commit=True) as cur:
             done = grant(cur, app_role, password, grants)
         schema.record_version(SideTables(app))
         return done
@@ -158,8 +147,7 @@ def take_ownership(conn: Any, app_role: str) -> None:
 
 def create_schema(app: CarePlan) -> dict[str, str]:
     """Every table the application uses, created by this connection's role; returns each table's grant."""
-    events = app.recorder.events_table_name  # type: ignore[attr-defined]
-    snapshots = app.snapshots.recorder.events_table_name  # type: ignore[union-attr, attr-defined]
+    events, snapshots = event_tables.table_names(app)
     read_store.ReadStore(app)
     access_log.AccessLog(app)
     SideTables(app).create(server_keys.DDL)  # before the sessions, whose key may be kept there
@@ -168,10 +156,11 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     SideTables(app).create(booking.TABLES)
     SideTables(app).create(schema.DDL)
     SideTables(app).create(outbox.DDL)
-    with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
-        for statement in _GUARD_DDL:
-            cur.execute(statement.format(table=events))
-        version = int(cur.execute("SHOW server_version_num").fetchone()["server_version_num"])
+    with event_tables.postgres(app).transaction(commit=True) as cur:
+        for statement in event_tables.guard_statements(app):
+            cur.execute(statement)
+        shown = cur.execute("SHOW server_version_num").fetchone()
+        version = int(shown["server_version_num"]) if shown else 0
     lock = "MAINTAIN" if version >= MAINTAIN_FROM else "UPDATE"
     return {
         events: f"SELECT, INSERT, {lock}",
@@ -263,10 +252,7 @@ class Status:
 
 def expected_tables(app: CarePlan) -> list[str]:
     """Every table this code uses, in the order setup makes them."""
-    names = [app.recorder.events_table_name]  # type: ignore[attr-defined]
-    if app.snapshots is not None:
-        names.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
-    names.append(read_store.TRACKING)
+    names = [*event_tables.table_names(app), read_store.TRACKING]
     names += [table for tables in read_store.VIEW_TABLES.values() for table in tables]
     names += [access_log.TABLE, sessions.TABLE, sign_ins.TABLE, *tables_in(booking.TABLES), *tables_in(schema.DDL)]
     names += list(outbox.TABLES)
@@ -288,8 +274,7 @@ def status(app: CarePlan) -> Status:
             found = {str(name): int(n or 0) for name, n in marks}
             views, position = found.get(read_store.SCHEMA_MARKER, 0), found.get(app.name, 0)
     version = schema.stored_version(tables) if schema.TABLE not in missing else 0
-    events = app.recorder.events_table_name  # type: ignore[attr-defined]
-    newest = 0 if events in missing else int(app.recorder.max_notification_id() or 0)  # type: ignore[attr-defined]
+    newest = 0 if event_tables.events_table(app) in missing else int(app.recorder.max_notification_id() or 0)
     return Status(version, views, missing, position, newest, tables.postgres)
 
 

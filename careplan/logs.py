@@ -31,7 +31,7 @@ is still logged (ERROR)."""
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-class _Ours(logging.StreamHandler):  # type: ignore[type-arg]
+class _Ours(logging.StreamHandler):
     """Marks the handler this module installed, so a second setup replaces it instead of adding one."""
 
 

@@ -26,4 +26,4 @@ class PerApp(Generic[V]):
         app.__dict__[self.attribute] = value
 
     def setdefault(self, app: Any, value: V) -> V:
-        return app.__dict__.setdefault(self.attribute, value)  # type: ignore[no-any-return]
+        return app.__dict__.setdefault(self.attribute, value)

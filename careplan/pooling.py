@@ -47,8 +47,8 @@ _lock = threading.Lock()
 
 
 def _forget_in_child() -> None:
-    """A forked child (the shared catch-up's copy) opens its own pool: its parent's sockets and a lock
-    a parent thread may have held at the fork are not its own."""
+    """A forked child (a gunicorn worker forked after its master opened a store) opens its own pool:
+    its parent's sockets and a lock a parent thread may have held at the fork are not its own."""
     global _lock
     _lock = threading.Lock()
     _shared.clear()
@@ -117,7 +117,7 @@ def _acquire(own: PostgresDatastore, statement_timeout: int) -> PostgresDatastor
             _tune(own, statement_timeout)
             entry = _shared[key] = [own, 0]
         entry[1] += 1
-        return entry[0]  # type: ignore[no-any-return]
+        return entry[0]
 
 
 def _release(datastore: PostgresDatastore) -> None:
@@ -157,8 +157,8 @@ def _tune(datastore: PostgresDatastore, statement_timeout: int) -> None:
     # stale (each would fail its request), while a check on every loan cost a third of a journey's
     # load (measured: 8.2 -> 11.7 ms). The pool's constructor takes both callbacks; the library's
     # datastore passes neither, so they are set here, before the pool opens.
-    pool._check = _check_if_idle  # type: ignore[assignment]
-    pool._reset = _mark_idle  # type: ignore[assignment]
+    pool._check = _check_if_idle
+    pool._reset = _mark_idle
 
 
 def _mark_idle(conn: Any) -> None:

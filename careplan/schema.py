@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from careplan import event_tables
 from careplan.application import CarePlan
 from careplan.settings import ConfigError, StoreSettings
 from careplan.side_tables import SideTables
@@ -82,7 +83,4 @@ def require_event_store(app: CarePlan) -> None:
     """Raises ``SchemaMissing`` (one sentence) if the event store's tables were never created."""
     if app.store.create_tables is not False:
         return
-    tables = [app.recorder.events_table_name]  # type: ignore[attr-defined]
-    if app.snapshots is not None:
-        tables.append(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
-    SideTables(app).require(tables)
+    SideTables(app).require(event_tables.table_names(app))

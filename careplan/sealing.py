@@ -14,15 +14,25 @@ readable and stay protected by the hash chains, checked when an account or a jou
 
 ``encrypt`` and ``decrypt`` are the library's, unchanged: sessions and the read model seal their own
 values with them (a place of their own is theirs to bind).
+
+The library's ``Mapper`` hands its cipher the row's bytes without the row, so ``SealingMapper`` is the
+library's mapper with the cipher taken out of its two steps and put around them: it encodes with the
+library's mapper and seals the result at the row's place, and opens a row at its place before the
+library's mapper decodes it. Every reader goes through it (loads, the verifier, the read model's
+catch-up, a key rotation's copy), so each refuses a row copied elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
+from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.cryptography import AESCipher
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Cipher, Compressor, Mapper, MapperDeserialisationError, StoredEvent, Transcoder
 from eventsourcing.utils import Environment
 
 SEALED = b"\x01"
@@ -68,3 +78,43 @@ class PlaceCipher(AESCipher):
         except InvalidTag as error:
             raise ValueError("Invalid cipher tag") from error
 
+
+
+Row = TypeVar("Row", bound=StoredEvent)
+"""A stored event or a notification (which is one, with its id): opened, it keeps its own class."""
+
+
+class SealingMapper(Mapper[UUID]):
+    """The library's ``Mapper``; with a ``PlaceCipher``, each row sealed at and opened from its place."""
+
+    def __init__(self, transcoder: Transcoder, compressor: Compressor | None = None, cipher: Cipher | None = None) -> None:
+        super().__init__(transcoder, compressor, cipher)
+        self._places = cipher if isinstance(cipher, PlaceCipher) else None
+        self._plain = Mapper[UUID](transcoder, compressor) if self._places is not None else self
+        """The library's mapper without the cipher: what is sealed and what is opened."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        if self._places is None:
+            return super().to_stored_event(domain_event)
+        stored = self._plain.to_stored_event(domain_event)
+        where = place(stored.originator_id, stored.originator_version, stored.topic)
+        return replace(stored, state=self._places.seal(stored.state, where))
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        if self._places is None:
+            return super().to_domain_event(stored_event)
+        return self._plain.to_domain_event(self.opened(stored_event))
+
+    def opened(self, stored_event: Row) -> Row:
+        """The row with its state opened at its place (still compressed, if the store compresses);
+        ``MapperDeserialisationError``, as the library's mapper raises, when it does not open there."""
+        if self._places is None:
+            return stored_event
+        where = place(stored_event.originator_id, stored_event.originator_version, stored_event.topic)
+        try:
+            return replace(stored_event, state=self._places.open(stored_event.state, where))
+        except ValueError as error:
+            raise MapperDeserialisationError(
+                f"Failed to open stored event with topic '{stored_event.topic}', originator_id "
+                f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {error}"
+            ) from error

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from careplan import event_tables
 from careplan.application import CarePlan
 from careplan.settings import ConfigError
 
@@ -48,7 +49,7 @@ class SideTables:
         self._app = app
         self._local = threading.local()
         if not self.postgres:
-            self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+            self._path = event_tables.sqlite_file(app)
 
     def create(self, statements: Sequence[str]) -> None:
         """Creates tables, triggers and indexes if they are missing (idempotent); when this process
@@ -80,7 +81,7 @@ class SideTables:
     def cursor(self, commit: bool) -> Iterator[Run]:
         """One transaction: committed at the end when ``commit``, else rolled back; always on error."""
         if self.postgres:
-            with self._app.recorder.datastore.transaction(commit=commit) as cursor:  # type: ignore[attr-defined]
+            with event_tables.postgres(self._app).transaction(commit=commit) as cursor:
 
                 def run_pg(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
                     cursor.execute(sql.replace("?", "%s"), tuple(params))

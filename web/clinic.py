@@ -24,7 +24,7 @@ def init_clinic(app: Flask) -> None:
 
 
 def the_clinic() -> Clinic:
-    return current_app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return current_app.extensions[EXTENSION]
 
 
 def today_bounds(now: datetime) -> tuple[datetime, datetime]:

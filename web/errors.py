@@ -124,7 +124,7 @@ def _message(status: int, error: HTTPException, data: dict[str, Any]) -> str:
     return error.description or error.name
 
 
-def reveal(journey_id: UUID) -> None:
+def reveal(journey_id: object) -> None:
     """Marks this answer as naming a journey the caller did not ask for by id (a 409 ``journey_exists``
     names the open journey of a patient reference): the access log records it as a read of that journey."""
     setattr(g, _REVEALED, journey_id)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
@@ -53,7 +53,7 @@ FAILURES_PER_ADDRESS = 50
 
 @bp.record_once
 def _configure(state: BlueprintSetupState) -> None:
-    app: Flask = state.app
+    app = state.app
     env: Mapping[str, str] = app.config.get("CAREPLAN_ENV") or {}
     if security.is_production(env):
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -28,7 +28,7 @@ def account_ids(app: Application) -> list[UUID]:
     seen: dict[UUID, None] = {}
     start = 1
     while True:
-        batch = app.recorder.select_notifications(start=start, limit=stored.PAGE)  # type: ignore[attr-defined]
+        batch = app.recorder.select_notifications(start=start, limit=stored.PAGE)
         for notification in batch:
             if notification.topic.startswith(ACCOUNT_TOPIC_PREFIX):
                 seen.setdefault(UUID(str(notification.originator_id)), None)
@@ -39,7 +39,7 @@ def account_ids(app: Application) -> list[UUID]:
 
 def rows(app: Application, account_id: UUID) -> list[Row]:
     found = []
-    for row in app.recorder.select_events(account_id):  # type: ignore[attr-defined]
+    for row in app.recorder.select_events(account_id):
         try:
             found.append(Row(row.originator_version, decode(app, row)))
         except Undecodable as error:

@@ -16,8 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.postgres import PostgresRecorder
 
+from careplan import event_tables
 from careplan.audit import stored
 from careplan.settings import ConfigError
 
@@ -60,15 +60,8 @@ def _head(state: dict[str, Any] | None) -> str | None:
 
 
 def _delete(app: Application, journey_id: UUID, versions: list[int]) -> None:
-    assert app.snapshots is not None
-    recorder: Any = app.snapshots.recorder
-    postgres = isinstance(recorder, PostgresRecorder)  # the shared pool's factory makes the library's recorders
-    mark, key = ("%s", journey_id) if postgres else ("?", journey_id.hex)
-    statement = f"DELETE FROM {recorder.events_table_name} WHERE originator_id = {mark} AND originator_version = {mark}"
     try:
-        with recorder.datastore.transaction(commit=True) as cursor:
-            for version in versions:
-                cursor.execute(statement, (key, version))
+        event_tables.delete_snapshots(app, journey_id, versions)
     except Exception as error:
         if "permission denied" in str(error) or type(error).__name__ == "InsufficientPrivilege":
             raise RepairRefused() from None

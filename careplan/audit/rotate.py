@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from careplan import booking, schema, server_keys, sessions, sign_ins
+from careplan import booking, event_tables, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log, access_start
 from careplan.audit.stored import PAGE
@@ -107,10 +107,7 @@ def _make_side_tables(target: CarePlan, new: SideTables) -> None:
 
 def known_tables(app: CarePlan, views: frozenset[str] = frozenset()) -> set[str]:
     """Every table the rotation knows how to carry, end or rebuild in ``app``'s store."""
-    names = {app.recorder.events_table_name, *COPIED, *ENDED, *REMADE, *views}  # type: ignore[attr-defined]
-    if app.snapshots is not None:
-        names.add(app.snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
-    return names
+    return {*event_tables.table_names(app), *COPIED, *ENDED, *REMADE, *views}
 
 
 def tables_of(tables: SideTables) -> set[str]:
@@ -132,7 +129,7 @@ def _refuse_unknown(source: CarePlan, present: set[str], views: frozenset[str]) 
 
 
 def _refuse_non_empty(target: CarePlan, new: SideTables) -> None:
-    held = bool(target.recorder.select_notifications(start=1, limit=1))  # type: ignore[attr-defined]
+    held = bool(target.recorder.select_notifications(start=1, limit=1))
     there = tables_of(new)  # a table made on first use (the server's secrets) may not exist yet
     if held or any(_count(new, table) for table in (*COPIED, *ENDED) if table in there):
         raise ConfigError("the new store is not empty: rotate into a new, empty database")
@@ -144,7 +141,7 @@ def _copy_events(source: CarePlan, target: CarePlan) -> tuple[int, list[UUID]]:
     originators: dict[UUID, None] = {}
     start = 1
     while True:
-        batch = source.recorder.select_notifications(start=start, limit=PAGE)  # type: ignore[attr-defined]
+        batch = source.recorder.select_notifications(start=start, limit=PAGE)
         if batch:
             events = [source.mapper.to_domain_event(stored) for stored in batch]
             target.recorder.insert_events([target.mapper.to_stored_event(event) for event in events])

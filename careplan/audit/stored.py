@@ -43,7 +43,7 @@ def journey_ids(app: Application) -> list[UUID]:
     seen: dict[UUID, None] = {}
     start = 1
     while True:
-        batch = app.recorder.select_notifications(start=start, limit=PAGE)  # type: ignore[attr-defined]
+        batch = app.recorder.select_notifications(start=start, limit=PAGE)
         for notification in batch:
             if notification.topic.startswith(JOURNEY_TOPIC_PREFIX):
                 seen.setdefault(UUID(str(notification.originator_id)), None)

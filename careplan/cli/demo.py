@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if next(app.journey_ids(limit=1), None) is not None:
             raise CliError("the store already holds journeys; point CAREPLAN_DATABASE_URL at an empty store")
         report = demo.generate(app, args.patients, args.seed, now, progress=Bar("writing demo cohort"))
-        caught_up = Projector(app, read_store_for(app)).catch_up(progress=Bar("updating read views"), split=True)
+        caught_up = Projector(app, read_store_for(app)).catch_up(progress=Bar("updating read views"))
         OutcomesView(app, read_store_for(app)).catch_up()  # the outcomes page's first report is then quick
     finally:
         app.close()

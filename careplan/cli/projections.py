@@ -96,7 +96,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
 def run_catch_up(args: argparse.Namespace) -> int:
     app = build_app()
     try:
-        taken = Projector(app, read_store_for(app)).catch_up(progress=Bar("catching up"), split=True)
+        taken = Projector(app, read_store_for(app)).catch_up(progress=Bar("catching up"))
     finally:
         app.close()
     print(f"took in {taken} events")

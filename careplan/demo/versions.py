@@ -51,8 +51,8 @@ def stage_plan(
     count = max(0, patients - len(first))
     if len(mix) <= 1:
         weights = [mix[0].weights.get(name, w) if mix else w for name, w in stages]
-        rest = rng.choices(range(len(stages)), weights=weights, k=count)
-        return [(stage, lowest) for stage in (first + rest)[:patients]]
+        drawn = rng.choices(range(len(stages)), weights=weights, k=count)
+        return [(stage, lowest) for stage in (first + drawn)[:patients]]
     versions = Random(f"careplan-demo-versions-{seed}").choices([m.version for m in mix], weights=[m.share for m in mix], k=count)
     by_version = {m.version: [m.weights.get(name, w) for name, w in stages] for m in mix}
     rest: list[tuple[int, int | None]] = [(rng.choices(range(len(stages)), weights=by_version[v])[0], v) for v in versions]

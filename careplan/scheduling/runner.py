@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from careplan import event_tables
 from careplan.application import CarePlan
 from careplan.messaging.outbox import DispatchResult, dispatch
 from careplan.metrics import SWEEP_SECONDS, SWEPT_JOURNEYS
@@ -48,7 +49,7 @@ class CareScheduler:
         self.app = app
         self.store = read_store_for(app)
         self.interval = interval
-        self.leadership = leadership or leadership_for(app.store, getattr(app.recorder.datastore, "pool", None))  # type: ignore[attr-defined]
+        self.leadership = leadership or leadership_for(app.store, event_tables.pool_of(app))
         self.lead_interval = lead_interval
         self.follow_interval = follow_interval
         self.leading = threading.Event()

@@ -7,34 +7,27 @@ folded here only when the cache holds it at the version just before the batch's 
 or when the batch starts at its first event; anything else (an evicted or never-seen journey, a gap)
 falls back to one ``app.get``. The cache is bounded (least recently used first out).
 
-A recorded event is read straight into the fact the aggregate folds (``careplan.decoding.FactReader``)
-and taken in with ``PatientJourney.take_in``: the same checks and state as the library's
-``event.mutate``, without building the library's event object for each of the log's events. An
-opening, and anything the fact reader leaves, goes the library's way.
+Each notification is decoded by the application's mapper (the library's, with the orjson transcoder
+and rows opened at their place) and folded with the library's ``event.mutate``, as a load does.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
 
 from careplan.application import CarePlan
-from careplan.decoding import FactReader
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
-from careplan.domain.values import Fact
+from careplan.event_tables import latest_snapshots
 
 CACHE_SIZE = 20_000
 
 Change = tuple[int, Any]
-"""One stored event of a journey as the fold takes it: its version, and a ``Fact`` (a recorded event)
-or the library's event (an opening, or what the fact reader left)."""
+"""One stored event of a journey as the fold takes it: its version, and the library's event."""
 
 
 class JourneyFolder:
@@ -43,7 +36,6 @@ class JourneyFolder:
         self.size = size
         self._cache: OrderedDict[str, PatientJourney] = OrderedDict()
         self._prefix = get_topic(PatientJourney) + "."
-        self._facts = FactReader(app.mapper, PatientJourney.Recorded, Fact)
         self.loads = 0
         """How many journeys had to be read from the store (for the benchmark's report)."""
 
@@ -52,8 +44,7 @@ class JourneyFolder:
 
     def decode(self, notification: Any) -> Any:
         """A journey's notification as the fold takes it (see ``Change``)."""
-        fact = self._facts.fact(notification)
-        return fact if fact is not None else self.app.mapper.to_domain_event(notification)
+        return self.app.mapper.to_domain_event(notification)
 
     def latest(
         self, journey_id: str, events: list[Change], folded: PatientJourney | None = None
@@ -68,12 +59,9 @@ class JourneyFolder:
         elif not events or journey is None or journey.version != events[0][0] - 1:
             return self._load(journey_id)
         for _, change in events:
-            if type(change) is Fact:
-                if journey is None:
-                    return self._load(journey_id)  # a fact needs the journey its opening made
-                journey.take_in(change)
-            else:
-                journey = change.mutate(journey)
+            if journey is None and not isinstance(change, PatientJourney.JourneyOpened):
+                return self._load(journey_id)  # a recorded event needs the journey its opening made
+            journey = change.mutate(journey)
         if not isinstance(journey, PatientJourney):
             return None
         if journey.needs_refold:  # a correction among the events: only the stored history can undo it
@@ -90,8 +78,9 @@ class JourneyFolder:
         later window would write anyway, and its events up to the snapshot are skipped unread.
         """
         found: dict[str, PatientJourney] = {}
-        for stored in self._latest_snapshots(journey_ids):
-            journey = self.app.mapper.to_domain_event(stored).mutate(None)
+        for stored in latest_snapshots(self.app, [UUID(j) for j in journey_ids]):
+            snapshot: Any = self.app.mapper.to_domain_event(stored)
+            journey = snapshot.mutate(None)
             if not isinstance(journey, PatientJourney):
                 continue
             if journey.needs_refold:  # an older snapshot's form: the record is rebuilt from the history
@@ -100,49 +89,6 @@ class JourneyFolder:
             self._keep(journey_id, journey)
             found[journey_id] = journey
         return found
-
-    def _latest_snapshots(self, journey_ids: list[str]) -> list[StoredEvent]:
-        """The latest stored snapshot of each journey that has one, in a query per 500 journeys (the
-        library reads snapshots one aggregate at a time, two queries each)."""
-        snapshots = self.app.snapshots
-        if snapshots is None or not journey_ids:
-            return []
-        recorder = snapshots.recorder
-        found: list[StoredEvent] = []
-        for start in range(0, len(journey_ids), 500):
-            chunk = [UUID(j) for j in journey_ids[start : start + 500]]
-            if isinstance(recorder, PostgresAggregateRecorder):
-                statement: Any = SQL(
-                    "SELECT DISTINCT ON (originator_id) originator_id, originator_version, topic, state "
-                    "FROM {schema}.{table} WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version DESC"
-                ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name))
-                params: list[Any] = [chunk]
-            else:
-                table = recorder.events_table_name
-                marks = ", ".join("?" * len(chunk))
-                statement = (
-                    f"SELECT s.originator_id, s.originator_version, s.topic, s.state FROM {table} s JOIN "
-                    f"(SELECT originator_id, MAX(originator_version) AS latest FROM {table} "
-                    f"WHERE originator_id IN ({marks}) GROUP BY originator_id) m "
-                    "ON s.originator_id = m.originator_id AND s.originator_version = m.latest"
-                )
-                params = [j.hex for j in chunk]
-            with cast(Any, recorder).datastore.transaction(commit=False) as cursor:
-                cursor.execute(statement, params)
-                for row in cursor.fetchall():
-                    found.append(
-                        StoredEvent(
-                            originator_id=UUID(str(row["originator_id"])),
-                            originator_version=int(row["originator_version"]),
-                            topic=row["topic"],
-                            state=bytes(row["state"]),
-                        )
-                    )
-        return found
-
-    def adopt(self, other: JourneyFolder) -> None:
-        """Starts from the journeys another folder holds (a forked catch-up's copy of its parent's)."""
-        self._cache = other._cache
 
     def forget(self, journey_id: str) -> None:
         self._cache.pop(journey_id, None)

@@ -45,6 +45,7 @@ def due_today(now: float, end: float, grace: float, step: str | None) -> Listing
         "SELECT journey_id, due_ts FROM read_steps WHERE graced = 1 AND overdue_ts >= ? AND overdue_ts <= ? "
         "AND due_ts <= ?"
     )
+    params: list[float | str]
     if step:  # a step is graced or not: only its own range is read
         union, params = (graced, [now, end + grace, end]) if step in GRACED_STEPS else (plain, [now, end])
         union, params = union + " AND step = ?", [*params, step]

@@ -12,24 +12,20 @@ process may call it, a lock keeps two from applying the same batch), and on Post
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
 
 from careplan.application import CarePlan
 from careplan.domain.journey import PatientJourney
 from careplan.startup import starting_up
-from events.read import split
 from events.read.collection import collection_paused
 from events.read.folding import CACHE_SIZE, Change, JourneyFolder
 from events.read.rows import JourneyRows, memberships, rows_for
-from events.read.split import MINE, THEIRS, Copy, can_split
-from events.read.split import notifications as part_notifications
 from events.read.store import Cursor, ReadStore
 
 BATCH = 500
@@ -40,12 +36,6 @@ WINDOW = 1_000_000
 """Notifications taken in per window by a catch-up at most: each changed journey's rows are computed
 and written once per window, so a clinic's whole log (10,000 journeys, a few hundred thousand events)
 is one window, and each journey's rows are computed once however its events interleave."""
-SPLIT_FROM = 10_000
-"""A backlog this long (a third of a second's work or more) is worth a forked copy's start (a few
-milliseconds) when the caller allows it."""
-SPLIT_WINDOW = 400_000
-"""Notification ids a shared window covers at most: its parts cannot stop at a number of journeys
-together, so the window is bounded by ids (a 10,000-patient clinic's log is one window)."""
 WINDOW_JOURNEYS = CACHE_SIZE
 """A window also ends once it has touched this many journeys: memory is the journeys it touched,
 folded (never its decoded events), no more than the folder's cache keeps anyway."""
@@ -157,15 +147,6 @@ def stored_versions(cur: Cursor, journey_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def _end(start: int, *lasts: int | None) -> int:
-    """The position after a shared window: the last notification either part read."""
-    return max(n for n in (start, *lasts) if n is not None)
-
-
-class _CopyFailed(Exception):
-    """The forked copy of a shared window sent nothing back."""
-
-
 class Window:
     """The journeys one batch of notifications changes, folded as the batch is read.
 
@@ -178,11 +159,9 @@ class Window:
     def __init__(self, projector: Projector) -> None:
         self.projector = projector
         self.journeys: dict[str, PatientJourney | None] = {}
-        self.new: set[str] = set()
-        """Journeys the read model did not hold when the window first met them."""
         self._floor: dict[str, int] = {}
 
-    def add_notifications(self, notifications: list[Any]) -> None:
+    def add_notifications(self, notifications: Sequence[Notification]) -> None:
         """Folds a chunk of the log: each journey's notifications past what the read model holds are
         decoded and folded; a journey met at its first event that has a snapshot starts from it, and
         its notifications up to the snapshot are skipped undecoded."""
@@ -204,7 +183,7 @@ class Window:
         })
 
     def add(self, changes: list[tuple[Any, Change]]) -> None:
-        """Folds journey events already decoded, each as (originator id, (version, fact or event))."""
+        """Folds journey events already decoded, each as (originator id, (version, event))."""
         by_id: dict[Any, list[Change]] = {}
         for originator_id, change in changes:
             by_id.setdefault(originator_id, []).append(change)
@@ -219,9 +198,7 @@ class Window:
             with self.projector.store.read() as cur:
                 known = stored_versions(cur, unseen)
             for journey_id in unseen:
-                held = self._floor[journey_id] = known.get(journey_id, 0)
-                if not held:
-                    self.new.add(journey_id)
+                self._floor[journey_id] = known.get(journey_id, 0)
 
     def _fold(self, grouped: dict[str, list[Change]]) -> None:
         folder = self.projector.folder
@@ -255,22 +232,20 @@ class Projector:
         """Set when the process is asked to stop (SIGTERM): the catch-up commits what it has folded at
         the next chunk and returns, so a backlog never keeps a stopping scheduler (and its lock)."""
         self.folder = JourneyFolder(app)
-        self.shared = 0
-        """Windows shared with a forked copy whose share came back (``split``; for tests and reports)."""
 
     def catch_up(
         self,
         progress: Progress | None = None,
         limit: int = WINDOW,
         max_batches: int | None = None,
-        split: bool = False,
     ) -> int:
         """Takes in every notification after the stored position (or ``max_batches`` windows of up
         to ``limit`` each); returns how many were taken in. A larger window computes and writes each
         journey's rows fewer times.
 
-        ``split``: a backlog of at least ``SPLIT_FROM`` notifications is shared with a forked copy of
-        this process (``events.read.split``); only a caller that is nothing but the catch-up may ask.
+        One process does it all: a forked copy sharing a long backlog once gave a rebuild 1.5 times
+        on two cores, for a fork by hand, pickled rows through a pipe and a copy to kill when stuck
+        (CHANGELOG, issue 20); the web app and the scheduler never used it.
         """
         taken = 0
         goal = None
@@ -279,17 +254,12 @@ class Projector:
             rounds += 1
             start = self.store.position()
             with collection_paused():
-                newest = (self.app.recorder.max_notification_id() or 0) if split or progress else 0
-                if split and newest - start >= SPLIT_FROM and can_split(self.app):
-                    committed, read = self._shared_window(start, min(newest, start + min(limit, SPLIT_WINDOW)))
-                    if not read:
-                        return taken
-                else:
-                    window = Window(self)
-                    last, read = self._read_into(window, start + 1, limit)
-                    if last is None:
-                        return taken
-                    committed = self._commit(window.rows(), set(window.journeys), last)
+                newest = (self.app.recorder.max_notification_id() or 0) if progress else 0
+                window = Window(self)
+                last, read = self._read_into(window, start + 1, limit)
+                if last is None:
+                    return taken
+                committed = self._commit(window.rows(), set(window.journeys), last)
             if progress is not None and goal is None:
                 goal = max(0, newest - start)
             if committed:
@@ -297,21 +267,6 @@ class Projector:
                 if progress is not None:
                     progress(taken, max(goal or 0, taken))
         return taken
-
-    def part_rows(self, start: int, stop: int, part: int) -> tuple[list[JourneyRows], int, int | None, set[str]]:
-        """One part's share of notifications ``start`` to ``stop`` (``events.read.split``): the rows of
-        its changed journeys, how many notifications it read and the last one's id, and the journeys
-        new to the read model."""
-        window = Window(self)
-        read, last = 0, None
-        ids: dict[Any, Any] = {}
-        for first in range(start, stop + 1, CHUNK):
-            chunk = part_notifications(self.app, first, min(stop, first + CHUNK - 1), part, ids)
-            if chunk:
-                read += len(chunk)
-                last = chunk[-1].id
-                window.add_notifications(chunk)
-        return window.rows(), read, last, window.new
 
     def _read_into(self, window: Window, start: int, limit: int) -> tuple[int | None, int]:
         """Folds up to ``limit`` notifications from ``start`` into the window; the last one's id and
@@ -339,53 +294,6 @@ class Projector:
         window = Window(self)
         window.add([(e.originator_id, (e.originator_version, e)) for e in events])
         return self._commit(window.rows(), set(window.journeys), notification_id)
-
-    def _shared_window(self, start: int, stop: int) -> tuple[bool, int]:
-        """A window shared with a forked copy (``events.read.split``): whether it was written, and how
-        many notifications it took in. This process's rows go into the transaction while the copy
-        finishes; the copy's follow, then the position."""
-        copy = Copy(self, start + 1, stop)
-        try:
-            began = time.monotonic()
-            mine, read, last, _ = self.part_rows(start + 1, stop, MINE)
-            alone = time.monotonic() - began
-            try:
-                with self.store.write() as cur:
-                    if self._moved(cur, stop):
-                        self._forget(r.journey_id for r in mine)
-                        return False, read
-                    self._write(cur, mine)
-                    # The copy's share is the larger: it should be done about when this is. If not,
-                    # the lock is let go (rolled back) rather than held while it works on.
-                    share = copy.share(patience=split.GRACE + alone)
-                    if share is None:
-                        raise _CopyFailed
-                    theirs, their_read, their_last = self._taken(share)
-                    self._write(cur, theirs)
-                    self.store.set_position(cur, max(self.store.position(cur), _end(start, last, their_last)))
-                return True, read + their_read
-            except (_CopyFailed, TimeoutError):
-                try:
-                    share = copy.share(patience=split.PATIENCE + 4 * alone)
-                except TimeoutError:
-                    share = None
-                if share is None:  # the copy failed or is stuck: its share is done here
-                    copy.close()
-                    theirs, their_read, their_last, _ = self.part_rows(start + 1, stop, THEIRS)
-                else:
-                    theirs, their_read, their_last = self._taken(share)
-                rows = mine + theirs
-                committed = self._commit(rows, {r.journey_id for r in rows}, _end(start, last, their_last))
-                return committed, read + their_read
-        finally:
-            copy.close()
-
-    def _taken(self, share: split.Share) -> split.Share:
-        """The copy's share, as this process takes it in: the journeys were folded there, so this
-        folder's are older."""
-        self._forget(r.journey_id for r in share[0])
-        self.shared += 1
-        return share
 
     def _commit(self, rows: list[JourneyRows], journeys: set[str], notification_id: int) -> bool:
         """Writes a window's rows (of ``journeys``) and moves the position, in one transaction.
@@ -424,7 +332,7 @@ class ReadProjection(Projection[PostgresTrackingRecorder]):
     name = "read"  # the library names the tracking table after it: read_tracking
     projector: Projector
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         if isinstance(domain_event, PatientJourney.Event):
             self.projector.take([domain_event], tracking.notification_id)
         # Other aggregates' events (accounts, patient indexes) change no read row: no transaction for

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from careplan import event_tables
 from careplan.application import CarePlan
 from careplan.settings import ConfigError
 from careplan.side_tables import SideTables, tables_in
@@ -144,15 +145,13 @@ class Cursor:
 class ReadStore:
     """The read-model tables of one application's database."""
 
-    def __init__(self, app: CarePlan, create: bool = True) -> None:
-        """``create=False``: the tables are known to be there (a forked catch-up's copy)."""
+    def __init__(self, app: CarePlan) -> None:
         self.app = app
         self.postgres = app.store.kind == "postgres"
         self._local = threading.local()
         if not self.postgres:
-            self._path = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
-        if create:
-            self.create_tables()
+            self._path = event_tables.sqlite_file(app)
+        self.create_tables()
 
     @property
     def kind(self) -> str:
@@ -208,7 +207,7 @@ class ReadStore:
     def write(self) -> Iterator[Cursor]:
         """One transaction that holds the view writers' lock: committed on success, else rolled back."""
         if self.postgres:
-            with self.app.recorder.datastore.transaction(commit=True) as raw:  # type: ignore[attr-defined]
+            with event_tables.postgres(self.app).transaction(commit=True) as raw:
                 cur = Cursor(raw, True)
                 cur.run("SELECT pg_advisory_xact_lock(?)", (VIEW_LOCK_KEY,))
                 yield cur
@@ -225,7 +224,7 @@ class ReadStore:
     @contextmanager
     def read(self) -> Iterator[Cursor]:
         if self.postgres:
-            with self.app.recorder.datastore.transaction(commit=False) as raw:  # type: ignore[attr-defined]
+            with event_tables.postgres(self.app).transaction(commit=False) as raw:
                 yield Cursor(raw, True)
             return
         conn = self._sqlite()

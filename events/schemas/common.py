@@ -95,7 +95,8 @@ class Text(fields.String):
         super().__init__(**kwargs)
         self.max_length = max_length
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        """The trimmed text, or None for a blank optional field (marshmallow's ``String`` promises a str)."""
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
             if self.required:

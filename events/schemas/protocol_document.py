@@ -214,7 +214,7 @@ def check_steps(steps: list[dict[str, Any]]) -> None:
                 errors.setdefault(index, {})["requires"] = [f"{required} must be defined before {name}."]
         seen.append(name)
     if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+        raise ValidationError(errors)
     missing = [name for name in STEPS if name not in seen]
     if missing:
         raise ValidationError(f"Missing steps: {', '.join(missing)}.")

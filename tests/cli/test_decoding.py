@@ -1,5 +1,5 @@
-"""The application reads stored events with orjson and a per-topic mapper (``careplan.decoding``):
-these tests hold it to the library's own mapper and JSON decoder, value for value and type for type,
+"""The application reads stored events with orjson (``careplan.decoding``) through the library's mapper
+(``careplan.sealing.SealingMapper``): these tests hold it to the library's own mapper and JSON decoder, value for value and type for type,
 over every event and snapshot of a demo cohort, and at the edges where orjson and ``json`` differ."""
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from eventsourcing.persistence import (
 
 from careplan import transcodings
 from careplan.application import CarePlan
-from careplan.decoding import FactReader, OrjsonTranscoder, ReadingMapper
-from careplan.domain.journey import PatientJourney, fact_of
-from careplan.domain.values import Actor, Fact
+from careplan.decoding import OrjsonTranscoder
+from careplan.domain.values import Actor
+from careplan.sealing import SealingMapper
 
 
 def library_transcoder(cls: type[JSONTranscoder] = JSONTranscoder) -> JSONTranscoder:
@@ -55,7 +55,7 @@ def same(a: Any, b: Any, where: str = "") -> None:
 
 def test_every_event_and_snapshot_of_a_cohort_reads_as_the_library_reads_it(reader: CarePlan) -> None:
     library = Mapper(transcoder=library_transcoder())
-    assert isinstance(reader.mapper, ReadingMapper) and isinstance(reader.mapper.transcoder, OrjsonTranscoder)
+    assert isinstance(reader.mapper, SealingMapper) and isinstance(reader.mapper.transcoder, OrjsonTranscoder)
     notifications = reader.recorder.select_notifications(start=1, limit=1_000_000)
     topics = {n.topic.rpartition(".")[2] for n in notifications}
     assert {"JourneyOpened", "VitalsRecorded", "InfusionCompleted", "EventEnteredInError", "Claimed"} <= topics
@@ -67,75 +67,6 @@ def test_every_event_and_snapshot_of_a_cohort_reads_as_the_library_reads_it(read
     assert snapshots, "the cohort has journeys past the snapshot interval"
     for s in snapshots:
         same(reader.mapper.to_domain_event(s), library.to_domain_event(s), f"snapshot {s.originator_id}")
-
-
-def test_every_recorded_event_of_a_cohort_reads_straight_into_the_fact_the_library_s_event_gives(
-    reader: CarePlan,
-) -> None:
-    library = Mapper(transcoder=library_transcoder())
-    facts = FactReader(reader.mapper, PatientJourney.Recorded, Fact)
-    journey_events = [
-        n for n in reader.recorder.select_notifications(start=1, limit=1_000_000) if ":PatientJourney." in n.topic
-    ]
-    left = []
-    for n in journey_events:
-        fact = facts.fact(n)
-        if fact is None:
-            left.append(n.topic.rpartition(".")[2])
-        else:
-            same(fact, fact_of(library.to_domain_event(n)), f"{n.topic}@{n.id}")
-    assert set(left) == {"JourneyOpened"}  # only openings go the library's way
-    assert len(left) < len(journey_events) / 5
-
-
-def stored_note(state: bytes, topic: str = "careplan.domain.journey:PatientJourney.NoteAdded") -> StoredEvent:
-    return StoredEvent(uuid4(), 2, topic, state)
-
-
-ENVELOPE = (
-    b'"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-02T15:31:00+00:00"},'
-    b'"occurred_at":{"_type_":"datetime_iso","_data_":"2026-03-02T15:30:00+00:00"},'
-    b'"actor":{"_type_":"careplan_actor","_data_":{"id":"c1","role":"clinician"}},"reason":null,"hash":"h"'
-)
-
-
-@pytest.mark.parametrize(
-    "state",
-    [
-        b"{" + ENVELOPE + b',"data":{"text":"said \\"_type_\\" twice"},"deviation":null,"deviated":[]}',
-        b"{" + ENVELOPE + b',"data":{"text":"x"},"deviation":"chair late","deviated":["spacing"]}',
-        b"{" + ENVELOPE + b',"data":{"when":{"_type_":"datetime_iso","_data_":"2026-03-04T09:00:00+00:00"}}}',
-    ],
-)
-def test_a_fact_read_straight_equals_the_library_s_reading(state: bytes) -> None:
-    mapper = ReadingMapper(transcoder=library_transcoder(OrjsonTranscoder))
-    stored = stored_note(state)
-    fact = FactReader(mapper, PatientJourney.Recorded, Fact).fact(stored)
-    expected = fact_of(Mapper(transcoder=library_transcoder()).to_domain_event(stored))
-    assert fact is not None
-    same(fact, expected)
-
-
-@pytest.mark.parametrize(
-    "state",
-    [
-        b"{" + ENVELOPE + b',"data":{"n":123456789012345678901234567890}}',  # orjson would give a float
-        b"{" + ENVELOPE + b',"data":{"n":[1,{"m":-9223372036854775809}]}}',
-        b"{" + ENVELOPE + b',"data":{"x":NaN}}',  # only json reads it
-        b'{"timestamp":"2026-03-02T15:31:00+00:00","occurred_at":{"_type_":"datetime_iso","_data_":"x"},'
-        b'"actor":{"_type_":"careplan_actor","_data_":{"id":"c1","role":"clinician"}},"hash":"h","data":{}}',
-        b"{" + ENVELOPE + b',"data":[1,2]}',
-    ],
-)
-def test_a_state_of_another_shape_is_left_to_the_library(state: bytes) -> None:
-    mapper = ReadingMapper(transcoder=library_transcoder(OrjsonTranscoder))
-    assert FactReader(mapper, PatientJourney.Recorded, Fact).fact(stored_note(state)) is None
-
-
-def test_an_opening_is_left_to_the_library() -> None:
-    mapper = ReadingMapper(transcoder=library_transcoder(OrjsonTranscoder))
-    opening = stored_note(b"{" + ENVELOPE + b',"data":{}}', "careplan.domain.journey:PatientJourney.JourneyOpened")
-    assert FactReader(mapper, PatientJourney.Recorded, Fact).fact(opening) is None
 
 
 @pytest.mark.parametrize(
@@ -183,7 +114,7 @@ def test_an_unknown_wrapper_is_refused_as_the_library_refuses_it() -> None:
 
 
 def test_a_corrupt_event_is_a_deserialisation_error_naming_where_it_is() -> None:
-    mapper = ReadingMapper(transcoder=library_transcoder(OrjsonTranscoder))
+    mapper = SealingMapper(transcoder=library_transcoder(OrjsonTranscoder))
     journey = uuid4()
     broken = StoredEvent(journey, 3, "careplan.domain.journey:PatientJourney.NoteAdded", b'{"timestamp":')
     with pytest.raises(MapperDeserialisationError, match=f"{journey}.*3"):

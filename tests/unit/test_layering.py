@@ -74,24 +74,75 @@ def test_the_checker_sees_imports_however_they_are_written(tmp_path: Path) -> No
 # -- every package: no arrow points outward -----------------------------------------------------------
 
 ROOT = DOMAIN.parent.parent
+DOMAIN_LAYER, APPLICATION, INTERFACE, ENTRY = 0, 1, 2, 3
 LAYERS: tuple[tuple[str, int, str], ...] = (
-    ("careplan.domain", 0, "domain"),
-    ("careplan", 1, "application"),  # the application, settings, transcodings, users, audit, demo
-    ("events", 2, "interface: schemas, read side, FHIR mapping"),
-    ("careplan.scheduling", 3, "entry point"),
-    ("careplan.cli", 3, "entry point"),
-    ("careplan.bootstrap", 3, "composition root"),
-    ("careplan.db_setup", 3, "entry point: builds every table of the store, the read side's included"),
-    ("web", 3, "entry point"),
+    # careplan/domain: the domain
+    ("careplan.domain", DOMAIN_LAYER, "domain: the aggregate, its events, rules, fold and view"),
+    # careplan/*.py: the application service and the adapters it is built with (one folder for both:
+    # the application constructs its store, transcoder and mapper, so they share its layer)
+    ("careplan", APPLICATION, "application: the package"),
+    ("careplan.application", APPLICATION, "application: commands and queries, one load per command"),
+    ("careplan.loading", APPLICATION, "application: loading a journey from its snapshot and events"),
+    ("careplan.integrity", APPLICATION, "application: refusing a record that does not hold together"),
+    ("careplan.users", APPLICATION, "application: accounts"),
+    ("careplan.patients", APPLICATION, "application: who the patient is"),
+    ("careplan.booking", APPLICATION, "application: the chair ledger"),
+    ("careplan.index_backfill", APPLICATION, "application: the patient index's backfill"),
+    ("careplan.startup", APPLICATION, "application: starting when several processes start at once"),
+    ("careplan.per_app", APPLICATION, "application: one object per application"),
+    ("careplan.settings", APPLICATION, "adapter: the environment as store settings"),
+    ("careplan.security", APPLICATION, "adapter: production mode"),
+    ("careplan.decoding", APPLICATION, "adapter: the orjson transcoder"),
+    ("careplan.transcodings", APPLICATION, "adapter: transcodings of the domain's values"),
+    ("careplan.sealing", APPLICATION, "adapter: rows sealed at their place (the mapper)"),
+    ("careplan.event_tables", APPLICATION, "adapter: SQL on the library's tables"),
+    ("careplan.side_tables", APPLICATION, "adapter: SQL on careplan's own tables beside them"),
+    ("careplan.pooling", APPLICATION, "adapter: one PostgreSQL pool per process"),
+    ("careplan.schema", APPLICATION, "adapter: whether a process creates the schema"),
+    ("careplan.server_keys", APPLICATION, "adapter: the server's own keys"),
+    ("careplan.sessions", APPLICATION, "adapter: sessions kept in the store"),
+    ("careplan.session_seal", APPLICATION, "adapter: a session row sealed at its place"),
+    ("careplan.sign_ins", APPLICATION, "adapter: failed sign-ins counted in the store"),
+    ("careplan.logs", APPLICATION, "adapter: logging setup"),
+    ("careplan.metrics", APPLICATION, "adapter: the scheduler's Prometheus metrics"),
+    ("careplan.csv_cells", APPLICATION, "adapter: inert CSV cells"),
+    ("careplan.audit", APPLICATION, "application: verify, the access log, repair, key rotation"),
+    ("careplan.demo", APPLICATION, "application: the synthetic demo cohort"),
+    ("careplan.messaging", APPLICATION, "application: questionnaire links, the outbox and its channels (SMTP, HTTP SMS)"),
+    # events/: the interface layer's data (schemas at the edge, the read model, the FHIR mapping)
+    ("events", INTERFACE, "interface: the package"),
+    ("events.schemas", INTERFACE, "interface: marshmallow schemas of requests and event data"),
+    ("events.protocol_file", INTERFACE, "interface: protocol files read and checked"),
+    ("events.clinic_file", INTERFACE, "interface: the clinic's settings file read and checked"),
+    ("events.read", INTERFACE, "interface: the read model (projection, queries, rebuild)"),
+    ("events.fhir", INTERFACE, "interface: the FHIR R4 mapping"),
+    # entry points, and the one composition root
+    ("careplan.bootstrap", ENTRY, "composition root"),
+    ("careplan.db_setup", ENTRY, "entry point: builds every table of the store, the read side's included"),
+    ("careplan.cli", ENTRY, "entry point: the command line"),
+    ("careplan.scheduling", ENTRY, "entry point: the scheduler"),
+    ("web", ENTRY, "entry point: the Flask app and the JSON API"),
 )
-"""Layers by module prefix, inner first; the longest matching prefix decides. A module may import its
-own layer and those inside it, never one further out."""
+"""Where every module of careplan/, events/ and web/ belongs, inner layer first. An entry names a
+package whose modules all share its layer (``careplan.domain``, ``web``) or one module; the two mixed
+packages (``careplan``, ``events``) are named for their ``__init__`` only, so a module added beside
+the others is in no layer until it is placed here (and in docs/architecture.md). A module may import
+its own layer and those inside it, never one further out."""
+
+MIXED = frozenset({"careplan", "events"})
+"""Packages that hold more than one kind of module: each of their modules is placed by name."""
 
 
 def layer_of(module: str) -> tuple[int, str]:
-    matches = [(len(p), n, what) for p, n, what in LAYERS if module == p or module.startswith(p + ".")]
+    """The layer of a project module (or of a name imported from one): the longest entry that names
+    it or a package holding it, a mixed package only for its own ``__init__``."""
+    matches = [
+        (len(p), n, what)
+        for p, n, what in LAYERS
+        if module == p or (p not in MIXED and module.startswith(p + "."))
+    ]
     if not matches:
-        raise LookupError(f"{module} is in no layer: add it to LAYERS")
+        raise LookupError(f"{module} is in no layer: add it to LAYERS and to docs/architecture.md")
     _, number, what = max(matches)
     return number, what
 
@@ -105,14 +156,24 @@ def project_modules() -> list[tuple[str, Path]]:
     return found
 
 
+KNOWN = frozenset(module for module, _ in project_modules())
+
+
 def project_imports(path: Path) -> set[str]:
+    """The project modules a module imports: ``from careplan import booking`` is ``careplan.booking``."""
     modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules.add(node.module)
+            named = {f"{node.module}.{alias.name}" for alias in node.names} & KNOWN
+            modules.update(named or {node.module})
         elif isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
     return {m for m in modules if m.split(".")[0] in ("careplan", "events", "web")}
+
+
+@pytest.mark.parametrize("module", sorted(KNOWN))
+def test_every_module_is_in_a_layer(module: str) -> None:
+    layer_of(module)
 
 
 @pytest.mark.parametrize("module, path", project_modules(), ids=lambda v: v if isinstance(v, str) else "")
@@ -122,10 +183,28 @@ def test_no_module_imports_a_layer_further_out(module: str, path: Path) -> None:
     assert not outward, f"{module} ({what}) imports outer layers: {outward}"
 
 
+def test_a_module_placed_nowhere_is_refused() -> None:
+    for unplaced in ("careplan.new_module", "events.new_module"):
+        with pytest.raises(LookupError, match="in no layer"):
+            layer_of(unplaced)
+    assert layer_of("web.new_module")[0] == ENTRY  # a package of one kind places its new modules
+    assert layer_of("careplan.domain.new_family")[0] == DOMAIN_LAYER
+
+
+def test_every_layer_entry_names_a_module_that_exists() -> None:
+    assert {p for p, _, _ in LAYERS} <= KNOWN
+
+
 def test_the_layer_test_covers_every_package_and_catches_an_outward_import(tmp_path: Path) -> None:
     assert {m.split(".")[0] for m, _ in project_modules()} == {"careplan", "events", "web"}
     assert layer_of("events.read.projection") > layer_of("careplan.application") > layer_of("careplan.domain.journey")
     sample = tmp_path / "sample.py"
-    sample.write_text("from careplan.bootstrap import build_app\n")
+    sample.write_text("from careplan.bootstrap import build_app\nfrom careplan import booking\n")
     assert layer_of("careplan.bootstrap")[0] > layer_of("events.read")[0]
-    assert project_imports(sample) == {"careplan.bootstrap"}
+    assert project_imports(sample) == {"careplan.bootstrap", "careplan.booking"}
+
+
+def test_the_architecture_page_places_every_layer_entry() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [p for p, _, _ in LAYERS if p not in MIXED and f"`{p.replace('.', '/')}" not in page]
+    assert not missing, f"docs/architecture.md does not say where these are: {missing}"

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careplan import transcodings
-from careplan.decoding import FactReader, OrjsonTranscoder, ReadingMapper
+from careplan.decoding import OrjsonTranscoder
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.journey import PatientJourney, fact_of
@@ -40,6 +40,7 @@ from careplan.domain.record import fold, state_fields
 from careplan.domain.values import Actor, Fact
 from careplan.domain.view import evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS, PANELS
+from careplan.sealing import SealingMapper
 from tests.unit.chart_checker import ADMINISTRATIONS, clinical, problems
 from tests.unit.journeys import CLINICIAN, Journey, default_protocol
 
@@ -417,25 +418,20 @@ def test_a_snapshot_at_any_version_then_the_rest_gives_the_same_state(sim: Simul
 
 
 def taken_in(events: list[Any], journey: PatientJourney | None = None) -> PatientJourney:
-    """What the read model's catch-up does (``events.read.folding``): each stored recorded event read
-    straight into a fact and taken in, the opening by the library's mutate."""
-    reader = FactReader(READING, PatientJourney.Recorded, Fact)
+    """What the read model's catch-up does (``events.read.folding``): each event stored, read back
+    by the application's mapper (orjson) and folded onto the journey by the library's mutate."""
     aggregate: Any = journey
     for event in events:
-        fact = reader.fact(READING.to_stored_event(event))
-        if fact is None:
-            aggregate = READING.to_domain_event(READING.to_stored_event(event)).mutate(aggregate)
-        else:
-            aggregate.take_in(fact)
+        aggregate = READING.to_domain_event(READING.to_stored_event(event)).mutate(aggregate)
     return aggregate
 
 
-READING = ReadingMapper(transcoder=storage_mapper(OrjsonTranscoder).transcoder)
+READING = SealingMapper(transcoder=storage_mapper(OrjsonTranscoder).transcoder)
 
 
 @PROPERTY
 @given(journeys(), st.data())
-def test_taking_in_the_stored_events_as_facts_gives_the_same_journey_as_replaying_them(
+def test_folding_the_stored_events_as_the_catch_up_reads_them_gives_the_same_journey_as_replaying_them(
     sim: Simulated, data: st.DataObject
 ) -> None:
     j = sim.journey

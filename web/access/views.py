@@ -64,4 +64,5 @@ def _page_number() -> int:
 
 
 def _url(shown: dict[str, str], number: int) -> str:
-    return url_for("access.index", **{k: v for k, v in shown.items() if v}, page=number)
+    query: dict[str, Any] = {k: v for k, v in shown.items() if v}
+    return url_for("access.index", **query, page=number)

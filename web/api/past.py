@@ -27,3 +27,4 @@ def journey_at(journey_id: UUID, query: dict[str, Any]) -> tuple[PatientJourney,
         if query.get("as_of") is None:
             raise
         abort(404, code="not_yet_recorded", message="The journey was not yet recorded at that moment.")
+        raise  # abort raises: never reached

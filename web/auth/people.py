@@ -12,7 +12,7 @@ from careplan.domain.errors import CarePlanError
 from careplan.domain.users import USER_ROLES
 from web.auth.accounts import users
 from web.auth.permissions import MANAGE_USERS, roles_with
-from web.auth.session import current_actor, requires
+from web.auth.session import requires, signed_in
 from web.auth.views import bp
 
 
@@ -22,7 +22,7 @@ def people() -> str | tuple[str, int]:
     created, error = None, None
     if request.method == "POST":
         try:
-            created = users().add(request.form.get("name", ""), request.form.get("role", ""), actor=current_actor())  # type: ignore[arg-type]
+            created = users().add(request.form.get("name", ""), request.form.get("role", ""), actor=signed_in())
         except CarePlanError as refusal:
             error = str(refusal)
     page = render_template("auth/people.html", people=users().list(), roles=USER_ROLES, created=created, error=error)
@@ -32,13 +32,13 @@ def people() -> str | tuple[str, int]:
 @bp.route("/people/<name>/<any(disable, enable):action>", methods=("POST",))
 @requires(*roles_with(MANAGE_USERS))
 def change(name: str, action: str) -> Response:
-    actor = current_actor()
-    if action == "disable" and actor is not None and name.strip().lower() == actor.id:
+    actor = signed_in()
+    if action == "disable" and name.strip().lower() == actor.id:
         flash("You cannot disable your own account here: another admin, or `careplan users disable`, can.", "danger")
         return redirect(url_for("auth.people"))
     if action == "disable":
-        users().disable(name, actor=actor, reason=request.form.get("reason") or None)  # type: ignore[arg-type]
+        users().disable(name, actor=actor, reason=request.form.get("reason") or None)
     else:
-        users().enable(name, actor=actor)  # type: ignore[arg-type]
+        users().enable(name, actor=actor)
     flash(f"{name} {action}d.")
     return redirect(url_for("auth.people"))

@@ -36,6 +36,14 @@ def current_actor() -> Actor | None:
     return getattr(g, _ACTOR)
 
 
+def signed_in() -> Actor:
+    """The signed-in person of a view behind ``requires`` (which already refused everyone else)."""
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    return actor
+
+
 def act_as(actor: Actor | None) -> None:
     """Sets this request's actor (the API does, from the bearer token)."""
     setattr(g, _ACTOR, actor)

@@ -52,8 +52,9 @@ def phq9_chart(points: list[Point], baseline: int | None) -> Markup:
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{score}</text>')
     parts.append(f'<line class="axis-line" x1="{LEFT}" y1="{_y(0):.1f}" x2="{WIDTH - RIGHT}" y2="{_y(0):.1f}"/>')
     if baseline is not None:
-        for score, label in ((baseline, f"baseline {baseline}"), (baseline / 2, "response (50%)")):
-            y = _y(score)
+        guides: tuple[tuple[float, str], ...] = ((baseline, f"baseline {baseline}"), (baseline / 2, "response (50%)"))
+        for level, label in guides:
+            y = _y(level)
             parts.append(f'<line class="guide" x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}"/>')
             parts.append(f'<text class="guide-label" x="{LEFT + 4}" y="{y - 4:.1f}">{escape(label)}</text>')
     coords = [(_x(p.at, first, last), _y(p.total), p) for p in points]

@@ -56,7 +56,7 @@ def entered_in_error(journey_id: UUID, version: int) -> tuple[str, int] | str:
         abort(403, description="Your role may not mark this event as entered in error.")
     before, after = state_without(journey_id, version, actor)
     refused = after if isinstance(after, RuleViolation) else None
-    view = None if refused else after
+    view = None if isinstance(after, RuleViolation) else after
     return render_template(
         "journeys/entered_in_error.html",
         journey=journey,

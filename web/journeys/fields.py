@@ -175,7 +175,7 @@ def describe(event_type: str, name: str, item: fields.Field) -> FormField:
     if isinstance(item, fields.List):
         inner = item.inner
         if isinstance(inner, fields.Nested):
-            nested = inner.schema if isinstance(inner.schema, Schema) else inner.nested()  # type: ignore[operator]
+            nested = inner.schema if isinstance(inner.schema, Schema) else inner.nested()
             columns = tuple(describe(event_type, n, f) for n, f in nested.fields.items())
             return FormField(name, label_of(name), "rows", required, columns=columns)
         return FormField(name, label_of(name), "choices", required, choices=_choices(inner))

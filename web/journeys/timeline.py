@@ -265,6 +265,7 @@ def _scheduled(d: dict[str, Any]) -> str:
     return f"{_words(d.get('phase', '')).capitalize()} infusion scheduled for {at}"
 
 
+_INSTRUMENT = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
 _DESCRIBE = {
     "VitalsRecorded": _vitals,
     "InfusionCompleted": _infusion,
@@ -321,7 +322,6 @@ _DESCRIBE = {
     "NotificationSent": lambda d: "Message delivered to the provider",
     "NotificationFailed": lambda d: f"Message not delivered after {d.get('attempts')} tries: {d.get('error')}",
 }
-_INSTRUMENT = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
 
 
 def _day(value: Any) -> str:

@@ -28,6 +28,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from werkzeug.wrappers import Response
 
+from careplan import event_tables
 from careplan import metrics as process_metrics
 from careplan.application import CarePlan, system_clock
 from careplan.settings import ConfigError
@@ -114,7 +115,7 @@ def _store_gauges(plan: CarePlan) -> Iterable[Metric]:
 
 
 def _pool_gauges(plan: CarePlan) -> Iterable[Metric]:
-    pool: Any = getattr(plan.recorder.datastore, "pool", None)  # type: ignore[attr-defined]
+    pool: Any = event_tables.pool_of(plan)
     if not hasattr(pool, "get_stats"):
         return  # SQLite: one connection per thread, no pool
     stats = pool.get_stats()
