@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.booking import span
 from careplan.domain.deviations import flag_reason
+from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
@@ -360,8 +362,6 @@ def alert_flags(r: ClinicalRecord) -> list[Flag]:
     """A ``safety_alert`` flag on the infusion steps for each alert that refuses the next infusion (not
     acknowledged, or assessed high risk): the step is not ready while one is open. It is not a blocking
     flag of the read side: the safety-alerts worklist lists these journeys already."""
-    from careplan.domain.families.alerts import high_risk_alerts
-
     flags = [
         Flag("safety_alert", f"Safety alert of version {a.version} ({a.kind.replace('_', '-')}) not acknowledged: "
              "no infusion until it is worked.")
@@ -444,8 +444,6 @@ def appointment_actions(r: ClinicalRecord, now: datetime | None) -> list[NextAct
     """The open appointments as next actions: booked ones at their time, missed ones (their time and
     duration passed with nothing recorded) as something to rebook. Pages show ``due_at`` on the
     clinic's clock; the text carries no time, since the domain does not know the clinic's zone."""
-    from careplan.domain.booking import span
-
     actions = []
     for a in sorted(r.appointments, key=lambda a: a.scheduled_for):
         if a.state != "scheduled":
@@ -507,8 +505,6 @@ def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView]) -> Next
     open_steps += [n for n in INFUSION_STEPS if steps[n].status == REQUESTED and steps[n].has_flag("safety_alert")]
     if not open_steps:
         return None
-    from careplan.domain.families.alerts import high_risk_alerts
-
     unworked = r.open_alerts()
     if unworked:
         kind = unworked[0].kind.replace("_", "-")

@@ -10,29 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from careplan.domain.codes import InfusionPhase, StopCause, VitalsPhase
+from careplan.domain.about import CLINICIANS, INFUSIONS, About
+from careplan.domain.codes import InfusionPhase, VitalsPhase
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families.alerts import SafetyAlertRaised
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, between
 from careplan.domain.protocol import MonitoringSettings
-from careplan.domain.record import ClinicalRecord, Infusion, Settling, Vitals
+from careplan.domain.record import ClinicalRecord, Settling, Vitals
 from careplan.domain.values import Fact
 
 
 @event
 @dataclass(frozen=True)
-class InfusionStopped(Payload):
-    """An infusion ended early: it does not count toward the series, but the patient still needs
-    watching and a discharge assessment like after a completed one."""
-
-    phase: InfusionPhase
-    minutes_given: int = field(metadata=between(0, 240))
-    cause: StopCause
-
-
-@event
-@dataclass(frozen=True)
 class DischargeAssessed(Payload):
+    about = About(label="Discharge assessment", group=INFUSIONS, by=CLINICIANS, chair=True)
     phase: InfusionPhase
     observation_min: int = field(metadata=between(0, 1440))
     alert_and_oriented: bool = field()
@@ -78,8 +70,6 @@ def fold_post_vitals(r: ClinicalRecord, vitals: Vitals) -> None:
 
 def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
     """During or after an infusion, a reading at an alert threshold raises a safety alert."""
-    from careplan.domain.families.alerts import SafetyAlertRaised
-
     phase = str(p.as_data()["phase"])
     if phase not in (VitalsPhase.DURING.value, VitalsPhase.POST.value):
         return []
@@ -159,37 +149,6 @@ def require_dose(r: ClinicalRecord, dose_mg_per_kg: float, duration_min: int) ->
 def total_mg(dose_mg_per_kg: float, weight_kg: float) -> float:
     """The milligrams given: the dose per kilogram times the weight, to one decimal."""
     return round(dose_mg_per_kg * weight_kg, 1)
-
-
-# -- the stopped infusion ---------------------------------------------------------------------------
-
-
-@rule(InfusionStopped)
-def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
-    """An infusion stopped early was started, so it needed what a completed one needs to start (the
-    same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
-    checked: the escort (this event has no escort field; the discharge that must follow requires
-    one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
-    nor a whole duration). It started ``minutes_given`` before the stop, and everything is judged at
-    that start: the pre-infusion vitals before it, the alerts raised before it (the one raised during
-    it is often why it was stopped)."""
-    from careplan.domain.families.infusion import require_clear_to_give, require_startable
-
-    at = a.occurred_at
-    start = at - timedelta(minutes=p.minutes_given)
-    require_startable(r, p.phase, at, a, start)
-    require_clear_to_give(r, at, a, start)
-
-
-@folds(InfusionStopped)
-def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
-    from careplan.domain.families.infusion import fold_administration
-
-    given = Infusion(
-        version=f.version, phase=str(p.phase), occurred_at=f.occurred_at,
-        started_at=f.occurred_at - timedelta(minutes=p.minutes_given),
-    )
-    fold_administration(r, given, stopped=True)
 
 
 # -- discharge --------------------------------------------------------------------------------------
