@@ -391,8 +391,9 @@ def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
     return record
 
 
-def corrections_of(facts: list[Fact]) -> dict[int, Fact]:
-    """Each version entered in error, with the ``EventEnteredInError`` that marked it."""
+def corrections_of(facts: Iterable[Fact]) -> dict[int, Fact]:
+    """Each version entered in error, with the ``EventEnteredInError`` that marked it: the one place
+    this is read off a history (``History`` and every fold ask here)."""
     return {int(f.data["target_version"]): f for f in facts if f.type == "EventEnteredInError"}
 
 
@@ -458,8 +459,8 @@ def fold(
 
 
 def errored_versions(facts: Iterable[Fact]) -> set[int]:
-    """The versions marked as entered in error: the one place this is read off a history."""
-    return {int(f.data["target_version"]) for f in facts if f.type == "EventEnteredInError"}
+    """The versions marked as entered in error (``corrections_of``)."""
+    return set(corrections_of(facts))
 
 
 def apply(record: ClinicalRecord, fact: Fact) -> None:

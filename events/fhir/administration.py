@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from careplan.domain.families.chair import total_mg
+from careplan.domain.history import History
 from careplan.domain.values import Fact
 from careplan.domain.view import AlertView
 from events.fhir import codes, refs
@@ -32,7 +33,7 @@ def chair_resources(
 ) -> list[dict[str, Any]]:
     """The administrations and flags of a journey's history, in the order they were recorded;
     ``alerts`` are the journey's view of its alerts (which are open), judged as the rules judge them."""
-    errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+    errored = History(history).errored
     acknowledged: dict[int, Fact] = {}  # each alert's latest acknowledgement still standing
     for f in history:
         if f.type == "SafetyAlertAcknowledged" and f.version not in errored:
@@ -40,7 +41,7 @@ def chair_resources(
     still_open = {a.version for a in alerts if not a.acknowledged or a.risk == "high"}
     found = []
     for fact in history:
-        if fact.type in ("InfusionCompleted", "InfusionStopped"):
+        if fact.payload.about.administration:
             found.append(administration(journey_id, fact, subject, fact.version in errored))
         elif fact.type == "SafetyAlertRaised":
             closing = None if fact.version in still_open else acknowledged.get(fact.version)

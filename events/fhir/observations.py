@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from careplan.domain.history import History
 from careplan.domain.values import Fact
 from events.fhir import codes, refs
 
 
 def observations(journey_id: UUID, history: list[Fact], subject: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
     """The Observations of each event version that carries any."""
-    errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+    errored = History(history).errored
     found: dict[int, list[dict[str, Any]]] = {}
     for fact in history:
         made = _from(journey_id, fact, subject, "entered-in-error" if fact.version in errored else "final")

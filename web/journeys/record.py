@@ -16,10 +16,11 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from careplan.booking import ChairTaken
+from careplan.domain.catalogue import PICKER, about
 from careplan.domain.errors import CorrectionNotAllowed, RuleViolation, VersionConflict
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
-from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
+from careplan.domain.vocabulary import CLINICIAN_EVENTS
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, may_record, recordable_types
@@ -35,24 +36,6 @@ from web.layout import words
 from web.services import careplan
 
 RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types)
-
-PICKER: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Assessment and screening", (
-        "ConsultationCompleted", "MedicationReviewed", "ContraindicationScreened", "ContraindicationOverridden",
-        "ScreeningOrdered", "ScreeningResulted", "AssessmentRecorded",
-    )),
-    ("Infusions", (
-        "InfusionScheduled", "VitalsRecorded", "InfusionCompleted", "InfusionStopped", "DischargeAssessed",
-        "InfusionHeld", "HoldOverridden", "InfusionCancelled",
-    )),
-    ("Response and maintenance", (
-        "ResponseReviewed", "MaintenanceIntervalSet", "ComplementaryCareGuidanceGiven", "ComplementaryCareCheckIn",
-    )),
-    ("The journey", (
-        "NoteAdded", "SafetyAlertAcknowledged", "EventEnteredInError", "JourneyPaused", "JourneyResumed", "JourneyClosed",
-    )),
-)
-
 
 REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding"}
 """Refusals that say one field's value is not the protocol's (or the journey's): shown beside it."""
@@ -291,7 +274,7 @@ def _form(
         nonce=nonce,
         refusal=refusal,
         conflict=conflict,
-        reason_required=event_type in REASON_REQUIRED,
+        reason_required=about(event_type).reason,
         questionnaires=questionnaires(),
         errors_under=errors_under,
         recent=list(reversed(entries(careplan().history(journey.id, upto=journey.version))[-5:])),

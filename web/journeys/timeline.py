@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from careplan.domain.families.chair import total_mg
+from careplan.domain.history import History
 from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
 from web.clinic import day as clinic_day
@@ -23,27 +24,6 @@ from web.journeys.fields import finding_label
 JOURNEY = "journey"
 """The group of events about the journey as a whole: opening, pauses, notes, alerts, migrations."""
 
-BY_TYPE = {
-    "ConsultationCompleted": "consultation",
-    "MedicationReviewed": "medication_review",
-    "ContraindicationScreened": "contraindication_screening",
-    "ContraindicationOverridden": "contraindication_screening",
-    "ScreeningOrdered": "lab_screening",
-    "ScreeningResulted": "lab_screening",
-    "ResponseReviewed": "response_check",
-    "MaintenanceIntervalSet": "maintenance",
-    "ComplementaryCareGuidanceGiven": "complementary_care",
-    "ComplementaryCareCheckIn": "complementary_care",
-}
-BY_CONTEXT = {
-    "baseline": "baseline_assessment",
-    "infusion": "induction",
-    "response_check": "response_check",
-    "maintenance": "maintenance",
-}
-INFUSION_EVENTS = frozenset(
-    {"InfusionScheduled", "InfusionHeld", "InfusionCompleted", "InfusionCancelled", "InfusionStopped", "DischargeAssessed"}
-)
 BACKFILL = timedelta(hours=1)
 """A record entered more than this after the fact is marked as backfilled."""
 
@@ -64,6 +44,11 @@ class Entry:
     @property
     def system(self) -> bool:
         return self.fact.actor.role == "system"
+
+    @property
+    def correctable(self) -> bool:
+        """Whether the event may be marked entered in error (the domain's answer, from its class)."""
+        return self.fact.payload.about.correctable
 
 
 @dataclass
@@ -106,24 +91,21 @@ class Point:
 
 
 def corrections(history: list[Fact]) -> dict[int, Fact]:
-    """The correction of each version marked as entered in error."""
-    return {int(f.data["target_version"]): f for f in history if f.type == "EventEnteredInError"}
+    """The correction of each version marked as entered in error (``History``'s answer)."""
+    return History(history).corrections
 
 
 def step_of(fact: Fact, maintenance_from: int | None) -> str:
-    """The step an event belongs to; infusion events after the maintenance decision are maintenance."""
-    if fact.type in BY_TYPE:
-        return BY_TYPE[fact.type]
-    data = fact.data
-    if fact.type == "AssessmentRecorded":
-        return BY_CONTEXT.get(str(data.get("context")), "baseline_assessment")
-    if fact.type in INFUSION_EVENTS or fact.type in ("VitalsRecorded", "HoldOverridden"):
-        phase = data.get("phase")
-        if phase in ("induction", "maintenance"):
-            return str(phase)
+    """The step an event belongs to (its class says); an event at the chair that names no phase is the
+    maintenance's after the maintenance decision, else the induction's; the scheduler's name theirs."""
+    payload = fact.payload
+    step = payload.belongs_to()
+    if step is not None:
+        return step
+    if payload.about.chair:
         return "maintenance" if maintenance_from is not None and fact.version > maintenance_from else "induction"
-    step = data.get("step")
-    return str(step) if step in STEPS else JOURNEY
+    named = fact.data.get("step")
+    return str(named) if named in STEPS else JOURNEY
 
 
 def _maintenance_from(history: list[Fact], errored: dict[int, Fact]) -> int | None:
