@@ -27,7 +27,7 @@ from web.auth.permissions import RECORDS, may_record, recordable_types
 from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import Findings, FormField, booking_choices, form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, booking_choices, form_fields
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -185,7 +185,6 @@ def _validate(
     event_type: str, fields: list[Any], raw: Raw, expected: int
 ) -> tuple[EventSubmission | None, Errors]:
     data, errors = to_payload(fields, raw)
-    errors.update(missing_on_form(event_type, data))
     occurred_at = None
     if raw["occurred_at"].strip():
         try:

@@ -44,8 +44,14 @@ class InfusionScheduled(Payload):
 
     phase: InfusionPhase
     scheduled_for: datetime
-    chair: int | None = field(default=None, metadata=between(1, MAX_CHAIR))
-    duration_min: int | None = field(default=None, metadata=between(*DURATION_MIN))
+    chair: int | None = field(
+        default=None, metadata=between(1, MAX_CHAIR) | {"description": "The infusion chair, 1 to the clinic's chairs."}
+    )
+    duration_min: int | None = field(
+        default=None,
+        metadata=between(*DURATION_MIN)
+        | {"description": "Expected minutes in the chair; default 60 (40 min infusion + 20 min observation)."},
+    )
 
 
 @event
@@ -80,7 +86,11 @@ class InfusionCancelled(Payload):
         label="Cancel an infusion", group=INFUSIONS, by=CARE_TEAM, reason=True, chair=True, settles_booking=True
     )
     phase: InfusionPhase
-    scheduled_version: int | None = field(default=None, metadata=at_least(1))
+    scheduled_version: int | None = field(
+        default=None,
+        metadata=at_least(1)
+        | {"description": "The InfusionScheduled version to cancel; default the earliest open one.", "nullable": True},
+    )
     """The booking to cancel (its InfusionScheduled version); None: the earliest open one."""
 
 
