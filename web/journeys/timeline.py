@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import singledispatch
 from typing import Any
 
+from careplan.domain.families.aftercare import DischargeAssessed
 from careplan.domain.families.chair import total_mg
 from careplan.domain.history import History
+from careplan.domain.payload import Payload
 from careplan.domain.values import Fact, parse_time
 from careplan.domain.vocabulary import STEPS
 from web.clinic import day as clinic_day
@@ -272,10 +275,6 @@ _DESCRIBE = {
         f"{_words(d.get('phase', '')).capitalize()} infusion stopped after {d.get('minutes_given')} min "
         f"({_words(d.get('cause'))}); does not count toward the series"
     ),
-    "DischargeAssessed": lambda d: (
-        f"Discharged after {d.get('observation_min')} min of observation; alert and oriented: "
-        f"{_yes(d.get('alert_and_oriented'))}; escort present: {_yes(d.get('escort_present'))}"
-    ),
     "ResponseReviewed": lambda d: f"Decision: {_words(d.get('decision'))}",
     "MaintenanceIntervalSet": lambda d: f"Maintenance every {d.get('weeks')} weeks",
     "ComplementaryCareGuidanceGiven": lambda d: f"{_words(d.get('area')).capitalize()}: {d.get('guidance')}",
@@ -305,8 +304,30 @@ def _day(value: Any) -> str:
         return "?"
 
 
+@singledispatch
+def summary(payload: Payload) -> str | None:
+    """One line for an event, read off its typed payload and dispatched on its class (register one per
+    event type, as ``careplan.domain.family`` registers rules and folds); None: the older table below
+    describes it from its data."""
+    return None
+
+
+@summary.register
+def _discharged(p: DischargeAssessed) -> str:
+    return (
+        f"Discharged after {p.observation_min} min of observation; alert and oriented: {_yes(p.alert_and_oriented)}; "
+        f"escort present: {_yes(p.escort_present)}"
+    )
+
+
 def describe(fact: Fact) -> str:
     """One line that says what the event recorded, in the clinic's words."""
+    try:
+        typed = summary(fact.payload)
+    except (TypeError, ValueError, KeyError):  # a stored payload older than its class: its data below
+        typed = None
+    if typed is not None:
+        return typed
     how = _DESCRIBE.get(fact.type)
     if how is not None:
         try:
