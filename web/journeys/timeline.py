@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import singledispatch
 from typing import Any
 
-from careplan.domain.families.aftercare import DischargeAssessed
+from careplan.domain.families.aftercare import DischargeAssessed, SideEffectReported
 from careplan.domain.families.chair import total_mg
 from careplan.domain.history import History
 from careplan.domain.payload import Payload
@@ -318,6 +318,11 @@ def _discharged(p: DischargeAssessed) -> str:
         f"Discharged after {p.observation_min} min of observation; alert and oriented: {_yes(p.alert_and_oriented)}; "
         f"escort present: {_yes(p.escort_present)}"
     )
+
+
+@summary.register
+def _side_effect(p: SideEffectReported) -> str:
+    return f"Side effect: {_words(p.effect)}, {p.severity}" + (f". {p.note}" if p.note else "")
 
 
 def describe(fact: Fact) -> str:

@@ -1,5 +1,5 @@
 """After the infusion: the discharge assessment that must follow every infusion (completed or stopped
-early) before the next one, and what the patient reports afterwards.
+early) before the next one, and the side effects the patient reports.
 
 A discharge is judged on the observation measured since the infusion's end and on the latest
 post-infusion reading taken before it (DESIGN 7.1); none of it is deviable (DESIGN 6.3).
@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from careplan.domain.about import CLINICIANS, INFUSIONS, About
-from careplan.domain.codes import InfusionPhase
+from careplan.domain.codes import InfusionPhase, SideEffect
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.chair import alarming
 from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Payload, between
+from careplan.domain.payload import Code, Payload, between, text
 from careplan.domain.record import ClinicalRecord, Settling
 from careplan.domain.values import Fact
 
@@ -28,6 +28,25 @@ class DischargeAssessed(Payload):
     observation_min: int = field(metadata=between(0, 1440))
     alert_and_oriented: bool = field()
     escort_present: bool = field()
+
+
+class Severity(Code):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+@event
+@dataclass(frozen=True)
+class SideEffectReported(Payload):
+    """A side effect the patient reports, in the chair or after (dissociation, nausea, a headache), with
+    how severe it was. The timeline shows it in its infusion's step; it changes no rule (a reading at
+    an alert threshold raises its own alert through the vitals), so it folds to nothing."""
+
+    about = About(label="Side effect", group=INFUSIONS, by=CLINICIANS, chair=True, any_order=True)
+    effect: SideEffect
+    severity: Severity
+    note: str | None = field(default=None, metadata=text(2000))
 
 
 @rule(DischargeAssessed)
