@@ -9,7 +9,6 @@ protocol's rules judge it against what is really there.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
@@ -32,7 +31,6 @@ from careplan.decoding import OrjsonTranscoder, ReadingMapper
 from careplan.domain.errors import (
     JourneyExists,
     RuleViolation,
-    StoreBusy,
     UnknownJourney,
     UnknownProtocol,
     VersionConflict,
@@ -46,6 +44,7 @@ from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.loading import load_history, load_journey
+from careplan.retrying import Backoff
 from careplan.settings import StoreSettings
 from careplan.startup import starting_up
 
@@ -164,7 +163,7 @@ class CarePlan(Application[UUID]):
         protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
-        deadline, pause = time.monotonic() + self.contention_seconds, 0.002
+        backoff = Backoff(self.contention_seconds)
         while True:
             index = self.patient_index(patient_ref) or PatientIndex.start(patient_ref)
             older = self._unmerged_index(patient_ref)
@@ -184,10 +183,7 @@ class CarePlan(Application[UUID]):
             try:
                 self.save(journey, index)
             except IntegrityError:
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(self.contention_seconds) from None
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.25)
+                backoff.wait()
                 continue
             return journey.id
 
@@ -327,8 +323,7 @@ class CarePlan(Application[UUID]):
         what is really there, with a growing, jittered pause between tries, until it lands or
         ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503).
         """
-        deadline = time.monotonic() + self.contention_seconds
-        pause = 0.002
+        backoff = Backoff(self.contention_seconds)
         while True:
             journey = self.get(journey_id)
             if expected_version is not None and journey.version != expected_version:
@@ -350,10 +345,7 @@ class CarePlan(Application[UUID]):
                     raise
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(self.contention_seconds) from None
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.25)
+                backoff.wait()
                 continue
             if self.chairs:
                 self.chairs.settle(journey, recorded)
