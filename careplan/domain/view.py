@@ -99,10 +99,14 @@ class JourneyView:
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
 
 
+GRACED_STEPS: tuple[str, ...] = ("maintenance",)
+"""Steps overdue only after the protocol's days of grace past their due time (``overdue_after``)."""
+
+
 def overdue_after(protocol: Protocol, step: str, due_at: datetime) -> datetime:
     """The moment after which a step due at ``due_at`` is overdue: at once, except maintenance, which
     has the protocol's days of grace. The one home of this rule (view, scheduler and read side)."""
-    grace = timedelta(days=protocol.maintenance.grace_days) if step == "maintenance" else timedelta(0)
+    grace = timedelta(days=protocol.maintenance.grace_days) if step in GRACED_STEPS else timedelta(0)
     return due_at + grace
 
 
