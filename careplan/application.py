@@ -244,6 +244,24 @@ class CarePlan(Application[UUID]):
         command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
         return self.change(journey_id, command, expected_version).journey.version
 
+    def submit(
+        self,
+        journey: PatientJourney,
+        event_type: str | Payload,
+        data: dict[str, Any] | None = None,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        deviation: str | None = None,
+    ) -> Changed:
+        """Records a clinician's event on a journey the caller has just loaded (a form's submit: its
+        fields were drawn from it), without loading it again; returns what changed, so the caller can
+        say what the event did from the journey after it. A lost race loads it afresh as ever."""
+        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
+        return self.change(journey.id, command, expected_version, loaded=journey)
+
     def record_facts(
         self,
         journey_id: UUID,
@@ -313,6 +331,7 @@ class CarePlan(Application[UUID]):
         journey_id: UUID,
         command: Callable[[PatientJourney, datetime], None],
         expected_version: int | None,
+        loaded: PatientJourney | None = None,
     ) -> Changed:
         """Runs a command on the current journey and saves what it recorded; returns the version the
         command ran on, the journey after it, and the facts it recorded.
@@ -321,11 +340,12 @@ class CarePlan(Application[UUID]):
         caller's to resolve (``VersionConflict`` with the current version, nothing written). Without it
         the write means "on whatever is there": it is run again on the fresh state, so the rules judge
         what is really there, with a growing, jittered pause between tries, until it lands or
-        ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503).
+        ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503). ``loaded`` is the
+        journey as the caller just loaded it, for the first try (it must not carry pending events).
         """
         backoff = Backoff(self.contention_seconds)
         while True:
-            journey = self.get(journey_id)
+            journey, loaded = (loaded, None) if loaded is not None else (self.get(journey_id), None)
             if expected_version is not None and journey.version != expected_version:
                 raise VersionConflict(expected_version, journey.version)
             before, was_closed = journey.version, journey.chart.closed is not None

@@ -136,8 +136,8 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     if submission is None or errors:
         return _form(journey, event_type, raw, errors, expected, nonce, status=422)
     try:
-        version = careplan().record(
-            journey.id,
+        changed = careplan().submit(  # on the journey loaded for this request: one load per submit
+            journey,
             event_type,
             submission.data,
             actor=actor,
@@ -168,9 +168,10 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _form(journey, event_type, raw, {"target_version": [message]}, expected, nonce, status=422)
     except VersionConflict as conflict:
         return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
+    version = changed.journey.version
     submissions.remember(nonce, version)
     flash(f"Recorded: {words(event_type).lower()}.", "success")
-    _flash_holds(journey.id)
+    _flash_holds(changed.journey)
     return _to_timeline(journey.id, version)
 
 
@@ -234,9 +235,11 @@ def _conflict(
     return _form(journey, event_type, raw, {}, journey.version, nonce, conflict=later, status=409)
 
 
-def _flash_holds(journey_id: UUID) -> None:
-    """After recording, say at once what the event changed for safety: a hold or a new alert."""
-    _, view = careplan().view(journey_id)
+def _flash_holds(journey: PatientJourney) -> None:
+    """After recording, say at once what the event changed for safety: a hold or a new alert (read off
+    the journey just saved, not loaded again)."""
+    app = careplan()
+    view = journey.view(app.protocol, app.clock())
     for step in view.steps.values():
         for flag in step.flags:
             if flag.kind == "hold":
