@@ -21,7 +21,7 @@ from web.audit.diff import compare_journey, compare_steps
 from web.auth import current_actor, requires
 from web.auth.permissions import CORRECTION, may_record
 from web.journeys import bp, submissions
-from web.journeys.timeline import describe
+from web.journeys.summaries import describe
 from web.services import careplan
 
 
