@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from careplan.domain.families.chair import total_mg
+from careplan.domain.families.infusion import InfusionStopped
 from careplan.domain.history import History
 from careplan.domain.values import Fact
 from careplan.domain.view import AlertView
@@ -50,27 +51,28 @@ def chair_resources(
 
 
 def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errored: bool) -> dict[str, Any]:
-    d = fact.data
-    stopped = fact.type == "InfusionStopped"
+    """A MedicationAdministration from an administration's typed payload (completed or stopped early)."""
+    p = fact.payload
+    stopped = isinstance(p, InfusionStopped)
     resource: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": refs.resource_id(journey_id, f"administration:{fact.version}"),
         "status": "entered-in-error" if errored else "stopped" if stopped else "completed",
-        "category": codes.concept(codes.coding(codes.STEP_SYSTEM, str(d.get("phase")), str(d.get("phase")))),
+        "category": codes.concept(codes.coding(codes.STEP_SYSTEM, str(p.phase), str(p.phase))),
         "medicationCodeableConcept": KETAMINE,
         "subject": subject,
         "effectiveDateTime": refs.instant(fact.occurred_at),
         "performer": [{"actor": refs.agent(fact.actor)}],
     }
-    if stopped:
-        cause = str(d.get("cause"))
+    if isinstance(p, InfusionStopped):
+        cause = str(p.cause)
         resource["statusReason"] = [codes.concept(codes.coding(STOP_CAUSE_SYSTEM, cause), text=cause.replace("_", " "))]
         resource["note"] = [
-            {"text": f"Stopped after {d.get('minutes_given')} min." + (f" {fact.reason}" if fact.reason else "")}
+            {"text": f"Stopped after {p.minutes_given} min." + (f" {fact.reason}" if fact.reason else "")}
         ]
         resource["dosage"] = {"route": INTRAVENOUS}
         return resource
-    dose, weight, minutes = float(d["dose_mg_per_kg"]), float(d["weight_kg"]), int(d["duration_min"])
+    dose, weight, minutes = float(p.dose_mg_per_kg), float(p.weight_kg), int(p.duration_min)
     resource["dosage"] = {
         "text": f"{dose:g} mg/kg × {weight:g} kg = {total_mg(dose, weight):g} mg over {minutes} min",
         "route": INTRAVENOUS,
