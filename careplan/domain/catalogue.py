@@ -9,6 +9,8 @@ class's ``About`` (``careplan.domain.about``): these tables are views of those, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import careplan.domain.families  # noqa: F401  (registers every event family)
 from careplan.domain.about import CLINICIAN, COORDINATOR, GROUPS, SYSTEM, About
 from careplan.domain.payload import Payload, payload_type, registered
@@ -23,8 +25,8 @@ def about(event_type: str) -> About:
     return payload_type(event_type).about
 
 
-def _where(test: object) -> tuple[str, ...]:
-    return tuple(name for name, cls in EVENT_TYPES.items() if test(cls.about))  # type: ignore[operator]
+def _where(test: Callable[[About], bool]) -> tuple[str, ...]:
+    return tuple(name for name, cls in EVENT_TYPES.items() if test(cls.about))
 
 
 def _picker_order(names: tuple[str, ...]) -> tuple[str, ...]:
