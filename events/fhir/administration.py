@@ -11,6 +11,7 @@ FHIR asks, and an acknowledgement marked in error does not close its alert.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -86,7 +87,7 @@ def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errore
 
 
 def flag(
-    journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: set[int]
+    journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: Collection[int]
 ) -> dict[str, Any]:
     """``acknowledgement`` is the one that closed the alert, None while it is open."""
     d = fact.data

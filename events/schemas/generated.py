@@ -76,7 +76,8 @@ def _field(spec: Any, own: dataclasses.Field[Any]) -> fields.Field:
 def _default_of(owner: dataclasses.Field[Any]) -> Any:
     """A default the schema fills in (a list or mapping made fresh, a code's string), or None."""
     if owner.default_factory is not MISSING:
-        return {tuple: list, dict: dict, list: list}.get(owner.default_factory, owner.default_factory)
+        fresh: dict[Any, Any] = {tuple: list, dict: dict, list: list}
+        return fresh.get(owner.default_factory, owner.default_factory)
     if owner.default is MISSING or owner.default is None:
         return None
     if isinstance(owner.default, tuple):
@@ -92,7 +93,7 @@ def _of_kind(kind: Any, meta: dict[str, Any], **options: Any) -> fields.Field:
         kind = next(a for a in get_args(kind) if a is not type(None))
         origin = get_origin(kind)
     if origin is tuple:
-        inner_meta = {k: meta[k] for k in ("min", "max", "max_length", "pattern", "pattern_message") if k in meta}
+        inner_meta: dict[str, Any] = {k: meta[k] for k in ("min", "max", "max_length", "pattern", "pattern_message") if k in meta}
         checks: list[Any] = [unique] if meta.get("unique") else []
         if "max_items" in meta:
             checks.append(validate.Length(max=meta["max_items"]))
