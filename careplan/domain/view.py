@@ -8,7 +8,7 @@ are notifications, not the source of these flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from careplan.domain.booking import span
 from careplan.domain.deviations import flag_reason
@@ -462,8 +462,6 @@ def appointment_actions(r: ClinicalRecord, now: datetime | None) -> list[NextAct
 
 
 def utc_of(moment: datetime) -> datetime:
-    from datetime import timezone
-
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
