@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.booking import ChairLedger
 from careplan.db_setup import require_current
+from careplan.messaging.settings import messaging_settings, use_messaging
 from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
 from careplan.settings import store_settings
@@ -27,6 +28,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     require_encryption(env, demo=demo)
     protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
     clinic = clinic_settings(env)
+    messaging = messaging_settings(env, clinic)
     settings = resolved(store_settings(env))
     app = starting_up(lambda: CarePlan(settings, protocols, clock=clock))
     try:
@@ -36,6 +38,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
         app.close()
         raise
     app.chairs = ChairLedger(app, clinic)
+    use_messaging(app, messaging)
     return app
 
 

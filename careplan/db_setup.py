@@ -25,9 +25,11 @@ from careplan import booking, schema, server_keys, sessions, sign_ins
 from careplan.application import CarePlan
 from careplan.audit import access_log
 from careplan.domain.protocol import ProtocolRegistry
+from careplan.messaging import outbox
 from careplan.settings import ConfigError, StoreSettings
 from careplan.side_tables import SideTables, tables_in
 from events.read import store as read_store
+from events.read.outcomes.view import OutcomesView
 from events.read.projection import Projector
 
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -74,7 +76,9 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
         grants = create_schema(app)
         # The views are brought up to date here, as the owner: an application started after an upgrade
         # that changed their shape then serves whole worklists at once, not partial ones while they refill.
-        Projector(app, read_store.ReadStore(app)).catch_up()
+        views = read_store.ReadStore(app)
+        Projector(app, views).catch_up()
+        OutcomesView(app, views).catch_up()  # its own position: rebuilt from the log after a schema change
         with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
             done = grant(cur, app_role, password, grants)
         schema.record_version(SideTables(app))
@@ -163,6 +167,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
     sign_ins.SignInFailures(app)
     SideTables(app).create(booking.TABLES)
     SideTables(app).create(schema.DDL)
+    SideTables(app).create(outbox.DDL)
     with app.recorder.datastore.transaction(commit=True) as cur:  # type: ignore[attr-defined]
         for statement in _GUARD_DDL:
             cur.execute(statement.format(table=events))
@@ -178,6 +183,7 @@ def create_schema(app: CarePlan) -> dict[str, str]:
         **sign_ins.GRANTS,
         **booking.GRANTS,
         **schema.GRANTS,
+        **outbox.GRANTS,
     }
 
 
@@ -263,6 +269,7 @@ def expected_tables(app: CarePlan) -> list[str]:
     names.append(read_store.TRACKING)
     names += [table for tables in read_store.VIEW_TABLES.values() for table in tables]
     names += [access_log.TABLE, sessions.TABLE, sign_ins.TABLE, *tables_in(booking.TABLES), *tables_in(schema.DDL)]
+    names += list(outbox.TABLES)
     return names
 
 

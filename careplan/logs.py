@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -34,12 +35,34 @@ class _Ours(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler this module installed, so a second setup replaces it instead of adding one."""
 
 
+LINK = re.compile(r"/q/[^\s\"'?#/]+")
+"""A patient's questionnaire link (``/q/{token}``): whoever holds the token can answer for the patient."""
+REDACTED = "/q/<redacted>"
+
+
+def redact_links(text: str) -> str:
+    """The text with every questionnaire token replaced: no log line, whoever writes it, keeps one."""
+    return LINK.sub(REDACTED, text) if "/q/" in text else text
+
+
+class RedactLinks(logging.Filter):
+    """Rewrites a record whose message holds ``/q/{token}`` (werkzeug's request line, Flask's "Exception
+    on /q/... [POST]", a library's URL) before any formatter sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/q/" in message:
+            record.msg, record.args = redact_links(message), None
+        return True
+
+
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     """Installs the root handler for ``CAREPLAN_LOG_LEVEL`` and ``CAREPLAN_LOG_FORMAT``; idempotent."""
     env = os.environ if environ is None else environ
     level = log_level(env)
     handler = _Ours(sys.stderr)
     handler.setFormatter(formatter(log_format(env)))
+    handler.addFilter(RedactLinks())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _Ours)]:
         root.removeHandler(old)

@@ -3,7 +3,13 @@
 ``CAREPLAN_CLINIC_FILE`` names a JSON file (``careplan/clinic/default.json`` is the packaged one)::
 
     {"timezone": "America/New_York", "chairs": 4,
-     "hours": {"monday": {"opens": "09:00", "closes": "17:00"}, ..., "sunday": null}}
+     "hours": {"monday": {"opens": "09:00", "closes": "17:00"}, ..., "sunday": null},
+     "on_call": "+1 555 0100", "medical_director": "director@clinic.example",
+     "crisis_line": "Call or text 988 ..."}
+
+``on_call``, ``medical_director`` and ``crisis_line`` are optional (DESIGN 7.7): without ``on_call``
+an alert's page waits in the outbox as "could not reach"; the crisis line defaults to the US 988
+Suicide & Crisis Lifeline.
 
 ``CAREPLAN_TIMEZONE`` (an IANA name) overrides the file's zone, so a clinic can keep the default hours
 and set only where it is. Anything wrong is a ConfigError of one sentence naming the file or the
@@ -13,6 +19,7 @@ variable and the field, which the CLI prints on one line with exit code 2.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import time
 from importlib import resources
@@ -28,6 +35,8 @@ from events.protocol_file import first_error
 from events.schemas.common import BaseSchema, WholeNumber
 
 MAX_CHAIRS = 200
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()\-.]{6,}$")
 CLOCK = validate.Regexp(r"([01]\d|2[0-3]):[0-5]\d\Z", error="Must be a 24-hour time such as 09:00.")
 
 
@@ -54,6 +63,23 @@ class ClinicDocumentSchema(BaseSchema):
         values=fields.Nested(HoursSchema, allow_none=True),
         required=True,
     )
+    on_call = fields.String(required=False, validate=validate.Length(min=3, max=254))
+    """An email address or a phone number (DESIGN 7.9): whom a safety alert pages."""
+    medical_director = fields.String(required=False, validate=validate.Length(min=3, max=254))
+    crisis_line = fields.String(required=False, validate=validate.Length(min=3, max=500))
+
+    @validates_schema
+    def _contacts(self, data: dict[str, Any], **kwargs: Any) -> None:
+        for name in ("on_call", "medical_director"):
+            value = data.get(name)
+            if value is not None and not is_contact(value):
+                raise ValidationError("Must be an email address or a phone number such as +1 555 0100.", name)
+
+
+def is_contact(value: str) -> bool:
+    """An email address or a phone number, the two ways a page can reach someone."""
+    value = value.strip()
+    return bool(_EMAIL.match(value) or _PHONE.match(value))
 
 
 def is_zone(name: Any) -> bool:
@@ -79,7 +105,14 @@ def clinic_settings(env: Mapping[str, str]) -> Clinic:
     if not is_zone(zone):
         raise ConfigError("CAREPLAN_TIMEZONE must be an IANA time zone such as America/New_York.")
     hours = {day: _hours(value) for day, value in valid["hours"].items()}
-    return clinic(zone, hours, valid["chairs"])
+    return clinic(
+        zone,
+        hours,
+        valid["chairs"],
+        on_call=valid.get("on_call"),
+        medical_director=valid.get("medical_director"),
+        crisis_line=valid.get("crisis_line"),
+    )
 
 
 def _packaged() -> Any:

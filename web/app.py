@@ -33,7 +33,10 @@ from web.clinic import init_clinic
 from web.ops import init_ops
 from web.query import BoundedInteger
 
-BLUEPRINTS: tuple[str, ...] = ("web.layout", "web.auth", "web.dashboard", "web.schedule", "web.journeys", "web.audit", "web.access", "web.hardening", "web.hostile")
+BLUEPRINTS: tuple[str, ...] = (
+    "web.layout", "web.auth", "web.dashboard", "web.schedule", "web.reports", "web.journeys", "web.audit", "web.access",
+    "web.hardening", "web.hostile", "web.questionnaires", "web.outbox",
+)
 """Modules that each expose ``bp`` (a Blueprint); one per area of the app, registered in this order.
 The JSON API (``web.api``) is registered by flask-smorest's ``Api`` after them."""
 

@@ -38,10 +38,12 @@ class NavItem:
 NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("Dashboard", "dashboard.index", frozenset({"coordinator", "clinician", "admin"})),
     ("Schedule", "schedule.day", frozenset({"coordinator", "clinician", "admin"})),
+    ("Outcomes", "reports.outcomes", frozenset({"coordinator", "clinician", "auditor", "admin"})),
     ("Open a journey", "journeys.new", frozenset(roles_with(OPEN_JOURNEY))),
     ("Audit", "audit.index", frozenset({"auditor", "admin"})),
     ("Access log", "access.index", frozenset({"auditor", "admin"})),
     ("People", "auth.people", frozenset(roles_with(MANAGE_USERS))),
+    ("Outbox", "outbox.index", frozenset({"admin"})),
 )
 """Label, endpoint and the roles that see it; a write's link follows the permission table, so nobody
 is shown a page that would refuse them."""

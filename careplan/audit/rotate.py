@@ -30,6 +30,7 @@ from careplan.application import CarePlan
 from careplan.audit import access_log, access_start
 from careplan.audit.stored import PAGE
 from careplan.audit.verify import Report, verify_store
+from careplan.messaging import outbox
 from careplan.settings import ConfigError
 from careplan.side_tables import SideTables
 
@@ -39,9 +40,10 @@ COPIED = (access_log.TABLE, CHAIR_BOOKINGS, sign_ins.TABLE)
 ENDED = (sessions.TABLE, server_keys.TABLE)
 """Tables not carried: sessions are sealed with the old key and every session ends (sign in again);
 the server's own secrets (demo mode's) are made anew, so failures counted so far are forgotten."""
-REMADE = (schema.TABLE, access_start.TABLE)
-"""Tables the new store writes for itself: the schema version, and where its access log's chain starts
-(the copied entries carry their hashes, so the chain holds from the first)."""
+REMADE = (schema.TABLE, access_start.TABLE, *outbox.TABLES)
+"""Tables the new store writes for itself: the schema version, where its access log's chain starts
+(the copied entries carry their hashes, so the chain holds from the first), and the outbox's index of
+journeys with messages waiting (made again from the events: the first dispatch reads them all)."""
 ROWS_PER_BATCH = 5_000
 
 

@@ -16,6 +16,7 @@ from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time, positive_int
 from careplan.cli.main import CliError
 from careplan.cli.projections import Bar
+from events.read.outcomes.view import OutcomesView
 from events.read.projection import Projector
 from events.read.runtime import read_store_for
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             raise CliError("the store already holds journeys; point CAREPLAN_DATABASE_URL at an empty store")
         report = demo.generate(app, args.patients, args.seed, now, progress=Bar("writing demo cohort"))
         caught_up = Projector(app, read_store_for(app)).catch_up(progress=Bar("updating read views"), split=True)
+        OutcomesView(app, read_store_for(app)).catch_up()  # the outcomes page's first report is then quick
     finally:
         app.close()
     print(

@@ -17,13 +17,15 @@ from typing import Any
 
 from eventsourcing.cryptography import AESCipher
 
+from careplan.application import CarePlan
 from careplan.audit import anchor
 from careplan.audit.rotate import Views, rotate
 from careplan.bootstrap import build_app
 from careplan.cli.main import CliError
+from events.read.outcomes.view import OutcomesView
 from events.read.projection import Projector
 from events.read.runtime import read_store_for
-from events.read.store import TRACKING, VIEW_TABLES
+from events.read.store import OWN_POSITION_TABLES, TRACKING, VIEW_TABLES
 
 
 def register(subparsers: Any) -> None:
@@ -67,8 +69,14 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def read_views() -> Views:
     """The read views (an outer layer than the rotation): their tables, and their rebuild from the copy."""
-    tables = frozenset({TRACKING, *(table for owned in VIEW_TABLES.values() for table in owned)})
-    return Views(tables, lambda app: Projector(app, read_store_for(app)).catch_up())
+    tables = frozenset({TRACKING, *OWN_POSITION_TABLES, *(table for owned in VIEW_TABLES.values() for table in owned)})
+
+    def rebuild(app: CarePlan) -> int:
+        taken = Projector(app, read_store_for(app)).catch_up()
+        OutcomesView(app, read_store_for(app)).catch_up()  # its own position: the copy's log from the start
+        return taken
+
+    return Views(tables, rebuild)
 
 
 def run_rotate(args: argparse.Namespace) -> int:

@@ -13,12 +13,16 @@ import time
 from typing import Any
 
 from careplan.bootstrap import build_app
+from events.read.outcomes.view import OutcomesView
 from events.read.projection import Projector
 from events.read.rebuild import rebuild
 from events.read.runtime import read_store_for
 from events.read.store import VIEW_TABLES
 
 SHOW_DIFFERENCES = 10
+OUTCOMES = "outcomes"
+"""The outcomes view keeps a position of its own (``events.read.outcomes.view``): rebuilt by reading
+the log again, not through shadow tables."""
 
 
 def register(subparsers: Any) -> None:
@@ -35,8 +39,8 @@ def register(subparsers: Any) -> None:
         description="Rebuild the read views from every journey's history (progress on stderr), compare with the "
         "live views, and replace them. Exit 1 if the rebuilt view differs from the live one.",
     )
-    again.add_argument("--view", choices=sorted(VIEW_TABLES), action="append", metavar="NAME",
-                       help=f"the view to rebuild ({', '.join(sorted(VIEW_TABLES))}; repeatable; default all)")
+    again.add_argument("--view", choices=sorted((*VIEW_TABLES, OUTCOMES)), action="append", metavar="NAME",
+                       help=f"the view to rebuild ({', '.join(sorted((*VIEW_TABLES, OUTCOMES)))}; repeatable; default all)")
     again.add_argument("--check-only", action="store_true", help="compare, but keep the live view")
     again.set_defaults(run=run_rebuild)
     catch = actions.add_parser("catch-up", help="take in events written since the last catch-up")
@@ -65,9 +69,16 @@ class Bar:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    views = tuple(args.view or sorted(VIEW_TABLES))
+    wanted = tuple(args.view or sorted((*VIEW_TABLES, OUTCOMES)))
+    views = tuple(v for v in wanted if v != OUTCOMES)
     app = build_app()
     try:
+        if OUTCOMES in wanted and not args.check_only:
+            # Its own position: dropped and read again from the log (no shadow to compare).
+            taken = OutcomesView(app, read_store_for(app)).rebuild()
+            print(f"rebuilt outcomes from {taken} notifications")
+        if not views:
+            return 0
         report = rebuild(app, read_store_for(app), views, progress=Bar("rebuilding " + ", ".join(views)), swap=not args.check_only)
     finally:
         app.close()

@@ -1,5 +1,5 @@
 """``careplan report deviations [--since ISO] [--csv]``: every deviation from a timing rule, for the
-medical director.
+medical director. ``careplan report outcomes``: see ``careplan.cli.outcomes``.
 
 Read from the journeys' histories (the record keeps only the latest few per step): one row per waived
 rule code, oldest first, with the journey id, version, when it happened, the step, the rule code, the
@@ -18,8 +18,8 @@ from typing import Any
 
 from careplan.application import CarePlan
 from careplan.bootstrap import build_app
-from careplan.cli import reads
-from careplan.cli.args import iso_time
+from careplan.cli import outcomes, reads
+from careplan.cli.args import iso_time, positive_int
 from careplan.cli.tables import clip, table, when
 from careplan.csv_cells import writer as csv_writer
 from careplan.domain.deviations import step_of
@@ -32,11 +32,18 @@ IN_FORCE, WITHDRAWN = "in force", "entered in error"
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="reports for the clinic's leads (deviations)",
-        description="Print a report. 'deviations': every event recorded despite a timing rule, with its reason.",
+        help="reports for the clinic's leads (deviations, outcomes)",
+        description="Print a report. 'deviations': every event recorded despite a timing rule, with its reason. "
+        "'outcomes': per protocol version, what the courses came to (response, remission, drop-outs, stops, "
+        "alerts, deviations, relapse), as known on a day.",
     )
-    parser.add_argument("name", choices=("deviations",), help="the report")
-    parser.add_argument("--since", type=iso_time, metavar="ISO", help="only deviations that happened at or after this")
+    parser.add_argument("name", choices=("deviations", "outcomes"), help="the report")
+    parser.add_argument("--since", type=iso_time, metavar="ISO", help="deviations: only those that happened at or after this")
+    parser.add_argument("--protocol", metavar="ID", help="outcomes: only this protocol")
+    parser.add_argument("--version", type=positive_int, metavar="N", help="outcomes: only this protocol version")
+    parser.add_argument("--as-of", type=outcomes.as_of_time, metavar="ISO",
+                        help="outcomes: as known then (events recorded later, corrections included, are left out); "
+                        "a bare date means the end of that day, UTC")
     parser.add_argument("--csv", action="store_true", help="write CSV (with a header row) instead of a table")
     parser.set_defaults(run=run)
 
@@ -71,6 +78,11 @@ def deviations(app: CarePlan, since: datetime | None = None) -> Iterator[tuple[s
 
 def run(args: argparse.Namespace) -> int:
     app = build_app()
+    if args.name == "outcomes":
+        try:
+            return outcomes.run(args, app)
+        finally:
+            app.close()
     try:
         rows = list(deviations(app, args.since))
         reads.record(app, "careplan report deviations", [None])

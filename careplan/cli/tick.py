@@ -1,4 +1,5 @@
-"""``careplan tick --now ISO``: one sweep at a given moment, then exit (backfill, cron, tests).
+"""``careplan tick --now ISO``: one sweep at a given moment, then one dispatch of the outbox, then
+exit (backfill, cron, tests).
 
 The application's clock is set to ``--now`` for the run, so what falls due is judged at that moment
 and the events are recorded as of it. Prints one line per recorded event (journey id, type, key,
@@ -13,6 +14,7 @@ from typing import Any
 
 from careplan.bootstrap import build_app
 from careplan.cli.args import iso_time
+from careplan.messaging.outbox import dispatch
 from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_store_for
 
@@ -20,8 +22,11 @@ from events.read.runtime import read_store_for
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "tick",
-        help="run one scheduler sweep at a given time and exit",
-        description="Run one sweep as if the clock read NOW (default: the current time), print what it recorded, exit.",
+        help="run one scheduler sweep at a given time, dispatch the outbox once, and exit",
+        description=(
+            "Run one sweep as if the clock read NOW (default: the current time), print what it recorded, "
+            "send what waits in the outbox once (when CAREPLAN_SMTP_URL or CAREPLAN_SMS_URL is set), exit."
+        ),
     )
     parser.add_argument("--now", type=iso_time, metavar="ISO", help="the moment to sweep at, e.g. 2026-03-09T09:00:00+00:00")
     parser.set_defaults(run=run)
@@ -32,9 +37,15 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(clock=lambda: now)
     try:
         result = sweep(app, read_store_for(app), now)
+        sent = dispatch(app, count_waiting=True)
     finally:
         app.close()
     for event in result.recorded:
         print(f"{event.journey_id} {event.type} {event.key} {event.occurred_at.isoformat()}")
+    for journey_id, key in sent.sent:
+        print(f"{journey_id} NotificationSent {key}")
+    for journey_id, key in sent.failed:
+        print(f"{journey_id} NotificationFailed {key}")
+    print(f"outbox: {len(sent.sent)} sent, {len(sent.failed)} failed, {sent.waiting} waiting")
     print(f"swept at {now.isoformat()}: {result.journeys} journeys due, {len(result.recorded)} events recorded")
     return 0

@@ -16,6 +16,7 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from careplan.cli.main import CliError
+from careplan.logs import redact_links
 from careplan.security import DEMO, MODE_VARIABLE
 
 DEFAULT_HOST = "127.0.0.1"
@@ -27,10 +28,14 @@ class QuietQueryHandler(WSGIRequestHandler):
     """Logs each request as method, path and status, leaving out the query string."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = self.path.split("?", 1)[0]
+        path = redact_links(self.path.split("?", 1)[0])
         if path in PROBES:
             return  # a load balancer's probe every few seconds would drown the log
         self.log("info", '"%s %s" %s', self.command, path, code)
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (werkzeug's name)
+        """Errors of the request line (a malformed request) may quote the path: without its token."""
+        super().log_error("%s", redact_links(format % args if args else format))
 
 
 def add_address(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from careplan.demo.chairs import ChairPlan
 from careplan.demo.chart import Chart, RanPastNow
 from careplan.demo.people import demo_details
 from careplan.demo.stories import Story
+from careplan.demo.versions import VERSION_MIX, VersionMix, stage_plan, usable
 from careplan.domain.clinic import WEEKDAYS, Hours, clinic
 
 Plan = Callable[[Random, int], Story]
@@ -75,22 +76,28 @@ def patient_ref(number: int) -> str:
 
 
 def stage_order(patients: int, seed: int) -> list[int]:
-    """Which stage each patient is at: one of each first, then drawn by weight."""
-    rng = Random(f"careplan-demo-stages-{seed}")
-    first = list(range(len(STAGES)))
-    rng.shuffle(first)
-    weights = [weight for _, _, weight in STAGES]
-    rest = rng.choices(range(len(STAGES)), weights=weights, k=max(0, patients - len(first)))
-    return (first + rest)[:patients]
+    """Which stage each patient is at: one of each first, then drawn by weight (one protocol version)."""
+    return [stage for stage, _ in stage_plan([(name, w) for name, _, w in STAGES], patients, seed, ())]
+
+
+def cohort_plan(
+    app: CarePlan, patients: int, seed: int, mix: tuple[VersionMix, ...] = VERSION_MIX
+) -> list[tuple[int, int | None]]:
+    """(stage, protocol version) of each patient, over the versions of ``mix`` the application knows
+    (None: the latest, when it knows none of them)."""
+    known = {p.version for p in app.protocols if p.id == DEFAULT_PROTOCOL}
+    return stage_plan([(name, w) for name, _, w in STAGES], patients, seed, usable(mix, known))
 
 
 def write_journey(
-    app: CarePlan, number: int, stage: int, n: int, seed: int, now: datetime, chairs: ChairPlan | None = None
+    app: CarePlan, number: int, stage: int, n: int, seed: int, now: datetime, chairs: ChairPlan | None = None,
+    version: int | None = None,
 ) -> Chart:
-    """The ``number``-th patient, the ``n``-th at this stage, written on a journey not yet saved."""
+    """The ``number``-th patient, the ``n``-th at this stage, written on a journey not yet saved, on
+    ``version`` of the default protocol (its latest when None)."""
     rng = Random(f"careplan-demo-{seed}-{number}")
     story = STAGES[stage][1](rng, n)
-    protocol = app.protocol(DEFAULT_PROTOCOL)
+    protocol = app.protocol(DEFAULT_PROTOCOL, version)
     if story.age is not None:
         age = timedelta(days=rng.uniform(*story.age))
     else:
@@ -132,15 +139,17 @@ def generate(
     seed: int,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
+    mix: tuple[VersionMix, ...] = VERSION_MIX,
 ) -> CohortReport:
-    """Writes the cohort into ``app``'s store; ``progress(done, total)`` is told after each batch."""
+    """Writes the cohort into ``app``'s store; ``progress(done, total)`` is told after each batch.
+    ``mix``: the protocol versions patients are opened on, and how each version's patients fare."""
     started = time.perf_counter()
     seen = [0] * len(STAGES)
     events = journeys = 0
     batch: list[Chart] = []
     chairs = ChairPlan(app.chairs.clinic if app.chairs else SEED_CLINIC)
-    for number, stage in enumerate(stage_order(patients, seed), start=1):
-        chart = write_journey(app, number, stage, seen[stage], seed, now, chairs)
+    for number, (stage, version) in enumerate(cohort_plan(app, patients, seed, mix), start=1):
+        chart = write_journey(app, number, stage, seen[stage], seed, now, chairs, version)
         if chart.index is not None:  # who the patient is, for the banner (synthetic, DESIGN 7.3)
             chart.index.record_details(demo_details(number, seed, now.date()), actor_id="demo", actor_role="coordinator")
         batch.append(chart)

@@ -109,19 +109,23 @@ def paused(rng: Random, n: int) -> Story:
 
 
 def closed(rng: Random, n: int) -> Story:
-    """Closed: maintenance finished, transferred to another clinic, or stopped at the patient's wish."""
+    """Closed: maintenance finished, transferred to another clinic after the series, or stopped at the
+    patient's wish after the first infusion."""
     outcome = ("completed", "transferred", "other")[n % 3]
 
     def write(chart: Chart) -> None:
+        if outcome == "other":  # stopped after the first infusion (the outcomes report counts them)
+            prepare(chart)
+            inf.induction(chart, weight(chart.rng), 1, None, book_next=False)
+            close(chart, "other", "Patient chose to stop treatment after the first infusion.")
+            return
         _series(chart)
         if outcome == "completed":
             respond(chart, chart.rng.randint(1, 4), "maintenance")
             chart.record("MaintenanceIntervalSet", {"weeks": 4})
             inf.booster(chart, weight(chart.rng), 4)
             close(chart, "completed", "Maintenance plan finished; care returned to the GP.")
-        elif outcome == "transferred":
-            close(chart, "transferred", "Moved to another clinic.")
         else:
-            close(chart, "other", "Patient chose to stop treatment.")
+            close(chart, "transferred", "Moved to another clinic.")
 
     return Story(write, slack=(0.2, 50))

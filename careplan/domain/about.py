@@ -15,6 +15,8 @@ from dataclasses import dataclass
 CLINICIAN = "clinician"
 COORDINATOR = "coordinator"
 SYSTEM = "system"
+PATIENT = "patient"
+"""Who answers a questionnaire by link (DESIGN 7.7): no account; only ``AssessmentRecorded``."""
 
 CLINICIANS: frozenset[str] = frozenset({CLINICIAN})
 """Clinical findings and judgements: clinicians only."""

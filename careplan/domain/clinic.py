@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+CRISIS_LINE_988 = (
+    "If you are thinking about harming yourself, call or text 988 (the 988 Suicide & Crisis Lifeline, "
+    "US) at any time, or call 911 in an emergency."
+)
+"""The crisis line a patient's page shows when an answer signals self-harm, unless the clinic file
+gives its own (``crisis_line``)."""
+
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -41,6 +48,12 @@ class Clinic:
     hours: dict[str, Hours | None]
     """Weekday name (``WEEKDAYS``) to its hours; None means closed that day."""
     chairs: int
+    on_call: str | None = None
+    """Whom a self-harm or vitals alert pages: an email address or a phone number (DESIGN 7.7)."""
+    medical_director: str | None = None
+    """Whom an alert still unacknowledged ``safety.page_ack_minutes`` after the page pages too."""
+    crisis_line: str = CRISIS_LINE_988
+    """The words a patient reads when an answer signals self-harm."""
 
     # -- local time --------------------------------------------------------------------------------
 
@@ -101,6 +114,14 @@ class Clinic:
         return 1 <= chair <= self.chairs
 
 
-def clinic(zone: str, hours: dict[str, Hours | None], chairs: int) -> Clinic:
+def clinic(
+    zone: str,
+    hours: dict[str, Hours | None],
+    chairs: int,
+    on_call: str | None = None,
+    medical_director: str | None = None,
+    crisis_line: str | None = None,
+) -> Clinic:
     """A clinic from plain values; KeyError (zoneinfo's) for an unknown zone name."""
-    return Clinic(ZoneInfo(zone), {day: hours.get(day) for day in WEEKDAYS}, chairs)
+    days = {day: hours.get(day) for day in WEEKDAYS}
+    return Clinic(ZoneInfo(zone), days, chairs, on_call, medical_director, crisis_line or CRISIS_LINE_988)

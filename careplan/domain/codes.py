@@ -37,6 +37,8 @@ class AssessmentContext(Code):
     RESPONSE_CHECK = "response_check"
     MAINTENANCE = "maintenance"
     OTHER = "other"
+    REMOTE = "remote"
+    """Answered by the patient by link, from home (DESIGN 7.7)."""
 
 
 class InfusionPhase(Code):

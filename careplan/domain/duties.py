@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from careplan.domain.families.appointments import missed_at, missed_key
+from careplan.domain.message_duties import message_duties
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.view import OPEN, JourneyView, evaluate, overdue_after
 
@@ -41,9 +42,9 @@ class Duty:
 
 def duties(record: ClinicalRecord, view: JourneyView, now: datetime) -> list[Duty]:
     """The system events owed by ``now`` and not yet recorded, oldest first."""
-    if view.status != "active":
+    if view.status == "closed":
         return []
-    owed = [d for d in _candidates(record, view) if owed_from(d) <= now and d.key not in record.system_keys]
+    owed = [d for d in _candidates(record, view, now) if owed_from(d) <= now and d.key not in record.system_keys]
     return sorted(owed, key=lambda d: (d.occurred_at, d.key))
 
 
@@ -54,14 +55,14 @@ def next_duty_at(record: ClinicalRecord, view: JourneyView, now: datetime) -> da
     The view changes with time alone at a few known moments (the induction window closing, a baseline
     going stale); each stretch between them is judged on the view it has, so the answer is exact.
     """
-    if view.status != "active":
+    if view.status == "closed":
         return None
     starts = [now] + sorted(m for m in _turning_points(record) if m > now)
     best: datetime | None = None
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else None
         stretch = view if index == 0 else evaluate(record, start + _RECHECK)
-        for duty in _candidates(record, stretch):
+        for duty in _candidates(record, stretch, start):
             if duty.key in record.system_keys or (end is not None and owed_from(duty) > end):
                 continue
             moment = owed_from(duty) if index == 0 else max(owed_from(duty), start + _RECHECK)
@@ -90,8 +91,13 @@ def _turning_points(record: ClinicalRecord) -> list[datetime]:
     return points
 
 
-def _candidates(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
-    """Every duty this view implies, whatever the time; the callers filter by time and by key."""
+def _candidates(record: ClinicalRecord, view: JourneyView, now: datetime) -> Iterator[Duty]:
+    """Every duty this view implies (questionnaires: the slot due by ``now`` or the next); the
+    callers filter by time and by key."""
+    for event_type, moment, data in message_duties(record, view, now):
+        yield Duty(event_type, moment, data)
+    if view.status != "active":
+        return  # a paused journey owes only its safety pages (``message_duties`` says which)
     yield from _step_duties(record, view)
     yield from _reminders(record, view)
     yield from _relapse_alert(record, view)

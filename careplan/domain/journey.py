@@ -25,6 +25,7 @@ from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
 from careplan.domain.families.lifecycle import JourneyOpened as Opening
 from careplan.domain.families.lifecycle import ProtocolMigrated
+from careplan.domain.families.messages import state_of
 from careplan.domain.family import Attempt, payload_type, raised_by
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
@@ -43,6 +44,7 @@ from careplan.domain.record import (
     is_late,
     refold_needed,
 )
+from careplan.domain.roles import require_may_send_questionnaire
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView, evaluate
 
@@ -327,6 +329,28 @@ class PatientJourney(Aggregate):
             return False
         self._trigger(payload, Actor.system(), utc(occurred_at), None, utc(now))
         return True
+
+    def settle_notification(self, event_type: str, data: dict[str, Any], *, now: datetime) -> bool:
+        """Records that a queued message was sent or failed, once: False when the message is not
+        queued (settled already, by this dispatcher before a crash or by another)."""
+        if event_type not in ("NotificationSent", "NotificationFailed"):
+            raise UnknownEventType(event_type)
+        payload = payload_type(event_type).parse(data)
+        if state_of(self.chart, payload.as_data()["key"]) != "queued":
+            return False
+        self._trigger(payload, Actor.system(), utc(now), None, utc(now))
+        return True
+
+    def send_questionnaire(self, data: dict[str, Any], *, actor: Actor, now: datetime) -> None:
+        """A clinician's "send now": the link is recorded as the scheduler records its own, with the
+        clinician as its actor; the scheduler then queues its message."""
+        require_may_send_questionnaire(actor)
+        if self.chart.closed is not None:
+            raise RuleViolation("journey_closed", "The journey is closed: no questionnaire is sent.")
+        payload = payload_type("QuestionnaireSent").parse(data)
+        if payload.as_data()["key"] in self.chart.system_keys:
+            return
+        self._trigger(payload, actor, utc(now), None, utc(now))
 
     def migrate(self, to: Protocol, *, actor: Actor, reason: str | None, now: datetime) -> None:
         """Moves the journey to a newer version of its protocol; the rules from now on are the new ones."""

@@ -94,6 +94,9 @@ class SafetySettings:
     bp_hold_systolic: int = 140
     bp_hold_diastolic: int = 90
     benzodiazepine_flag_mg_diazepam_eq: float = 8
+    page_ack_minutes: int = 15
+    """How long a self-harm or vitals alert may stay unacknowledged after the on-call clinician was
+    paged before the medical director is paged too (DESIGN 7.7)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,33 @@ class AssessmentSettings:
 
     phq9_item9_alert_above: int = 0
     madrs_item10_alert_at_least: int = 4
+
+
+@dataclass(frozen=True)
+class QuestionnaireSchedule:
+    """One questionnaire sent by link every ``every_days`` while one of the ``during`` phases runs
+    (``induction`` from its first infusion, ``maintenance`` from the decision to maintain)."""
+
+    instrument: str
+    every_days: int
+    during: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QuestionnaireSettings:
+    """Patient-reported outcomes between visits (DESIGN 7.7). Version 1 schedules none: only a
+    clinician's "send now" sends a link there."""
+
+    schedule: tuple[QuestionnaireSchedule, ...] = ()
+    link_valid_hours: int = 72
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> QuestionnaireSettings:
+        schedule = tuple(
+            QuestionnaireSchedule(str(s["instrument"]), int(s["every_days"]), tuple(s["during"]))
+            for s in doc.get("schedule", ())
+        )
+        return cls(schedule=schedule, link_valid_hours=int(doc.get("link_valid_hours", 72)))
 
 
 ABSOLUTE_FINDINGS = (
@@ -155,6 +185,7 @@ class Protocol:
     dose: DoseSettings = field(default_factory=DoseSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
+    questionnaires: QuestionnaireSettings = field(default_factory=QuestionnaireSettings)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -219,6 +250,7 @@ class Protocol:
             dose=DoseSettings(**doc.get("dose", {})),
             monitoring=MonitoringSettings(**doc.get("monitoring", {})),
             appointments=AppointmentSettings(**doc.get("appointments", {})),
+            questionnaires=QuestionnaireSettings.from_dict(doc.get("questionnaires", {})),
         )
 
 

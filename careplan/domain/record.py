@@ -190,6 +190,13 @@ class ClinicalRecord:
     """When each finding was last cleared: an infusion that started before then met it open."""
     extensions: int = 0
     """How many response reviews extended the induction (``induction.max_extensions`` caps them)."""
+    questionnaires: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Links sent (``QuestionnaireSent``) by key: instrument, expiry, the token's hash, and once
+    answered the version of the answer (one submission per link)."""
+    outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Each queued message by key: ``state`` (``queued``, ``sent``, ``failed``), ``recipient``,
+    ``about``, ``channel``, ``template`` and ``queued_at`` (ISO, when it was recorded: an escalation
+    counts from the page)."""
     latest: datetime | None = None
     """The latest clinical time folded: an event dated earlier is late and takes its place by a refold."""
 

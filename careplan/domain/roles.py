@@ -7,7 +7,9 @@ and check the same thing earlier; it never keeps a copy.
 
 Clinicians record every clinical event. Coordinators keep plans moving: they schedule and cancel
 infusions, pause, resume and close journeys, and add notes. Auditors and admins record nothing on a
-journey. The scheduler (``system``) records only its own events, through their own command.
+journey. The scheduler (``system``) records only its own events, through their own command. The
+patient records exactly one thing: the answers to a questionnaire sent by link (DESIGN 7.7), and the
+assessment's own rule holds that actor to the link (``context`` ``remote``, unexpired, unanswered).
 
 Marking an event entered in error is judged against the event marked: a clinician may mark any event
 that can be marked; a coordinator only an event of the coordinator's kinds that this same coordinator
@@ -16,19 +18,31 @@ recorded, in the coordinator role (never a clinician's note or pause, nor anothe
 
 from __future__ import annotations
 
-from careplan.domain.about import CLINICIAN, COORDINATOR
+from careplan.domain.about import CLINICIAN, COORDINATOR, PATIENT
 from careplan.domain.errors import CorrectionNotAllowed, NotAllowed, UnknownEventType
 from careplan.domain.payload import payload_type
 from careplan.domain.values import Actor, Fact
 
 __all__ = [
-    "CLINICIAN", "COORDINATOR", "CORRECTION", "ROLES", "coordinators_kind", "may_correct", "may_record",
-    "require_may_correct", "require_may_record", "roles_recording",
+    "CLINICIAN", "COORDINATOR", "CORRECTION", "PATIENT", "PATIENT_ACTOR", "ROLES", "SENDS_QUESTIONNAIRES", "coordinators_kind", "may_correct", "may_record",
+    "require_may_correct", "require_may_record", "require_may_send_questionnaire", "roles_recording",
 ]
 
 CORRECTION = "EventEnteredInError"
 ROLES: tuple[str, ...] = (COORDINATOR, CLINICIAN, "auditor", "admin")
 """The roles of people; which event types each records is said by each type's class (``About.by``)."""
+PATIENT_ACTOR = Actor(id="patient", role=PATIENT)
+"""Who answers by link: no account, no sign-in; the link is the authority (DESIGN 7.7). Not one of
+``ROLES`` (no one signs in as a patient); ``AssessmentRecorded`` says the patient may record it."""
+
+
+SENDS_QUESTIONNAIRES: frozenset[str] = frozenset({CLINICIAN})
+"""Who may send a questionnaire link now (``QuestionnaireSent`` at a clinician's request)."""
+
+
+def require_may_send_questionnaire(actor: Actor) -> None:
+    if actor.role not in SENDS_QUESTIONNAIRES:
+        raise NotAllowed(actor.role, "QuestionnaireSent")
 
 
 def may_record(role: str | None, event_type: str) -> bool:

@@ -16,6 +16,7 @@ from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
+from careplan.domain.families.messages import unreachable
 from careplan.domain.graph import due_of, unmet, waiting
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import Alert, ClinicalRecord
@@ -136,6 +137,7 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
             if version not in record.errored:
                 step.flags.append(Flag("deviation", flag_reason(code, reason)))
     status = "closed" if record.closed else "paused" if record.paused else "active"
+    _could_not_reach(record, steps)
     return JourneyView(
         as_of=now,
         status=status,
@@ -147,6 +149,20 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
         maintenance_done=len(record.maintenance_infusions()),
         alerts=[_alert_view(a) for a in record.alerts],
     )
+
+
+def _could_not_reach(record: ClinicalRecord, steps: dict[str, StepView]) -> None:
+    """A message that failed puts ``unreachable`` on the step in hand (the series, else the first open
+    step), so the coordinator's worklist shows whom to call (DESIGN 7.7)."""
+    sentences = unreachable(record)
+    if not sentences:
+        return
+    open_steps = [name for name, step in steps.items() if step.status in OPEN]
+    if not open_steps:
+        return
+    in_hand = [name for name in open_steps if steps[name].status != REQUESTED] or open_steps
+    name = next((n for n in ("maintenance", "induction") if n in in_hand), in_hand[0])
+    steps[name].flags.extend(Flag("unreachable", sentence) for sentence in sentences)
 
 
 WITHDRAWN = " (Its source, version {source}, was entered in error: acknowledge to close the alert.)"

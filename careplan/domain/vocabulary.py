@@ -46,7 +46,7 @@ FINDINGS: tuple[str, ...] = (
 )
 PANELS: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
 INSTRUMENTS: tuple[str, ...] = ("PHQ9", "MADRS", "GAD7")
-ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check", "maintenance", "other")
+ASSESSMENT_CONTEXTS: tuple[str, ...] = ("baseline", "infusion", "response_check", "maintenance", "other", "remote")
 INFUSION_PHASES: tuple[str, ...] = ("induction", "maintenance")
 VITALS_PHASES: tuple[str, ...] = ("pre", "during", "post")
 HOLDS: tuple[str, ...] = ("blood_pressure",)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from careplan.application import CarePlan
+from careplan.messaging.outbox import DispatchResult, dispatch
 from careplan.metrics import SWEEP_SECONDS, SWEPT_JOURNEYS
 from careplan.scheduling.leader import Leadership, leadership_for
 from careplan.scheduling.sweep import SweepResult, sweep
@@ -112,7 +113,20 @@ class CareScheduler:
             result = sweep(self.app, self.store, stop=self.stopping)
             SWEPT_JOURNEYS.inc(result.journeys)
             self.sweeps += 1
-            return result
+        with self._work:
+            self.dispatch()
+        return result
+
+    def dispatch(self) -> DispatchResult | None:
+        """Sends what waits in the outbox, the leader only (the one active dispatcher); a failure
+        of a channel is the outbox's to record, never the sweep's to stop on."""
+        if not self.leading.is_set():
+            return None
+        try:
+            return dispatch(self.app, stop=self.stopping.is_set)
+        except Exception:  # the next interval tries again; each message settles once regardless
+            log.exception("outbox dispatch failed")
+            return None
 
     def follow(self) -> None:
         if self.leading.is_set():

@@ -15,11 +15,12 @@ from datetime import datetime
 from uuid import UUID
 
 from careplan.application import CarePlan
-from careplan.domain.duties import duties, next_duty_at
+from careplan.domain.duties import Duty, duties, next_duty_at
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import utc
 from careplan.domain.view import evaluate
+from careplan.messaging.addresses import complete
 from events.read.projection import Projector, Stop
 from events.read.store import ReadStore
 
@@ -77,13 +78,19 @@ def settle(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> 
     done: list[Recorded] = []
 
     def command(journey: PatientJourney, at: datetime) -> None:
-        record = journey.clinical_record(app.protocol)
-        owed = duties(record, evaluate(record, now), now)
-        done[:] = [
-            Recorded(journey_id, d.type, d.key, d.occurred_at)
-            for d in owed
-            if journey.record_system(d.type, d.data, occurred_at=d.occurred_at, now=at)
-        ]
+        done.clear()
+        for _ in range(ROUNDS):  # a reminder recorded, then its message; an alert's page, then ...
+            if journey.needs_refold:
+                break  # a late system event (a relapse alert) was placed: the next sweep goes on
+            record = journey.clinical_record(app.protocol)
+            round_ = [
+                Recorded(journey_id, d.type, d.key, _moment(d, now))
+                for d in duties(record, evaluate(record, now), now)
+                if journey.record_system(d.type, complete(app, journey, d.type, d.data), occurred_at=_moment(d, now), now=at)
+            ]
+            if not round_:
+                break
+            done.extend(round_)
 
     try:
         changed = app.change(journey_id, command, None)
@@ -92,6 +99,16 @@ def settle(app: CarePlan, store: ReadStore, journey_id: UUID, now: datetime) -> 
     if not done:
         _snooze(app, store, changed.journey, now)
     return done
+
+
+ROUNDS = 3
+"""Duties that follow from duties of the same sweep: a reminder, then the message that carries it."""
+
+
+def _moment(duty: Duty, now: datetime) -> datetime:
+    """A duty is dated when it fell due, except a message, which is dated when it was queued (the
+    moment it is owed from is only when it could first have been: the reminder's, the link's)."""
+    return now if duty.type == "NotificationQueued" and duty.occurred_at < now else duty.occurred_at
 
 
 def _snooze(app: CarePlan, store: ReadStore, journey: PatientJourney, now: datetime) -> None:

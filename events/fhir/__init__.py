@@ -18,6 +18,8 @@ from events.fhir import codes, plan, refs
 from events.fhir.administration import chair_resources
 from events.fhir.observations import observations
 from events.fhir.provenance import provenance
+from events.fhir.transaction import patient_query, patient_resource, transaction_bundles
+from events.read.collection import collection_paused
 
 
 def journey_bundle(
@@ -56,6 +58,28 @@ def export(app: Any, journey_id: Any, *, version: int | None = None, as_of: Any 
     """The bundle of a stored journey (now, at a version, or as known at a moment), for the CLI and API."""
     journey, view = app.view(journey_id, version=version, as_of=as_of)
     return loaded_bundle(app, journey, view, **options)
+
+
+def transaction(
+    app: Any, journey_id: Any, *, version: int | None = None, as_of: Any = None, patient_system: str = codes.PATIENT_REF_SYSTEM
+) -> list[dict[str, Any]]:
+    """The journey as transaction Bundles a FHIR server imports (``events.fhir.transaction``): the
+    Patient's conditional update first, then every resource by ``PUT`` under its stable id."""
+    with collection_paused():  # ten thousand short-lived dicts and no cycles (``events.read.collection``)
+        journey, view = app.view(journey_id, version=version, as_of=as_of)
+        return loaded_transaction(app, journey, view, patient_system=patient_system)
+
+
+def loaded_transaction(app: Any, journey: Any, view: Any, patient_system: str = codes.PATIENT_REF_SYSTEM) -> list[dict[str, Any]]:
+    from careplan.patients import Patients
+
+    history = app.history(journey.id, upto=journey.version)
+    title = app.protocol(journey.protocol_id, journey.protocol_version).title
+    with refs.relative_references(patient_query(journey.patient_ref, patient_system)):
+        collection = journey_bundle(journey, view, history, title=title, patient_system=patient_system)
+    resources = [entry["resource"] for entry in collection["entry"]]
+    patient = patient_resource(journey.patient_ref, patient_system, Patients(app).details(journey.id))
+    return transaction_bundles(journey.id, journey.version, resources, history, patient, patient_system, journey.patient_ref)
 
 
 def loaded_bundle(app: Any, journey: Any, view: Any, **options: Any) -> dict[str, Any]:

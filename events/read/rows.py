@@ -32,7 +32,7 @@ __all__ = ["JourneyRows", "rows_for", "patient_key", "seal", "unseal", "membersh
 
 
 # Flags that put a step on the blocked worklist (and so on the dashboard), with their reason.
-BLOCKING_FLAGS = ("blocked", "discharge_pending")
+BLOCKING_FLAGS = ("blocked", "discharge_pending", "unreachable")
 
 
 @dataclass(frozen=True)

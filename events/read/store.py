@@ -23,8 +23,9 @@ VIEW_LOCK_KEY = 7_340_001
 
 TRACKING = "read_tracking"
 
-SCHEMA_VERSION = 7
-"""7: search keys of the normalised reference (NFKC, case-folded). Bumped when the tables change shape
+SCHEMA_VERSION = 8
+"""8: the outcomes view (``read_outcomes``). 7: search keys of the normalised reference (NFKC,
+case-folded). Bumped when the tables change shape
 or what their keys hold: a store whose marker differs has its views dropped and
 rebuilt from the events (they are a cache of the history, never the record)."""
 
@@ -66,6 +67,8 @@ _DDL = (
     """CREATE TABLE IF NOT EXISTS read_due (
         journey_id TEXT PRIMARY KEY, version INTEGER NOT NULL, next_duty_ts REAL)""",
     "CREATE INDEX IF NOT EXISTS read_due_next ON read_due (next_duty_ts)",
+    # Each journey's outcome facts, sealed (``events.read.outcomes.view``); its position is its own.
+    "CREATE TABLE IF NOT EXISTS read_outcomes (journey_id TEXT PRIMARY KEY, version INTEGER NOT NULL, payload BLOB NOT NULL)",
 )
 
 GRANTS = {
@@ -75,6 +78,7 @@ GRANTS = {
     "read_due": "SELECT, INSERT, UPDATE",
     "read_grams": "SELECT, INSERT",
     "read_counts": "SELECT, INSERT, UPDATE",
+    "read_outcomes": "SELECT, INSERT, UPDATE",
 }
 """What the application's role may do (``careplan db setup``): the projector upserts journeys and due
 times, replaces a journey's steps and moves its position forward, adds a reference's search pieces once and keeps the counters. Rebuilds run as the schema's owner."""
@@ -84,6 +88,10 @@ VIEW_TABLES: dict[str, tuple[str, ...]] = {
     "due": ("read_due",),
 }
 """The views ``careplan projections rebuild --view NAME`` knows, and the tables each one owns."""
+
+OWN_POSITION_TABLES = ("read_outcomes",)
+"""Views that keep a position of their own (``events.read.outcomes.view``): dropped with the others
+when the schema changes, rebuilt by reading the log again rather than into shadow tables."""
 
 
 BULK_ROWS = 100
@@ -166,7 +174,8 @@ class ReadStore:
         with self.write() as cur:
             if prefix:
                 for statement in _DDL[1:]:
-                    cur.run(self._dialect(statement.replace("read_", prefix + "read_")))
+                    if not any(table in statement for table in OWN_POSITION_TABLES):
+                        cur.run(self._dialect(statement.replace("read_", prefix + "read_")))
                 return
             cur.run(_DDL[0])
             self._migrate(cur)
@@ -184,7 +193,7 @@ class ReadStore:
         row = cur.run(f"SELECT notification_id FROM {TRACKING} WHERE application_name = ?", (SCHEMA_MARKER,)).one()
         if row is not None and int(row["notification_id"]) == SCHEMA_VERSION:
             return
-        for tables in VIEW_TABLES.values():
+        for tables in (*VIEW_TABLES.values(), OWN_POSITION_TABLES):
             for table in tables:
                 cur.run(f"DROP TABLE IF EXISTS {table}")
         cur.run(f"DELETE FROM {TRACKING} WHERE application_name <> '__migration__'")

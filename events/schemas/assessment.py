@@ -16,7 +16,7 @@ from careplan.domain.vocabulary import ASSESSMENT_CONTEXTS, INSTRUMENTS
 from events.schemas.common import EventDataSchema, WholeNumber, code
 from events.schemas.limits import SCALES, Scale
 
-BASELINE, INFUSION, RESPONSE_CHECK, MAINTENANCE, OTHER = ASSESSMENT_CONTEXTS
+BASELINE, INFUSION, RESPONSE_CHECK, MAINTENANCE, OTHER, REMOTE = ASSESSMENT_CONTEXTS
 
 
 class AssessmentRecordedData(EventDataSchema):
@@ -24,6 +24,7 @@ class AssessmentRecordedData(EventDataSchema):
     total = WholeNumber(required=True, validate=validate.Range(min=0))
     items = fields.List(WholeNumber(), required=True)
     context = code(ASSESSMENT_CONTEXTS, load_default=OTHER)
+    questionnaire = fields.String(validate=validate.Length(min=1, max=400))
 
     @validates_schema(skip_on_field_errors=False)
     def _check_scale(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -139,11 +139,37 @@ class SafetySchema(BaseSchema):
     bp_hold_systolic = number(90, 220)
     bp_hold_diastolic = number(50, 140)
     benzodiazepine_flag_mg_diazepam_eq = real(*DIAZEPAM_EQ_MG)
+    page_ack_minutes = added_number(1, 1440)
 
 
 class AssessmentsSchema(BaseSchema):
     phq9_item9_alert_above = number(0, SCALES[PHQ9].item_max - 1)
     madrs_item10_alert_at_least = number(1, SCALES["MADRS"].item_max)
+
+
+QUESTIONNAIRE_INSTRUMENTS = ("PHQ9", "GAD7")
+"""The instruments a patient answers by link: self-report scales (MADRS is clinician-rated)."""
+QUESTIONNAIRE_PHASES = ("induction", "maintenance")
+
+
+class QuestionnaireScheduleSchema(BaseSchema):
+    instrument = code(QUESTIONNAIRE_INSTRUMENTS, required=True)
+    every_days = number(1, 180)
+    during = code_list(QUESTIONNAIRE_PHASES, required=True, validators=[validate.Length(min=1)])
+
+
+def _one_per_instrument(schedule: list[dict[str, Any]]) -> None:
+    instruments = [s["instrument"] for s in schedule]
+    if len(set(instruments)) != len(instruments):
+        raise ValidationError("Each instrument is scheduled once.")
+
+
+class QuestionnairesSchema(BaseSchema):
+    """Questionnaires sent by link (DESIGN 7.7); optional, so files written before it keep loading
+    (and schedule nothing)."""
+
+    schedule = fields.List(fields.Nested(QuestionnaireScheduleSchema), required=False, validate=_one_per_instrument)
+    link_valid_hours = added_number(1, 720)
 
 
 FINDING_CODE = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case code such as 'liver_failure'.")
@@ -210,6 +236,7 @@ class ProtocolDocumentSchema(BaseSchema):
     dose = fields.Nested(DoseSchema, required=True)
     monitoring = fields.Nested(MonitoringSchema, required=True)
     appointments = fields.Nested(AppointmentsSchema, required=True)
+    questionnaires = fields.Nested(QuestionnairesSchema, required=False)
 
     @validates_schema
     def _ceiling_above_hold(self, doc: dict[str, Any], **kwargs: Any) -> None:

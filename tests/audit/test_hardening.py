@@ -15,9 +15,13 @@ from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
 from web.hardening import FAILURES_PER_USER, WINDOW_SECONDS
 
-PUBLIC = {"static", "layout.favicon", "auth.login", "layout.home", "api-docs.openapi_json", "ops.health", "ops.ready", "ops.scrape"}
+PUBLIC = {
+    "static", "layout.favicon", "auth.login", "layout.home", "api-docs.openapi_json", "ops.health", "ops.ready",
+    "ops.scrape", "questionnaires.answer",
+}
 """The probes answer without a sign-in (DESIGN 7.4); /metrics only to loopback or an admin's token
-(tests/web/test_ops.py)."""
+(tests/web/test_ops.py); the patient's questionnaire page has no sign-in, its link is the authority
+(DESIGN 7.7; tests/web/test_questionnaire_page.py)."""
 SOME_ID = "00000000-0000-4000-8000-000000000000"
 TEST_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdGhlLXdlYi10ZXN0cyE="
 

@@ -12,7 +12,10 @@ import pytest
 
 from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
+from careplan.messaging import questionnaires
 from careplan.patients import Patients
+from careplan.scheduling.sweep import sweep
+from events.read.runtime import read_store_for
 from tests.browser import scenes
 from tests.browser.axe import violations
 from tests.browser.conftest import Site, serve, sign_in
@@ -78,8 +81,10 @@ def test_every_page_is_accessible_and_fits_the_screen(browser: Any, wide: Site, 
         sign_in(page, wide, f"coord-{width}")
         check("/journeys/new")
         page.context.clear_cookies()
+        questionnaires.send_now(wide.careplan, journey, "PHQ9", actor=CLINICIAN)  # a message for the outbox
+        sweep(wide.careplan, read_store_for(wide.careplan))
         sign_in(page, wide, f"admin-{width}")
-        for path in ("/people", "/audit/", "/audit/access/", f"/audit/journeys/{journey}",
+        for path in ("/people", "/outbox/", "/audit/", "/audit/access/", f"/audit/journeys/{journey}",
                      f"/audit/journeys/{journey}/diff", f"/audit/journeys/{journey}/log"):
             check(path)
     finally:

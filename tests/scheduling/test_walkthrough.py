@@ -40,7 +40,12 @@ def test_a_journey_walked_through_the_protocol_falls_due_and_overdue_on_the_righ
     schedule(app, journey, day(14))
     assert tick(9) == []
     # The first infusion: due the day before it is scheduled, with the 24-hour reminder.
-    assert tick(13) == [("StepBecameDue", "induction", day(13)), ("ReminderIssued", "infusion", day(13))]
+    # The reminder then reaches the patient: its message is queued in the same sweep (DESIGN 7.7).
+    assert tick(13) == [
+        ("StepBecameDue", "induction", day(13)),
+        ("ReminderIssued", "infusion", day(13)),
+        ("NotificationQueued", "reminder", day(13)),
+    ]
     for n in (14, 16, 18, 21, 23, 25):
         at(n)
         infuse(app, journey)
@@ -72,7 +77,8 @@ def test_a_journey_walked_through_the_protocol_falls_due_and_overdue_on_the_righ
 
     at(61)
     phq9(app, journey, 2, "maintenance")  # PHQ-9 18: at or above 10 in maintenance is a relapse
-    assert tick(61, 10) == [("SafetyAlertRaised", "relapse", day(61))]
+    # Item 9 at 2 also raised a self-harm alert with the entry: the sweep pages the on-call clinician.
+    assert tick(61, 10) == [("SafetyAlertRaised", "relapse", day(61)), ("NotificationQueued", "57", day(61, 10))]
     side = read_side_for(app)
     assert side.counts(day(61, 10))["safety_alerts"] == 1
 
@@ -81,7 +87,8 @@ def test_a_journey_walked_through_the_protocol_falls_due_and_overdue_on_the_righ
     assert tick(200) == []
     system = [f for f in app.history(journey) if f.actor.role == "system" and f.type != "SafetyAlertRaised"]
     keys = [f.data["key"] for f in system]
-    assert len(keys) == len(set(keys)) == 14
+    messages = [f for f in system if f.type == "NotificationQueued"]
+    assert len(keys) == len(set(keys)) == 14 + len(messages)
 
 
 def test_tick_on_the_command_line_records_once_and_prints_what_it_recorded(make_app, sqlite_url, clock):

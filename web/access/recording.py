@@ -37,6 +37,8 @@ LIST_READS: frozenset[tuple[str, str]] = frozenset(
         ("audit.search", "POST"),
         ("api.Journeys", "GET"),
         ("api.Worklists", "GET"),
+        ("reports.outcomes", "GET"),
+        ("api.OutcomesReport", "GET"),
         ("access.index", "GET"),
     }
 )
@@ -46,7 +48,7 @@ RE_RENDERED = frozenset({409, 422})
 """A page's POST refused with one of these shows its form again, with the journey's patient reference
 and latest events: a read like any other."""
 
-ASKED = ("date", "version", "as_of", "from", "to", "page", "page_size", "offset", "limit", "status", "step", "name", "kind")
+ASKED = ("date", "version", "protocol", "as_of", "from", "to", "page", "page_size", "offset", "limit", "status", "step", "name", "kind")
 """The parts of a request worth keeping: which state, which page; never free text."""
 MAX_VALUE = 64
 _PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")

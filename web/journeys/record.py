@@ -23,7 +23,7 @@ from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
-from web.auth.permissions import RECORDS, may_record, recordable_types
+from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
 from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
@@ -35,7 +35,8 @@ from web.journeys.timeline import entries
 from web.layout import words
 from web.services import careplan
 
-RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types)
+RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types and role in ROLES)
+"""The signed-in roles that record (the patient records by link only, never through these pages)."""
 
 REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding"}
 """Refusals that say one field's value is not the protocol's (or the journey's): shown beside it."""

@@ -27,6 +27,12 @@ from careplan.domain.families.infusion import (
     VitalsRecorded,
 )
 from careplan.domain.families.lifecycle import EventEnteredInError, JourneyClosed, JourneyOpened, ProtocolMigrated
+from careplan.domain.families.messages import (
+    NotificationFailed,
+    NotificationQueued,
+    NotificationSent,
+    QuestionnaireSent,
+)
 from careplan.domain.families.response import MaintenanceIntervalSet, ResponseReviewed
 from careplan.domain.families.screening import ContraindicationOverridden, ContraindicationScreened, ScreeningOrdered
 from careplan.domain.families.system import ReminderIssued, StepBecameDue, StepOverdue
@@ -248,6 +254,30 @@ def _missed(p: AppointmentMissed) -> str:
 @summary.register
 def _side_effect(p: SideEffectReported) -> str:
     return f"Side effect: {_words(p.effect)}, {p.severity}" + (f". {p.note}" if p.note else "")
+
+
+_INSTRUMENT = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
+
+
+@summary.register
+def _link_sent(p: QuestionnaireSent) -> str:
+    name = _INSTRUMENT.get(str(p.instrument), str(p.instrument))
+    return f"{name} link for the patient, by {p.channel}, open until {_day(p.expires_at)}"
+
+
+@summary.register
+def _message_queued(p: NotificationQueued) -> str:
+    return f"Message queued for {_words(p.recipient)} by {p.channel} ({_words(p.template)})"
+
+
+@summary.register
+def _message_sent(p: NotificationSent) -> str:
+    return "Message delivered to the provider"
+
+
+@summary.register
+def _message_failed(p: NotificationFailed) -> str:
+    return f"Message not delivered after {p.attempts} tries: {p.error}"
 
 
 def describe(fact: Fact) -> str:

@@ -16,4 +16,5 @@ from careplan.domain.families import (  # noqa: F401, I001
     lifecycle,
     appointments,
     system,
+    messages,
 )

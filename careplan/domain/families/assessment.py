@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from careplan.domain.about import ASSESSMENT, CLINICIANS, About
+from careplan.domain.about import ASSESSMENT, CLINICIANS, PATIENT, About
 from careplan.domain.codes import AssessmentContext, Instrument
+from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import SafetyAlertRaised
-from careplan.domain.family import event, folds, raises
-from careplan.domain.payload import Payload, at_least, items
+from careplan.domain.family import Attempt, event, folds, raises, rule
+from careplan.domain.payload import Payload, at_least, items, text
 from careplan.domain.protocol import AssessmentSettings
 from careplan.domain.record import Assessment, ClinicalRecord
 from careplan.domain.scales import SCALES
@@ -33,11 +35,13 @@ BY_CONTEXT = {
 @event
 @dataclass(frozen=True)
 class AssessmentRecorded(Payload):
-    about = About(label="Assessment (PHQ-9, GAD-7, MADRS)", group=ASSESSMENT, by=CLINICIANS)
+    about = About(label="Assessment (PHQ-9, GAD-7, MADRS)", group=ASSESSMENT, by=CLINICIANS | {PATIENT})
     instrument: Instrument
     total: int = field(metadata=at_least(0))
     items: tuple[int, ...] = field(metadata=items(10))
     context: AssessmentContext = AssessmentContext.OTHER
+    questionnaire: str | None = field(default=None, metadata=text(400))
+    """The key of the ``QuestionnaireSent`` link these answers came by (``context`` ``remote``)."""
 
     def belongs_to(self) -> str | None:
         """Its context's step: a baseline PHQ-9 is the baseline step, one at an infusion the induction's."""
@@ -62,8 +66,30 @@ class AssessmentRecorded(Payload):
             self.refuse("items", problem)
 
 
+@rule(AssessmentRecorded)
+def _by_link(r: ClinicalRecord, p: AssessmentRecorded, a: Attempt) -> None:
+    """Answers from home come by their link only: the patient's answers name an open link of this
+    instrument, and nobody else records ``remote`` answers or names a link."""
+    remote = p.context == AssessmentContext.REMOTE or p.questionnaire is not None
+    if a.actor.role != PATIENT:
+        if remote:
+            raise RuleViolation("remote_is_the_patients", "Remote answers come from the patient's own link.")
+        return
+    if p.context != AssessmentContext.REMOTE or p.questionnaire is None:
+        raise RuleViolation("link_required", "A patient's answers come by a questionnaire link.")
+    link = r.questionnaires.get(p.questionnaire)
+    if link is None or link["instrument"] != str(p.instrument):
+        raise RuleViolation("link_unknown", "This link is not one the clinic sent for this questionnaire.")
+    if link.get("answered") is not None:
+        raise RuleViolation("link_used", "This questionnaire has already been answered.")
+    if a.now >= datetime.fromisoformat(link["expires_at"]):
+        raise RuleViolation("link_expired", "This link has expired.")
+
+
 @folds(AssessmentRecorded)
 def _assessed(r: ClinicalRecord, p: AssessmentRecorded, f: Fact) -> None:
+    if p.questionnaire is not None and p.questionnaire in r.questionnaires:
+        r.questionnaires[p.questionnaire]["answered"] = f.version
     r.assessments.append(
         Assessment(
             version=f.version,

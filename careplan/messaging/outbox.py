@@ -1,0 +1,269 @@
+"""The outbox's dispatcher: every queued message sent and settled once (DESIGN 7.7).
+
+Which journeys have messages waiting is kept in a small table beside the events, filled from the
+notification log (``NotificationQueued`` only, by topic) from a stored position: a message queued
+while no dispatcher ran is found by the next one. The journey's own record is the truth of what is
+still queued; the table only says where to look, and a journey leaves it once nothing of it waits.
+
+Exactly once rests on the aggregate: ``settle_notification`` records ``NotificationSent`` or
+``NotificationFailed`` only for a message still queued, under the journey's version, so two
+dispatchers cannot both settle one. A dispatcher killed between handing a message over and recording
+it sends that message again on restart, with the same Message-ID (or SMS idempotency key): the
+receiving side can tell, and the record still settles it once. Only the scheduler's leader dispatches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from careplan.application import CarePlan
+from careplan.domain.errors import UnknownJourney
+from careplan.domain.journey import PatientJourney
+from careplan.messaging import templates
+from careplan.messaging.addresses import address
+from careplan.messaging.channels import Channel, Outgoing, SmsChannel, SmtpChannel, Undeliverable
+from careplan.messaging.links import link_url, make_token
+from careplan.messaging.settings import MessagingSettings, messaging_for
+from careplan.side_tables import SideTables
+
+log = logging.getLogger("careplan.outbox")
+
+PENDING = "outbox_pending"
+POSITION = "outbox_position"
+DDL = (
+    f"CREATE TABLE IF NOT EXISTS {PENDING} (journey_id TEXT PRIMARY KEY)",
+    f"CREATE TABLE IF NOT EXISTS {POSITION} (name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
+)
+TABLES = (PENDING, POSITION)
+GRANTS = {PENDING: "SELECT, INSERT, DELETE", POSITION: "SELECT, INSERT, UPDATE"}
+"""What the application's role may do here (``careplan db setup``)."""
+QUEUED_TOPIC = get_topic(PatientJourney.NotificationQueued)
+PAGE = 500
+SETTLE_BATCH = 20
+"""A journey's messages settled per save: fewer saves, and a crash between handing messages over and
+recording them resends at most this many (each with its own Message-ID again)."""
+
+
+@dataclass
+class DispatchResult:
+    sent: list[tuple[UUID, str]] = field(default_factory=list)
+    failed: list[tuple[UUID, str]] = field(default_factory=list)
+    waiting: int = 0
+    """Messages left queued because no channel is set for them (the demo's outbox page)."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A queued message as the outbox page shows it: what and to whom, never the address or the link."""
+
+    journey_id: UUID
+    key: str
+    template: str
+    recipient: str
+    channel: str
+    queued_at: datetime | None
+    text: templates.Text
+
+
+def tables(app: CarePlan) -> SideTables:
+    side = SideTables(app)
+    side.create(DDL)
+    return side
+
+
+def catch_up(app: CarePlan, side: SideTables | None = None) -> int:
+    """Notes the journeys of messages queued since the stored position; returns how many it read."""
+    side = side or tables(app)
+    with side.cursor(commit=True) as run:
+        rows = run(f"SELECT notification_id FROM {POSITION} WHERE name = ?", ("outbox",))
+        position = int(rows[0][0]) if rows else 0
+    total = 0
+    while True:
+        found = app.recorder.select_notifications(position + 1, PAGE, topics=[QUEUED_TOPIC])
+        if not found:
+            return total
+        last = found[-1].id
+        with side.cursor(commit=True) as run:
+            for journey_id in sorted({str(n.originator_id) for n in found}):
+                run(f"INSERT INTO {PENDING} (journey_id) VALUES (?) ON CONFLICT (journey_id) DO NOTHING", (journey_id,))
+            run(
+                f"INSERT INTO {POSITION} (name, notification_id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                f"SET notification_id = excluded.notification_id WHERE {POSITION}.notification_id < excluded.notification_id",
+                ("outbox", last),
+            )
+        position, total = last, total + len(found)
+
+
+def pending_journeys(app: CarePlan, side: SideTables | None = None) -> list[UUID]:
+    side = side or tables(app)
+    with side.cursor(commit=False) as run:
+        return [UUID(str(r[0])) for r in run(f"SELECT journey_id FROM {PENDING} ORDER BY journey_id", ())]
+
+
+def channels_for(settings: MessagingSettings) -> dict[str, Channel]:
+    made: dict[str, Channel] = {}
+    if settings.smtp is not None:
+        made["email"] = SmtpChannel(settings.smtp, settings.timeout_seconds)
+    if settings.sms_url is not None:
+        made["sms"] = SmsChannel(settings.sms_url, settings.timeout_seconds)
+    return made
+
+
+def dispatch(
+    app: CarePlan,
+    stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+    count_waiting: bool = False,
+) -> DispatchResult:
+    """Sends every queued message once and records how each went; what has no channel waits.
+
+    With no channel at all (the demo) nothing is loaded, unless ``count_waiting`` asks how many wait
+    (``careplan tick`` says so): a scheduler's every interval costs nothing there."""
+    settings = messaging_for(app)
+    side = tables(app)
+    catch_up(app, side)
+    result = DispatchResult()
+    channels = channels_for(settings)
+    if not channels and not count_waiting:
+        return result
+    try:
+        for journey_id in pending_journeys(app, side):
+            if stop():
+                break
+            waiting = _dispatch_journey(app, settings, channels, journey_id, result, sleep)
+            if not waiting:
+                with side.cursor(commit=True) as run:
+                    run(f"DELETE FROM {PENDING} WHERE journey_id = ?", (str(journey_id),))
+            result.waiting += waiting
+    finally:
+        for channel in channels.values():
+            channel.close()
+    if result.sent or result.failed:
+        log.info("outbox: %d sent, %d failed, %d waiting", len(result.sent), len(result.failed), result.waiting)
+    return result
+
+
+def _dispatch_journey(
+    app: CarePlan,
+    settings: MessagingSettings,
+    channels: dict[str, Channel],
+    journey_id: UUID,
+    result: DispatchResult,
+    sleep: Callable[[float], None],
+) -> int:
+    """Sends the journey's queued messages; returns how many still wait (no channel for them)."""
+    try:
+        journey = app.get(journey_id)
+    except UnknownJourney:
+        return 0
+    waiting = 0
+    addresses: dict[tuple[str, str], str | None] = {}
+    outcomes: list[tuple[str, dict[str, object]]] = []
+    for key, message in sorted(journey.chart.outbox.items()):
+        if message.get("state") != "queued":
+            continue
+        queued = {"key": key, **message}
+        channel = channels.get(queued["channel"])
+        if channel is None:
+            waiting += 1
+            continue
+        where = (queued["recipient"], queued["channel"])
+        if where not in addresses:  # read once per journey and recipient, when sending
+            addresses[where] = address(app, journey, *where)
+        outcomes.append(_deliver(app, settings, channel, journey, key, queued, addresses[where], sleep))
+        if len(outcomes) == SETTLE_BATCH:
+            _record(app, journey_id, outcomes, result)
+            outcomes = []
+    _record(app, journey_id, outcomes, result)
+    return waiting
+
+
+def _record(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]], result: DispatchResult) -> None:
+    for (event_type, data), settled in zip(outcomes, _settle(app, journey_id, outcomes)):
+        if settled:
+            (result.sent if event_type == "NotificationSent" else result.failed).append((journey_id, str(data["key"])))
+
+
+def outgoing(app: CarePlan, settings: MessagingSettings, journey: PatientJourney, queued: dict[str, Any], to: str) -> Outgoing:
+    journey_id = UUID(str(journey.id))
+    link = None
+    if queued["template"].startswith("questionnaire_"):
+        link = link_url(settings.base_url, make_token(app, journey_id, queued["subject"]))
+    text = templates.render(
+        queued["template"], journey_id=str(journey_id), base_url=settings.base_url, link=link, clinic=settings.clinic
+    )
+    return Outgoing(queued["key"], str(journey_id), to, text.subject, text.body)
+
+
+def _deliver(
+    app: CarePlan,
+    settings: MessagingSettings,
+    channel: Channel,
+    journey: PatientJourney,
+    key: str,
+    queued: dict[str, Any],
+    to: str | None,
+    sleep: Callable[[float], None],
+) -> tuple[str, dict[str, object]]:
+    """Tries a message up to ``attempts`` times with doubling waits; the event that settles it."""
+    if not to:
+        return "NotificationFailed", {"key": key, "error": f"no {queued['channel']} address on file", "attempts": 1}
+    message = outgoing(app, settings, journey, queued, to)
+    wait = settings.backoff_seconds
+    for attempt in range(1, settings.attempts + 1):
+        try:
+            return "NotificationSent", {"key": key, "provider_id": channel.send(message)}
+        except Undeliverable as error:
+            log.warning("outbox: message %s of journey %s not delivered (try %d): %s", key, journey.id, attempt, error.reason)
+            if not error.transient or attempt == settings.attempts:
+                return "NotificationFailed", {"key": key, "error": error.reason, "attempts": attempt}
+            sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
+def _settle(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]]) -> list[bool]:
+    """Records how each message went, in one save; whether each was settled here (not before)."""
+    if not outcomes:
+        return []
+    settled: list[bool] = []
+
+    def command(journey: PatientJourney, now: datetime) -> None:
+        settled[:] = [journey.settle_notification(t, dict(data), now=now) for t, data in outcomes]
+
+    app.change(journey_id, command, None)
+    return settled
+
+
+def waiting_messages(app: CarePlan, limit: int = 200) -> list[Waiting]:
+    """What waits in the outbox (the admins' page): each queued message with its words, the link
+    left out (it would let the reader answer for the patient)."""
+    settings = messaging_for(app)
+    catch_up(app)
+    found: list[Waiting] = []
+    for journey_id in pending_journeys(app):
+        try:
+            journey = app.get(journey_id)
+        except UnknownJourney:
+            continue
+        for key, message in sorted(journey.chart.outbox.items()):
+            if message.get("state") != "queued":
+                continue
+            queued = {"key": key, **message}
+            text = templates.render(
+                queued["template"], journey_id=str(journey_id), base_url=settings.base_url,
+                link=f"{settings.base_url}/q/…", clinic=settings.clinic,
+            )
+            at = datetime.fromisoformat(message["queued_at"]) if message.get("queued_at") else None
+            found.append(Waiting(journey_id, key, queued["template"], queued["recipient"], queued["channel"], at, text))
+            if len(found) >= limit:
+                return found
+    return found

@@ -1,0 +1,99 @@
+"""Where messages go: the SMTP server, the SMS provider, the address links use, the clinic's people.
+
+``CAREPLAN_SMTP_URL`` (``smtp://[user:password@]host:port``, always STARTTLS with the system's trust
+store, so ``SSL_CERT_FILE`` applies), ``CAREPLAN_SMS_URL`` (an HTTP endpoint taking
+``{"to", "body", "idempotency_key"}``), ``CAREPLAN_BASE_URL`` (what patients' links start with) and
+``CAREPLAN_MAIL_FROM``. With neither channel set (the demo) messages wait in the outbox page.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from careplan.domain.clinic import Clinic, clinic
+from careplan.per_app import PerApp
+from careplan.settings import ConfigError
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True, repr=False)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = None
+    sender: str = "careplan@localhost"
+    context: ssl.SSLContext | None = None
+    """The TLS context for STARTTLS; None means the system's trust store (``SSL_CERT_FILE`` applies)."""
+
+    def __repr__(self) -> str:  # never the password
+        return f"SmtpSettings({self.host}:{self.port})"
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    clinic: Clinic
+    base_url: str = DEFAULT_BASE_URL
+    smtp: SmtpSettings | None = None
+    sms_url: str | None = None
+    attempts: int = 3
+    """Tries per message in one dispatch before it is recorded failed."""
+    backoff_seconds: float = 1.0
+    """The wait after the first failed try; doubled after each further one."""
+    timeout_seconds: float = 10.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sending(self) -> bool:
+        """Whether any channel is set: without one (the demo) messages wait in the outbox page."""
+        return self.smtp is not None or self.sms_url is not None
+
+
+def smtp_settings(url: str, sender: str | None = None) -> SmtpSettings:
+    parsed = urlparse(url)
+    if parsed.scheme != "smtp" or not parsed.hostname:
+        raise ConfigError("CAREPLAN_SMTP_URL must look like smtp://[user:password@]host:port.")
+    try:
+        port = parsed.port or 587
+    except ValueError:
+        raise ConfigError("CAREPLAN_SMTP_URL has a port that is not a number.") from None
+    user = unquote(parsed.username) if parsed.username else None
+    password = unquote(parsed.password) if parsed.password else None
+    return SmtpSettings(parsed.hostname, port, user, password, sender or f"careplan@{parsed.hostname}")
+
+
+def messaging_settings(env: Mapping[str, str], clinic: Clinic) -> MessagingSettings:
+    """The messaging settings of this installation; ConfigError names a malformed variable."""
+    smtp_url = (env.get("CAREPLAN_SMTP_URL") or "").strip()
+    sms_url = (env.get("CAREPLAN_SMS_URL") or "").strip() or None
+    if sms_url and urlparse(sms_url).scheme not in ("http", "https"):
+        raise ConfigError("CAREPLAN_SMS_URL must be an http:// or https:// address.")
+    base = (env.get("CAREPLAN_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
+    if urlparse(base).scheme not in ("http", "https"):
+        raise ConfigError("CAREPLAN_BASE_URL must be an http:// or https:// address.")
+    smtp = smtp_settings(smtp_url, (env.get("CAREPLAN_MAIL_FROM") or "").strip() or None) if smtp_url else None
+    return MessagingSettings(clinic=clinic, base_url=base, smtp=smtp, sms_url=sms_url)
+
+
+_settings: PerApp[MessagingSettings] = PerApp("messaging")
+
+
+def use_messaging(app: Any, settings: MessagingSettings) -> None:
+    """Sets this application's messaging (the composition root does; tests hand in their own)."""
+    _settings[app] = settings
+
+
+def messaging_for(app: Any) -> MessagingSettings:
+    """This application's messaging settings, read from the environment the first time."""
+    known = _settings.get(app)
+    if known is None:  # an application not built by ``build_app`` (a script, a test): no clinic file read
+        ledger = getattr(app, "chairs", None)
+        chosen = getattr(ledger, "clinic", None) or clinic("UTC", {}, 1)
+        known = _settings.setdefault(app, messaging_settings(os.environ, chosen))
+    return known
