@@ -9,7 +9,6 @@ protocol's rules judge it against what is really there.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
@@ -32,7 +31,6 @@ from careplan.decoding import OrjsonTranscoder
 from careplan.domain.errors import (
     JourneyExists,
     RuleViolation,
-    StoreBusy,
     UnknownJourney,
     UnknownProtocol,
     VersionConflict,
@@ -46,6 +44,7 @@ from careplan.domain.protocol import Protocol, ProtocolRegistry
 from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.loading import load_history, load_journey
+from careplan.retrying import Backoff
 from careplan.sealing import SealingMapper
 from careplan.settings import StoreSettings
 from careplan.startup import starting_up
@@ -166,7 +165,7 @@ class CarePlan(Application[UUID]):
         protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
-        deadline, pause = time.monotonic() + self.contention_seconds, 0.002
+        backoff = Backoff(self.contention_seconds)
         while True:
             index = self.patient_index(patient_ref) or PatientIndex.start(patient_ref)
             older = self._unmerged_index(patient_ref)
@@ -186,10 +185,7 @@ class CarePlan(Application[UUID]):
             try:
                 self.save(journey, index)
             except IntegrityError:
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(self.contention_seconds) from None
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.25)
+                backoff.wait()
                 continue
             return journey.id
 
@@ -249,6 +245,24 @@ class CarePlan(Application[UUID]):
         for departing from a timing rule (DESIGN 6.3)."""
         command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
         return self.change(journey_id, command, expected_version).journey.version
+
+    def submit(
+        self,
+        journey: PatientJourney,
+        event_type: str | Payload,
+        data: dict[str, Any] | None = None,
+        *,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        deviation: str | None = None,
+    ) -> Changed:
+        """Records a clinician's event on a journey the caller has just loaded (a form's submit: its
+        fields were drawn from it), without loading it again; returns what changed, so the caller can
+        say what the event did from the journey after it. A lost race loads it afresh as ever."""
+        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
+        return self.change(journey.id, command, expected_version, loaded=journey)
 
     def record_facts(
         self,
@@ -319,6 +333,7 @@ class CarePlan(Application[UUID]):
         journey_id: UUID,
         command: Callable[[PatientJourney, datetime], None],
         expected_version: int | None,
+        loaded: PatientJourney | None = None,
     ) -> Changed:
         """Runs a command on the current journey and saves what it recorded; returns the version the
         command ran on, the journey after it, and the facts it recorded.
@@ -327,12 +342,12 @@ class CarePlan(Application[UUID]):
         caller's to resolve (``VersionConflict`` with the current version, nothing written). Without it
         the write means "on whatever is there": it is run again on the fresh state, so the rules judge
         what is really there, with a growing, jittered pause between tries, until it lands or
-        ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503).
+        ``contention_seconds`` pass (``StoreBusy``, which the web answers with 503). ``loaded`` is the
+        journey as the caller just loaded it, for the first try (it must not carry pending events).
         """
-        deadline = time.monotonic() + self.contention_seconds
-        pause = 0.002
+        backoff = Backoff(self.contention_seconds)
         while True:
-            journey = self.get(journey_id)
+            journey, loaded = (loaded, None) if loaded is not None else (self.get(journey_id), None)
             if expected_version is not None and journey.version != expected_version:
                 raise VersionConflict(expected_version, journey.version)
             before, was_closed = journey.version, journey.chart.closed is not None
@@ -352,10 +367,7 @@ class CarePlan(Application[UUID]):
                     raise
                 if expected_version is not None:
                     raise VersionConflict(expected_version, self.get(journey_id).version) from None
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(self.contention_seconds) from None
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.25)
+                backoff.wait()
                 continue
             if self.chairs:
                 self.chairs.settle(journey, recorded)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from careplan.domain import catalogue
 from careplan.domain.booking import Booking, span
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import CarePlanError, UnknownJourney
@@ -49,13 +50,9 @@ TABLES = (
     )""",
     "CREATE INDEX IF NOT EXISTS chair_bookings_by_time ON chair_bookings (start_ts, chair)",
 )
-SETTLING = frozenset(
-    {
-        "InfusionScheduled", "InfusionCompleted", "InfusionStopped", "InfusionHeld", "InfusionCancelled",
-        "AppointmentMissed", "EventEnteredInError", "JourneyClosed",
-    }
-)
-"""The events that can end, move or give back a booking; after any other, ``settle`` has nothing to do."""
+SETTLING = catalogue.SETTLING
+"""The events that can end, move or give back a booking (each class's ``About.settles_booking``); after
+any other, ``settle`` has nothing to do."""
 GRANTS = {"chair_bookings": "SELECT, INSERT, UPDATE, DELETE"}
 """What the application's role does with the ledger (``careplan db setup``): bookings come and go."""
 

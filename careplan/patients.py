@@ -8,8 +8,6 @@ details. A journey from before the index existed gets an index here, unclaimed, 
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,12 +17,12 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from careplan.application import CarePlan
-from careplan.domain.errors import StoreBusy
 from careplan.domain.journey import PatientJourney
 from careplan.domain.patient import PatientDetails, PatientDetailsNotPermitted, may_record_details
 from careplan.domain.patient_index import PatientIndex
 from careplan.domain.values import Actor
 from careplan.domain.view import JourneyView
+from careplan.retrying import Backoff
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class Patients:
             raise PatientDetailsNotPermitted(actor.role)
         details = PatientDetails.checked(data, clinic_today(self.app))
         journey = self.app.get(journey_id)
-        deadline, pause = time.monotonic() + self.app.contention_seconds, 0.002
+        backoff = Backoff(self.app.contention_seconds)
         while True:
             index = self._index(journey) or PatientIndex.start(journey.patient_ref)
             if not index.record_details(details, actor_id=actor.id, actor_role=actor.role):
@@ -83,10 +81,7 @@ class Patients:
             try:
                 self.app.save(index)
             except IntegrityError:
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(self.app.contention_seconds) from None
-                time.sleep(pause * (0.5 + random.random()))
-                pause = min(pause * 2, 0.25)
+                backoff.wait()
                 continue
             return details
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from careplan.domain.catalogue import ADMINISTRATIONS
 from careplan.domain.families.chair import total_mg
 from careplan.domain.history import History
 from careplan.domain.values import Actor, Fact
-
-ADMINISTRATIONS = ("InfusionCompleted", "InfusionStopped")
 
 
 @dataclass(frozen=True)

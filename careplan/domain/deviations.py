@@ -9,24 +9,22 @@ deviations`` reads the events).
 
 from __future__ import annotations
 
-from careplan.domain.record import ClinicalRecord
+from typing import TYPE_CHECKING
+
 from careplan.domain.values import Fact
+
+if TYPE_CHECKING:  # the record folds deviations in: it imports this module, not the other way round
+    from careplan.domain.record import ClinicalRecord
 
 KEPT_PER_STEP = 3
 """How many deviations a step keeps in the record: enough for the flag, small for the snapshot."""
 
-STEP_OF_TYPE = {
-    "ResponseReviewed": "response_check",
-    "MaintenanceIntervalSet": "maintenance",
-}
 
 
 def step_of(fact: Fact) -> str:
-    """The step a deviating event belongs to: its phase's step for infusion events."""
-    phase = fact.data.get("phase")
-    if phase in ("induction", "maintenance"):
-        return str(phase)
-    return STEP_OF_TYPE.get(fact.type, "induction")
+    """The step a deviating event belongs to (its class says: its phase's step for infusion events);
+    the induction's when it names none."""
+    return fact.payload.belongs_to() or "induction"
 
 
 def note(record: ClinicalRecord, fact: Fact) -> None:

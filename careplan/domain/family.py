@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
-from careplan.domain.payload import Payload
+from careplan.domain.payload import Payload, event, payload_type, registered
 from careplan.domain.values import Actor, Fact
 
 if TYPE_CHECKING:
@@ -57,18 +57,13 @@ Check = Callable[["ClinicalRecord", Any, Attempt], None]
 Fold = Callable[["ClinicalRecord", Any, Fact], None]
 Raise = Callable[["ClinicalRecord", Any, Fact], "list[Payload]"]
 
-_PAYLOADS: dict[str, type[Payload]] = {}
+__all__ = ["Attempt", "event", "folds", "payload_type", "payload_types", "raises", "rule", "withdraws"]
+
 _RULES: dict[type[Payload], Check] = {}
 _FOLDS: dict[type[Payload], Fold] = {}
 _RAISES: dict[type[Payload], Raise] = {}
 Withdraw = Callable[["ClinicalRecord", Any, Fact, Fact], None]
 _WITHDRAWALS: dict[type[Payload], Withdraw] = {}
-
-
-def event(cls: type[P]) -> type[P]:
-    """Registers a payload class under its event type's name."""
-    _PAYLOADS[cls.event_type] = cls
-    return cls
 
 
 def rule(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Attempt], None]], Callable[..., None]]:
@@ -110,9 +105,15 @@ def withdraws(cls: type[P]) -> Callable[[Callable[[ClinicalRecord, P, Fact, Fact
 
 
 def withdrawal_of(event_type: str) -> Withdraw | None:
-    _loaded()
-    cls = _PAYLOADS.get(event_type)
+    cls = registered_type(event_type)
     return None if cls is None else _WITHDRAWALS.get(cls)
+
+
+def registered_type(event_type: str) -> type[Payload] | None:
+    try:
+        return payload_type(event_type)
+    except UnknownEventType:
+        return None
 
 
 def raised_by(record: ClinicalRecord, fact: Fact) -> list[Payload]:
@@ -120,22 +121,8 @@ def raised_by(record: ClinicalRecord, fact: Fact) -> list[Payload]:
     return [] if handler is None else handler(record, fact.payload, fact)
 
 
-def _loaded() -> None:
-    if not _PAYLOADS:
-        import careplan.domain.families  # noqa: F401  (registers every family)
-
-
-def payload_type(event_type: str) -> type[Payload]:
-    _loaded()
-    try:
-        return _PAYLOADS[event_type]
-    except KeyError:
-        raise UnknownEventType(event_type) from None
-
-
 def payload_types() -> dict[str, type[Payload]]:
-    _loaded()
-    return dict(_PAYLOADS)
+    return registered()
 
 
 def rule_of(payload: Payload) -> Check | None:
@@ -146,8 +133,7 @@ def fold_of(event_type: str) -> Fold | None:
     """The fold of an event type, found by name once and kept: every replayed event asks."""
     known = _FOLD_BY_NAME.get(event_type, _MISSING)
     if known is _MISSING:
-        _loaded()
-        cls = _PAYLOADS.get(event_type)
+        cls = registered_type(event_type)
         known = _FOLD_BY_NAME[event_type] = None if cls is None else _FOLDS.get(cls)
     return known  # type: ignore[return-value]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from careplan.domain.record import clinical_order, errored_versions
+from careplan.domain import catalogue  # noqa: F401  (every event type known: readers take typed payloads)
+from careplan.domain.record import clinical_order, corrections_of
 from careplan.domain.values import Fact
 
 
@@ -18,10 +19,13 @@ from careplan.domain.values import Fact
 class History:
     facts: tuple[Fact, ...]
     errored: frozenset[int] = field(default=frozenset())
+    corrections: dict[int, Fact] = field(default_factory=dict)
+    """Each version entered in error, with the ``EventEnteredInError`` that marked it."""
 
     def __init__(self, facts: Sequence[Fact]) -> None:
         object.__setattr__(self, "facts", tuple(facts))
-        object.__setattr__(self, "errored", frozenset(errored_versions(self.facts)))
+        object.__setattr__(self, "corrections", corrections_of(self.facts))
+        object.__setattr__(self, "errored", frozenset(self.corrections))
 
     def __iter__(self) -> Iterator[Fact]:
         return iter(self.facts)
@@ -51,9 +55,7 @@ class History:
 
     def correction_of(self, version: int) -> Fact | None:
         """The ``EventEnteredInError`` that marked ``version``, if any."""
-        return next(
-            (f for f in self.facts if f.type == "EventEnteredInError" and f.payload.target_version == version), None
-        )
+        return self.corrections.get(version)
 
     def of_type(self, *types: str, live_only: bool = True) -> list[Fact]:
         return [f for f in self.facts if f.type in types and not (live_only and f.version in self.errored)]

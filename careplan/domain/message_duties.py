@@ -109,4 +109,4 @@ def _pages(record: ClinicalRecord) -> Iterator[tuple[str, datetime, dict[str, An
 
 
 def _message(key: str, template: str, recipient: str, about: str) -> dict[str, Any]:
-    return {"key": key, "template": template, "recipient": recipient, "about": about}
+    return {"key": key, "template": template, "recipient": recipient, "subject": about}

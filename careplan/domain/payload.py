@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, ClassVar, TypeAlias, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from careplan.domain.errors import InvalidEvent
+from careplan.domain.about import CLINICAL, INFUSION_PHASES, About
+from careplan.domain.errors import InvalidEvent, UnknownEventType
 
 P = TypeVar("P", bound="Payload")
 
@@ -62,6 +63,8 @@ class Payload:
     """Base of every event's data. Subclasses are frozen dataclasses named after their event type."""
 
     event_type: ClassVar[str] = ""
+    about: ClassVar[About] = CLINICAL
+    """What the clinic says of this event type besides its fields (``careplan.domain.about``)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -90,6 +93,24 @@ class Payload:
 
     def refuse(self, field: str, message: str) -> None:
         raise InvalidEvent(self.event_type, {field: [message]})
+
+    # -- where it belongs -------------------------------------------------------------------
+
+    def belongs_to(self) -> str | None:
+        """The protocol step this event belongs to (the timeline's group, a deviation's step): its
+        ``About.step``, or for an event at the chair its infusion phase's step; None: the journey's."""
+        if self.about.chair:
+            phase = str(getattr(self, "phase", "") or "")
+            return phase if phase in INFUSION_PHASES else None
+        return self.about.step
+
+    def does(self) -> str | None:
+        """The step whose work this event does (a FHIR Task's execution period): where it belongs."""
+        return self.belongs_to()
+
+    def waits_on(self) -> str | None:
+        """The step whose prerequisites (the protocol's ``requires``) this event waits for, if any."""
+        return self.about.step if self.about.gated else None
 
     # -- the stored form --------------------------------------------------------------------
 
@@ -126,6 +147,28 @@ class Payload:
         if errors:
             raise InvalidEvent(cls.event_type, errors)
         return cls(**values)
+
+
+_EVENTS: dict[str, type[Payload]] = {}
+
+
+def event(cls: type[P]) -> type[P]:
+    """Registers a payload class as an event type, under its name (``careplan.domain.catalogue``
+    imports every family, so that every registered type is known once it is imported)."""
+    _EVENTS[cls.event_type] = cls
+    return cls
+
+
+def payload_type(event_type: str) -> type[Payload]:
+    try:
+        return _EVENTS[event_type]
+    except KeyError:
+        raise UnknownEventType(event_type) from None
+
+
+def registered() -> dict[str, type[Payload]]:
+    """Every registered event type, in the order the families declared them."""
+    return dict(_EVENTS)
 
 
 def _plain(value: Any) -> Any:

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from careplan.domain.payload import Payload
+from careplan.domain.deviations import note
+from careplan.domain.family import fold_of, withdrawal_of
+from careplan.domain.payload import Payload, payload_type
 from careplan.domain.protocol import Protocol
 from careplan.domain.values import Fact
 
@@ -369,27 +371,10 @@ def clinical_key(fact: Fact) -> tuple[datetime, int]:
     return (fact.occurred_at, fact.version)
 
 
-IN_ANY_ORDER: frozenset[str] = frozenset(
-    {
-        "NoteAdded",
-        "StepBecameDue",
-        "StepOverdue",
-        "ReminderIssued",
-        "QuestionnaireSent",
-        "NotificationQueued",
-        "NotificationSent",
-        "NotificationFailed",
-    }
-)
-"""Event types whose fold gives the same record wherever they fall (a count, a key kept): a late one
-is folded on the end, with no refold. The scheduler records these at the moment they fell due, which
-is often before what a clinician charted since."""
-
-
 def is_late(record: ClinicalRecord, event_type: str, occurred_at: datetime) -> bool:
     """Whether an event at ``occurred_at`` falls before what the record has folded, so that it must
     take its place in the history (a refold) rather than go on the end."""
-    return record.latest is not None and occurred_at < record.latest and event_type not in IN_ANY_ORDER
+    return record.latest is not None and occurred_at < record.latest and not payload_type(event_type).about.any_order
 
 
 def refold_needed(record: ClinicalRecord, fact: Fact) -> bool:
@@ -413,8 +398,9 @@ def fold_facts(history: Iterable[Fact]) -> ClinicalRecord:
     return record
 
 
-def corrections_of(facts: list[Fact]) -> dict[int, Fact]:
-    """Each version entered in error, with the ``EventEnteredInError`` that marked it."""
+def corrections_of(facts: Iterable[Fact]) -> dict[int, Fact]:
+    """Each version entered in error, with the ``EventEnteredInError`` that marked it: the one place
+    this is read off a history (``History`` and every fold ask here)."""
     return {int(f.data["target_version"]): f for f in facts if f.type == "EventEnteredInError"}
 
 
@@ -444,8 +430,6 @@ def fold_onto(record: ClinicalRecord, facts: Iterable[Fact], corrections: dict[i
 def withdraw(record: ClinicalRecord, fact: Fact, correction: Fact) -> None:
     """What an event entered in error still leaves behind, where its family says so (an absolute
     finding that one clinician's correction does not clear alone, DESIGN 7.1)."""
-    from careplan.domain.family import withdrawal_of
-
     handler = withdrawal_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact, correction)
@@ -482,8 +466,8 @@ def fold(
 
 
 def errored_versions(facts: Iterable[Fact]) -> set[int]:
-    """The versions marked as entered in error: the one place this is read off a history."""
-    return {int(f.data["target_version"]) for f in facts if f.type == "EventEnteredInError"}
+    """The versions marked as entered in error (``corrections_of``)."""
+    return set(corrections_of(facts))
 
 
 def apply(record: ClinicalRecord, fact: Fact) -> None:
@@ -492,12 +476,10 @@ def apply(record: ClinicalRecord, fact: Fact) -> None:
     if record.latest is None or fact.occurred_at > record.latest:
         record.latest = fact.occurred_at
     record.__dict__.pop("_derived", None)
-    handler = _fold_of(fact.type)
+    handler = fold_of(fact.type)
     if handler is not None:
         handler(record, fact.payload, fact)
     if fact.deviation is not None:
-        from careplan.domain.deviations import note
-
         note(record, fact)
 
 
@@ -515,12 +497,3 @@ def replace_state(record: ClinicalRecord, state: dict[str, Any]) -> None:
     for name, value in state.items():
         setattr(record, name, value)
     record.__dict__.pop("_derived", None)
-
-
-def _fold_of(event_type: str) -> Any:
-    # Bound on first use: the family registry imports this module, so it cannot be imported at the top.
-    global _fold_of
-    from careplan.domain.family import fold_of
-
-    _fold_of = fold_of
-    return fold_of(event_type)

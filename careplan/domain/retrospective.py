@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from careplan.domain.catalogue import ADMINISTRATIONS
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, rule_of
 from careplan.domain.record import ClinicalRecord, Resolve, apply, clinical_order, errored_versions, withdraw
 from careplan.domain.values import Fact
 
-REVIEWED: frozenset[str] = frozenset({"InfusionCompleted", "InfusionStopped"})
+REVIEWED: frozenset[str] = frozenset(ADMINISTRATIONS)
 """What the review judges again: every administration, completed or stopped early."""
 
 

@@ -18,30 +18,22 @@ recorded, in the coordinator role (never a clinician's note or pause, nor anothe
 
 from __future__ import annotations
 
-from careplan.domain.errors import CorrectionNotAllowed, NotAllowed
+from careplan.domain.about import CLINICIAN, COORDINATOR, PATIENT
+from careplan.domain.errors import CorrectionNotAllowed, NotAllowed, UnknownEventType
+from careplan.domain.payload import payload_type
 from careplan.domain.values import Actor, Fact
-from careplan.domain.vocabulary import CLINICIAN_EVENTS
 
-CLINICIAN = "clinician"
-COORDINATOR = "coordinator"
-PATIENT = "patient"
-PATIENT_ACTOR = Actor(id="patient", role=PATIENT)
-"""Who answers by link: no account, no sign-in; the link is the authority (DESIGN 7.7)."""
+__all__ = [
+    "CLINICIAN", "COORDINATOR", "CORRECTION", "PATIENT", "PATIENT_ACTOR", "ROLES", "SENDS_QUESTIONNAIRES", "coordinators_kind", "may_correct", "may_record",
+    "require_may_correct", "require_may_record", "require_may_send_questionnaire", "roles_recording",
+]
+
 CORRECTION = "EventEnteredInError"
-
-COORDINATOR_EVENTS: frozenset[str] = frozenset(
-    {"InfusionScheduled", "InfusionCancelled", "JourneyPaused", "JourneyResumed", "JourneyClosed", "NoteAdded"}
-)
-"""The coordinator's kinds of event: scheduling and the journey's lifecycle, never clinical findings."""
-
-RECORDS: dict[str, frozenset[str]] = {
-    COORDINATOR: COORDINATOR_EVENTS | {CORRECTION},
-    CLINICIAN: frozenset(CLINICIAN_EVENTS),
-    "auditor": frozenset(),
-    "admin": frozenset(),
-    PATIENT: frozenset({"AssessmentRecorded"}),
-}
-"""The event types each role may record on a journey; a role not listed records none."""
+ROLES: tuple[str, ...] = (COORDINATOR, CLINICIAN, "auditor", "admin")
+"""The roles of people; which event types each records is said by each type's class (``About.by``)."""
+PATIENT_ACTOR = Actor(id="patient", role=PATIENT)
+"""Who answers by link: no account, no sign-in; the link is the authority (DESIGN 7.7). Not one of
+``ROLES`` (no one signs in as a patient); ``AssessmentRecorded`` says the patient may record it."""
 
 
 SENDS_QUESTIONNAIRES: frozenset[str] = frozenset({CLINICIAN})
@@ -54,7 +46,21 @@ def require_may_send_questionnaire(actor: Actor) -> None:
 
 
 def may_record(role: str | None, event_type: str) -> bool:
-    return event_type in RECORDS.get(role or "", frozenset())
+    """Whether ``role`` may record ``event_type`` on a journey: the type's own ``About.by``."""
+    try:
+        return bool(role) and role in payload_type(event_type).about.by
+    except UnknownEventType:
+        return False
+
+
+def coordinators_kind(event_type: str) -> bool:
+    """Scheduling and the journey's lifecycle: what a coordinator records and may mark in error (a
+    correction is recorded by coordinators too, but is no kind of theirs: it cannot be marked)."""
+    try:
+        about = payload_type(event_type).about
+    except UnknownEventType:
+        return False
+    return COORDINATOR in about.by and about.correctable
 
 
 def may_correct(actor: Actor, target: Fact) -> bool:
@@ -62,7 +68,7 @@ def may_correct(actor: Actor, target: Fact) -> bool:
     if actor.role == CLINICIAN:
         return True
     if actor.role == COORDINATOR:
-        return target.type in COORDINATOR_EVENTS and target.actor == actor
+        return coordinators_kind(target.type) and target.actor == actor
     return False
 
 
@@ -77,4 +83,4 @@ def require_may_correct(actor: Actor, target: Fact) -> None:
 
 
 def roles_recording(event_type: str) -> tuple[str, ...]:
-    return tuple(role for role, types in RECORDS.items() if event_type in types)
+    return tuple(role for role in ROLES if may_record(role, event_type))

@@ -18,25 +18,11 @@ from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.family import Attempt, rule_of
 from careplan.domain.graph import unmet
 from careplan.domain.record import ClinicalRecord
-from careplan.domain.vocabulary import REASON_REQUIRED
 
 __all__ = ["CLOCK_SKEW", "check", "induction_blockers", "not_in_future"]
 
 CLOCK_SKEW = timedelta(minutes=2)
 """How far ahead of the server's clock a device's clock may run before its time counts as future."""
-
-ALLOWED_WHEN_CLOSED = frozenset({"NoteAdded", "EventEnteredInError"})
-REFUSED_WHEN_PAUSED = frozenset({"InfusionScheduled", "InfusionCompleted", "InfusionStopped"})
-"""A paused course gives no infusion: neither one completed nor one stopped early."""
-STEP_OF_EVENT: dict[str, str] = {
-    "MedicationReviewed": "medication_review",
-    "ContraindicationScreened": "contraindication_screening",
-    "ScreeningOrdered": "lab_screening",
-    "ScreeningResulted": "lab_screening",
-    "ComplementaryCareGuidanceGiven": "complementary_care",
-    "ComplementaryCareCheckIn": "complementary_care",
-}
-"""The step each of these events does: it waits for what the protocol says that step requires."""
 
 
 def not_in_future(occurred_at: datetime, now: datetime) -> None:
@@ -66,35 +52,24 @@ def check(record: ClinicalRecord, attempt: Attempt) -> frozenset[str]:
             attempt = replace(attempt, waived=attempt.waived | {refused.code})
 
 
-def _step_done_by(attempt: Attempt) -> str | None:
-    """The protocol step this event does, if it does one. A baseline PHQ-9 is the baseline step; a PHQ-9
-    for another purpose may come any time."""
-    payload = attempt.payload
-    if payload.event_type == "AssessmentRecorded":
-        return "baseline_assessment" if getattr(payload, "context", None) == "baseline" else None
-    return STEP_OF_EVENT.get(payload.event_type)
-
-
 def _check_prerequisites(record: ClinicalRecord, attempt: Attempt) -> None:
-    step = _step_done_by(attempt)
+    step = attempt.payload.waits_on()  # the step this event does waits for what that step requires
     if step is not None:
         for _code, sentence in unmet(record, step, attempt.occurred_at):
             raise RuleViolation("prerequisite_missing", f"This step waits for another: {sentence}")
-    elif attempt.payload.event_type == "InfusionScheduled" and record.consultation is None:
-        # Booking a chair is not giving the infusion: it needs the consultation only.
-        raise RuleViolation("prerequisite_missing", "This step needs a completed consultation first.")
 
 
 def _check_common(record: ClinicalRecord, attempt: Attempt) -> None:
-    event_type, reason = attempt.payload.event_type, attempt.reason
+    """The rules every event meets, read off its class's ``About``."""
+    event_type, reason, about = attempt.payload.event_type, attempt.reason, attempt.payload.about
     roles.require_may_record(attempt.actor, event_type)  # first: a role's refusal says nothing of the chart
     not_in_future(attempt.occurred_at, attempt.now)
     if record.opened_at is not None and attempt.occurred_at < record.opened_at:
         raise RuleViolation("before_opened", "An event cannot have happened before the journey was opened.")
-    if event_type in REASON_REQUIRED and not (reason and reason.strip()):
+    if about.reason and not (reason and reason.strip()):
         raise RuleViolation("reason_required", f"{event_type} needs a reason.")
-    if record.closed is not None and event_type not in ALLOWED_WHEN_CLOSED:
+    if record.closed is not None and not about.once_closed:
         raise RuleViolation("journey_closed", "The journey is closed: only notes and corrections can be added.")
-    if record.paused is not None and event_type in REFUSED_WHEN_PAUSED:
+    if record.paused is not None and not about.while_paused:  # a paused course gives no infusion
         raise RuleViolation("journey_paused", "The journey is paused: resume it before infusions.")
     _check_prerequisites(record, attempt)

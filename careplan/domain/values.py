@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from careplan.domain.payload import payload_type
+
 SYSTEM_ACTOR_ID = "system"
 
 
@@ -60,7 +62,7 @@ class Fact:
         """The event's data as its typed payload (``careplan.domain.families``), read once and kept."""
         cached = self.__dict__.get("_payload")
         if cached is None:
-            cached = self.__dict__["_payload"] = _payload_type(self.type).parse(self.data, trusted=True)
+            cached = self.__dict__["_payload"] = payload_type(self.type).parse(self.data, trusted=True)
         return cached
 
 
@@ -80,12 +82,3 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return utc(value)
     return utc(datetime.fromisoformat(str(value)))
-
-
-def _payload_type(event_type: str) -> Any:
-    # Bound on first use: the family registry imports this module, so it cannot be imported at the top.
-    global _payload_type
-    from careplan.domain.family import payload_type
-
-    _payload_type = payload_type
-    return payload_type(event_type)

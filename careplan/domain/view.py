@@ -8,9 +8,11 @@ are notifications, not the source of these flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+from careplan.domain.booking import span
 from careplan.domain.deviations import flag_reason
+from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
@@ -98,10 +100,14 @@ class JourneyView:
 OPEN = (REQUESTED, READY, IN_PROGRESS, ON_HOLD)
 
 
+GRACED_STEPS: tuple[str, ...] = ("maintenance",)
+"""Steps overdue only after the protocol's days of grace past their due time (``overdue_after``)."""
+
+
 def overdue_after(protocol: Protocol, step: str, due_at: datetime) -> datetime:
     """The moment after which a step due at ``due_at`` is overdue: at once, except maintenance, which
     has the protocol's days of grace. The one home of this rule (view, scheduler and read side)."""
-    grace = timedelta(days=protocol.maintenance.grace_days) if step == "maintenance" else timedelta(0)
+    grace = timedelta(days=protocol.maintenance.grace_days) if step in GRACED_STEPS else timedelta(0)
     return due_at + grace
 
 
@@ -376,8 +382,6 @@ def alert_flags(r: ClinicalRecord) -> list[Flag]:
     """A ``safety_alert`` flag on the infusion steps for each alert that refuses the next infusion (not
     acknowledged, or assessed high risk): the step is not ready while one is open. It is not a blocking
     flag of the read side: the safety-alerts worklist lists these journeys already."""
-    from careplan.domain.families.alerts import high_risk_alerts
-
     flags = [
         Flag("safety_alert", f"Safety alert of version {a.version} ({a.kind.replace('_', '-')}) not acknowledged: "
              "no infusion until it is worked.")
@@ -460,8 +464,6 @@ def appointment_actions(r: ClinicalRecord, now: datetime | None) -> list[NextAct
     """The open appointments as next actions: booked ones at their time, missed ones (their time and
     duration passed with nothing recorded) as something to rebook. Pages show ``due_at`` on the
     clinic's clock; the text carries no time, since the domain does not know the clinic's zone."""
-    from careplan.domain.booking import span
-
     actions = []
     for a in sorted(r.appointments, key=lambda a: a.scheduled_for):
         if a.state != "scheduled":
@@ -476,8 +478,6 @@ def appointment_actions(r: ClinicalRecord, now: datetime | None) -> list[NextAct
 
 
 def utc_of(moment: datetime) -> datetime:
-    from datetime import timezone
-
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
@@ -523,8 +523,6 @@ def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView]) -> Next
     open_steps += [n for n in INFUSION_STEPS if steps[n].status == REQUESTED and steps[n].has_flag("safety_alert")]
     if not open_steps:
         return None
-    from careplan.domain.families.alerts import high_risk_alerts
-
     unworked = r.open_alerts()
     if unworked:
         kind = unworked[0].kind.replace("_", "-")

@@ -7,6 +7,13 @@ strings on the way back anyway.
 
 from __future__ import annotations
 
+# The event types are derived from their classes (``careplan.domain.catalogue``), re-exported here.
+from careplan.domain.catalogue import ALL_EVENTS as ALL_EVENTS
+from careplan.domain.catalogue import CLINICIAN_EVENTS as CLINICIAN_EVENTS
+from careplan.domain.catalogue import LIFECYCLE_EVENTS as LIFECYCLE_EVENTS
+from careplan.domain.catalogue import REASON_REQUIRED as REASON_REQUIRED
+from careplan.domain.catalogue import SYSTEM_EVENTS as SYSTEM_EVENTS
+
 STEPS: tuple[str, ...] = (
     "consultation",
     "medication_review",
@@ -28,62 +35,6 @@ COMPLETED = "completed"
 CANCELLED = "cancelled"
 FAILED = "failed"
 STEP_STATUSES: tuple[str, ...] = (REQUESTED, READY, IN_PROGRESS, ON_HOLD, COMPLETED, CANCELLED, FAILED)
-
-CLINICIAN_EVENTS: tuple[str, ...] = (
-    "ConsultationCompleted",
-    "MedicationReviewed",
-    "ContraindicationScreened",
-    "ContraindicationOverridden",
-    "HoldOverridden",
-    "ScreeningOrdered",
-    "ScreeningResulted",
-    "AssessmentRecorded",
-    "InfusionScheduled",
-    "VitalsRecorded",
-    "InfusionHeld",
-    "InfusionCompleted",
-    "InfusionCancelled",
-    "ResponseReviewed",
-    "MaintenanceIntervalSet",
-    "ComplementaryCareGuidanceGiven",
-    "ComplementaryCareCheckIn",
-    "NoteAdded",
-    "EventEnteredInError",
-    "JourneyPaused",
-    "JourneyResumed",
-    "JourneyClosed",
-    "SafetyAlertAcknowledged",
-    "InfusionStopped",
-    "DischargeAssessed",
-)
-SYSTEM_EVENTS: tuple[str, ...] = (
-    "StepBecameDue",
-    "StepOverdue",
-    "ReminderIssued",
-    "SafetyAlertRaised",
-    "AppointmentMissed",
-    "QuestionnaireSent",
-    "NotificationQueued",
-    "NotificationSent",
-    "NotificationFailed",
-)
-LIFECYCLE_EVENTS: tuple[str, ...] = ("JourneyOpened", "ProtocolMigrated")
-ALL_EVENTS: tuple[str, ...] = LIFECYCLE_EVENTS + CLINICIAN_EVENTS + SYSTEM_EVENTS
-
-# Events whose `reason` is required (R in docs/contract.md section 3).
-REASON_REQUIRED: frozenset[str] = frozenset(
-    {
-        "ContraindicationOverridden",
-        "HoldOverridden",
-        "InfusionHeld",
-        "InfusionCancelled",
-        "EventEnteredInError",
-        "JourneyPaused",
-        "JourneyClosed",
-        "SafetyAlertAcknowledged",
-        "InfusionStopped",
-    }
-)
 
 FINDINGS: tuple[str, ...] = (
     "cardiovascular_disease",

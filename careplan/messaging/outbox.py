@@ -26,7 +26,7 @@ from eventsourcing.utils import get_topic
 
 from careplan.application import CarePlan
 from careplan.domain.errors import UnknownJourney
-from careplan.domain.journey import PatientJourney
+from careplan.domain.journey import PatientJourney, stored_class
 from careplan.messaging import templates
 from careplan.messaging.addresses import address
 from careplan.messaging.channels import Channel, Outgoing, SmsChannel, SmtpChannel, Undeliverable
@@ -45,7 +45,7 @@ DDL = (
 TABLES = (PENDING, POSITION)
 GRANTS = {PENDING: "SELECT, INSERT, DELETE", POSITION: "SELECT, INSERT, UPDATE"}
 """What the application's role may do here (``careplan db setup``)."""
-QUEUED_TOPIC = get_topic(PatientJourney.NotificationQueued)
+QUEUED_TOPIC = get_topic(stored_class("NotificationQueued"))
 PAGE = 500
 SETTLE_BATCH = 20
 """A journey's messages settled per save: fewer saves, and a crash between handing messages over and
@@ -196,7 +196,7 @@ def outgoing(app: CarePlan, settings: MessagingSettings, journey: PatientJourney
     journey_id = UUID(str(journey.id))
     link = None
     if queued["template"].startswith("questionnaire_"):
-        link = link_url(settings.base_url, make_token(app, journey_id, queued["about"]))
+        link = link_url(settings.base_url, make_token(app, journey_id, queued["subject"]))
     text = templates.render(
         queued["template"], journey_id=str(journey_id), base_url=settings.base_url, link=link, clinic=settings.clinic
     )

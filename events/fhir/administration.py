@@ -11,10 +11,13 @@ FHIR asks, and an acknowledgement marked in error does not close its alert.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
 from careplan.domain.families.chair import total_mg
+from careplan.domain.families.infusion import InfusionStopped
+from careplan.domain.history import History
 from careplan.domain.values import Fact
 from careplan.domain.view import AlertView
 from events.fhir import codes, refs
@@ -32,7 +35,7 @@ def chair_resources(
 ) -> list[dict[str, Any]]:
     """The administrations and flags of a journey's history, in the order they were recorded;
     ``alerts`` are the journey's view of its alerts (which are open), judged as the rules judge them."""
-    errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+    errored = History(history).errored
     acknowledged: dict[int, Fact] = {}  # each alert's latest acknowledgement still standing
     for f in history:
         if f.type == "SafetyAlertAcknowledged" and f.version not in errored:
@@ -40,7 +43,7 @@ def chair_resources(
     still_open = {a.version for a in alerts if not a.acknowledged or a.risk == "high"}
     found = []
     for fact in history:
-        if fact.type in ("InfusionCompleted", "InfusionStopped"):
+        if fact.payload.about.administration:
             found.append(administration(journey_id, fact, subject, fact.version in errored))
         elif fact.type == "SafetyAlertRaised":
             closing = None if fact.version in still_open else acknowledged.get(fact.version)
@@ -49,27 +52,28 @@ def chair_resources(
 
 
 def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errored: bool) -> dict[str, Any]:
-    d = fact.data
-    stopped = fact.type == "InfusionStopped"
+    """A MedicationAdministration from an administration's typed payload (completed or stopped early)."""
+    p = fact.payload
+    stopped = isinstance(p, InfusionStopped)
     resource: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": refs.resource_id(journey_id, f"administration:{fact.version}"),
         "status": "entered-in-error" if errored else "stopped" if stopped else "completed",
-        "category": codes.concept(codes.coding(codes.STEP_SYSTEM, str(d.get("phase")), str(d.get("phase")))),
+        "category": codes.concept(codes.coding(codes.STEP_SYSTEM, str(p.phase), str(p.phase))),
         "medicationCodeableConcept": KETAMINE,
         "subject": subject,
         "effectiveDateTime": refs.instant(fact.occurred_at),
         "performer": [{"actor": refs.agent(fact.actor)}],
     }
-    if stopped:
-        cause = str(d.get("cause"))
+    if isinstance(p, InfusionStopped):
+        cause = str(p.cause)
         resource["statusReason"] = [codes.concept(codes.coding(STOP_CAUSE_SYSTEM, cause), text=cause.replace("_", " "))]
         resource["note"] = [
-            {"text": f"Stopped after {d.get('minutes_given')} min." + (f" {fact.reason}" if fact.reason else "")}
+            {"text": f"Stopped after {p.minutes_given} min." + (f" {fact.reason}" if fact.reason else "")}
         ]
         resource["dosage"] = {"route": INTRAVENOUS}
         return resource
-    dose, weight, minutes = float(d["dose_mg_per_kg"]), float(d["weight_kg"]), int(d["duration_min"])
+    dose, weight, minutes = float(p.dose_mg_per_kg), float(p.weight_kg), int(p.duration_min)
     resource["dosage"] = {
         "text": f"{dose:g} mg/kg × {weight:g} kg = {total_mg(dose, weight):g} mg over {minutes} min",
         "route": INTRAVENOUS,
@@ -83,7 +87,7 @@ def administration(journey_id: UUID, fact: Fact, subject: dict[str, Any], errore
 
 
 def flag(
-    journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: set[int]
+    journey_id: UUID, fact: Fact, subject: dict[str, Any], acknowledgement: Fact | None, errored: Collection[int]
 ) -> dict[str, Any]:
     """``acknowledgement`` is the one that closed the alert, None while it is open."""
     d = fact.data

@@ -6,16 +6,21 @@ marked ``EventEnteredInError`` keeps its Observations, with status ``entered-in-
 
 from __future__ import annotations
 
+from functools import singledispatch
 from typing import Any
 from uuid import UUID
 
+from careplan.domain.families.assessment import AssessmentRecorded
+from careplan.domain.families.infusion import VitalsRecorded
+from careplan.domain.history import History
+from careplan.domain.payload import Payload
 from careplan.domain.values import Fact
 from events.fhir import codes, refs
 
 
 def observations(journey_id: UUID, history: list[Fact], subject: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
     """The Observations of each event version that carries any."""
-    errored = {int(f.data["target_version"]) for f in history if f.type == "EventEnteredInError"}
+    errored = History(history).errored
     found: dict[int, list[dict[str, Any]]] = {}
     for fact in history:
         made = _from(journey_id, fact, subject, "entered-in-error" if fact.version in errored else "final")
@@ -25,10 +30,12 @@ def observations(journey_id: UUID, history: list[Fact], subject: dict[str, Any])
 
 
 def _from(journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    if fact.type == "AssessmentRecorded":
-        return [_assessment(journey_id, fact, subject, status)]
-    if fact.type == "VitalsRecorded":
-        return _vitals(journey_id, fact, subject, status)
+    return _observed(fact.payload, journey_id, fact, subject, status)
+
+
+@singledispatch
+def _observed(payload: Payload, journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """The Observations an event carries, dispatched on its payload's class: none, for most."""
     return []
 
 
@@ -45,28 +52,29 @@ def _base(journey_id: UUID, fact: Fact, name: str, subject: dict[str, Any], stat
     }
 
 
-def _assessment(journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> dict[str, Any]:
-    instrument = str(fact.data.get("instrument"))
+@_observed.register
+def _assessment(p: AssessmentRecorded, journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    instrument = str(p.instrument)
     observation = _base(journey_id, fact, "total", subject, status)
     observation["category"] = codes.SURVEY
     observation["code"] = codes.INSTRUMENT_TOTALS.get(instrument) or codes.concept(
         codes.coding(codes.INSTRUMENT_SYSTEM, f"{instrument}-total"), text=f"{instrument} total score"
     )
-    observation["valueInteger"] = int(fact.data["total"])
-    items = fact.data.get("items") or []
+    observation["valueInteger"] = int(p.total)
+    items = p.items or ()
     if instrument == "PHQ9" and len(items) == len(codes.PHQ9_ITEMS):
         observation["component"] = [
             {"code": codes.concept(codes.coding(codes.LOINC, code)), "valueInteger": int(score)}
             for code, score in zip(codes.PHQ9_ITEMS, items)
         ]
-    if fact.data.get("context"):
-        observation["note"] = [{"text": f"Context: {fact.data['context']}"}]
-    return observation
+    if p.context:
+        observation["note"] = [{"text": f"Context: {p.context}"}]
+    return [observation]
 
 
-def _vitals(journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> list[dict[str, Any]]:
-    data = fact.data
-    note = [{"text": f"Phase: {data.get('phase', 'unknown')}-infusion"}]
+@_observed.register
+def _vitals(p: VitalsRecorded, journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    note = [{"text": f"Phase: {p.phase or 'unknown'}-infusion"}]
 
     def vital(name: str, code: dict[str, Any], **value: Any) -> dict[str, Any]:
         observation = _base(journey_id, fact, name, subject, status)
@@ -78,13 +86,13 @@ def _vitals(journey_id: UUID, fact: Fact, subject: dict[str, Any], status: str) 
             "blood-pressure",
             codes.BLOOD_PRESSURE,
             component=[
-                {"code": codes.SYSTOLIC, "valueQuantity": codes.quantity(data["systolic"], "mmHg", "mm[Hg]")},
-                {"code": codes.DIASTOLIC, "valueQuantity": codes.quantity(data["diastolic"], "mmHg", "mm[Hg]")},
+                {"code": codes.SYSTOLIC, "valueQuantity": codes.quantity(p.systolic, "mmHg", "mm[Hg]")},
+                {"code": codes.DIASTOLIC, "valueQuantity": codes.quantity(p.diastolic, "mmHg", "mm[Hg]")},
             ],
         )
     ]
-    if data.get("heart_rate") is not None:
-        made.append(vital("heart-rate", codes.HEART_RATE, valueQuantity=codes.quantity(data["heart_rate"], "beats/minute", "/min")))
-    if data.get("spo2") is not None:
-        made.append(vital("spo2", codes.OXYGEN_SATURATION, valueQuantity=codes.quantity(data["spo2"], "%", "%")))
+    if p.heart_rate is not None:
+        made.append(vital("heart-rate", codes.HEART_RATE, valueQuantity=codes.quantity(p.heart_rate, "beats/minute", "/min")))
+    if p.spo2 is not None:
+        made.append(vital("spo2", codes.OXYGEN_SATURATION, valueQuantity=codes.quantity(p.spo2, "%", "%")))
     return made

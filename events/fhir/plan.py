@@ -11,19 +11,6 @@ from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView, StepView
 from events.fhir import codes, refs
 
-STEP_EVENTS: dict[str, tuple[str, ...]] = {
-    "consultation": ("ConsultationCompleted",),
-    "medication_review": ("MedicationReviewed",),
-    "contraindication_screening": ("ContraindicationScreened", "ContraindicationOverridden"),
-    "lab_screening": ("ScreeningOrdered", "ScreeningResulted"),
-    "baseline_assessment": (),
-    "induction": (),
-    "response_check": ("ResponseReviewed",),
-    "maintenance": ("MaintenanceIntervalSet",),
-    "complementary_care": ("ComplementaryCareGuidanceGiven", "ComplementaryCareCheckIn"),
-}
-"""Events that do a step's work, for its execution period (assessments and infusions are matched on data)."""
-
 
 def careplan(
     journey: PatientJourney, view: JourneyView, history: Sequence[Fact], subject: dict[str, Any], title: str | None
@@ -78,13 +65,5 @@ def task(journey_id: UUID, step: StepView, history: list[Fact], subject: dict[st
 
 
 def _belongs(step: str, fact: Fact) -> bool:
-    if fact.type in STEP_EVENTS.get(step, ()):
-        return True
-    context, phase = fact.data.get("context"), fact.data.get("phase")
-    if fact.type == "AssessmentRecorded":
-        return (step, context) in (("baseline_assessment", "baseline"), ("response_check", "response_check"))
-    if fact.type in (
-        "InfusionCompleted", "InfusionHeld", "InfusionCancelled", "InfusionScheduled", "InfusionStopped", "DischargeAssessed"
-    ):
-        return phase == step
-    return False
+    """Whether the event does the step's work (its class says: ``Payload.does``)."""
+    return fact.payload.does() == step

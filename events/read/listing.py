@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from careplan.domain.view import GRACED_STEPS  # overdue after the protocol's grace: the domain's rule
+
 STEP_LISTS = ("due_today", "overdue", "blocked")
-GRACED_STEPS = ("maintenance",)
-"""Steps whose overdue moment is their due time plus the protocol's grace (``events.read.rows``)."""
 FLAG_LISTS = {"blocked": "blocked", "safety_alerts": "alerting", "on_hold": "on_hold", "deviations": "deviating"}
 
 

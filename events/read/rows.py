@@ -14,17 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from careplan.application import CarePlan
 from careplan.domain.duties import next_duty_at
 from careplan.domain.families.appointments import missed
 from careplan.domain.journey import PatientJourney
-from careplan.domain.view import OPEN, evaluate
+from careplan.domain.view import GRACED_STEPS, OPEN, evaluate, overdue_after
 from careplan.domain.vocabulary import ON_HOLD
 from events.read.keys import gram_keys, grams, patient_key
-from events.read.listing import GRACED_STEPS
 from events.read.sealed import seal, unseal
 from events.read.summary import history_marks, summarize
 
@@ -58,7 +57,6 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
     view = evaluate(record, moment)
     summary = summarize(journey, view)
     jid = str(journey.id)
-    grace = timedelta(days=record.protocol.maintenance.grace_days)
     steps = []
     if view.status == "active":
         for name, step in view.steps.items():
@@ -66,7 +64,7 @@ def rows_for(app: CarePlan, journey: PatientJourney) -> JourneyRows:
                 continue
             graced = name in GRACED_STEPS
             due = step.due_at
-            late = None if due is None else due + (grace if graced else timedelta(0))
+            late = None if due is None else overdue_after(record.protocol, name, due)  # the domain's rule
             booked = missed(record, name) if name in ("induction", "maintenance") else []
             if booked:  # a missed booking puts the step on the overdue list from the booked time
                 due, late = due or booked[0].scheduled_for, min(late or booked[0].scheduled_for, booked[0].scheduled_for)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from careplan.domain import roles
+from careplan.domain import catalogue, roles
 from careplan.domain.errors import CorrectionNotAllowed, NotAllowed
 from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
@@ -91,8 +91,8 @@ def test_a_paused_journey_refuses_a_stop_as_it_refuses_a_completion() -> None:
 
 
 def test_the_web_reads_the_domains_table() -> None:
-    assert permissions.RECORDS is roles.RECORDS
-    for role in (*roles.RECORDS, "nurse", None):
+    assert permissions.RECORDS is catalogue.RECORDS
+    for role in (*catalogue.RECORDS, "nurse", None):
         for event_type in CLINICIAN_EVENTS:
             assert permissions.may_record(role, event_type) == roles.may_record(role, event_type)
     assert permissions.roles_recording("NoteAdded") == ("coordinator", "clinician")

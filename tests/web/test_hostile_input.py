@@ -103,7 +103,7 @@ def test_control_characters_in_screening_value_names_are_a_422(setting: tuple[Fl
 
 
 def test_the_schema_itself_refuses_control_characters_in_value_names() -> None:
-    from events.schemas.event_data import ScreeningResultedData
+    from events.schemas.event_data import DATA_SCHEMAS
 
-    errors = ScreeningResultedData().validate({"panel": "thyroid", "abnormal": False, "values": {"t\x07sh": 1.0}})
+    errors = DATA_SCHEMAS["ScreeningResulted"]().validate({"panel": "thyroid", "abnormal": False, "values": {"t\x07sh": 1.0}})
     assert "control characters" in str(errors["values"])

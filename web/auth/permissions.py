@@ -10,7 +10,7 @@ enforces whatever the entry point; this module adds what only the web has (readi
 
 from __future__ import annotations
 
-from careplan.domain import roles
+from careplan.domain import catalogue, roles
 from careplan.domain.values import Actor, Fact
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
 
@@ -26,9 +26,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({READ, MANAGE_USERS}),
 }
 
-RECORDS: dict[str, frozenset[str]] = roles.RECORDS
-"""The event types each role may record: the domain's table (``careplan.domain.roles``), read here so
-the pages offer and check what the journey itself would accept."""
+RECORDS: dict[str, frozenset[str]] = catalogue.RECORDS
+"""The event types each role may record: the domain's table (derived from each event class's
+``About.by``), read here so the pages offer and check what the journey itself would accept."""
 
 ROLES: tuple[str, ...] = tuple(PERMISSIONS)
 
@@ -54,7 +54,7 @@ def may_record(who: Actor | str | None, event_type: str, corrected: Fact | str |
     if event_type != CORRECTION or corrected is None:
         return True
     if isinstance(corrected, str):
-        return _role(who) == roles.CLINICIAN or corrected in roles.COORDINATOR_EVENTS
+        return _role(who) == roles.CLINICIAN or roles.coordinators_kind(corrected)
     return isinstance(who, Actor) and roles.may_correct(who, corrected)
 
 

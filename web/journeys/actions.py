@@ -12,38 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from careplan.domain.catalogue import CLINICIAN_EVENTS, label
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
 from web.journeys.timeline import series
 
-PLAIN: dict[str, str] = {
-    "ConsultationCompleted": "Consultation",
-    "MedicationReviewed": "Medication review",
-    "ContraindicationScreened": "Contraindication screening",
-    "ContraindicationOverridden": "Override a contraindication",
-    "ScreeningOrdered": "Order lab screening",
-    "ScreeningResulted": "Lab results",
-    "AssessmentRecorded": "Assessment (PHQ-9, GAD-7, MADRS)",
-    "InfusionScheduled": "Schedule an infusion",
-    "VitalsRecorded": "Vitals",
-    "InfusionCompleted": "Complete infusion",
-    "InfusionHeld": "Hold the infusion",
-    "HoldOverridden": "Override hold",
-    "InfusionCancelled": "Cancel an infusion",
-    "InfusionStopped": "Stop the infusion early",
-    "DischargeAssessed": "Discharge assessment",
-    "ResponseReviewed": "Response decision",
-    "MaintenanceIntervalSet": "Maintenance interval",
-    "ComplementaryCareGuidanceGiven": "Complementary care guidance",
-    "ComplementaryCareCheckIn": "Complementary care check-in",
-    "NoteAdded": "Note",
-    "SafetyAlertAcknowledged": "Acknowledge a safety alert",
-    "EventEnteredInError": "Entered in error",
-    "JourneyPaused": "Pause the journey",
-    "JourneyResumed": "Resume the journey",
-    "JourneyClosed": "Close the journey",
-}
-"""Plain names of the clinician's event types, as the clinic says them."""
+PLAIN: dict[str, str] = {name: label(name) for name in CLINICIAN_EVENTS}
+"""Plain names of the clinician's event types, as the clinic says them (each class's ``About.label``)."""
 
 INSTRUMENT_NAMES = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
 OPEN_STATUSES = ("ready", "in-progress", "on-hold")
@@ -62,7 +37,7 @@ def title_of(event_type: str, args: Mapping[str, str]) -> str:
         return f"{args['phase'].capitalize()}-infusion vitals"
     if event_type == "AssessmentRecorded" and args.get("instrument") in INSTRUMENT_NAMES:
         return INSTRUMENT_NAMES[args["instrument"]]
-    return PLAIN.get(event_type, event_type)
+    return label(event_type)
 
 
 def infusion_phase(view: JourneyView) -> str | None:

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from flask import abort, render_template
 
+from careplan.domain.catalogue import label
 from careplan.domain.errors import CorrectionNotAllowed, RuleViolation
 from careplan.domain.history import History
 from careplan.domain.values import Actor, Fact
@@ -20,11 +21,8 @@ from web.audit.diff import compare_journey, compare_steps
 from web.auth import current_actor, requires
 from web.auth.permissions import CORRECTION, may_record
 from web.journeys import bp, submissions
-from web.journeys.actions import PLAIN
-from web.journeys.timeline import describe
+from web.journeys.summaries import describe
 from web.services import careplan
-
-NOT_CORRECTABLE = ("JourneyOpened", "EventEnteredInError", "ProtocolMigrated")
 
 
 def state_without(journey_id: UUID, version: int, actor: Actor) -> tuple[JourneyView, JourneyView | RuleViolation]:
@@ -61,7 +59,7 @@ def entered_in_error(journey_id: UUID, version: int) -> tuple[str, int] | str:
         "journeys/entered_in_error.html",
         journey=journey,
         target=target,
-        name=PLAIN.get(target.type, target.type),
+        name=label(target.type),
         summary=describe(target),
         refusal=refused,
         journey_changes=compare_journey(before, view) if view else [],
@@ -72,7 +70,7 @@ def entered_in_error(journey_id: UUID, version: int) -> tuple[str, int] | str:
 
 def _target(history: list[Fact], version: int) -> Fact:
     target = next((f for f in history if f.version == version), None)
-    if target is None or target.type in NOT_CORRECTABLE or target.actor.role == "system":
+    if target is None or not target.payload.about.correctable:  # the domain's answer, from the event's class
         abort(404, description="There is no event of that version that can be marked as entered in error.")
     if History(history).in_error(version):
         abort(409, description="That event is already marked as entered in error.")

@@ -78,15 +78,6 @@ def label_of(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def missing_on_form(event_type: str, data: dict[str, object]) -> dict[str, list[str]]:
-    """Errors for the fields the page requires beyond the schema."""
-    return {
-        name: ["Missing data for required field."]
-        for kind, name in sorted(FORM_REQUIRED)
-        if kind == event_type and name not in data
-    }
-
-
 ACRONYMS = {"avm": "AVM", "copd": "COPD", "ptsd": "PTSD", "maoi": "MAOI", "hiv": "HIV", "ecg": "ECG", "ect": "ECT"}
 """Words of a finding code that read as capitals."""
 
@@ -161,15 +152,8 @@ COMPUTED = frozenset({("AssessmentRecorded", "total")})
 required there, though the schema requires them of an API client."""
 
 
-FORM_REQUIRED = frozenset({("SafetyAlertAcknowledged", "risk_assessment"), ("SafetyAlertAcknowledged", "plan")})
-"""Fields a person must fill in on the page, whatever the schema says of an API client: an alert is
-not worked until someone has judged the risk and planned. The engine reads both (a ``high`` risk keeps
-infusions refused, ``high_risk_pending``), and the schema now requires them of the API as well; the
-page keeps insisting on its own, so a schema made lenient again (for stored events) cannot loosen it."""
-
-
 def describe(event_type: str, name: str, item: fields.Field) -> FormField:
-    required = (bool(item.required) or (event_type, name) in FORM_REQUIRED) and (event_type, name) not in COMPUTED
+    required = bool(item.required) and (event_type, name) not in COMPUTED  # required as the event's class says
     if (event_type, name) in SCORED_FIELDS:
         return FormField(name, "Item scores", "scores", required)
     if isinstance(item, fields.List):

@@ -16,17 +16,18 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from careplan.booking import ChairTaken
+from careplan.domain.catalogue import PICKER, about
 from careplan.domain.errors import CorrectionNotAllowed, RuleViolation, VersionConflict
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
-from careplan.domain.vocabulary import CLINICIAN_EVENTS, REASON_REQUIRED
+from careplan.domain.vocabulary import CLINICIAN_EVENTS
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
 from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import Findings, FormField, booking_choices, form_fields, missing_on_form
+from web.journeys.fields import Findings, FormField, booking_choices, form_fields
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -36,24 +37,6 @@ from web.services import careplan
 
 RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types and role in ROLES)
 """The signed-in roles that record (the patient records by link only, never through these pages)."""
-
-PICKER: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Assessment and screening", (
-        "ConsultationCompleted", "MedicationReviewed", "ContraindicationScreened", "ContraindicationOverridden",
-        "ScreeningOrdered", "ScreeningResulted", "AssessmentRecorded",
-    )),
-    ("Infusions", (
-        "InfusionScheduled", "VitalsRecorded", "InfusionCompleted", "InfusionStopped", "DischargeAssessed",
-        "InfusionHeld", "HoldOverridden", "InfusionCancelled",
-    )),
-    ("Response and maintenance", (
-        "ResponseReviewed", "MaintenanceIntervalSet", "ComplementaryCareGuidanceGiven", "ComplementaryCareCheckIn",
-    )),
-    ("The journey", (
-        "NoteAdded", "SafetyAlertAcknowledged", "EventEnteredInError", "JourneyPaused", "JourneyResumed", "JourneyClosed",
-    )),
-)
-
 
 REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding"}
 """Refusals that say one field's value is not the protocol's (or the journey's): shown beside it."""
@@ -154,8 +137,8 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     if submission is None or errors:
         return _form(journey, event_type, raw, errors, expected, nonce, status=422)
     try:
-        version = careplan().record(
-            journey.id,
+        changed = careplan().submit(  # on the journey loaded for this request: one load per submit
+            journey,
             event_type,
             submission.data,
             actor=actor,
@@ -186,9 +169,10 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         return _form(journey, event_type, raw, {"target_version": [message]}, expected, nonce, status=422)
     except VersionConflict as conflict:
         return _conflict(journey.id, event_type, raw, expected, nonce, submission, actor, conflict)
+    version = changed.journey.version
     submissions.remember(nonce, version)
     flash(f"Recorded: {words(event_type).lower()}.", "success")
-    _flash_holds(journey.id)
+    _flash_holds(changed.journey)
     return _to_timeline(journey.id, version)
 
 
@@ -203,7 +187,6 @@ def _validate(
     event_type: str, fields: list[Any], raw: Raw, expected: int
 ) -> tuple[EventSubmission | None, Errors]:
     data, errors = to_payload(fields, raw)
-    errors.update(missing_on_form(event_type, data))
     occurred_at = None
     if raw["occurred_at"].strip():
         try:
@@ -253,9 +236,11 @@ def _conflict(
     return _form(journey, event_type, raw, {}, journey.version, nonce, conflict=later, status=409)
 
 
-def _flash_holds(journey_id: UUID) -> None:
-    """After recording, say at once what the event changed for safety: a hold or a new alert."""
-    _, view = careplan().view(journey_id)
+def _flash_holds(journey: PatientJourney) -> None:
+    """After recording, say at once what the event changed for safety: a hold or a new alert (read off
+    the journey just saved, not loaded again)."""
+    app = careplan()
+    view = journey.view(app.protocol, app.clock())
     for step in view.steps.values():
         for flag in step.flags:
             if flag.kind == "hold":
@@ -292,7 +277,7 @@ def _form(
         nonce=nonce,
         refusal=refusal,
         conflict=conflict,
-        reason_required=event_type in REASON_REQUIRED,
+        reason_required=about(event_type).reason,
         questionnaires=questionnaires(),
         errors_under=errors_under,
         recent=list(reversed(entries(careplan().history(journey.id, upto=journey.version))[-5:])),

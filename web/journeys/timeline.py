@@ -11,39 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from careplan.domain.families.chair import total_mg
-from careplan.domain.values import Fact, parse_time
+from careplan.domain.history import History
+from careplan.domain.values import Fact
 from careplan.domain.vocabulary import STEPS
-from web.clinic import day as clinic_day
-from web.clinic import when as clinic_time
-from web.journeys.fields import finding_label
+from web.journeys.summaries import describe
 
 JOURNEY = "journey"
 """The group of events about the journey as a whole: opening, pauses, notes, alerts, migrations."""
 
-BY_TYPE = {
-    "ConsultationCompleted": "consultation",
-    "MedicationReviewed": "medication_review",
-    "ContraindicationScreened": "contraindication_screening",
-    "ContraindicationOverridden": "contraindication_screening",
-    "ScreeningOrdered": "lab_screening",
-    "ScreeningResulted": "lab_screening",
-    "ResponseReviewed": "response_check",
-    "MaintenanceIntervalSet": "maintenance",
-    "ComplementaryCareGuidanceGiven": "complementary_care",
-    "ComplementaryCareCheckIn": "complementary_care",
-}
-BY_CONTEXT = {
-    "baseline": "baseline_assessment",
-    "infusion": "induction",
-    "response_check": "response_check",
-    "maintenance": "maintenance",
-}
-INFUSION_EVENTS = frozenset(
-    {"InfusionScheduled", "InfusionHeld", "InfusionCompleted", "InfusionCancelled", "InfusionStopped", "DischargeAssessed"}
-)
 BACKFILL = timedelta(hours=1)
 """A record entered more than this after the fact is marked as backfilled."""
 
@@ -64,6 +41,11 @@ class Entry:
     @property
     def system(self) -> bool:
         return self.fact.actor.role == "system"
+
+    @property
+    def correctable(self) -> bool:
+        """Whether the event may be marked entered in error (the domain's answer, from its class)."""
+        return self.fact.payload.about.correctable
 
 
 @dataclass
@@ -106,24 +88,21 @@ class Point:
 
 
 def corrections(history: list[Fact]) -> dict[int, Fact]:
-    """The correction of each version marked as entered in error."""
-    return {int(f.data["target_version"]): f for f in history if f.type == "EventEnteredInError"}
+    """The correction of each version marked as entered in error (``History``'s answer)."""
+    return History(history).corrections
 
 
 def step_of(fact: Fact, maintenance_from: int | None) -> str:
-    """The step an event belongs to; infusion events after the maintenance decision are maintenance."""
-    if fact.type in BY_TYPE:
-        return BY_TYPE[fact.type]
-    data = fact.data
-    if fact.type == "AssessmentRecorded":
-        return BY_CONTEXT.get(str(data.get("context")), "baseline_assessment")
-    if fact.type in INFUSION_EVENTS or fact.type in ("VitalsRecorded", "HoldOverridden"):
-        phase = data.get("phase")
-        if phase in ("induction", "maintenance"):
-            return str(phase)
+    """The step an event belongs to (its class says); an event at the chair that names no phase is the
+    maintenance's after the maintenance decision, else the induction's; the scheduler's name theirs."""
+    payload = fact.payload
+    step = payload.belongs_to()
+    if step is not None:
+        return step
+    if payload.about.chair:
         return "maintenance" if maintenance_from is not None and fact.version > maintenance_from else "induction"
-    step = data.get("step")
-    return str(step) if step in STEPS else JOURNEY
+    named = fact.data.get("step")
+    return str(named) if named in STEPS else JOURNEY
 
 
 def _maintenance_from(history: list[Fact], errored: dict[int, Fact]) -> int | None:
@@ -213,130 +192,3 @@ def phq9_points(history: list[Fact]) -> list[Point]:
         item9 = int(items[8]) if len(items) >= 9 else None
         points.append(Point(fact.version, fact.occurred_at, int(fact.data["total"]), item9, str(fact.data.get("context", ""))))
     return sorted(points, key=lambda p: (p.at, p.version))
-
-
-# -- one line per event -------------------------------------------------------------------------
-
-
-def _words(code: Any) -> str:
-    return str(code).replace("_", " ")
-
-
-def _yes(value: Any) -> str:
-    return "yes" if value else "no"
-
-
-def _vitals(d: dict[str, Any]) -> str:
-    text = f"{_words(d.get('phase', '')).capitalize()}-infusion: BP {d.get('systolic')}/{d.get('diastolic')} mmHg, HR {d.get('heart_rate')}"
-    return text + (f", SpO₂ {d['spo2']}%" if d.get("spo2") is not None else "")
-
-
-def _infusion(d: dict[str, Any]) -> str:
-    effects = ", ".join(_words(e) for e in d.get("side_effects") or []) or "none"
-    mg = total_mg(float(d.get("dose_mg_per_kg") or 0), float(d.get("weight_kg") or 0))
-    return (
-        f"{_words(d.get('phase', '')).capitalize()} infusion: {d.get('dose_mg_per_kg')} mg/kg, {d.get('weight_kg')} kg "
-        f"({mg:g} mg), {d.get('duration_min')} min; escort {'confirmed' if d.get('escort_confirmed') else 'not confirmed'}; "
-        f"side effects: {effects}"
-    )
-
-
-def _assessment(d: dict[str, Any]) -> str:
-    name = {"PHQ9": "PHQ-9", "GAD7": "GAD-7"}.get(str(d.get("instrument")), str(d.get("instrument")))
-    items = d.get("items")
-    text = f"{name} {d.get('total')} ({_words(d.get('context', 'other'))})"
-    return text + (f"; items {' '.join(str(i) for i in items)}" if items else "")
-
-
-def _medications(d: dict[str, Any]) -> str:
-    meds = "; ".join(
-        " ".join(str(m.get(k)) for k in ("name", "dose") if m.get(k)) + (f" ({m['drug_class']})" if m.get("drug_class") else "")
-        for m in d.get("medications") or []
-    )
-    return (
-        f"{meds or 'No medications'}. Diazepam-equivalent {d.get('benzodiazepine_diazepam_eq_mg')} mg/day; "
-        f"taper {'required' if d.get('taper_required') else 'not required'}"
-    )
-
-
-def _scheduled(d: dict[str, Any]) -> str:
-    when = d.get("scheduled_for")
-    at = clinic_time(parse_time(when)) if when else "?"
-    return f"{_words(d.get('phase', '')).capitalize()} infusion scheduled for {at}"
-
-
-_INSTRUMENT = {"PHQ9": "PHQ-9", "GAD7": "GAD-7", "MADRS": "MADRS"}
-_DESCRIBE = {
-    "VitalsRecorded": _vitals,
-    "InfusionCompleted": _infusion,
-    "AssessmentRecorded": _assessment,
-    "MedicationReviewed": _medications,
-    "InfusionScheduled": _scheduled,
-    "ConsultationCompleted": lambda d: (
-        f"Eligible: {_yes(d.get('eligible'))}; prior antidepressant trials: {d.get('prior_antidepressant_trials')}; "
-        f"psychotherapy tried: {_yes(d.get('psychotherapy_tried'))}" + (f". Goals: {d['goals']}" if d.get("goals") else "")
-    ),
-    "ContraindicationScreened": lambda d: "Findings: "
-    + (", ".join(finding_label(str(f)) for f in d.get("findings") or []) or "none (clear)"),
-    "ContraindicationOverridden": lambda d: f"Override of {finding_label(str(d.get('finding')))}",
-    "HoldOverridden": lambda d: f"Override of the {_words(d.get('hold'))} hold",
-    "ScreeningOrdered": lambda d: f"{_words(d.get('panel')).capitalize()} panel ordered",
-    "ScreeningResulted": lambda d: (
-        f"{_words(d.get('panel')).capitalize()} panel: {'abnormal' if d.get('abnormal') else 'normal'}"
-        + ("; " + ", ".join(f"{k} {v}" for k, v in (d.get("values") or {}).items()) if d.get("values") else "")
-    ),
-    "InfusionHeld": lambda d: f"{_words(d.get('phase', '')).capitalize()} infusion held",
-    "InfusionCancelled": lambda d: f"{_words(d.get('phase', '')).capitalize()} infusion cancelled",
-    "InfusionStopped": lambda d: (
-        f"{_words(d.get('phase', '')).capitalize()} infusion stopped after {d.get('minutes_given')} min "
-        f"({_words(d.get('cause'))}); does not count toward the series"
-    ),
-    "DischargeAssessed": lambda d: (
-        f"Discharged after {d.get('observation_min')} min of observation; alert and oriented: "
-        f"{_yes(d.get('alert_and_oriented'))}; escort present: {_yes(d.get('escort_present'))}"
-    ),
-    "ResponseReviewed": lambda d: f"Decision: {_words(d.get('decision'))}",
-    "MaintenanceIntervalSet": lambda d: f"Maintenance every {d.get('weeks')} weeks",
-    "ComplementaryCareGuidanceGiven": lambda d: f"{_words(d.get('area')).capitalize()}: {d.get('guidance')}",
-    "ComplementaryCareCheckIn": lambda d: (
-        f"{_words(d.get('area')).capitalize()}: adherence {d.get('adherence')}" + (f". {d['notes']}" if d.get("notes") else "")
-    ),
-    "NoteAdded": lambda d: str(d.get("text", "")),
-    "EventEnteredInError": lambda d: f"Marks version {d.get('target_version')} as entered in error",
-    "JourneyClosed": lambda d: f"Outcome: {_words(d.get('outcome'))}",
-    "JourneyOpened": lambda d: f"Opened on {d.get('protocol')} version {d.get('protocol_version')}",
-    "ProtocolMigrated": lambda d: f"Moved from version {d.get('from_version')} to {d.get('to_version')}",
-    "SafetyAlertRaised": lambda d: f"{_words(d.get('kind')).capitalize()} alert: {d.get('reason')}",
-    "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}"
-    + (f"; risk {d['risk_assessment']}" if d.get("risk_assessment") else "")
-    + (f"; plan: {d['plan']}" if d.get("plan") else ""),
-    "StepBecameDue": lambda d: f"{_words(d.get('step')).capitalize()} due {_day(d.get('due_at'))}",
-    "StepOverdue": lambda d: f"{_words(d.get('step')).capitalize()} overdue (was due {_day(d.get('due_at'))})",
-    "ReminderIssued": lambda d: f"Reminder: {_words(d.get('kind'))} due {_day(d.get('due_at'))}",
-    "AppointmentMissed": lambda d: f"The appointment booked at version {d.get('scheduled_version')} was missed",
-    "QuestionnaireSent": lambda d: (
-        f"{_INSTRUMENT.get(str(d.get('instrument')), d.get('instrument'))} link for the patient, by {d.get('channel')}, "
-        f"open until {_day(d.get('expires_at'))}"
-    ),
-    "NotificationQueued": lambda d: f"Message queued for {_words(d.get('recipient'))} by {d.get('channel')} ({_words(d.get('template'))})",
-    "NotificationSent": lambda d: "Message delivered to the provider",
-    "NotificationFailed": lambda d: f"Message not delivered after {d.get('attempts')} tries: {d.get('error')}",
-}
-
-
-def _day(value: Any) -> str:
-    try:
-        return clinic_day(parse_time(value))
-    except (TypeError, ValueError):
-        return "?"
-
-
-def describe(fact: Fact) -> str:
-    """One line that says what the event recorded, in the clinic's words."""
-    how = _DESCRIBE.get(fact.type)
-    if how is not None:
-        try:
-            return how(fact.data)
-        except (KeyError, TypeError, ValueError):
-            pass
-    return "; ".join(f"{_words(k)}: {v}" for k, v in fact.data.items() if k != "key")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from careplan.domain.about import CLINICIANS, JOURNEY, SCHEDULER, About
 from careplan.domain.codes import RiskLevel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
@@ -32,6 +33,7 @@ from careplan.domain.values import Fact
 @event
 @dataclass(frozen=True)
 class SafetyAlertRaised(Payload):
+    about = About(by=SCHEDULER, correctable=False)
     kind: str = field(metadata=text(64))
     reason: str = field(metadata=text(4000))
     key: str = field(metadata=text(400))
@@ -52,6 +54,7 @@ class SafetyAlertRaised(Payload):
 class SafetyAlertAcknowledged(Payload):
     """``risk_assessment`` and ``plan`` are required of new acknowledgements; ones stored before they
     existed are read back without them (trusted), as a low-risk acknowledgement."""
+    about = About(label="Acknowledge a safety alert", group=JOURNEY, by=CLINICIANS, reason=True)
 
     alert_version: int = field(metadata=at_least(1))
     risk_assessment: RiskLevel

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from careplan.domain.about import SCHEDULER, About
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, at_least, text
 from careplan.domain.record import Appointment, ClinicalRecord
@@ -22,6 +23,7 @@ MISSED = "missed"
 @event
 @dataclass(frozen=True)
 class AppointmentMissed(Payload):
+    about = About(by=SCHEDULER, settles_booking=True)
     scheduled_version: int = field(metadata=at_least(1))
     key: str = field(metadata=text(400))
 

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from careplan.domain.about import ASSESSMENT, CLINICIANS, PATIENT, About
 from careplan.domain.codes import AssessmentContext, Instrument
 from careplan.domain.errors import RuleViolation
+from careplan.domain.families.alerts import SafetyAlertRaised
 from careplan.domain.family import Attempt, event, folds, raises, rule
 from careplan.domain.payload import Payload, at_least, items, text
 from careplan.domain.protocol import AssessmentSettings
@@ -21,16 +23,39 @@ from careplan.domain.record import Assessment, ClinicalRecord
 from careplan.domain.scales import SCALES
 from careplan.domain.values import Fact
 
+BY_CONTEXT = {
+    "baseline": "baseline_assessment",
+    "infusion": "induction",
+    "response_check": "response_check",
+    "maintenance": "maintenance",
+}
+"""The step an assessment belongs to, by its context."""
+
 
 @event
 @dataclass(frozen=True)
 class AssessmentRecorded(Payload):
+    about = About(label="Assessment (PHQ-9, GAD-7, MADRS)", group=ASSESSMENT, by=CLINICIANS | {PATIENT})
     instrument: Instrument
     total: int = field(metadata=at_least(0))
     items: tuple[int, ...] = field(metadata=items(10))
     context: AssessmentContext = AssessmentContext.OTHER
     questionnaire: str | None = field(default=None, metadata=text(400))
     """The key of the ``QuestionnaireSent`` link these answers came by (``context`` ``remote``)."""
+
+    def belongs_to(self) -> str | None:
+        """Its context's step: a baseline PHQ-9 is the baseline step, one at an infusion the induction's."""
+        return BY_CONTEXT.get(str(self.context), "baseline_assessment")
+
+    def does(self) -> str | None:
+        """Only a baseline or a response-check assessment does its step's work."""
+        step = BY_CONTEXT.get(str(self.context))
+        return step if step in ("baseline_assessment", "response_check") else None
+
+    def waits_on(self) -> str | None:
+        """A baseline PHQ-9 waits for what the baseline step requires; one for another purpose may come
+        any time."""
+        return "baseline_assessment" if self.context == AssessmentContext.BASELINE else None
 
     def check(self) -> None:
         scale = SCALES[str(self.instrument)]
@@ -46,7 +71,7 @@ def _by_link(r: ClinicalRecord, p: AssessmentRecorded, a: Attempt) -> None:
     """Answers from home come by their link only: the patient's answers name an open link of this
     instrument, and nobody else records ``remote`` answers or names a link."""
     remote = p.context == AssessmentContext.REMOTE or p.questionnaire is not None
-    if a.actor.role != "patient":
+    if a.actor.role != PATIENT:
         if remote:
             raise RuleViolation("remote_is_the_patients", "Remote answers come from the patient's own link.")
         return
@@ -79,8 +104,6 @@ def _assessed(r: ClinicalRecord, p: AssessmentRecorded, f: Fact) -> None:
 
 @raises(AssessmentRecorded)
 def _self_harm(r: ClinicalRecord, p: AssessmentRecorded, f: Fact) -> list[Payload]:
-    from careplan.domain.families.alerts import SafetyAlertRaised
-
     answer = self_harm_answer(r.protocol.assessments, str(p.instrument), p.items or ())
     if answer is None:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain.about import CARE_TEAM, CLINICIANS, JOURNEY, RESPONSE, About
 from careplan.domain.codes import Adherence, CareArea
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, text
@@ -14,6 +15,9 @@ from careplan.domain.values import Fact
 @event
 @dataclass(frozen=True)
 class ComplementaryCareGuidanceGiven(Payload):
+    about = About(
+        label="Complementary care guidance", group=RESPONSE, by=CLINICIANS, step="complementary_care", gated=True
+    )
     area: CareArea
     guidance: str = field(metadata=text(4000))
 
@@ -21,6 +25,9 @@ class ComplementaryCareGuidanceGiven(Payload):
 @event
 @dataclass(frozen=True)
 class ComplementaryCareCheckIn(Payload):
+    about = About(
+        label="Complementary care check-in", group=RESPONSE, by=CLINICIANS, step="complementary_care", gated=True
+    )
     area: CareArea
     adherence: Adherence
     notes: str | None = field(default=None, metadata=text(4000))
@@ -29,6 +36,7 @@ class ComplementaryCareCheckIn(Payload):
 @event
 @dataclass(frozen=True)
 class NoteAdded(Payload):
+    about = About(label="Note", group=JOURNEY, by=CARE_TEAM, once_closed=True, any_order=True)
     text: str = field(metadata=text(4000))
 
 

@@ -1,5 +1,5 @@
-"""The chair around the infusion: dose checks, recent and safe pre-vitals, monitoring alerts, an
-infusion stopped early, and the discharge that must follow every infusion before the next one.
+"""The chair around the infusion: dose checks, recent and safe pre-vitals, monitoring alerts, and
+whether the previous infusion was discharged before the next one (``aftercare`` holds the discharge).
 
 Every number comes from the protocol's ``dose`` and ``monitoring`` sections. These are safety rules:
 none of them is deviable (DESIGN.md 6.3).
@@ -7,37 +7,16 @@ none of them is deviable (DESIGN.md 6.3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from careplan.domain.codes import InfusionPhase, StopCause, VitalsPhase
+from careplan.domain.codes import VitalsPhase
 from careplan.domain.errors import RuleViolation
-from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Payload, between
+from careplan.domain.families.alerts import SafetyAlertRaised
+from careplan.domain.payload import Payload
 from careplan.domain.protocol import MonitoringSettings
-from careplan.domain.record import ClinicalRecord, Infusion, Settling, Vitals
+from careplan.domain.record import ClinicalRecord, Vitals
 from careplan.domain.values import Fact
-
-
-@event
-@dataclass(frozen=True)
-class InfusionStopped(Payload):
-    """An infusion ended early: it does not count toward the series, but the patient still needs
-    watching and a discharge assessment like after a completed one."""
-
-    phase: InfusionPhase
-    minutes_given: int = field(metadata=between(0, 240))
-    cause: StopCause
-
-
-@event
-@dataclass(frozen=True)
-class DischargeAssessed(Payload):
-    phase: InfusionPhase
-    observation_min: int = field(metadata=between(0, 1440))
-    alert_and_oriented: bool = field()
-    escort_present: bool = field()
-
 
 # -- monitoring alerts ------------------------------------------------------------------------------
 
@@ -78,8 +57,6 @@ def fold_post_vitals(r: ClinicalRecord, vitals: Vitals) -> None:
 
 def vitals_alert(r: ClinicalRecord, p: Payload, f: Fact) -> list[Payload]:
     """During or after an infusion, a reading at an alert threshold raises a safety alert."""
-    from careplan.domain.families.alerts import SafetyAlertRaised
-
     phase = str(p.as_data()["phase"])
     if phase not in (VitalsPhase.DURING.value, VitalsPhase.POST.value):
         return []
@@ -159,103 +136,6 @@ def require_dose(r: ClinicalRecord, dose_mg_per_kg: float, duration_min: int) ->
 def total_mg(dose_mg_per_kg: float, weight_kg: float) -> float:
     """The milligrams given: the dose per kilogram times the weight, to one decimal."""
     return round(dose_mg_per_kg * weight_kg, 1)
-
-
-# -- the stopped infusion ---------------------------------------------------------------------------
-
-
-@rule(InfusionStopped)
-def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
-    """An infusion stopped early was started, so it needed what a completed one needs to start (the
-    same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
-    checked: the escort (this event has no escort field; the discharge that must follow requires
-    one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
-    nor a whole duration). It started ``minutes_given`` before the stop, and everything is judged at
-    that start: the pre-infusion vitals before it, the alerts raised before it (the one raised during
-    it is often why it was stopped)."""
-    from careplan.domain.families.infusion import require_clear_to_give, require_startable
-
-    at = a.occurred_at
-    start = at - timedelta(minutes=p.minutes_given)
-    require_startable(r, p.phase, at, a, start)
-    require_clear_to_give(r, at, a, start)
-
-
-@folds(InfusionStopped)
-def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
-    from careplan.domain.families.infusion import fold_administration
-
-    given = Infusion(
-        version=f.version, phase=str(p.phase), occurred_at=f.occurred_at,
-        started_at=f.occurred_at - timedelta(minutes=p.minutes_given),
-    )
-    fold_administration(r, given, stopped=True)
-
-
-# -- discharge --------------------------------------------------------------------------------------
-
-
-@rule(DischargeAssessed)
-def _may_discharge(r: ClinicalRecord, p: DischargeAssessed, a: Attempt) -> None:
-    settling = r.awaiting_discharge
-    if settling is None:
-        later = (a.current or r).awaiting_discharge  # a late discharge: its infusion may end after it
-        if later is not None and a.occurred_at < later.ended_at:
-            raise RuleViolation(
-                "before_subject",
-                f"The discharge is dated before the infusion it discharges ended ({later.ended_at:%Y-%m-%d %H:%M}).",
-            )
-        raise RuleViolation("nothing_to_discharge", "No infusion is waiting for a discharge assessment.")
-    if a.occurred_at < settling.ended_at:
-        raise RuleViolation(
-            "before_subject",
-            f"The discharge is dated before the infusion it discharges ended ({settling.ended_at:%Y-%m-%d %H:%M}).",
-        )
-    for problem in discharge_problems(r, settling, p, a.occurred_at):
-        raise RuleViolation("discharge_not_safe", problem)
-
-
-def discharge_problems(
-    r: ClinicalRecord, settling: Settling, p: DischargeAssessed, at: datetime | None = None
-) -> list[str]:
-    """Why the patient may not leave at ``at`` (None: judged on the sent observation alone), as
-    sentences; empty when discharge is safe. Observation is measured from the infusion's end, and the
-    post-infusion reading relied on is the latest taken between the end and the discharge."""
-    m = r.protocol.monitoring
-    problems = []
-    if p.observation_min < m.observation_min_at_least:
-        problems.append(
-            f"Observed {p.observation_min} min after the infusion: at least {m.observation_min_at_least} min first."
-        )
-    post = settling.post_vitals
-    if at is not None:
-        elapsed = int((at - settling.ended_at).total_seconds() // 60)
-        if elapsed < m.observation_min_at_least:
-            problems.append(
-                f"Only {elapsed} min have passed since the infusion ended: observe at least "
-                f"{m.observation_min_at_least} min first."
-            )
-        elif p.observation_min > elapsed:
-            problems.append(f"An observation of {p.observation_min} min is more than the {elapsed} min since the end.")
-        taken = [v for v in settling.post_readings or ((post,) if post else ()) if v.occurred_at <= at]
-        post = taken[-1] if taken else None
-    if post is None:
-        problems.append("Record post-infusion vitals, taken after the infusion ended, before discharge.")
-    elif alarming(post, r.protocol_at(post.protocol_version).monitoring):
-        found = ", ".join(alarming(post, r.protocol_at(post.protocol_version).monitoring))
-        problems.append(f"Post-infusion {found} at an alert threshold: not safe to leave.")
-    if not p.alert_and_oriented:
-        problems.append("The patient is not yet alert and oriented.")
-    if not p.escort_present:
-        problems.append("No escort is present to take the patient home.")
-    return problems
-
-
-@folds(DischargeAssessed)
-def _discharged(r: ClinicalRecord, p: DischargeAssessed, f: Fact) -> None:
-    if r.awaiting_discharge is not None:
-        r.discharged_at[str(r.awaiting_discharge.version)] = f.occurred_at
-    r.awaiting_discharge = None
 
 
 # -- what the view shows ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain.about import ASSESSMENT, CLINICIANS, About
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, between, items, text
 from careplan.domain.record import ClinicalRecord, Entry, P
@@ -16,6 +17,7 @@ DIAZEPAM_EQ_MG = (0, 500)
 @event
 @dataclass(frozen=True)
 class ConsultationCompleted(Payload):
+    about = About(label="Consultation", group=ASSESSMENT, by=CLINICIANS, step="consultation")
     eligible: bool
     prior_antidepressant_trials: int = field(metadata=between(0, 50))
     psychotherapy_tried: bool = field()
@@ -32,6 +34,7 @@ class Medication(Payload):
 @event
 @dataclass(frozen=True)
 class MedicationReviewed(Payload):
+    about = About(label="Medication review", group=ASSESSMENT, by=CLINICIANS, step="medication_review", gated=True)
     medications: tuple[Medication, ...] = field(metadata=items(100))
     benzodiazepine_diazepam_eq_mg: float = field(metadata=between(*DIAZEPAM_EQ_MG))
     taper_required: bool = field()

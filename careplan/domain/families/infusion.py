@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from careplan.domain.about import CARE_TEAM, CLINICIANS, INFUSIONS, About
 from careplan.domain.booking import DURATION_MIN, MAX_CHAIR, check_booking
-from careplan.domain.codes import Hold, InfusionPhase, SideEffect, VitalsPhase
+from careplan.domain.codes import Hold, InfusionPhase, SideEffect, StopCause, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
 from careplan.domain.families.alerts import require_alerts_worked
 from careplan.domain.families.appointments import forget_missed
 from careplan.domain.family import Attempt, event, folds, raises, rule
+from careplan.domain.graph import unmet
 from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals
 from careplan.domain.values import Fact
@@ -36,11 +38,20 @@ INFUSION_MINUTES = (1, 240)
 class InfusionScheduled(Payload):
     """``chair`` and ``duration_min`` are optional (older bookings have neither); the clinic's hours and
     its number of chairs are checked where the clinic is known (careplan/booking.py)."""
+    about = About(
+        label="Schedule an infusion", group=INFUSIONS, by=CARE_TEAM, chair=True, while_paused=False, settles_booking=True
+    )
 
     phase: InfusionPhase
     scheduled_for: datetime
-    chair: int | None = field(default=None, metadata=between(1, MAX_CHAIR))
-    duration_min: int | None = field(default=None, metadata=between(*DURATION_MIN))
+    chair: int | None = field(
+        default=None, metadata=between(1, MAX_CHAIR) | {"description": "The infusion chair, 1 to the clinic's chairs."}
+    )
+    duration_min: int | None = field(
+        default=None,
+        metadata=between(*DURATION_MIN)
+        | {"description": "Expected minutes in the chair; default 60 (40 min infusion + 20 min observation)."},
+    )
 
 
 @event
@@ -48,6 +59,7 @@ class InfusionScheduled(Payload):
 class VitalsRecorded(Payload):
     """Ranges are plausibility limits that catch typing slips (a systolic of 14); whether a reading is
     clinically acceptable is the protocol's rule, with a rule code, not a validation error."""
+    about = About(label="Vitals", group=INFUSIONS, by=CLINICIANS, chair=True)
 
     phase: VitalsPhase
     systolic: int = field(metadata=between(40, 300))
@@ -63,26 +75,39 @@ class VitalsRecorded(Payload):
 @event
 @dataclass(frozen=True)
 class InfusionHeld(Payload):
+    about = About(label="Hold the infusion", group=INFUSIONS, by=CLINICIANS, reason=True, chair=True, settles_booking=True)
     phase: InfusionPhase
 
 
 @event
 @dataclass(frozen=True)
 class InfusionCancelled(Payload):
+    about = About(
+        label="Cancel an infusion", group=INFUSIONS, by=CARE_TEAM, reason=True, chair=True, settles_booking=True
+    )
     phase: InfusionPhase
-    scheduled_version: int | None = field(default=None, metadata=at_least(1))
+    scheduled_version: int | None = field(
+        default=None,
+        metadata=at_least(1)
+        | {"description": "The InfusionScheduled version to cancel; default the earliest open one.", "nullable": True},
+    )
     """The booking to cancel (its InfusionScheduled version); None: the earliest open one."""
 
 
 @event
 @dataclass(frozen=True)
 class HoldOverridden(Payload):
+    about = About(label="Override hold", group=INFUSIONS, by=CLINICIANS, reason=True, chair=True)
     hold: Hold
 
 
 @event
 @dataclass(frozen=True)
 class InfusionCompleted(Payload):
+    about = About(
+        label="Complete infusion", group=INFUSIONS, by=CLINICIANS, chair=True, while_paused=False,
+        settles_booking=True, administration=True,
+    )
     phase: InfusionPhase
     dose_mg_per_kg: float = field(metadata=between(*DOSE_MG_PER_KG))
     weight_kg: float = field(metadata=between(20, 350))
@@ -91,11 +116,29 @@ class InfusionCompleted(Payload):
     side_effects: tuple[SideEffect, ...] = field(default=(), metadata=items(20, unique=True))
 
 
+@event
+@dataclass(frozen=True)
+class InfusionStopped(Payload):
+    """An infusion ended early: it does not count toward the series, but the patient still needs
+    watching and a discharge assessment like after a completed one."""
+    about = About(
+        label="Stop the infusion early", group=INFUSIONS, by=CLINICIANS, reason=True, chair=True,
+        while_paused=False, settles_booking=True, administration=True,
+    )
+
+    phase: InfusionPhase
+    minutes_given: int = field(metadata=between(0, 240))
+    cause: StopCause
+
+
+
 # -- scheduling -------------------------------------------------------------------------------------
 
 
 @rule(InfusionScheduled)
 def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
+    if r.consultation is None:  # booking a chair is not giving the infusion: the consultation only
+        raise RuleViolation("prerequisite_missing", "This step needs a completed consultation first.")
     if r.eligible() is False:
         raise RuleViolation("not_eligible", "The consultation found the patient not eligible.")
     if p.phase == InfusionPhase.MAINTENANCE:
@@ -354,6 +397,33 @@ def _completed(r: ClinicalRecord, p: InfusionCompleted, f: Fact) -> None:
     forget_missed(r, str(p.phase))
 
 
+# -- the infusion stopped early --------------------------------------------------------------------
+
+
+@rule(InfusionStopped)
+def _may_stop(r: ClinicalRecord, p: InfusionStopped, a: Attempt) -> None:
+    """An infusion stopped early was started, so it needed what a completed one needs to start (the
+    same codes, safety ones never deviable; spacing and the induction window deviable as ever). Not
+    checked: the escort (this event has no escort field; the discharge that must follow requires
+    one present), the dose and ``infusion_too_fast`` (a stopped infusion has neither a whole dose
+    nor a whole duration). It started ``minutes_given`` before the stop, and everything is judged at
+    that start: the pre-infusion vitals before it, the alerts raised before it (the one raised during
+    it is often why it was stopped)."""
+    at = a.occurred_at
+    start = at - timedelta(minutes=p.minutes_given)
+    require_startable(r, p.phase, at, a, start)
+    require_clear_to_give(r, at, a, start)
+
+
+@folds(InfusionStopped)
+def _stopped(r: ClinicalRecord, p: InfusionStopped, f: Fact) -> None:
+    given = Infusion(
+        version=f.version, phase=str(p.phase), occurred_at=f.occurred_at,
+        started_at=f.occurred_at - timedelta(minutes=p.minutes_given),
+    )
+    fold_administration(r, given, stopped=True)
+
+
 def whole(r: ClinicalRecord, a: Attempt | None) -> ClinicalRecord:
     """The chart with everything recorded (later in clinical time too), for the rules that measure a
     late entry against what came after it as well as before (DESIGN 7.1); else the basis itself."""
@@ -383,8 +453,6 @@ def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]
     Shared by the rules (which refuse on the first) and the views (which show them all). The steps
     induction waits for are the protocol's ``requires`` of the induction step.
     """
-    from careplan.domain.graph import unmet
-
     problems: list[tuple[str, str]] = []
     if r.eligible() is False:
         problems.append(("not_eligible", "The consultation found the patient not eligible."))
@@ -400,7 +468,5 @@ def require_maintenance(r: ClinicalRecord, at: datetime | None = None) -> None:
     if not r.decided("maintenance"):
         raise RuleViolation("maintenance_not_started", "Maintenance starts after a response review decides on it.")
     if at is not None:
-        from careplan.domain.graph import unmet
-
         for code, sentence in unmet(r, "maintenance", at):
             raise RuleViolation(code, f"Maintenance waits for another step: {sentence}")

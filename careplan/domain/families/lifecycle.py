@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from careplan.domain import roles
+from careplan.domain.about import CARE_TEAM, JOURNEY, About
 from careplan.domain.codes import Outcome
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
@@ -24,15 +25,10 @@ IDENTIFIER = r"[A-Za-z0-9._-]{1,64}"
 UUID_TEXT = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 IDENTIFIER_MESSAGE = "Use 1 to 64 letters, digits, '.', '-' or '_' (an opaque reference, never a name)."
 
-NOT_CORRECTABLE: frozenset[str] = frozenset(
-    {"JourneyOpened", "ProtocolMigrated", "EventEnteredInError", "StepBecameDue", "StepOverdue", "ReminderIssued",
-     "SafetyAlertRaised", "QuestionnaireSent", "NotificationQueued", "NotificationSent", "NotificationFailed"}
-)
-
-
 @event
 @dataclass(frozen=True)
 class JourneyOpened(Payload):
+    about = About(correctable=False)
     patient_ref: str = field(metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
     protocol: str = field(default="ketamine-trd", metadata={"pattern": IDENTIFIER, "pattern_message": IDENTIFIER_MESSAGE})
     protocol_version: int | None = field(default=None, metadata=between(1, 10_000))
@@ -44,6 +40,10 @@ class JourneyOpened(Payload):
 @event
 @dataclass(frozen=True)
 class EventEnteredInError(Payload):
+    about = About(
+        label="Entered in error", group=JOURNEY, by=CARE_TEAM, reason=True, correctable=False, once_closed=True,
+        settles_booking=True,
+    )
     target_version: int = field(metadata=at_least(1))
 
 
@@ -51,23 +51,27 @@ class EventEnteredInError(Payload):
 @dataclass(frozen=True)
 class JourneyPaused(Payload):
     """No fields: the why goes in the event's ``reason``."""
+    about = About(label="Pause the journey", group=JOURNEY, by=CARE_TEAM, reason=True)
 
 
 @event
 @dataclass(frozen=True)
 class JourneyResumed(Payload):
     """No fields."""
+    about = About(label="Resume the journey", group=JOURNEY, by=CARE_TEAM)
 
 
 @event
 @dataclass(frozen=True)
 class JourneyClosed(Payload):
+    about = About(label="Close the journey", group=JOURNEY, by=CARE_TEAM, reason=True, settles_booking=True)
     outcome: Outcome
 
 
 @event
 @dataclass(frozen=True)
 class ProtocolMigrated(Payload):
+    about = About(correctable=False)
     protocol: str = field(metadata=text(64))
     from_version: int = field(metadata=at_least(1))
     to_version: int = field(metadata=at_least(1))
@@ -92,7 +96,7 @@ def _may_correct(r: ClinicalRecord, p: EventEnteredInError, a: Attempt) -> None:
     if target not in facts:
         raise RuleViolation("no_such_version", f"The journey has no event at version {target}.")
     kind = facts[target].type
-    if kind in NOT_CORRECTABLE:
+    if not facts[target].payload.about.correctable:
         raise RuleViolation("not_correctable", f"A {kind} event cannot be marked as entered in error.")
     if target in r.errored:
         raise RuleViolation("already_in_error", f"Version {target} is already marked as entered in error.")

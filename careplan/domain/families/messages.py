@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from careplan.domain.about import SCHEDULER, About
 from careplan.domain.codes import Instrument
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, at_least, text
@@ -37,6 +38,7 @@ def one_of(values: tuple[str, ...]) -> dict[str, Any]:
 @event
 @dataclass(frozen=True)
 class QuestionnaireSent(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     instrument: Instrument
     key: str = field(metadata=text(400))
     expires_at: str = field(metadata=text(64))
@@ -48,17 +50,19 @@ class QuestionnaireSent(Payload):
 @event
 @dataclass(frozen=True)
 class NotificationQueued(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     key: str = field(metadata=text(400))
     channel: str = field(metadata=one_of(CHANNELS))
     template: str = field(metadata=text(64))
     recipient: str = field(metadata=one_of(RECIPIENTS))
-    about: str = field(metadata=text(400))
+    subject: str = field(metadata=text(400))
     """The key of what the message is about (a reminder, a questionnaire, an alert's version)."""
 
 
 @event
 @dataclass(frozen=True)
 class NotificationSent(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     key: str = field(metadata=text(400))
     provider_id: str = field(metadata=text(400))
 
@@ -66,6 +70,7 @@ class NotificationSent(Payload):
 @event
 @dataclass(frozen=True)
 class NotificationFailed(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     key: str = field(metadata=text(400))
     error: str = field(metadata=text(400))
     """Why it could not be delivered, in words that name no address and no patient."""
@@ -89,7 +94,7 @@ def _queued(r: ClinicalRecord, p: NotificationQueued, f: Fact) -> None:
     r.system_keys.add(p.key)
     message = {
         "recipient": p.recipient,
-        "about": p.about,
+        "subject": p.subject,
         "channel": p.channel,
         "template": p.template,
         "queued_at": f.recorded_at.isoformat(),

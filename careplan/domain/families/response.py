@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from careplan.domain.about import CLINICIANS, RESPONSE, About
 from careplan.domain.codes import Decision
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
@@ -20,12 +21,14 @@ MAINTENANCE_WEEKS = (2, 12)
 @event
 @dataclass(frozen=True)
 class ResponseReviewed(Payload):
+    about = About(label="Response decision", group=RESPONSE, by=CLINICIANS, step="response_check")
     decision: Decision
 
 
 @event
 @dataclass(frozen=True)
 class MaintenanceIntervalSet(Payload):
+    about = About(label="Maintenance interval", group=RESPONSE, by=CLINICIANS, step="maintenance")
     weeks: int = field(metadata=between(*MAINTENANCE_WEEKS))
 
 

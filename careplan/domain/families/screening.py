@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from careplan.domain.about import ASSESSMENT, CLINICIANS, About
 from careplan.domain.codes import Panel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
@@ -29,24 +30,33 @@ FINDING = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a low
 @event
 @dataclass(frozen=True)
 class ContraindicationScreened(Payload):
+    about = About(
+        label="Contraindication screening", group=ASSESSMENT, by=CLINICIANS, step="contraindication_screening", gated=True
+    )
     findings: tuple[str, ...] = field(metadata=items(20, unique=True, **FINDING))
 
 
 @event
 @dataclass(frozen=True)
 class ContraindicationOverridden(Payload):
+    about = About(
+        label="Override a contraindication", group=ASSESSMENT, by=CLINICIANS, reason=True,
+        step="contraindication_screening",
+    )
     finding: str = field(metadata=FINDING)
 
 
 @event
 @dataclass(frozen=True)
 class ScreeningOrdered(Payload):
+    about = About(label="Order lab screening", group=ASSESSMENT, by=CLINICIANS, step="lab_screening", gated=True)
     panel: Panel
 
 
 @event
 @dataclass(frozen=True)
 class ScreeningResulted(Payload):
+    about = About(label="Lab results", group=ASSESSMENT, by=CLINICIANS, step="lab_screening", gated=True)
     panel: Panel
     abnormal: bool
     values: dict[str, float] = field(default_factory=dict, metadata=items(100, key_max_length=64))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from careplan.domain.about import SCHEDULER, About
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, at_least, text
 from careplan.domain.record import ClinicalRecord
@@ -18,6 +19,7 @@ from careplan.domain.values import Fact
 @event
 @dataclass(frozen=True)
 class StepBecameDue(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     step: str = field(metadata=text(64))
     due_at: str = field(metadata=text(64))
     key: str = field(metadata=text(400))
@@ -26,6 +28,7 @@ class StepBecameDue(Payload):
 @event
 @dataclass(frozen=True)
 class StepOverdue(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     step: str = field(metadata=text(64))
     due_at: str = field(metadata=text(64))
     key: str = field(metadata=text(400))
@@ -34,6 +37,7 @@ class StepOverdue(Payload):
 @event
 @dataclass(frozen=True)
 class ReminderIssued(Payload):
+    about = About(by=SCHEDULER, correctable=False, any_order=True)
     kind: str = field(metadata=text(64))
     step: str = field(metadata=text(64))
     due_at: str = field(metadata=text(64))
