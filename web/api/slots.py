@@ -13,7 +13,8 @@ from uuid import UUID
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from careplan.domain.booking import DEFAULT_DURATION_MIN, DURATION_MIN, SEARCH_DAYS, free_slots
+from careplan.domain.booking import DEFAULT_DURATION_MIN, DURATION_MIN, SEARCH_DAYS
+from careplan.domain.slots import free_slots
 from events.schemas.common import UtcDateTime, WholeNumber, between
 from web.api.auth import permit
 from web.api.blueprint import blp
