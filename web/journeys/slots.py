@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from careplan.domain.slots import free_slots
 from careplan.domain.journey import PatientJourney
+from careplan.domain.slots import free_slots
 from web.clinic import the_clinic
 from web.services import careplan
 
