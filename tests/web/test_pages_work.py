@@ -171,3 +171,23 @@ def test_while_the_rules_refuse_the_next_infusion_the_page_names_why_and_does_no
     assert "Give induction infusion 2 of 6" not in page and "type=InfusionCompleted" not in page
     state = careplan(app).view(journey)[1]
     assert state.next_actions[0].blocked_by == "contraindicated"
+
+
+def test_every_refusal_of_a_submit_is_shown_at_once(app: Flask, people: People, journey: UUID) -> None:
+    """No pre-infusion vitals and no escort: both are named on the first submit, the escort beside its
+    field; nothing is recorded."""
+    from tests.web.pages import open_form, post_event
+
+    client = signed_in(app, people, "clinician")
+    before = len(careplan(app).history(journey))
+    form = open_form(client, journey, "InfusionCompleted")
+    answer = post_event(
+        client, journey, form, phase="induction", dose_mg_per_kg="0.5", weight_kg="70", duration_min="40",
+        escort_confirmed="no",
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "data-rule=\"vitals_missing\"" in page, page[page.index("form-title"):][:3000]
+    assert "Confirm an escort home before completing the infusion." in page
+    assert "Confirm an escort home" in page[page.index("<legend>Escort confirmed") :]
+    assert len(careplan(app).history(journey)) == before

@@ -291,10 +291,14 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
     start = at - timedelta(minutes=p.duration_min)
     require_startable(r, p.phase, at, a, start)
-    if not p.escort_confirmed:
-        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
+    require_escort(p)
     chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
     require_clear_to_give(r, at, a, start)
+
+
+def require_escort(p: InfusionCompleted) -> None:
+    if not p.escort_confirmed:
+        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
 
 
 def require_startable(
