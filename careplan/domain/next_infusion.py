@@ -50,16 +50,17 @@ def trial(record: ClinicalRecord, phase: str) -> InfusionCompleted:
     """The infusion the judgement tries: the protocol's least dose and minutes, the last weight."""
     dose = record.protocol.dose
     given = [i.weight_kg for i in record.administrations() if i.weight_kg]
-    payload = InfusionCompleted.parse(
-        {
-            "phase": phase,
-            "dose_mg_per_kg": dose.mg_per_kg_min,
-            "weight_kg": given[-1] if given else DEFAULT_WEIGHT_KG,
-            "duration_min": dose.duration_min_at_least,
-            "escort_confirmed": True,
-        }
-    )
-    return payload
+    data = {
+        "phase": phase,
+        "dose_mg_per_kg": dose.mg_per_kg_min,
+        "weight_kg": given[-1] if given else DEFAULT_WEIGHT_KG,
+        "duration_min": dose.duration_min_at_least,
+        "escort_confirmed": True,
+        "side_effects": [],
+    }
+    # The values are the protocol's own and a weight already recorded: read as a stored event's data
+    # (the view asks on every read; checking them again each time cost more than the rules).
+    return InfusionCompleted.parse(data, trusted=True)
 
 
 def judge(record: ClinicalRecord, phase: str, start: datetime) -> Verdict:
@@ -69,15 +70,16 @@ def judge(record: ClinicalRecord, phase: str, start: datetime) -> Verdict:
     are not taken yet (or are too old): the chair's next step, which says nothing of a contraindication
     or an alert that would refuse the infusion after them. So that refusal is judged once more as if
     in-range vitals had just been taken, and a refusal then found is what blocks the infusion."""
-    verdict = _judge(record, phase, start)
+    payload = trial(record, phase)
+    verdict = _judge(record, payload, start)
     if verdict.code in VITALS_FIRST:
-        beyond = _judge(with_fresh_vitals(record, start), phase, start)
+        beyond = _judge(with_fresh_vitals(record, start), payload, start)
         if beyond.code is not None:
             verdict = beyond
     if verdict.deviable:
         # A timing rule comes first in the rules' order, yet a reason lifts it: a refusal that no
         # reason lifts (an alert to work, a contraindication) is what truly blocks the infusion.
-        hard = _judge(with_fresh_vitals(record, start), phase, start, deviation="any reason")
+        hard = _judge(with_fresh_vitals(record, start), payload, start, deviation="any reason")
         if hard.code is not None and hard.code not in VITALS_FIRST:
             return hard
     return verdict
@@ -90,14 +92,13 @@ VITALS_FIRST = ("vitals_missing", "vitals_stale")
 def with_fresh_vitals(record: ClinicalRecord, start: datetime) -> ClinicalRecord:
     """A read-only view of ``record`` with an in-range pre-infusion reading a minute before ``start``."""
     reading = Vitals(0, start - timedelta(minutes=1), 120, 80, record.protocol_version, 70, 98)
-    seen = copy.copy(record)
-    seen.__dict__.pop("_derived", None)
+    seen = copy.copy(record)  # shares the memo of derived lists: they depend on the infusions alone
     seen.pre_readings = [*record.pre_readings, reading]
     return seen
 
 
-def _judge(record: ClinicalRecord, phase: str, start: datetime, deviation: str | None = None) -> Verdict:
-    payload = trial(record, phase)
+def _judge(record: ClinicalRecord, payload: InfusionCompleted, start: datetime, deviation: str | None = None) -> Verdict:
+    phase = str(payload.phase)
     end = start + timedelta(minutes=payload.duration_min)
     attempt = Attempt(payload, end, None, JUDGE, end, deviation=deviation, current=record)
     try:

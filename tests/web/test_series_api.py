@@ -240,3 +240,21 @@ def test_the_series_endpoints_are_in_the_openapi_document(web: Any) -> None:
     assert "post" in doc["paths"]["/api/v1/journeys/{journey_id}/bookings"]
     params = {p["name"] for p in doc["paths"]["/api/v1/journeys/{journey_id}/slots"]["get"]["parameters"]}
     assert {"series", "phase"} <= params
+
+
+def test_the_state_names_what_blocks_the_next_infusion_in_next_actions(web: Any, clock: Clock) -> None:
+    jid = journey(web)
+    given(web, clock, jid)
+    for event_type, data in (
+        ("VitalsRecorded", {**PRE, "phase": "post"}),
+        ("DischargeAssessed", VALID_DATA["DischargeAssessed"]),
+    ):
+        clock.advance(minutes=35)
+        answer = call(web, "post", f"/journeys/{jid}/events", "clinician", json={"type": event_type, "data": data})
+        assert answer.status_code == 201, answer.get_json()
+    first = call(web, "get", f"/journeys/{jid}").get_json()["next_actions"][0]
+    assert first["blocked_by"] == "administration_too_soon"
+    assert first["step"] == "induction" and first["action"].startswith("Ketamine was given until")
+    clock.advance(hours=30)
+    first = call(web, "get", f"/journeys/{jid}").get_json()["next_actions"][0]
+    assert (first["blocked_by"], first["action"]) == ("spacing_too_short", "Infusions must start at least 48 h apart.")
