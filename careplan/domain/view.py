@@ -555,7 +555,13 @@ def _block(r: ClinicalRecord, steps: dict[str, StepView], verdict: Verdict | Non
     if code == "open_safety_alert" and r.open_alerts():
         alert = r.open_alerts()[0]
         return NextAction(verdict.phase, f"Acknowledge the {alert.kind.replace('_', '-')} safety alert", alert.raised_at, code)
-    text = PLAIN_BLOCKS.get(code) or verdict.sentence or code
+    if code == "administration_too_soon":
+        # The rule's sentence gives the end in UTC, which the domain cannot put on the clinic's clock;
+        # the action's due time (shown on it) says when the floor lifts.
+        hours = r.protocol.dose.min_hours_between_administrations
+        text = f"The next infusion may start {hours:g} h after the last administration ended"
+    else:
+        text = PLAIN_BLOCKS.get(code) or verdict.sentence or code
     return NextAction(verdict.phase, text, verdict.allowed_from or step.due_at, code)
 
 

@@ -254,7 +254,7 @@ def test_the_state_names_what_blocks_the_next_infusion_in_next_actions(web: Any,
         assert answer.status_code == 201, answer.get_json()
     first = call(web, "get", f"/journeys/{jid}").get_json()["next_actions"][0]
     assert first["blocked_by"] == "administration_too_soon"
-    assert first["step"] == "induction" and first["action"].startswith("Ketamine was given until")
+    assert first["step"] == "induction" and first["action"].startswith("The next infusion may start 24 h after")
     clock.advance(hours=30)
     first = call(web, "get", f"/journeys/{jid}").get_json()["next_actions"][0]
     assert (first["blocked_by"], first["action"]) == ("spacing_too_short", "Infusions must start at least 48 h apart.")
