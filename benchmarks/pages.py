@@ -8,7 +8,8 @@ read rows are copied until there are ``--patients * --times`` journeys (``benchm
 engine would take about an hour for 100,000) and the same pages are measured again. Pages are
 requested through Flask's test client as a signed-in coordinator (the API with a bearer token), after
 one warm-up request each; the median of ``--repeat`` requests is printed, with the ratio of the large
-store to the small one.
+store to the small one. The series proposal (``/slots?series=6``, DESIGN 7.2; target under 50 ms)
+proposes six starts for a consulted journey among the cohort's chair bookings.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ def long_journey(app: CarePlan, events: int) -> UUID:
     return journey
 
 
+def series_journey(app: CarePlan) -> UUID:
+    """A consulted journey with nothing booked: its series proposal searches the cohort's chairs."""
+    journey = app.open_journey("BENCH-SERIES", actor=CLINICIAN, occurred_at=NOW - timedelta(days=2))
+    consulted = {"eligible": True, "prior_antidepressant_trials": 2, "psychotherapy_tried": True}
+    app.record(journey, "ConsultationCompleted", consulted, actor=CLINICIAN, occurred_at=NOW - timedelta(days=2))
+    return journey
+
+
 def median_ms(request: Callable[[], Any], repeat: int) -> float:
     assert request().status_code == 200
     times = []
@@ -98,6 +107,7 @@ def run(args: argparse.Namespace, url: str, folder: str) -> None:
         started = time.perf_counter()
         report = generate(app, args.patients, seed=1, now=NOW)
         journey = long_journey(app, args.events)
+        series = series_journey(app)
         written = time.perf_counter() - started
         started = time.perf_counter()
         store = read_store_for(app)
@@ -114,20 +124,22 @@ def run(args: argparse.Namespace, url: str, folder: str) -> None:
     client.get("/dashboard")
     with client.session_transaction() as session:
         csrf = session["_csrf_token"]  # a new session after signing in
-    small = measure(client, csrf, token, app, store, journey, args)
+    small = measure(client, csrf, token, app, store, journey, args, series)
     started = time.perf_counter()
     with flask_app.app_context():
         total = clone_rows(app, store, args.times)
         analyse(store, url)
     print(f"read rows copied to {total} journeys in {time.perf_counter() - started:.1f} s")
-    large = measure(client, csrf, token, app, store, journey, args)
+    large = measure(client, csrf, token, app, store, journey, args, series)
     print(f"\n{'page (median ms, n=' + str(args.repeat) + ')':<44} {report.journeys:>10,} {total:>10,} {'ratio':>7}")
     for label in small:
         print(f"{label:<44} {small[label]:>10.1f} {large[label]:>10.1f} {large[label] / small[label]:>7.2f}")
     app.close()
 
 
-def measure(client: Any, csrf: str, token: str, app: CarePlan, store: Any, journey: UUID, args: argparse.Namespace) -> dict[str, float]:
+def measure(
+    client: Any, csrf: str, token: str, app: CarePlan, store: Any, journey: UUID, args: argparse.Namespace, series: UUID
+) -> dict[str, float]:
     """The median time of each page on the store as it is now."""
     side = ReadSide(app, store)
     total = side.counts(NOW)["total"]
@@ -150,6 +162,8 @@ def measure(client: Any, csrf: str, token: str, app: CarePlan, store: Any, journ
         "API /api/v1/worklists (all five)": lambda: client.get("/api/v1/worklists", headers=bearer),
         f"timeline, {args.events}-event journey": lambda: client.get(f"/journeys/{journey}"),
         f"event form, {args.events}-event journey": lambda: client.get(f"/journeys/{journey}/events/new?type=NoteAdded"),
+        "API series proposal, 6 starts (target < 50)": lambda: client.get(f"/api/v1/journeys/{series}/slots?series=6", headers=bearer),
+        "Book the series page, 6 proposals": lambda: client.get(f"/journeys/{series}/series?count=6"),
     }
     timed = {}
     for label, request in pages.items():

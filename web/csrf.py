@@ -48,10 +48,11 @@ def token() -> str:
     return value
 
 
-def protect() -> None:
-    """A ``before_request`` hook: any method but GET and OPTIONS without the token is refused with 400."""
+def protect() -> tuple[str, int] | None:
+    """A ``before_request`` hook: any method but GET and OPTIONS without the token is refused with 400;
+    a page form whose session timed out gets the sign-in page, keeping what was typed (``web.auth.resume``)."""
     if request.method in SAFE:
-        return
+        return None
     if _signed_in():
         expected = session.get(SESSION_KEY)
     else:
@@ -59,7 +60,14 @@ def protect() -> None:
         expected = pre_sign_in_token(seed) if seed else None
     sent = request.form.get(FIELD) or request.headers.get(HEADER)
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(sent, expected):
+        if not _signed_in() and sent:
+            from web.auth.resume import lapsed_form
+
+            kept = lapsed_form()  # a form whose session timed out: sign in again, the input kept
+            if kept is not None:
+                return kept
         abort(400, description=MESSAGE)
+    return None
 
 
 def pre_sign_in_token(seed: str) -> str:

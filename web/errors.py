@@ -32,6 +32,7 @@ from careplan.domain.errors import (
 )
 from careplan.domain.patient import PatientDetailsNotPermitted
 from careplan.domain.users import UnknownUser, UserExists
+from careplan.series import SeriesRefused
 from careplan.settings import ConfigError
 
 API_PREFIX = "/api/v1"
@@ -80,6 +81,8 @@ def is_api_request() -> bool:
 
 
 def status_of(error: CarePlanError) -> int:
+    if isinstance(error, SeriesRefused):
+        return error.status  # 409 for a chair taken, 422 for a rule, as for one booking
     for kind, status in STATUS:
         if isinstance(error, kind):
             return status
@@ -145,6 +148,8 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
     if isinstance(error, JourneyExists):
         extra = {"journey_id": str(error.journey_id)}
+    if isinstance(error, SeriesRefused):
+        extra = {"index": error.index}
     code = "forbidden" if isinstance(error, NotAllowed) else error.code
     errors = getattr(error, "errors", None)
     response = problem(status, code, str(error), errors, **extra)

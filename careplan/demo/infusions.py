@@ -45,13 +45,14 @@ DELAYING = (HELD, STOPPED, MISSED, CANCELLED, SELF_HARM_HIGH)
 EARLY_REASON = "Patient's escort is away from tomorrow for a week; clinician agreed to the shorter gap."
 
 
-def schedule(chart: Chart, phase: str, in_days: float) -> None:
+def schedule(chart: Chart, phase: str, in_days: float, deviation: str | None = None) -> None:
     """Books a session about ``in_days`` from the clinical clock, on the first free chair inside opening
     hours from then (``chart.book``); ``chart.booked`` remembers when. The patient comes then: callers
-    ``chart.move_to(chart.booked)``."""
+    ``chart.move_to(chart.booked)``. A booking is judged by the timing rules of its infusion (DESIGN
+    7.2), so an early or late one carries its ``deviation`` from the booking on."""
     chart.booked, chair = chart.book(chart.later(in_days))
     data = {"phase": phase, "scheduled_for": chart.booked, "chair": chair, "duration_min": DEFAULT_DURATION_MIN}
-    chart.record("InfusionScheduled", data, actor=COORDINATOR)
+    chart.record("InfusionScheduled", data, actor=COORDINATOR, deviation=deviation)
 
 
 def complete(chart: Chart, phase: str, weight_kg: float, deviation: str | None = None, recovered: bool = True) -> None:
@@ -262,8 +263,8 @@ def induction(chart: Chart, weight_kg: float, sessions: int, twist: Twists = Non
             self_harm_visit(chart, "induction", high=True)
         session(chart, "induction", weight_kg, plan[k] if plan[k] not in DELAYING else None)
         if k < sessions - 1 or book_next:
-            gap = early_gap(chart) if k + 1 < sessions and plan[k + 1] == EARLY else next_gap(chart)
-            schedule(chart, "induction", gap)
+            early = k + 1 < sessions and plan[k + 1] == EARLY
+            schedule(chart, "induction", early_gap(chart) if early else next_gap(chart), EARLY_REASON if early else None)
             if k < sessions - 1:
                 chart.move_to(chart.booked)
 
@@ -295,7 +296,7 @@ def late_after_illness(chart: Chart, weight_kg: float, first_infusion: datetime)
     )
     window = timedelta(days=chart.protocol.induction.window_days)
     later = first_infusion + window + timedelta(days=chart.rng.uniform(0.5, 1.5))
-    schedule(chart, "induction", (later - chart.t).total_seconds() / 86400)
+    schedule(chart, "induction", (later - chart.t).total_seconds() / 86400, LATE_REASON)
     chart.move_to(chart.booked)
     vitals(chart)
     complete(chart, "induction", weight_kg, LATE_REASON)

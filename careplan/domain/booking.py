@@ -1,6 +1,7 @@
 """Infusion bookings against the clinic: opening hours, chairs, and the next slots a journey may take.
 
-Pure functions of the clinic settings, the journey's record and the chairs already taken; the chair
+Pure functions of the clinic settings and the chairs already taken (the slot search, which also asks
+the journey's timing rules, is careplan/domain/slots.py); the chair
 ledger that knows what other journeys booked lives in the application layer (careplan/booking.py),
 because one journey's aggregate cannot see another's.
 
@@ -11,13 +12,12 @@ until they are steady), so a chair booked on the hour is free again on the next 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation
-from careplan.domain.record import ClinicalRecord
 
 DEFAULT_DURATION_MIN = 60
 """40 min infusion (the protocol's induction.duration_min) + 20 min observation in the chair."""
@@ -77,73 +77,6 @@ def check_booking(
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
     """Half-open intervals: a booking ending at 10:00 leaves the chair free for one at 10:00."""
     return a_start < b_end and b_start < a_end
-
-
-def allowed_range(record: ClinicalRecord) -> tuple[datetime | None, datetime | None]:
-    """The earliest and latest start the journey's spacing and window rules allow (None: no bound).
-
-    Spacing runs from the last infusion of any phase, one stopped early too (as the InfusionCompleted
-    rule checks it); the
-    window applies to induction only: within ``window_days`` of the current series' first infusion.
-    """
-    induction = record.protocol.induction
-    last = record.last_administration()
-    earliest = _aware(last.occurred_at) + timedelta(hours=induction.min_spacing_hours) if last else None
-    latest = None
-    if not record.decided("maintenance"):
-        window_end = record.induction_window_end()
-        latest = _aware(window_end) if window_end else None
-    return earliest, latest
-
-
-def free_slots(
-    clinic: Clinic,
-    record: ClinicalRecord,
-    taken: Iterable[Booking],
-    after: datetime,
-    limit: int,
-    duration_min: int = DEFAULT_DURATION_MIN,
-) -> list[Booking]:
-    """The next ``limit`` start times after ``after``, each with the lowest free chair.
-
-    Starts are on the half hour from opening; each slot lies inside one day's opening hours, on a chair
-    free for its whole span, and inside the journey's spacing and window.
-    """
-    earliest, latest = allowed_range(record)
-    lower = max(_aware(after), earliest) if earliest else _aware(after)
-    booked = list(taken)
-    found: list[Booking] = []
-    for start in _starts(clinic, lower, timedelta(minutes=duration_min)):
-        if latest is not None and start > latest:
-            break
-        end = start + timedelta(minutes=duration_min)
-        chair = next(
-            (
-                c
-                for c in range(1, clinic.chairs + 1)
-                if not any(b.chair == c and overlaps(start, end, b.start, b.end) for b in booked)
-            ),
-            None,
-        )
-        if chair is not None:
-            found.append(Booking(chair, start, end))
-            if len(found) >= limit:
-                break
-    return found
-
-
-def _starts(clinic: Clinic, lower: datetime, length: timedelta) -> Iterator[datetime]:
-    day = clinic.today(lower)
-    for _ in range(SEARCH_DAYS):
-        bounds = clinic.opening_bounds(day)
-        day += timedelta(days=1)
-        if bounds is None:
-            continue
-        start, close = bounds
-        while start + length <= close:
-            if start >= lower:
-                yield start
-            start += SLOT_STEP
 
 
 def _aware(moment: datetime) -> datetime:

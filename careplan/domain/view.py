@@ -18,6 +18,7 @@ from careplan.domain.families.chair import chair_flags
 from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.families.messages import unreachable
 from careplan.domain.graph import due_of, unmet, waiting
+from careplan.domain.next_infusion import VITALS_FIRST, Verdict, judge
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import Alert, ClinicalRecord
 from careplan.domain.vocabulary import (
@@ -61,6 +62,8 @@ class NextAction:
     step: str
     action: str
     due_at: datetime | None
+    blocked_by: str | None = None
+    """The rule's code when this action stands for what blocks the next infusion (DESIGN 7.2)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,9 @@ class JourneyView:
     induction_target: int
     maintenance_done: int
     alerts: list[AlertView] = field(default_factory=list)
+    next_infusion: Verdict | None = None
+    """The rules' verdict on an infusion starting now, while an infusion step is open (else None):
+    what the pages offer at the chair is read from it, never decided beside it."""
 
     @property
     def open_alerts(self) -> list[AlertView]:
@@ -114,7 +120,7 @@ def overdue_after(protocol: Protocol, step: str, due_at: datetime) -> datetime:
 def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
     """The state of every step at ``now``."""
     protocol = record.protocol
-    steps = {
+    steps: dict[str, StepView] = {
         "consultation": _consultation(record, now),
         "medication_review": _medication_review(record, now),
         "contraindication_screening": _screening(record, now),
@@ -138,16 +144,18 @@ def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
                 step.flags.append(Flag("deviation", flag_reason(code, reason)))
     status = "closed" if record.closed else "paused" if record.paused else "active"
     _could_not_reach(record, steps)
+    verdict = next_infusion(record, steps, now) if status == "active" else None
     return JourneyView(
         as_of=now,
         status=status,
         steps=steps,
         outcome=outcome(record),
-        next_actions=_next_actions(record, steps, now),
+        next_actions=_next_actions(record, steps, now, verdict),
         induction_done=len(record.induction_infusions()),
         induction_target=record.induction_target,
         maintenance_done=len(record.maintenance_infusions()),
         alerts=[_alert_view(a) for a in record.alerts],
+        next_infusion=verdict,
     )
 
 
@@ -481,56 +489,96 @@ def utc_of(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-def _next_actions(r: ClinicalRecord, steps: dict[str, StepView], now: datetime | None = None) -> list[NextAction]:
+def _next_actions(
+    r: ClinicalRecord, steps: dict[str, StepView], now: datetime | None = None, verdict: Verdict | None = None
+) -> list[NextAction]:
+    """What to do next, soonest due first; while the rules would refuse the next infusion, what blocks
+    it comes first (DESIGN 7.2), and the infusion itself is not offered."""
     if r.closed is not None:
         return []
     if r.paused is not None:
         return [NextAction("journey", "Resume the journey when the pause ends", None)]
-    first = _before_next_infusion(r, steps)
-    actions = [first] if first is not None else []
+    blocks = _before_next_infusion(r, steps, verdict)
+    first = [b for b in blocks if b.blocked_by not in VITALS_FIRST]
+    actions = [b for b in blocks if b.blocked_by in VITALS_FIRST]  # the chair's usual step: due with the rest
     for name, step in steps.items():
-        if first is not None and name in INFUSION_STEPS:
-            continue  # the engine would refuse the infusion: what comes first stands instead
+        if name in INFUSION_STEPS and blocks:
+            continue  # the engine would refuse the infusion: what blocks it stands instead
         if step.status in (READY, IN_PROGRESS, ON_HOLD):
             text = _ACTIONS[name]
             if name == "induction":
                 text = f"Give induction infusion {len(r.induction_infusions()) + 1} of {r.induction_target}"
-                if step.status == ON_HOLD:
-                    text = "Resolve the blood-pressure hold"
-                elif r.pre_vitals is None:
-                    text += " (pre-infusion vitals first)"
             actions.append(NextAction(name, text, step.due_at))
     if r.eligible() is False or r.decided("discontinue"):
         actions.append(NextAction("journey", "Close the journey", None))
     actions = appointment_actions(r, now) + actions  # first at equal times: the booking is the plan
     far = datetime.max.replace(tzinfo=r.opened_at.tzinfo if r.opened_at else None)
-    return sorted(actions, key=lambda a: a.due_at or far)
+    return first + sorted(actions, key=lambda a: a.due_at or far)
 
 
 INFUSION_STEPS = ("induction", "maintenance")
 
 
-def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView]) -> NextAction | None:
-    """What must happen before any next infusion, when the engine would refuse one now for it: the
-    discharge of the infusion that ended (due since it ended; whatever the steps' status, since the
-    sixth infusion's discharge is still owed once induction is complete), else a safety alert to work
-    (due since it was raised) while an infusion step is open. None: the steps' own actions stand."""
+def next_infusion(r: ClinicalRecord, steps: dict[str, StepView], now: datetime) -> Verdict | None:
+    """The rules' verdict on the next infusion starting ``now``, while an infusion step is open (or
+    waits only for a safety alert to be worked); None when no infusion is in view."""
+    for name in INFUSION_STEPS:
+        step = steps[name]
+        if step.status in (READY, IN_PROGRESS, ON_HOLD) or (step.status == REQUESTED and step.has_flag("safety_alert")):
+            return judge(r, name, utc_of(now) + JUDGED_AHEAD)
+    return None
+
+
+JUDGED_AHEAD = timedelta(minutes=1)
+"""The next infusion is judged as starting a minute from now: what was recorded at this very minute
+(an alert raised by the reading just taken) is then before it, as it will be at the chair."""
+PLAIN_BLOCKS = {
+    "blood_pressure_hold": "Resolve the blood-pressure hold",
+    "high_risk_pending": "Reassess the high-risk safety alert",
+}
+"""Blocks named in the clinic's words rather than the rule's sentence (which speaks of "this infusion")."""
+
+
+def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView], verdict: Verdict | None) -> list[NextAction]:
+    """What blocks the next infusion, most pressing first: the discharge owed, then the rules' block."""
     settling = r.awaiting_discharge
+    blocks = []
     if settling is not None:
         which = _which_infusion(r, settling.version, settling.phase)
-        return NextAction(settling.phase, f"Assess discharge after {which}", settling.ended_at)
-    open_steps = [n for n in INFUSION_STEPS if steps[n].status in (READY, IN_PROGRESS, ON_HOLD)]
-    open_steps += [n for n in INFUSION_STEPS if steps[n].status == REQUESTED and steps[n].has_flag("safety_alert")]
-    if not open_steps:
+        blocks.append(NextAction(settling.phase, f"Assess discharge after {which}", settling.ended_at, "discharge_pending"))
+    block = _block(r, steps, verdict)
+    if block is not None and block.blocked_by != "discharge_pending":
+        blocks.append(block)
+    return blocks
+
+
+def _block(r: ClinicalRecord, steps: dict[str, StepView], verdict: Verdict | None) -> NextAction | None:
+    """The rules' refusal of an infusion starting now (the discharge of one that ended is owed first,
+    whatever the steps' status, since the sixth's is still owed once induction is complete), in plain words where the clinic
+    has them (pre-infusion vitals, a hold, an alert) and in the rule's sentence otherwise (spacing, the
+    24 h floor, a contraindication, the window), due when it lifts for a timing rule. None: the rules
+    would accept the infusion, and the steps' own actions stand."""
+    if verdict is None or verdict.code is None:
         return None
-    unworked = r.open_alerts()
-    if unworked:
-        kind = unworked[0].kind.replace("_", "-")
-        return NextAction(open_steps[0], f"Acknowledge the {kind} safety alert", unworked[0].raised_at)
-    high = high_risk_alerts(r)
-    if high:
-        return NextAction(open_steps[0], "Reassess the high-risk safety alert", high[0].raised_at)
-    return None
+    step = steps[verdict.phase]
+    code = verdict.code
+    if code == "vitals_missing":
+        if verdict.phase == "induction":
+            text = f"Give induction infusion {len(r.induction_infusions()) + 1} of {r.induction_target}"
+        else:
+            text = _ACTIONS[verdict.phase]
+        return NextAction(verdict.phase, f"{text} (pre-infusion vitals first)", step.due_at, code)
+    if code == "open_safety_alert" and r.open_alerts():
+        alert = r.open_alerts()[0]
+        return NextAction(verdict.phase, f"Acknowledge the {alert.kind.replace('_', '-')} safety alert", alert.raised_at, code)
+    if code == "administration_too_soon":
+        # The rule's sentence gives the end in UTC, which the domain cannot put on the clinic's clock;
+        # the action's due time (shown on it) says when the floor lifts.
+        hours = r.protocol.dose.min_hours_between_administrations
+        text = f"The next infusion may start {hours:g} h after the last administration ended"
+    else:
+        text = PLAIN_BLOCKS.get(code) or verdict.sentence or code
+    return NextAction(verdict.phase, text, verdict.allowed_from or step.due_at, code)
 
 
 def _which_infusion(r: ClinicalRecord, version: int, phase: str) -> str:

@@ -61,6 +61,10 @@ class NextActionSchema(Schema):
     step = fields.String()
     action = fields.String()
     due_at = UtcDateTime(allow_none=True)
+    blocked_by = fields.String(
+        allow_none=True,
+        metadata={"description": "The rule's code when this action is what blocks the next infusion (the first action)."},
+    )
 
 
 class InfusionCountsSchema(Schema):

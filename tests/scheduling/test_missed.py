@@ -98,7 +98,7 @@ def test_a_rebooking_makes_good_the_missed_one_and_a_cancel_names_its_booking(ma
     missed = schedule(app, journey, day(2))
     sweep(app, read_store_for(app), day(2, 12))
     clock.now = day(2, 12)
-    first, second = schedule(app, journey, day(4)), schedule(app, journey, day(5))
+    first, second = schedule(app, journey, day(4)), schedule(app, journey, day(6))  # 48 h apart (DESIGN 7.2)
     view = app.get(journey).view(app.protocol, clock.now)
     assert not [f for f in view.steps["induction"].flags if f.kind == "overdue"]
     record(app, journey, "InfusionCancelled", reason="Patient asked", phase="induction", scheduled_version=second)

@@ -35,12 +35,14 @@ def _first_string(call: ast.Call, position: int = 0) -> str | None:
 
 def rule_codes() -> set[str]:
     """The codes the domain and the application refuse with (``RuleViolation("code", ...)``, a
-    deviable rule's ``attempt.deviable("code", ...)``)."""
+    deviable rule's ``attempt.deviable("code", ...)`` or ``_deviable(attempt, "code", ...)``)."""
     codes = set()
     for call in _calls("careplan"):
         name = getattr(call.func, "id", getattr(call.func, "attr", ""))
         if name in ("RuleViolation", "deviable"):
             codes.add(_first_string(call))
+        elif name == "_deviable":
+            codes.add(_first_string(call, 1))
     return {c for c in codes if c}
 
 

@@ -90,6 +90,8 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("careplan.index_backfill", APPLICATION, "application: the patient index's backfill"),
     ("careplan.startup", APPLICATION, "application: starting when several processes start at once"),
     ("careplan.per_app", APPLICATION, "application: one object per application"),
+    ("careplan.series", APPLICATION, "application: a series of bookings proposed and booked all or none"),
+    ("careplan.refusals", APPLICATION, "application: every refusal of a submit at once"),
     ("careplan.retrying", APPLICATION, "application: the one wait between retries of a conflicting write"),
     ("careplan.settings", APPLICATION, "adapter: the environment as store settings"),
     ("careplan.security", APPLICATION, "adapter: production mode"),

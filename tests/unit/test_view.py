@@ -294,10 +294,12 @@ def test_an_extended_induction_reopens_induction_and_the_response_check(j: Journ
     view = j.view()
     assert (view.steps["induction"].status, view.induction_done, view.induction_target) == ("in-progress", 6, 9)
     assert view.steps["response_check"].status == "requested"
-    assert [a.action for a in view.next_actions if a.step == "induction"] == [
-        "Give induction infusion 7 of 9 (pre-infusion vitals first)"
-    ]
-    j.advance(days=2)
+    # A day after the sixth, the spacing refuses the seventh: that is what the first action names.
+    assert [a.action for a in view.next_actions if a.step == "induction"] == ["Infusions must start at least 48 h apart."]
+    assert view.next_actions[0].blocked_by == "spacing_too_short"
+    j.advance(days=1)
+    assert induction_actions(j) == ["Give induction infusion 7 of 9 (pre-infusion vitals first)"]
+    j.advance(days=1)
     j.induction(3)
     view = j.view()
     assert view.steps["induction"].status == "completed"
@@ -401,6 +403,12 @@ def test_while_an_infusion_awaits_discharge_the_next_action_is_the_discharge(j: 
     assert induction_actions(j) == ["Assess discharge after induction infusion 1 of 6"]
     assert view.steps["induction"].status == "in-progress"
     j.recover()
+    # Discharged: the 24 h floor from the infusion's end now blocks the next, due when it lifts.
+    first = j.view().next_actions[0]
+    assert (first.step, first.blocked_by) == ("induction", "administration_too_soon")
+    assert first.action == "The next infusion may start 24 h after the last administration ended"
+    assert first.due_at == j.last("InfusionCompleted").occurred_at + timedelta(hours=48, minutes=-40)
+    j.advance(hours=48)
     assert induction_actions(j) == ["Give induction infusion 2 of 6 (pre-infusion vitals first)"]
 
 
@@ -413,6 +421,8 @@ def test_a_first_infusion_stopped_early_leaves_induction_in_progress_until_disch
     assert induction_actions(j) == ["Assess discharge after the induction infusion stopped early"]
     j.recover()
     assert j.view().steps["induction"].status == "ready"
+    assert j.view().next_actions[0].blocked_by == "administration_too_soon"  # ketamine was given
+    j.advance(hours=48)
     assert induction_actions(j) == ["Give induction infusion 1 of 6 (pre-infusion vitals first)"]
 
 

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.browser.scenes import CLINICIAN, ready_for_induction
+from tests.conftest import Clock
 from tests.web.conftest import People
 from tests.web.pages import careplan, hidden, signed_in, token
 
@@ -137,3 +138,56 @@ def test_the_favicon_is_served_and_linked(app: Flask, people: People) -> None:
     client = app.test_client()
     assert client.get("/favicon.ico").status_code == 200
     assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
+
+
+def test_while_the_rules_refuse_the_next_infusion_the_page_names_why_and_does_not_offer_it(
+    app: Flask, people: People, journey: UUID, clock: Clock
+) -> None:
+    """DESIGN 7.2: the buttons and "Due next" follow the rules' verdict, not a copy of their own."""
+    from tests.examples import VALID_DATA
+
+    record(app, journey, "VitalsRecorded", PRE_VITALS)
+    clock.advance(minutes=45)
+    record(app, journey, "InfusionCompleted", VALID_DATA["InfusionCompleted"])
+    clock.advance(minutes=45)
+    record(app, journey, "VitalsRecorded", {**PRE_VITALS, "phase": "post"})
+    record(app, journey, "DischargeAssessed", VALID_DATA["DischargeAssessed"])
+    clock.advance(hours=30)
+    record(app, journey, "VitalsRecorded", PRE_VITALS)
+    client = signed_in(app, people, "clinician")
+    page = client.get(f"/journeys/{journey}").get_data(as_text=True)
+    due = page[page.index('id="next-title"') :]
+    assert "Infusions must start at least 48 h apart." in due.split("</li>")[0]
+    assert "type=InfusionCompleted" not in page and "Complete infusion" not in page
+    clock.advance(hours=20)  # the spacing lifts, but a re-screening finds a contraindication mid-series
+    record(app, journey, "ContraindicationScreened", {"findings": ["cardiovascular_disease"]})
+    record(app, journey, "VitalsRecorded", PRE_VITALS)
+    client = signed_in(app, people, "clinician")  # a day on: the session timed out
+    answer = client.get(f"/journeys/{journey}")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200, page[-3000:]
+    due = page[page.index('id="next-title"') :]
+    assert "Contraindications not overridden: cardiovascular disease." in due.split("</li>")[0]
+    assert "Give induction infusion 2 of 6" not in page and "type=InfusionCompleted" not in page
+    state = careplan(app).view(journey)[1]
+    assert state.next_actions[0].blocked_by == "contraindicated"
+
+
+def test_every_refusal_of_a_submit_is_shown_at_once(app: Flask, people: People, journey: UUID) -> None:
+    """No pre-infusion vitals and no escort: both are named on the first submit, the escort beside its
+    field; nothing is recorded."""
+    from tests.web.pages import open_form, post_event
+
+    client = signed_in(app, people, "clinician")
+    before = len(careplan(app).history(journey))
+    form = open_form(client, journey, "InfusionCompleted")
+    answer = post_event(
+        client, journey, form, phase="induction", dose_mg_per_kg="0.5", weight_kg="70", duration_min="40",
+        escort_confirmed="no",
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "data-rule=\"vitals_missing\"" in page, page[page.index("form-title"):][:3000]
+    assert "Confirm an escort home before completing the infusion." in page
+    assert "Confirm an escort home" in page[page.index("<legend>Escort confirmed") :]
+    assert len(careplan(app).history(journey)) == before

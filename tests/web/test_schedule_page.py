@@ -127,7 +127,11 @@ def test_the_booking_form_proposes_slots_and_a_taken_chair_is_a_409_with_the_rul
 
     app, client, plan = site
     booked(plan, "MRN-FIRST", TUESDAY_10, 1)
-    second = booked(plan, "MRN-SECOND", TUESDAY_10 + timedelta(hours=3), 2)
+    # The second patient's own booking is a week on: the slots and the booking keep 48 h from it.
+    second = booked(plan, "MRN-SECOND", TUESDAY_10, 2)
+    plan.record(second, "InfusionCancelled", {"phase": "induction"}, actor=CLINICIAN, reason="Moved a week on")
+    week_on = {"phase": "induction", "scheduled_for": (TUESDAY_10 + timedelta(days=7)).isoformat(), "chair": 2}
+    plan.record(second, "InfusionScheduled", week_on, actor=CLINICIAN)
     form_page = client.get(f"/journeys/{second}/events/new?type=InfusionScheduled&phase=induction").get_data(
         as_text=True
     )

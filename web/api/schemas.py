@@ -25,6 +25,9 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "A sentence that says why."})
     errors = fields.Raw(metadata={"description": "Field-level messages, keyed like the request body."})
     current_version = fields.Integer(metadata={"description": "On 409: the journey's version to retry on."})
+    index = fields.Integer(
+        metadata={"description": "On a refused series of bookings: the 0-based index of the booking refused."}
+    )
     journey_id = fields.UUID(
         metadata={
             "description": "On 409 journey_exists: the id of the patient reference's journey that is not closed "

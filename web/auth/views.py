@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from web import csrf
+from web.auth import resume
 from web.auth.accounts import users
 from web.auth.session import current_actor, safe_next, sign_in, sign_out
 from web.hardening import sign_in_attempt, too_many_sign_ins
@@ -32,10 +33,16 @@ def login() -> Response | tuple[str, int] | str:
     if attempt.wait > 0:
         return too_many_sign_ins(attempt.wait)
     actor = users().authenticate(username, request.form.get("password", ""))
+    resume_to, kept = resume.carried()
     if actor is None:
-        return render_template("auth/login.html", next=target, username=username, error=FAILED), 401
+        page = render_template(
+            "auth/login.html", next=target, username=username, error=FAILED, resume=kept, resume_to=resume_to
+        )
+        return page, 401
     attempt.succeeded()
     sign_in(actor)
+    if resume_to is not None:
+        return resume.resend_page(resume_to, kept)
     return redirect(target or url_for("layout.home"))
 
 

@@ -10,6 +10,7 @@ by the projector, so the page costs a few indexed queries whether the clinic has
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import abort, render_template, request, url_for
@@ -104,7 +105,15 @@ def index() -> str:
         statuses=STATUSES,
         now=now,
         searched=None,
+        **_today(now),
     )
+
+
+def _today(now: datetime) -> dict[str, Any]:
+    """The clinic's local day the "due today" list holds, and whether the clinic is closed on it."""
+    clinic = the_clinic()
+    day = clinic.today(now)
+    return {"today_name": f"{day:%A %d %B}", "closed_today": clinic.opening_bounds(day) is None}
 
 
 def _search_offset(raw: str) -> int:

@@ -4,7 +4,8 @@ The picker offers first what fits where the patient is (a consultation before an
 pre-infusion vitals before the infusion, "Override hold" while a blood-pressure hold stands), then
 everything else their role may record. Each action is an event type plus the query arguments that
 preset its form (the infusion's phase, the questionnaire), so nobody chooses "induction" on every form.
-Read off the journey's view and history only: nothing here decides a rule, the engine still does.
+Read off the journey's view and history only: nothing here decides a rule. The infusion's buttons
+follow the rules' own verdict that the view carries (``JourneyView.next_infusion``).
 """
 
 from __future__ import annotations
@@ -49,9 +50,15 @@ def infusion_phase(view: JourneyView) -> str | None:
     return None
 
 
+PRE_VITALS_CODES = frozenset({"vitals_missing", "vitals_stale", "vitals_out_of_range"})
+"""Refusals that new pre-infusion vitals answer."""
+
+
 def work_now(view: JourneyView, history: list[Fact]) -> list[Action]:
-    """The infusion's next actions for the timeline's buttons: vitals, then the infusion; on a hold,
-    the override (new vitals below the threshold also lift it)."""
+    """The infusion's buttons, read off the rules' verdict on the next infusion (``view.next_infusion``,
+    DESIGN 7.2): "Complete infusion" only while the rules would accept it; the pre-infusion vitals
+    while they are what it waits for; the override on a hold. Whether the patient is in the chair (pre
+    vitals taken for the infusion under way) only decides whether stopping early is on offer."""
     if view.status != "active":
         return []
     awaiting = discharge_pending(view)
@@ -60,25 +67,29 @@ def work_now(view: JourneyView, history: list[Fact]) -> list[Action]:
             Action("Record post-infusion vitals", "VitalsRecorded", {"phase": "post"}),
             Action("Discharge assessment", "DischargeAssessed", {"phase": awaiting}),
         ]
-    phase = infusion_phase(view)
-    if phase is None:
+    verdict = view.next_infusion
+    if verdict is None:
         return []
-    step = view.steps[phase]
+    phase = verdict.phase
     pre = Action("Record pre-infusion vitals", "VitalsRecorded", {"phase": "pre"})
-    if any(f.kind == "hold" for f in step.flags):
-        return [Action("Override hold", "HoldOverridden", {"hold": "blood_pressure"}), pre]
-    if step.status == "on-hold" or any(f.kind == "blocked" for f in step.flags):
-        return []
-    rows = series(history)
-    pending = rows[-1] if rows and rows[-1].state == "pending" else None
-    has_pre = pending is not None and any(v.data.get("phase") == "pre" for v in pending.vitals)
-    if not has_pre:
-        return [pre]
-    return [
-        Action("Complete infusion", "InfusionCompleted", {"phase": phase}),
+    under_way = [
         Action("Record vitals during the infusion", "VitalsRecorded", {"phase": "during"}),
         Action("Stop the infusion early", "InfusionStopped", {"phase": phase}),
-    ]
+    ] if in_chair(history) else []
+    if verdict.accepted:
+        return [Action("Complete infusion", "InfusionCompleted", {"phase": phase}), *under_way]
+    if verdict.code in PRE_VITALS_CODES:
+        return [pre]
+    if verdict.code == "blood_pressure_hold":
+        return [Action("Override hold", "HoldOverridden", {"hold": "blood_pressure"}), pre]
+    return under_way  # an alert to work, a contraindication, the spacing: "Due next" names it
+
+
+def in_chair(history: list[Fact]) -> bool:
+    """Pre-infusion vitals were taken for an infusion not yet given: the patient is in the chair."""
+    rows = series(history)
+    pending = rows[-1] if rows and rows[-1].state == "pending" else None
+    return pending is not None and any(v.data.get("phase") == "pre" for v in pending.vitals)
 
 
 def discharge_pending(view: JourneyView) -> str | None:

@@ -21,6 +21,7 @@ from careplan.domain.errors import CorrectionNotAllowed, RuleViolation, VersionC
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
+from careplan.refusals import FIELD_OF, every_refusal
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
@@ -151,7 +152,7 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
         if refusal.code in REFUSED_FIELD:  # a code the protocol does not know: the field is wrong
             errors = {REFUSED_FIELD[refusal.code]: [refusal.message]}
             return _form(journey, event_type, raw, errors, expected, nonce, status=422)
-        return _form(journey, event_type, raw, {}, expected, nonce, refusal=refusal, status=422)
+        return _every_refusal(journey, event_type, raw, expected, nonce, submission, actor, refusal)
     except ChairTaken as taken:
         # Someone booked the chair first: the form comes back with fresh proposals.
         clinic = the_clinic()
@@ -174,6 +175,22 @@ def _submit(journey: PatientJourney, event_type: str, actor: Actor) -> Any:
     flash(f"Recorded: {words(event_type).lower()}.", "success")
     _flash_holds(changed.journey)
     return _to_timeline(journey.id, version)
+
+
+def _every_refusal(
+    journey: PatientJourney, event_type: str, raw: Raw, expected: int, nonce: str,
+    submission: EventSubmission, actor: Actor, first: RuleViolation,
+) -> tuple[str, int]:
+    """Every refusal of this submit at once (``careplan.refusals``): those about a field beside it, the
+    rest in the alert, the first rule's first."""
+    found = every_refusal(
+        careplan(), journey.id, event_type, submission.data, actor=actor, occurred_at=submission.occurred_at,
+        reason=submission.reason, deviation=submission.deviation,
+    ) or [first]
+    errors: Errors = {FIELD_OF[r.code]: [r.message] for r in found if r.code in FIELD_OF}
+    rest = [r for r in found if r.code not in FIELD_OF]
+    return _form(journey, event_type, raw, errors, expected, nonce, refusal=rest[0] if rest else None,
+                 more=rest[1:], status=422)
 
 
 def _expected_version(text: str) -> int:
@@ -264,6 +281,7 @@ def _form(
     refusal: RuleViolation | None = None,
     conflict: list[Any] | None = None,
     status: int = 200,
+    more: list[RuleViolation] | None = None,
 ) -> tuple[str, int]:
     page = render_template(
         "journeys/event_form.html",
@@ -276,6 +294,7 @@ def _form(
         version=version,
         nonce=nonce,
         refusal=refusal,
+        more_refusals=more or [],
         conflict=conflict,
         reason_required=about(event_type).reason,
         questionnaires=questionnaires(),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from careplan.domain.booking import free_slots
 from careplan.domain.journey import PatientJourney
+from careplan.domain.slots import free_slots
 from web.clinic import the_clinic
 from web.services import careplan
 
@@ -34,5 +34,6 @@ def proposals(journey: PatientJourney, phase: str) -> list[Proposal]:
     clinic = the_clinic()
     now = app.clock()
     taken = [b for b, _, _ in app.chairs.between(now, now + timedelta(days=SEARCH_DAYS + 1))]
-    found = free_slots(clinic, journey.clinical_record(app.protocol), taken, now, PROPOSED)
+    chosen = phase if phase in ("induction", "maintenance") else None
+    found = free_slots(clinic, journey.clinical_record(app.protocol), taken, now, PROPOSED, phase=chosen, now=now)
     return [Proposal(s.start, s.end, s.chair, clinic.local(s.start).strftime("%Y-%m-%d %H:%M")) for s in found]

@@ -63,6 +63,8 @@ def timeline(journey_id: UUID) -> str:
         chart=phq9_chart(points, view.outcome.phq9_baseline),
         quick=quick if view.status != "closed" else [a for a in quick if a[0] == "NoteAdded"],
         may_record=bool(allowed),
+        may_book_series="InfusionScheduled" in allowed and view.status == "active"
+        and any(view.steps[s].status in ("requested", "ready", "in-progress") for s in ("induction", "maintenance")),
         work=work,
         may_acknowledge="SafetyAlertAcknowledged" in allowed and view.status != "closed",
         risk_levels=RISK_LEVELS,

@@ -13,11 +13,12 @@ whatever order the events were typed in.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from careplan.domain.about import CARE_TEAM, CLINICIANS, INFUSIONS, About
-from careplan.domain.booking import DURATION_MIN, MAX_CHAIR, check_booking
+from careplan.domain.booking import DURATION_MIN, MAX_CHAIR, check_booking, span
 from careplan.domain.codes import Hold, InfusionPhase, SideEffect, StopCause, VitalsPhase
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families import chair
@@ -145,6 +146,55 @@ def _may_schedule(r: ClinicalRecord, p: InfusionScheduled, a: Attempt) -> None:
         require_maintenance(r)
     if a.clinic is not None:
         check_booking(a.clinic, p.scheduled_for, p.duration_min, p.chair, a.deviable)
+    require_bookable(as_if_given(whole(r, a), planned(whole(r, a), a.now)), p.phase, p.scheduled_for, a)
+
+
+def require_bookable(r: ClinicalRecord, phase: str, start: datetime, a: Attempt | None = None) -> None:
+    """The timing rules an infusion starting at ``start`` would meet (DESIGN 7.2), on ``r`` with the
+    journey's other open bookings already counted as given (``as_if_given``): the floor from the previous
+    administration's end (never deviable), the spacing start to start and the induction window
+    (deviable). The same functions the chair's rules call, so a booking accepted here is not refused
+    at the chair for its time. Without ``a`` a deviable refusal is raised as such (the slot search)."""
+    end = start + timedelta(minutes=r.protocol.dose.duration_min_at_least)
+    require_administrations_apart(r, start, end)
+    require_spacing(r, start, a)
+    if phase == InfusionPhase.INDUCTION:
+        require_within_window(r, end, a)
+
+
+def planned(r: ClinicalRecord, now: datetime) -> list[Infusion]:
+    """The journey's open bookings as the infusions they would be: started at their time and ended the
+    protocol's minimum minutes later. A booking whose time is already over (missed, not yet marked so)
+    or that starts before the last administration is no plan any more and is not counted."""
+    minutes = timedelta(minutes=r.protocol.dose.duration_min_at_least)
+    last = r.last_administration()
+    return [
+        Infusion(version=b.version, phase=b.phase, occurred_at=b.scheduled_for + minutes, started_at=b.scheduled_for)
+        for b in r.appointments
+        if b.state == "scheduled"
+        and span(b.scheduled_for, b.duration_min)[1] > now
+        and (last is None or b.scheduled_for > last.start)
+    ]
+
+
+def as_if_given(r: ClinicalRecord, more: list[Infusion]) -> ClinicalRecord:
+    """A view of ``r`` in which ``more`` infusions were given too (a shallow copy: only the infusions
+    differ, and the copy is read, never folded onto)."""
+    if not more:
+        return r
+    seen = copy.copy(r)
+    seen.__dict__.pop("_derived", None)  # the memo of derived lists is the original's
+    seen.infusions = [*r.infusions, *more]
+    seen.__dict__[PLANNED] = [*r.__dict__.get(PLANNED, ()), *more]
+    return seen
+
+
+PLANNED = "_planned"
+
+
+def is_planned(r: ClinicalRecord, infusion: Infusion) -> bool:
+    """Whether ``infusion`` is a booking counted as given (``as_if_given``), not one given."""
+    return any(infusion is p for p in r.__dict__.get(PLANNED, ()))
 
 
 @folds(InfusionScheduled)
@@ -284,10 +334,14 @@ def _may_complete(r: ClinicalRecord, p: InfusionCompleted, a: Attempt) -> None:
     at = a.occurred_at
     start = at - timedelta(minutes=p.duration_min)
     require_startable(r, p.phase, at, a, start)
-    if not p.escort_confirmed:
-        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
+    require_escort(p)
     chair.require_dose(r, p.dose_mg_per_kg, p.duration_min)
     require_clear_to_give(r, at, a, start)
+
+
+def require_escort(p: InfusionCompleted) -> None:
+    if not p.escort_confirmed:
+        raise RuleViolation("escort_not_confirmed", "Confirm an escort home before completing the infusion.")
 
 
 def require_startable(
@@ -342,12 +396,24 @@ def require_clear_to_give(
             + (" (at the protocol's ceiling no override lifts it)." if ceiling else ", or override the hold with a reason."),
         )
     require_administrations_apart(whole(r, a), start, at)  # later ones too, as for spacing
+    require_spacing(whole(r, a), start, a)  # later ones too: spacing is measured both ways
+    require_alerts_worked(r, start)
+
+
+def require_spacing(r: ClinicalRecord, start: datetime, a: Attempt | None = None) -> None:
+    """``induction.min_spacing_hours`` between starts (DESIGN 7.9: start to start, a booking's
+    ``scheduled_for`` is a start), from every administration ``r`` holds, before or after (deviable)."""
     hours = r.protocol.induction.min_spacing_hours
-    for given in whole(r, a).administrations():  # later ones too: spacing is measured both ways
+    for given in r.administrations():
         if abs(given.start - start) < timedelta(hours=hours):
             stopped = " (counting infusions stopped early)" if given in r.stopped else ""
-            a.deviable("spacing_too_short", f"Infusions must start at least {hours} h apart{stopped}.")
-    require_alerts_worked(r, start)
+            _deviable(a, "spacing_too_short", f"Infusions must start at least {hours} h apart{stopped}.")
+
+
+def _deviable(a: Attempt | None, code: str, message: str) -> None:
+    if a is None:
+        raise RuleViolation(code, message, deviable=True)
+    a.deviable(code, message)
 
 
 def require_administrations_apart(r: ClinicalRecord, start: datetime, end: datetime) -> None:
@@ -358,7 +424,8 @@ def require_administrations_apart(r: ClinicalRecord, start: datetime, end: datet
         if max(start - given.occurred_at, given.start - end) < floor:
             raise RuleViolation(
                 "administration_too_soon",
-                f"Ketamine was given until {given.occurred_at:%Y-%m-%d %H:%M}: the next administration may start "
+                f"{'A booked infusion runs' if is_planned(r, given) else 'Ketamine was given'} until "
+                f"{given.occurred_at:%Y-%m-%d %H:%M}: the next administration may start "
                 f"{r.protocol.dose.min_hours_between_administrations:g} h after the previous one ended, not sooner.",
             )
 
@@ -435,16 +502,20 @@ def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None =
         raise RuleViolation(*problem)
     if whole(r, a).induction_complete():
         raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
-    series = [i.occurred_at for i in whole(r, a).current_series()] + [at]
+    require_within_window(whole(r, a), at, a)
+
+
+def require_within_window(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
+    """Every induction infusion of the current series, and one ending at ``at``, within
+    ``induction.window_days`` of each other (deviable)."""
+    series = [i.occurred_at for i in r.current_series()] + [at]
     if max(series) - min(series) > timedelta(days=r.protocol.induction.window_days):
-        code = "induction_window_exceeded"
-        message = (
+        _deviable(
+            a,
+            "induction_window_exceeded",
             f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
-            "first: review the response to decide on an extended induction."
+            "first: review the response to decide on an extended induction.",
         )
-        if a is None:
-            raise RuleViolation(code, message, deviable=True)
-        a.deviable(code, message)
 
 
 def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]:
