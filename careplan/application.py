@@ -133,8 +133,12 @@ class CarePlan(Application[UUID]):
 
     # -- protocols ----------------------------------------------------------------------------
 
-    def protocol(self, protocol_id: str, version: int | None = None) -> Protocol:
+    def protocol(self, protocol_id: str, version: int | None = None, *, opening: bool = False) -> Protocol:
+        """A protocol version; with no version, the latest (or, for ``opening`` a journey, the version
+        the clinic pinned new journeys to)."""
         try:
+            if version is None and opening:
+                return self.protocols.opening(protocol_id)
             return self.protocols.get(protocol_id, version)
         except KeyError:
             raise UnknownProtocol(protocol_id, version) from None
@@ -161,7 +165,7 @@ class CarePlan(Application[UUID]):
         ``previous_journey_id`` names another, and opens with that course's unresolved safety alerts.
         """
         patient_ref = patient_ref.strip(" ")
-        protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
+        protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version, opening=True)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
         deadline, pause = time.monotonic() + self.contention_seconds, 0.002

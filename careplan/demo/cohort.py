@@ -90,7 +90,7 @@ def write_journey(
     """The ``number``-th patient, the ``n``-th at this stage, written on a journey not yet saved."""
     rng = Random(f"careplan-demo-{seed}-{number}")
     story = STAGES[stage][1](rng, n)
-    protocol = app.protocol(DEFAULT_PROTOCOL)
+    protocol = app.protocol(DEFAULT_PROTOCOL, opening=True)
     if story.age is not None:
         age = timedelta(days=rng.uniform(*story.age))
     else:

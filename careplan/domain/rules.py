@@ -35,6 +35,7 @@ STEP_OF_EVENT: dict[str, str] = {
     "ScreeningResulted": "lab_screening",
     "ComplementaryCareGuidanceGiven": "complementary_care",
     "ComplementaryCareCheckIn": "complementary_care",
+    "ConsentRecorded": "consent",
 }
 """The step each of these events does: it waits for what the protocol says that step requires."""
 
@@ -77,6 +78,12 @@ def _step_done_by(attempt: Attempt) -> str | None:
 
 def _check_prerequisites(record: ClinicalRecord, attempt: Attempt) -> None:
     step = _step_done_by(attempt)
+    if step is not None and not record.protocol.has_step(step):
+        # A protocol chooses its steps (DESIGN 7.6): one it leaves out has nothing to record.
+        raise RuleViolation(
+            "step_not_in_protocol",
+            f"The journey's protocol (version {record.protocol_version}) has no {step.replace('_', ' ')} step.",
+        )
     if step is not None:
         for _code, sentence in unmet(record, step, attempt.occurred_at):
             raise RuleViolation("prerequisite_missing", f"This step waits for another: {sentence}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 STEPS: tuple[str, ...] = (
     "consultation",
+    "consent",
     "medication_review",
     "contraindication_screening",
     "lab_screening",
@@ -18,6 +19,9 @@ STEPS: tuple[str, ...] = (
     "maintenance",
     "complementary_care",
 )
+"""The engine's step kinds, in the order a journey shows them: a protocol chooses its steps from these."""
+OPTIONAL_STEPS: frozenset[str] = frozenset({"consent", "lab_screening", "complementary_care"})
+"""Steps a protocol may leave out (DESIGN 7.6); every other step kind is in every protocol."""
 
 # FHIR Task status codes used for steps.
 REQUESTED = "requested"
@@ -55,6 +59,7 @@ CLINICIAN_EVENTS: tuple[str, ...] = (
     "SafetyAlertAcknowledged",
     "InfusionStopped",
     "DischargeAssessed",
+    "ConsentRecorded",
 )
 SYSTEM_EVENTS: tuple[str, ...] = (
     "StepBecameDue",

@@ -16,7 +16,6 @@ from careplan.domain.vocabulary import (
     CLINICIAN_EVENTS,
     DECISIONS,
     OUTCOMES,
-    PANELS,
 )
 from events.schemas.assessment import AssessmentRecordedData
 from events.schemas.common import (
@@ -81,12 +80,17 @@ class ContraindicationOverriddenData(EventDataSchema):
     finding = fields.String(validate=FINDING_CODE, required=True)
 
 
+PANEL_CODE = validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case panel code such as 'thyroid'.")
+
+
 class ScreeningOrderedData(EventDataSchema):
-    panel = code(PANELS, required=True)
+    """Panels are the journey's protocol's codes (``lab_panels``): the rule checks them (``unknown_panel``)."""
+
+    panel = fields.String(validate=PANEL_CODE, required=True)
 
 
 class ScreeningResultedData(EventDataSchema):
-    panel = code(PANELS, required=True)
+    panel = fields.String(validate=PANEL_CODE, required=True)
     abnormal = fields.Boolean(required=True)
     values = fields.Dict(
         keys=fields.String(
@@ -140,6 +144,14 @@ class JourneyClosedData(EventDataSchema):
     outcome = code(OUTCOMES, required=True)
 
 
+class ConsentRecordedData(EventDataSchema):
+    """Informed consent (DESIGN 7.6): the form's own version as printed (a string), signed or not."""
+
+    form_version = Text(max_length=64, required=True)
+    signed = fields.Boolean(required=True)
+    witness = Text(max_length=200)
+
+
 RISK_LEVELS = ("low", "moderate", "high")
 
 
@@ -187,4 +199,5 @@ DATA_SCHEMAS: dict[str, type[Schema]] = _by_event_type(
     JourneyResumedData,
     JourneyClosedData,
     SafetyAlertAcknowledgedData,
+    ConsentRecordedData,
 )

@@ -9,6 +9,7 @@ from careplan.domain.families import (  # noqa: F401
     assessment,
     care,
     chair,
+    consent,
     consultation,
     infusion,
     lifecycle,
