@@ -40,6 +40,7 @@ from careplan.domain.errors import (
 from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.history import History
 from careplan.domain.journey import REFOLDED, PatientJourney, as_payload, fact_of
+from careplan.domain.migration import MigrationReport
 from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
@@ -309,12 +310,29 @@ class CarePlan(Application[UUID]):
         return recorded[0]
 
     def migrate(
-        self, journey_id: UUID, to_version: int, *, actor: Actor, reason: str | None, expected_version: int | None = None
+        self,
+        journey_id: UUID,
+        to_version: int,
+        *,
+        actor: Actor,
+        reason: str | None,
+        confirm: bool = False,
+        expected_version: int | None = None,
     ) -> int:
+        """Moves a journey to another version of its protocol (DESIGN 7.6); returns its new version.
+        ``MigrationNeedsConfirmation`` (with the report) unless ``confirm`` where care would change."""
+
         def command(journey: PatientJourney, now: datetime) -> None:
-            journey.migrate(self.protocol(journey.protocol_id, to_version), actor=actor, reason=reason, now=now)
+            to = self.protocol(journey.protocol_id, to_version)
+            journey.migrate(to, actor=actor, reason=reason, now=now, resolve=self.protocol, confirm=confirm)
 
         return self.change(journey_id, command, expected_version).journey.version
+
+    def migration_report(self, journey_id: UUID, to_version: int, *, actor: Actor, reason: str | None) -> MigrationReport:
+        """The dry run of ``migrate``: what it would change now, judged by the domain; nothing recorded."""
+        journey = self.get(journey_id)
+        to = self.protocol(journey.protocol_id, to_version)
+        return journey.migration_report(to, actor=actor, reason=reason, now=self.clock(), resolve=self.protocol)
 
     def change(
         self,

@@ -38,6 +38,20 @@ RECORDS: dict[str, frozenset[str]] = {
 """The event types each role may record on a journey; a role not listed records none."""
 
 
+MIGRATES: frozenset[str] = frozenset({CLINICIAN, "admin"})
+"""Who may move a journey to another protocol version: a clinician (a clinical judgement), or an
+admin for a clinic that moves everyone (``careplan protocols migrate --all-open`` runs as admin)."""
+
+
+def may_migrate(role: str | None) -> bool:
+    return (role or "") in MIGRATES
+
+
+def require_may_migrate(actor: Actor) -> None:
+    if not may_migrate(actor.role):
+        raise NotAllowed(actor.role, "ProtocolMigrated")
+
+
 def may_record(role: str | None, event_type: str) -> bool:
     return event_type in RECORDS.get(role or "", frozenset())
 

@@ -699,8 +699,8 @@ def test_the_scheduler_cannot_record_clinician_events(j: Journey) -> None:
         j.aggregate.record_system("NoteAdded", {"key": "k", "text": "x"}, occurred_at=j.now, now=j.now)
 
 
-def test_a_journey_moves_only_to_a_newer_protocol_version(j: Journey) -> None:
+def test_a_journey_is_not_migrated_to_the_version_it_is_on(j: Journey) -> None:
     with pytest.raises(RuleViolation) as caught:
-        j.aggregate.migrate(default_protocol(), actor=CLINICIAN, reason="same", now=j.now)
-    assert caught.value.code == "migration_not_forward"
+        j.aggregate.migrate(default_protocol(), actor=CLINICIAN, reason="same", now=j.now, resolve=j.resolve)
+    assert caught.value.code == "migration_not_needed"
     assert j.version == 1
