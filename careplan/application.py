@@ -322,11 +322,29 @@ class CarePlan(Application[UUID]):
         """Moves a journey to another version of its protocol (DESIGN 7.6); returns its new version.
         ``MigrationNeedsConfirmation`` (with the report) unless ``confirm`` where care would change."""
 
+        return self.migrate_with_report(
+            journey_id, to_version, actor=actor, reason=reason, confirm=confirm, expected_version=expected_version
+        )[0]
+
+    def migrate_with_report(
+        self,
+        journey_id: UUID,
+        to_version: int,
+        *,
+        actor: Actor,
+        reason: str | None,
+        confirm: bool = False,
+        expected_version: int | None = None,
+    ) -> tuple[int, MigrationReport]:
+        """``migrate``, returning the journey's new version and the report the migration was judged on."""
+        reports: list[MigrationReport] = []
+
         def command(journey: PatientJourney, now: datetime) -> None:
             to = self.protocol(journey.protocol_id, to_version)
-            journey.migrate(to, actor=actor, reason=reason, now=now, resolve=self.protocol, confirm=confirm)
+            reports[:] = [journey.migrate(to, actor=actor, reason=reason, now=now, resolve=self.protocol, confirm=confirm)]
 
-        return self.change(journey_id, command, expected_version).journey.version
+        version = self.change(journey_id, command, expected_version).journey.version
+        return version, reports[0]
 
     def migration_report(self, journey_id: UUID, to_version: int, *, actor: Actor, reason: str | None) -> MigrationReport:
         """The dry run of ``migrate``: what it would change now, judged by the domain; nothing recorded."""

@@ -145,6 +145,9 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {"current_version": error.current_version} if isinstance(error, VersionConflict) else {}
     if isinstance(error, JourneyExists):
         extra = {"journey_id": str(error.journey_id)}
+    report = getattr(error, "report", None)  # a migration that needs confirming names what it would change
+    if report is not None:
+        extra = {"report": report.as_dict()}
     code = "forbidden" if isinstance(error, NotAllowed) else error.code
     errors = getattr(error, "errors", None)
     response = problem(status, code, str(error), errors, **extra)

@@ -13,6 +13,7 @@ from events.fhir import codes, refs
 
 STEP_EVENTS: dict[str, tuple[str, ...]] = {
     "consultation": ("ConsultationCompleted",),
+    "consent": ("ConsentRecorded",),
     "medication_review": ("MedicationReviewed",),
     "contraindication_screening": ("ContraindicationScreened", "ContraindicationOverridden"),
     "lab_screening": ("ScreeningOrdered", "ScreeningResulted"),

@@ -46,7 +46,7 @@ def init_api(app: Flask) -> CarePlanApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for event_type, schema in DATA_SCHEMAS.items():
         api.spec.components.schema(f"{event_type}Data", schema=schema)
-    from web.api import events, fhir, journeys, patient, slots, worklists  # noqa: F401  (the routes)
+    from web.api import events, fhir, journeys, migrations, patient, protocols, slots, worklists  # noqa: F401  (the routes)
     from web.api.blueprint import blp
 
     api.register_blueprint(blp)
