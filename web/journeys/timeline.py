@@ -25,6 +25,7 @@ JOURNEY = "journey"
 
 BY_TYPE = {
     "ConsultationCompleted": "consultation",
+    "ConsentRecorded": "consent",
     "MedicationReviewed": "medication_review",
     "ContraindicationScreened": "contraindication_screening",
     "ContraindicationOverridden": "contraindication_screening",
@@ -304,7 +305,12 @@ _DESCRIBE = {
     "EventEnteredInError": lambda d: f"Marks version {d.get('target_version')} as entered in error",
     "JourneyClosed": lambda d: f"Outcome: {_words(d.get('outcome'))}",
     "JourneyOpened": lambda d: f"Opened on {d.get('protocol')} version {d.get('protocol_version')}",
-    "ProtocolMigrated": lambda d: f"Moved from version {d.get('from_version')} to {d.get('to_version')}",
+    "ProtocolMigrated": lambda d: f"Moved from version {d.get('from_version')} to {d.get('to_version')}"
+    + (". What changed: " + " ".join(d["changes"]) if d.get("changes") else ""),
+    "ConsentRecorded": lambda d: (
+        f"Consent form {d.get('form_version')}: {'signed' if d.get('signed') else 'not signed'}"
+        + (f"; witness: {d['witness']}" if d.get("witness") else "")
+    ),
     "SafetyAlertRaised": lambda d: f"{_words(d.get('kind')).capitalize()} alert: {d.get('reason')}",
     "SafetyAlertAcknowledged": lambda d: f"Acknowledges the alert of version {d.get('alert_version')}"
     + (f"; risk {d['risk_assessment']}" if d.get("risk_assessment") else "")
