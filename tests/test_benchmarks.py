@@ -22,6 +22,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "projections": (["--events", "400", "--lengths", "5,25", "--lag-writes", "10"], "catch-up ev/s"),
     "sweep": (["--sizes", "100", "--due", "10", "--repeats", "1"], "median sweep"),
     "demo": (["--patients", "20", "--baseline", "10"], "20 patients"),
+    "migration": (["--journeys", "50"], "migrate --all-open --dry-run"),
 }
 """Per script: the smoke arguments, and a line its output must contain when it ran to the end."""
 
