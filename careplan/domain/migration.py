@@ -213,10 +213,10 @@ def _holds(bv: JourneyView, av: JourneyView) -> list[Change]:
     changes = []
     for step, reason in before.items():
         if step not in after:
-            changes.append(Change("hold_lifted", step, reason, None, f"The blood-pressure hold would be lifted ({reason})"))
+            changes.append(Change("hold_lifted", step, reason, None, f"The blood-pressure hold would be lifted: {reason}"))
     for step, reason in after.items():
         if step not in before:
-            changes.append(Change("hold_added", step, None, reason, f"A blood-pressure hold would apply ({reason})"))
+            changes.append(Change("hold_added", step, None, reason, f"A blood-pressure hold would apply: {reason}"))
     return changes
 
 

@@ -565,18 +565,22 @@ def _before_next_infusion(r: ClinicalRecord, steps: dict[str, StepView], now: da
 
 
 def _series_waits(r: ClinicalRecord, steps: dict[str, StepView], now: datetime | None) -> NextAction | None:
-    """Mid-series, a prerequisite the engine asks for before the next induction infusion (a migration
-    added labs or consent, a taper is pending): the first next action names it instead of offering
-    the infusion (DESIGN 7.2). None when nothing of that kind blocks."""
-    if steps["induction"].status != IN_PROGRESS or not r.induction_infusions():
-        return None
+    """Mid-series (or in maintenance), a prerequisite the engine asks for before the next infusion (a
+    migration added labs or consent, a taper is pending): the first next action names it instead of
+    offering the infusion (DESIGN 7.2). None when nothing of that kind blocks."""
     at = utc_of(now) if now is not None else r.latest
     if at is None:
         return None
-    blockers = [b for b in induction_blockers(r, at) if b[0] != "contraindicated"]
-    if not blockers:
-        return None
-    return NextAction("induction", f"Before the next infusion: {blockers[0][1]}", steps["induction"].due_at)
+    if steps["induction"].status == IN_PROGRESS and r.induction_infusions():
+        blockers = [b for b in induction_blockers(r, at) if b[0] != "contraindicated"]
+        if blockers:
+            return NextAction("induction", f"Before the next infusion: {blockers[0][1]}", steps["induction"].due_at)
+    maintenance = steps.get("maintenance")
+    if maintenance is not None and maintenance.status in (IN_PROGRESS, ON_HOLD):
+        waiting_for = unmet(r, "maintenance", at)
+        if waiting_for:
+            return NextAction("maintenance", f"Before the next infusion: {waiting_for[0][1]}", maintenance.due_at)
+    return None
 
 
 def _which_infusion(r: ClinicalRecord, version: int, phase: str) -> str:

@@ -171,3 +171,20 @@ def test_the_dry_run_names_every_step_whose_status_the_migration_changes_and_not
         }
         named = {c.subject for c in report.changes if c.kind in ("step_status", "step_added", "step_dropped", "step_removed")}
         assert named == changed, stage
+
+
+def test_adding_labs_to_maintenance_stops_the_view_offering_the_next_maintenance_infusion() -> None:
+    steps = tuple(
+        replace(s, requires=(*s.requires, "lab_screening")) if s.name == "maintenance" else s for s in default_protocol().steps
+    )
+    repeat_labs = replace(default_protocol(), version=8, steps=steps)
+    j = journey(repeat_labs)
+    j.into_maintenance()
+    assert any(a.action == "Give the next maintenance infusion" for a in j.view().next_actions)
+    migrate(j, repeat_labs)
+    j.advance(weeks=4)
+    actions = j.view().next_actions
+    assert not any(a.action == "Give the next maintenance infusion" for a in actions)
+    assert any(a.step == "maintenance" and a.action.startswith("Before the next infusion: Lab results") for a in actions)
+    j.vitals()
+    j.refused("labs_pending", "InfusionCompleted", j.infusion_data("maintenance"))
