@@ -50,7 +50,7 @@ def _consent(r: ClinicalRecord, at: datetime) -> list[Problem]:
 def _labs(r: ClinicalRecord, at: datetime) -> list[Problem]:
     missing = [p for p in r.protocol.panels_before_induction if p not in r.labs_resulted]
     if missing:
-        return [("labs_pending", "Lab results are not in yet: " + ", ".join(missing) + ".")]
+        return [("labs_pending", "Lab results are not in yet: " + ", ".join(p.replace("_", " ") for p in missing) + ".")]
     return []
 
 
