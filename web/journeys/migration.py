@@ -15,7 +15,7 @@ from uuid import UUID
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from careplan.domain import roles
-from careplan.domain.errors import CarePlanError, RuleViolation
+from careplan.domain.errors import RuleViolation
 from careplan.domain.journey import PatientJourney
 from careplan.domain.migration import MigrationNeedsConfirmation, MigrationReport
 from web.auth import current_actor, requires
@@ -50,10 +50,8 @@ def migration(journey_id: UUID) -> Any:
         )
     except MigrationNeedsConfirmation as refused:
         return _page(journey, targets, to, reason, refused.report, refused), 422
-    except RuleViolation as refused:
+    except RuleViolation as refused:  # journey_closed, reason_required: the form says why (others: error page)
         return _page(journey, targets, to, reason, None, refused), 422
-    except CarePlanError:
-        raise
     flash(f"Moved to protocol version {to} (version {version} of the journey).", "success")
     return redirect(url_for("journeys.timeline", journey_id=journey_id))
 
