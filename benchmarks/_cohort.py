@@ -29,13 +29,13 @@ class MovableClock:
 
 def make_app(url: str | None, clock: MovableClock) -> CarePlan:
     url = url or f"sqlite:///{tempfile.mkdtemp(prefix='careplan-bench-')}/bench.sqlite"
-    return CarePlan(StoreSettings(url=url), default_protocols(), clock=clock)
+    return CarePlan(StoreSettings(url=url), default_protocols(open_on="1"), clock=clock)
 
 
 def open_journeys(
     app: CarePlan, store: ReadStore, count: int, opened_at: Callable[[int], datetime], batch: int = 1000
 ) -> None:
-    protocol = app.protocol("ketamine-trd")
+    protocol = app.protocol("ketamine-trd", 1)
     for start in range(0, count, batch):
         now = app.clock()
         journeys = [

@@ -273,7 +273,7 @@ def bench_store(
     urls: Callable[[str], str], samples: int, lengths: tuple[int, ...] = LENGTHS
 ) -> tuple[list[Sample], list[float]]:
     settings = StoreSettings(url=urls("careplan"), snapshot_interval=SNAPSHOT_INTERVAL)
-    careplan = CarePlan(settings, default_protocols(), clock=MovingClock())
+    careplan = CarePlan(settings, default_protocols(open_on="1"), clock=MovingClock())
     raw = RawApplication(env=StoreSettings(url=urls("raw")).library_env())
     apps = Apps(careplan, raw)
     try:

@@ -154,7 +154,7 @@ from careplan.scheduling.sweep import sweep
 from events.protocol_file import default_protocols
 from events.read.store import ReadStore
 now = datetime.fromisoformat(sys.argv[2])
-app = CarePlan(StoreSettings(url=sys.argv[1]), default_protocols(), clock=lambda: now)
+app = CarePlan(StoreSettings(url=sys.argv[1]), default_protocols(open_on="1"), clock=lambda: now)
 started = time.perf_counter()
 result = sweep(app, ReadStore(app), now)
 print(time.perf_counter() - started, len(result.recorded))

@@ -38,6 +38,7 @@ from careplan.domain.errors import (
 from careplan.domain.families.alerts import carried_alerts
 from careplan.domain.history import History
 from careplan.domain.journey import REFOLDED, PatientJourney, as_payload, fact_of
+from careplan.domain.migration import MigrationReport
 from careplan.domain.patient_index import PatientIndex, index_id, normal_reference, typed_index_id
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol, ProtocolRegistry
@@ -134,8 +135,12 @@ class CarePlan(Application[UUID]):
 
     # -- protocols ----------------------------------------------------------------------------
 
-    def protocol(self, protocol_id: str, version: int | None = None) -> Protocol:
+    def protocol(self, protocol_id: str, version: int | None = None, *, opening: bool = False) -> Protocol:
+        """A protocol version; with no version, the latest (or, for ``opening`` a journey, the version
+        the clinic pinned new journeys to)."""
         try:
+            if version is None and opening:
+                return self.protocols.opening(protocol_id)
             return self.protocols.get(protocol_id, version)
         except KeyError:
             raise UnknownProtocol(protocol_id, version) from None
@@ -162,7 +167,7 @@ class CarePlan(Application[UUID]):
         ``previous_journey_id`` names another, and opens with that course's unresolved safety alerts.
         """
         patient_ref = patient_ref.strip(" ")
-        protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version)
+        protocol = self.protocol(protocol_id or DEFAULT_PROTOCOL, protocol_version, opening=True)
         if previous_journey_id is not None:
             self._previous_course(previous_journey_id, patient_ref)
         backoff = Backoff(self.contention_seconds)
@@ -321,12 +326,47 @@ class CarePlan(Application[UUID]):
         return recorded[0]
 
     def migrate(
-        self, journey_id: UUID, to_version: int, *, actor: Actor, reason: str | None, expected_version: int | None = None
+        self,
+        journey_id: UUID,
+        to_version: int,
+        *,
+        actor: Actor,
+        reason: str | None,
+        confirm: bool = False,
+        expected_version: int | None = None,
     ) -> int:
-        def command(journey: PatientJourney, now: datetime) -> None:
-            journey.migrate(self.protocol(journey.protocol_id, to_version), actor=actor, reason=reason, now=now)
+        """Moves a journey to another version of its protocol (DESIGN 7.6); returns its new version.
+        ``MigrationNeedsConfirmation`` (with the report) unless ``confirm`` where care would change."""
 
-        return self.change(journey_id, command, expected_version).journey.version
+        return self.migrate_with_report(
+            journey_id, to_version, actor=actor, reason=reason, confirm=confirm, expected_version=expected_version
+        )[0]
+
+    def migrate_with_report(
+        self,
+        journey_id: UUID,
+        to_version: int,
+        *,
+        actor: Actor,
+        reason: str | None,
+        confirm: bool = False,
+        expected_version: int | None = None,
+    ) -> tuple[int, MigrationReport]:
+        """``migrate``, returning the journey's new version and the report the migration was judged on."""
+        reports: list[MigrationReport] = []
+
+        def command(journey: PatientJourney, now: datetime) -> None:
+            to = self.protocol(journey.protocol_id, to_version)
+            reports[:] = [journey.migrate(to, actor=actor, reason=reason, now=now, resolve=self.protocol, confirm=confirm)]
+
+        version = self.change(journey_id, command, expected_version).journey.version
+        return version, reports[0]
+
+    def migration_report(self, journey_id: UUID, to_version: int, *, actor: Actor, reason: str | None) -> MigrationReport:
+        """The dry run of ``migrate``: what it would change now, judged by the domain; nothing recorded."""
+        journey = self.get(journey_id)
+        to = self.protocol(journey.protocol_id, to_version)
+        return journey.migration_report(to, actor=actor, reason=reason, now=self.clock(), resolve=self.protocol)
 
     def change(
         self,

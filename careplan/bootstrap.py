@@ -26,7 +26,7 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     without ``CAREPLAN_CIPHER_KEY`` (and not in demo mode) it refuses before any row is read or written."""
     env = dict(os.environ if environ is None else environ)
     require_encryption(env, demo=demo)
-    protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None)
+    protocols = default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None, env.get("CAREPLAN_PROTOCOL_VERSION"))
     clinic = clinic_settings(env)
     messaging = messaging_settings(env, clinic)
     settings = resolved(store_settings(env))

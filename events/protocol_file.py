@@ -8,6 +8,7 @@ clinic editing its JSON by hand needs to know where to look, not a traceback.
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -68,11 +69,15 @@ def first_error(messages: Any, path: tuple[str, ...] = ()) -> str:
     return f"{where}: {messages}"
 
 
-def default_protocols(extra_dir: str | Path | None = None) -> ProtocolRegistry:
+def default_protocols(extra_dir: str | Path | None = None, open_on: str | None = None) -> ProtocolRegistry:
     """The packaged protocols (``careplan/protocols/*.json``) and every ``*.json`` in ``extra_dir``.
 
     A clinic's file may add a protocol or a new version; redefining an existing id and version with
     different content is refused, because journeys opened on it would silently change their rules.
+
+    ``open_on`` (``CAREPLAN_PROTOCOL_VERSION``, read from the environment when not given) pins the
+    version new journeys open on when none is named: ``2`` for ``ketamine-trd``, or ``ID=N,ID=N``.
+    Unset, new journeys open on each protocol's latest version (the contract's default).
     """
     packaged = resources.files("careplan").joinpath("protocols")
     files: list[Traversable | Path] = sorted(
@@ -86,7 +91,29 @@ def default_protocols(extra_dir: str | Path | None = None) -> ProtocolRegistry:
     registry = ProtocolRegistry()
     for file in files:
         _register(registry, load_protocol_file(file), file)
+    pins = os.environ.get("CAREPLAN_PROTOCOL_VERSION") if open_on is None else open_on
+    for protocol_id, version in _pins(pins or ""):
+        try:
+            registry.open_on(protocol_id, version)
+        except KeyError:
+            raise ProtocolFileError(
+                f"CAREPLAN_PROTOCOL_VERSION: no protocol {protocol_id} version {version} is registered."
+            ) from None
     return registry
+
+
+DEFAULT_ID = "ketamine-trd"
+
+
+def _pins(text: str) -> list[tuple[str, int]]:
+    """``2`` or ``ketamine-trd=2,other=1``; a malformed pin is one sentence, not a traceback."""
+    pins = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        protocol_id, _, version = part.rpartition("=")
+        if not version.isdigit():
+            raise ProtocolFileError(f"CAREPLAN_PROTOCOL_VERSION: {part!r} is not a version number (e.g. 2 or ketamine-trd=2).")
+        pins.append((protocol_id or DEFAULT_ID, int(version)))
+    return pins
 
 
 def _register(registry: ProtocolRegistry, protocol: Protocol, file: Traversable | Path) -> None:

@@ -24,6 +24,10 @@ os.environ.setdefault("CAREPLAN_MODE", "demo")
 synthetic data only, so commands they run (in this process or in a subprocess) are in demo mode unless
 a test says otherwise (tests of production mode delete this variable)."""
 
+os.environ.setdefault("CAREPLAN_PROTOCOL_VERSION", "1")
+"""New journeys open on ketamine-trd version 1 in the tests unless a test names a version: the suite
+was written against version 1, and version 2's tests open on it by name (DESIGN 7.6)."""
+
 PG_HOST = os.environ.get("CAREPLAN_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("CAREPLAN_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("CAREPLAN_TEST_PG_USER", "postgres")

@@ -51,6 +51,7 @@ VALID_DATA: dict[str, dict[str, Any]] = {
     "InfusionStopped": {"phase": "induction", "minutes_given": 20, "cause": "hypertension"},
     "DischargeAssessed": {"phase": "induction", "observation_min": 40, "alert_and_oriented": True, "escort_present": True},
     "SideEffectReported": {"effect": "nausea", "severity": "mild", "note": "Settled with ondansetron."},
+    "ConsentRecorded": {"form_version": "2026-01", "signed": True, "witness": "Nurse A. Okafor"},
     "ResponseReviewed": {"decision": "maintenance"},
     "MaintenanceIntervalSet": {"weeks": 4},
     "ComplementaryCareGuidanceGiven": {"area": "sleep", "guidance": "Keep a regular wake time."},

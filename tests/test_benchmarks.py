@@ -23,6 +23,7 @@ SMOKE: dict[str, tuple[list[str], str]] = {
     "sweep": (["--sizes", "100", "--due", "10", "--repeats", "1"], "median sweep"),
     "demo": (["--patients", "20", "--baseline", "10"], "20 patients"),
     "outcomes": (["--patients", "30", "--sizes", "30,60", "--events", "60", "--repeat", "1"], "FHIR export of a 60-event journey"),
+    "migration": (["--journeys", "50"], "migrate --all-open --dry-run"),
 }
 """Per script: the smoke arguments, and a line its output must contain when it ran to the end."""
 

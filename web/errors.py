@@ -150,6 +150,9 @@ def domain_error(error: CarePlanError) -> Response | tuple[str, int]:
         extra = {"journey_id": str(error.journey_id)}
     if isinstance(error, SeriesRefused):
         extra = {"index": error.index}
+    report = getattr(error, "report", None)  # a migration that needs confirming names what it would change
+    if report is not None:
+        extra = {"report": report.as_dict()}
     code = "forbidden" if isinstance(error, NotAllowed) else error.code
     errors = getattr(error, "errors", None)
     response = problem(status, code, str(error), errors, **extra)

@@ -119,7 +119,7 @@ def run_status(args: argparse.Namespace) -> int:
     from eventsourcing.persistence import PersistenceError
 
     try:
-        app = CarePlan(settings, default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None))
+        app = CarePlan(settings, default_protocols(env.get("CAREPLAN_PROTOCOLS_DIR") or None, env.get("CAREPLAN_PROTOCOL_VERSION")))
         try:
             found = status(app)
         finally:

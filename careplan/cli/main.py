@@ -31,6 +31,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "careplan.cli.db",
     "careplan.cli.report",
     "careplan.cli.index",
+    "careplan.cli.protocols",
 )
 
 

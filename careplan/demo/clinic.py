@@ -118,6 +118,8 @@ def workup(chart: Chart, plan: Workup) -> None:
         },
     )
     chart.record("ContraindicationScreened", {"findings": [plan.finding] if plan.finding else []})
+    if chart.protocol.has_step("consent"):  # version 2: informed consent before induction (DESIGN 7.6)
+        chart.record("ConsentRecorded", {"form_version": "2026-01", "signed": True, "witness": "Nurse on duty"})
     if plan.finding and plan.override:
         override(chart, plan.finding)
     panels = chart.protocol.lab_panels

@@ -22,11 +22,12 @@ from random import Random
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
 from careplan.demo import departures, outcomes, stories
 from careplan.demo.chairs import ChairPlan
-from careplan.demo.chart import Chart, RanPastNow
+from careplan.demo.chart import CLINICIAN, Chart, RanPastNow
 from careplan.demo.people import demo_details
 from careplan.demo.stories import Story
 from careplan.demo.versions import VERSION_MIX, VersionMix, stage_plan, usable
 from careplan.domain.clinic import WEEKDAYS, Hours, clinic
+from careplan.domain.protocol import Protocol
 
 Plan = Callable[[Random, int], Story]
 STAGES: tuple[tuple[str, Plan, int], ...] = (
@@ -97,7 +98,10 @@ def write_journey(
     ``version`` of the default protocol (its latest when None)."""
     rng = Random(f"careplan-demo-{seed}-{number}")
     story = STAGES[stage][1](rng, n)
-    protocol = app.protocol(DEFAULT_PROTOCOL, version)
+    adopted = app.protocol(DEFAULT_PROTOCOL, opening=True)
+    protocol = app.protocol(DEFAULT_PROTOCOL, version) if version is not None else adopted
+    # A patient on an older version than the clinic opens new journeys on started before the clinic
+    # adopted it (DESIGN 7.6): some of them are moved, with the migration's report in their timeline.
     if story.age is not None:
         age = timedelta(days=rng.uniform(*story.age))
     else:
@@ -122,8 +126,22 @@ def write_journey(
         except RanPastNow:
             continue
         chart.catch_up()
+        if adopted.version > protocol.version and number % 10 == 0:
+            migrate(chart, adopted, app)
         return chart
     raise RanPastNow(f"demo patient {number}'s story does not fit before now")
+
+
+def migrate(chart: Chart, to: Protocol, app: CarePlan) -> None:
+    """Moves an open journey to the version the clinic adopted, its report kept in the timeline."""
+    journey = chart.journey
+    if journey is None or journey.chart.closed is not None:
+        return
+    journey.migrate(
+        to, actor=CLINICIAN, reason="The clinic adopted the new protocol version.", now=chart.now,
+        resolve=app.protocol, confirm=True,
+    )
+    chart.version = journey.version
 
 
 EARLIER_TRIES = (timedelta(0), timedelta(days=1), timedelta(days=3), timedelta(days=7))

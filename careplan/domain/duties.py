@@ -157,8 +157,8 @@ def _reminders(record: ClinicalRecord, view: JourneyView) -> Iterator[Duty]:
         due = maintenance.due_at
         ahead = timedelta(days=protocol.maintenance.reminder_days_before)
         yield _reminder("maintenance", "maintenance", due, due - ahead, f"reminder:maintenance:{due.isoformat()}")
-    care = view.steps["complementary_care"]
-    if care.status in OPEN and care.due_at is not None:
+    care = view.steps.get("complementary_care")  # a protocol may leave it out (DESIGN 7.6)
+    if care is not None and care.status in OPEN and care.due_at is not None:
         due = care.due_at
         yield _reminder("check_in", "complementary_care", due, due - DUE_LEAD, f"reminder:check_in:{due.isoformat()}")
 

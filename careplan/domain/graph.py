@@ -38,10 +38,19 @@ def _screening(r: ClinicalRecord, at: datetime) -> list[Problem]:
     return []
 
 
+def _consent(r: ClinicalRecord, at: datetime) -> list[Problem]:
+    consent = r.consent
+    if consent is None or consent.occurred_at > at:
+        return [("consent_missing", "Informed consent has not been recorded.")]
+    if not consent.payload.signed:
+        return [("consent_missing", "The consent form was not signed.")]
+    return []
+
+
 def _labs(r: ClinicalRecord, at: datetime) -> list[Problem]:
-    missing = [p for p in r.protocol.lab_panels if p not in r.labs_resulted]
+    missing = [p for p in r.protocol.panels_before_induction if p not in r.labs_resulted]
     if missing:
-        return [("labs_pending", "Lab results are not in yet: " + ", ".join(missing) + ".")]
+        return [("labs_pending", "Lab results are not in yet: " + ", ".join(p.replace("_", " ") for p in missing) + ".")]
     return []
 
 
@@ -85,6 +94,7 @@ def _complementary(r: ClinicalRecord, at: datetime) -> list[Problem]:
 
 DONE: dict[str, Callable[[ClinicalRecord, datetime], list[Problem]]] = {
     "consultation": _consultation,
+    "consent": _consent,
     "medication_review": _medication_review,
     "contraindication_screening": _screening,
     "lab_screening": _labs,
@@ -100,6 +110,8 @@ DONE: dict[str, Callable[[ClinicalRecord, datetime], list[Problem]]] = {
 def unmet(r: ClinicalRecord, step: str, at: datetime) -> list[Problem]:
     """Why ``step`` cannot go ahead at ``at`` for want of the steps the protocol says it requires."""
     problems: list[Problem] = []
+    if not r.protocol.has_step(step):
+        return problems  # a step the protocol leaves out waits for nothing (its events are refused)
     for required in r.protocol.step(step).requires:
         problems.extend(DONE[required](r, at))
     return problems
@@ -164,6 +176,8 @@ DEADLINE_ANCHORS = frozenset({"first_infusion"})
 
 def due_of(r: ClinicalRecord, step: str) -> datetime | None:
     """When ``step`` is due by the protocol's rule for it; None when its anchor has not happened."""
+    if not r.protocol.has_step(step):
+        return None
     rule = r.protocol.step(step).due
     if rule is None:
         return None

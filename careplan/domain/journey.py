@@ -19,7 +19,7 @@ from typing import Any, cast
 from eventsourcing.domain import Aggregate, OriginatorVersionError
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from careplan.domain import chain, retrospective, rules
+from careplan.domain import chain, migration, retrospective, roles, rules
 from careplan.domain.catalogue import CLINICIAN_EVENTS, EVENT_TYPES, SYSTEM_EVENTS
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import RuleViolation, UnknownEventType
@@ -27,6 +27,7 @@ from careplan.domain.families.lifecycle import JourneyOpened as Opening
 from careplan.domain.families.lifecycle import ProtocolMigrated
 from careplan.domain.families.messages import state_of
 from careplan.domain.family import Attempt, payload_type, raised_by
+from careplan.domain.migration import MigrationReport
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import (
@@ -352,14 +353,40 @@ class PatientJourney(Aggregate):
             return
         self._trigger(payload, actor, utc(now), None, utc(now))
 
-    def migrate(self, to: Protocol, *, actor: Actor, reason: str | None, now: datetime) -> None:
-        """Moves the journey to a newer version of its protocol; the rules from now on are the new ones."""
-        if to.id != self.protocol_id or to.version <= self.protocol_version:
-            raise RuleViolation(
-                "migration_not_forward", f"A journey on version {self.protocol_version} moves only to a newer version."
-            )
-        payload = ProtocolMigrated(protocol=to.id, from_version=self.protocol_version, to_version=to.version)
+    def migration_report(self, to: Protocol, *, actor: Actor, reason: str | None, now: datetime, resolve: Resolve) -> MigrationReport:
+        """What moving the journey to ``to`` would change now (a dry run): the same guards as the
+        migration itself (role, closed journey, reason), nothing recorded."""
+        roles.require_may_migrate(actor)
+        record = self.clinical_record(resolve)
+        migration.check_migration(record, to, reason)
+        return migration.report(record, to, utc(now))
+
+    def migrate(
+        self,
+        to: Protocol,
+        *,
+        actor: Actor,
+        reason: str | None,
+        now: datetime,
+        resolve: Resolve,
+        confirm: bool = False,
+    ) -> MigrationReport:
+        """Moves the journey to another version of its protocol (newer or older: DESIGN 7.6); the rules
+        from now on are that version's. A migration that would lower a guard on care (complete a
+        series, clear or reclassify a finding, lift a hold, drop a step with events) is refused with
+        ``MigrationNeedsConfirmation`` unless ``confirm``; the changes confirmed are stored with it."""
+        report = self.migration_report(to, actor=actor, reason=reason, now=now, resolve=resolve)
+        if report.needs_confirmation and not confirm:
+            raise migration.MigrationNeedsConfirmation(report)
+        payload = ProtocolMigrated(
+            protocol=to.id,
+            from_version=self.protocol_version,
+            to_version=to.version,
+            changes=tuple(c.sentence for c in report.changes),
+            confirmed=tuple(c.kind for c in report.confirmations),
+        )
         self._trigger(payload, actor, utc(now), reason, utc(now))
+        return report
 
     def _own(self, history: History | None) -> tuple[Fact, ...]:
         """The history, checked to be this journey's own, up to its current version."""

@@ -80,6 +80,46 @@ class ResponseSettings:
 
 
 @dataclass(frozen=True)
+class EligibilitySettings:
+    """Who may start induction, judged at the first infusion (``eligibility_not_met``, deviable with
+    the clinician's reason). Both thresholds are inclusive ("at least"); 0 checks nothing, which is
+    version 1's default, so journeys and clinic files written before it mean what they meant."""
+
+    min_prior_antidepressant_trials: int = 0
+    min_baseline_phq9: int = 0
+
+    @property
+    def checks(self) -> bool:
+        return self.min_prior_antidepressant_trials > 0 or self.min_baseline_phq9 > 0
+
+
+@dataclass(frozen=True)
+class LabPanel:
+    """A lab panel or screening the protocol orders: its code (what ``ScreeningOrdered.panel`` takes),
+    its title, and whether its result must be in before induction (the ``lab_screening`` step)."""
+
+    code: str
+    title: str
+    required_before_induction: bool = True
+
+
+V1_PANELS = (
+    LabPanel("hormone", "Hormone panel"),
+    LabPanel("thyroid", "Thyroid panel"),
+    LabPanel("diabetes", "Diabetes panel"),
+)
+
+
+@dataclass(frozen=True)
+class MedicationFlag:
+    """A drug class the medication review flags (``maoi``, ``psychostimulant``), with the sentence the
+    clinician reads beside it. A flag informs; it does not refuse an infusion."""
+
+    drug_class: str
+    flag: str
+
+
+@dataclass(frozen=True)
 class MaintenanceSettings:
     default_interval_weeks: int = 4
     min_interval_weeks: int = 2
@@ -179,13 +219,28 @@ class Protocol:
     maintenance: MaintenanceSettings = field(default_factory=MaintenanceSettings)
     infusion_reminder_hours: int = 24
     safety: SafetySettings = field(default_factory=SafetySettings)
-    lab_panels: tuple[str, ...] = ("hormone", "thyroid", "diabetes")
+    panels: tuple[LabPanel, ...] = V1_PANELS
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     contraindications: ContraindicationSettings = field(default_factory=ContraindicationSettings)
     dose: DoseSettings = field(default_factory=DoseSettings)
     monitoring: MonitoringSettings = field(default_factory=MonitoringSettings)
     appointments: AppointmentSettings = field(default_factory=AppointmentSettings)
+    eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
+    medication_flags: tuple[MedicationFlag, ...] = ()
     questionnaires: QuestionnaireSettings = field(default_factory=QuestionnaireSettings)
+
+    @property
+    def lab_panels(self) -> tuple[str, ...]:
+        """The codes of every panel the protocol orders."""
+        return tuple(panel.code for panel in self.panels)
+
+    @property
+    def panels_before_induction(self) -> tuple[str, ...]:
+        """The codes whose results must be in before induction (what ``lab_screening`` waits for)."""
+        return tuple(panel.code for panel in self.panels if panel.required_before_induction)
+
+    def has_step(self, name: str) -> bool:
+        return any(step.name == name for step in self.steps)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -241,7 +296,7 @@ class Protocol:
             maintenance=MaintenanceSettings(**doc.get("maintenance", {})),
             infusion_reminder_hours=int(doc.get("reminders", {}).get("infusion_hours_before", 24)),
             safety=SafetySettings(**safety),
-            lab_panels=tuple(doc.get("lab_panels", ("hormone", "thyroid", "diabetes"))),
+            panels=_panels(doc.get("lab_panels")),
             assessments=AssessmentSettings(**assessments),
             contraindications=ContraindicationSettings(
                 absolute=tuple(screening.get("absolute", ABSOLUTE_FINDINGS)),
@@ -250,8 +305,29 @@ class Protocol:
             dose=DoseSettings(**doc.get("dose", {})),
             monitoring=MonitoringSettings(**doc.get("monitoring", {})),
             appointments=AppointmentSettings(**doc.get("appointments", {})),
+            eligibility=EligibilitySettings(**doc.get("eligibility", {})),
+            medication_flags=tuple(
+                MedicationFlag(drug_class=f["drug_class"], flag=f["flag"]) for f in doc.get("medication_flags", ())
+            ),
             questionnaires=QuestionnaireSettings.from_dict(doc.get("questionnaires", {})),
         )
+
+
+def _panels(listed: Any) -> tuple[LabPanel, ...]:
+    """Panels as a file lists them: a code alone (version 1's form, required before induction, titled
+    as version 1 titles it) or an object with ``code``, ``title`` and ``required_before_induction``."""
+    if listed is None:
+        return V1_PANELS
+    known = {panel.code: panel for panel in V1_PANELS}
+    panels = []
+    for item in listed:
+        if isinstance(item, str):
+            panels.append(known.get(item) or LabPanel(item, item.replace("_", " ").capitalize()))
+        else:
+            panels.append(
+                LabPanel(item["code"], item["title"], bool(item.get("required_before_induction", True)))
+            )
+    return tuple(panels)
 
 
 class ProtocolRegistry:
@@ -263,8 +339,22 @@ class ProtocolRegistry:
 
     def __init__(self, protocols: list[Protocol] | tuple[Protocol, ...] = ()) -> None:
         self._protocols: dict[tuple[str, int], Protocol] = {}
+        self._opening: dict[str, int] = {}
         for protocol in protocols:
             self.add(protocol)
+
+    def open_on(self, protocol_id: str, version: int) -> None:
+        """Pins the version new journeys of ``protocol_id`` open on when the caller names none (a clinic
+        that has not adopted the latest version yet: ``CAREPLAN_PROTOCOL_VERSION``)."""
+        self.get(protocol_id, version)
+        self._opening[protocol_id] = version
+
+    def opening(self, protocol_id: str) -> Protocol:
+        """The version a new journey opens on when none is named: the pinned one, else the latest."""
+        return self.get(protocol_id, self._opening.get(protocol_id))
+
+    def versions(self, protocol_id: str) -> list[int]:
+        return sorted(v for (pid, v) in self._protocols if pid == protocol_id)
 
     def add(self, protocol: Protocol) -> None:
         self._protocols[protocol.key] = protocol

@@ -32,6 +32,7 @@ from careplan.domain.protocol import Protocol
 from careplan.domain.values import Fact
 
 if TYPE_CHECKING:
+    from careplan.domain.families.consent import ConsentRecorded
     from careplan.domain.families.consultation import ConsultationCompleted, MedicationReviewed
     from careplan.domain.families.lifecycle import JourneyClosed, JourneyPaused
     from careplan.domain.families.response import ResponseReviewed
@@ -199,6 +200,8 @@ class ClinicalRecord:
     counts from the page)."""
     latest: datetime | None = None
     """The latest clinical time folded: an event dated earlier is late and takes its place by a refold."""
+    consent: Entry[ConsentRecorded] | None = None
+    """The latest informed consent recorded (DESIGN 7.6): induction waits for a signed one."""
 
     def __post_init__(self) -> None:
         self.protocol: Protocol = None  # type: ignore[assignment]  # bound by bind() before any rule reads it

@@ -45,6 +45,20 @@ def require_may_send_questionnaire(actor: Actor) -> None:
         raise NotAllowed(actor.role, "QuestionnaireSent")
 
 
+MIGRATES: frozenset[str] = frozenset({CLINICIAN, "admin"})
+"""Who may move a journey to another protocol version: a clinician (a clinical judgement), or an
+admin for a clinic that moves everyone (``careplan protocols migrate --all-open`` runs as admin)."""
+
+
+def may_migrate(role: str | None) -> bool:
+    return (role or "") in MIGRATES
+
+
+def require_may_migrate(actor: Actor) -> None:
+    if not may_migrate(actor.role):
+        raise NotAllowed(actor.role, "ProtocolMigrated")
+
+
 def may_record(role: str | None, event_type: str) -> bool:
     """Whether ``role`` may record ``event_type`` on a journey: the type's own ``About.by``."""
     try:

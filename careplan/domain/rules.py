@@ -54,6 +54,12 @@ def check(record: ClinicalRecord, attempt: Attempt) -> frozenset[str]:
 
 def _check_prerequisites(record: ClinicalRecord, attempt: Attempt) -> None:
     step = attempt.payload.waits_on()  # the step this event does waits for what that step requires
+    if step is not None and not record.protocol.has_step(step):
+        # A protocol chooses its steps (DESIGN 7.6): one it leaves out has nothing to record.
+        raise RuleViolation(
+            "step_not_in_protocol",
+            f"The journey's protocol (version {record.protocol_version}) has no {step.replace('_', ' ')} step.",
+        )
     if step is not None:
         for _code, sentence in unmet(record, step, attempt.occurred_at):
             raise RuleViolation("prerequisite_missing", f"This step waits for another: {sentence}")

@@ -15,7 +15,7 @@ from careplan.domain.deviations import flag_reason
 from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.families.appointments import missed, missed_reason
 from careplan.domain.families.chair import chair_flags
-from careplan.domain.families.infusion import induction_blockers
+from careplan.domain.families.infusion import eligibility_unmet, induction_blockers
 from careplan.domain.families.messages import unreachable
 from careplan.domain.graph import due_of, unmet, waiting
 from careplan.domain.next_infusion import VITALS_FIRST, Verdict, judge
@@ -28,6 +28,7 @@ from careplan.domain.vocabulary import (
     ON_HOLD,
     READY,
     REQUESTED,
+    STEPS,
 )
 
 
@@ -120,19 +121,11 @@ def overdue_after(protocol: Protocol, step: str, due_at: datetime) -> datetime:
 def evaluate(record: ClinicalRecord, now: datetime) -> JourneyView:
     """The state of every step at ``now``."""
     protocol = record.protocol
-    steps: dict[str, StepView] = {
-        "consultation": _consultation(record, now),
-        "medication_review": _medication_review(record, now),
-        "contraindication_screening": _screening(record, now),
-        "lab_screening": _labs(record, now),
-        "baseline_assessment": _baseline(record, now),
-        "induction": _induction(record, now),
-        "response_check": _response(record, now),
-        "maintenance": _maintenance(record, now),
-        "complementary_care": _complementary(record, now),
-    }
+    # The protocol's steps (DESIGN 7.6: it chooses them), in the engine's order of step kinds.
+    steps = {name: _BUILDERS[name](record, now) for name in STEPS if protocol.has_step(name)}
     for name, marks in chair_flags(record).items():
-        steps[name].flags.extend(Flag(kind, reason) for kind, reason in marks)
+        if name in steps:
+            steps[name].flags.extend(Flag(kind, reason) for kind, reason in marks)
     for name, step in steps.items():
         step.title = protocol.step(name).title
         if name in ("induction", "maintenance") and step.status in OPEN:
@@ -207,6 +200,16 @@ def _after_prerequisites(r: ClinicalRecord, name: str, now: datetime) -> StepVie
     return None
 
 
+def _consent(r: ClinicalRecord, now: datetime) -> StepView:
+    pending = _after_prerequisites(r, "consent", now)
+    if pending:
+        return pending
+    if r.consent is not None and r.consent.payload.signed:
+        return _step("consent", COMPLETED)
+    flags = [Flag("blocked", "The consent form was not signed.")] if r.consent is not None else []
+    return _step("consent", READY, due_of(r, "consent"), *flags)
+
+
 def _medication_review(r: ClinicalRecord, now: datetime) -> StepView:
     pending = _after_prerequisites(r, "medication_review", now)
     if pending:
@@ -221,10 +224,26 @@ def _medication_review(r: ClinicalRecord, now: datetime) -> StepView:
         flags.append(
             Flag("benzodiazepine", f"Diazepam-equivalent {mg:g} mg/day is above {limit:g}: may blunt ketamine.")
         )
+    flags += medication_flags(r)
     if r.taper_pending():
         flags.append(Flag("taper", "Benzodiazepine taper pending: review medication again when done."))
         return _step("medication_review", IN_PROGRESS, None, *flags)
     return _step("medication_review", COMPLETED, None, *flags)
+
+
+def medication_flags(r: ClinicalRecord) -> list[Flag]:
+    """A ``medication`` flag for each medication whose drug class the protocol flags (DESIGN 7.6),
+    with the protocol's sentence; the class is compared as a code (``MAOI`` and ``maoi`` are one)."""
+    review = r.medication_review
+    if review is None or not r.protocol.medication_flags:
+        return []
+    flagged = {f.drug_class: f.flag for f in r.protocol.medication_flags}
+    flags = []
+    for medication in review.payload.medications:
+        drug_class = (medication.drug_class or "").strip().casefold().replace(" ", "_").replace("-", "_")
+        if drug_class in flagged:
+            flags.append(Flag("medication", f"{medication.name}: {flagged[drug_class]}"))
+    return flags
 
 
 def _screening(r: ClinicalRecord, now: datetime) -> StepView:
@@ -256,9 +275,10 @@ def _labs(r: ClinicalRecord, now: datetime) -> StepView:
     pending = _after_prerequisites(r, "lab_screening", now)
     if pending:
         return pending
-    panels = r.protocol.lab_panels
+    panels = r.protocol.panels_before_induction
+    titles = {panel.code: panel.title for panel in r.protocol.panels}
     flags = [
-        Flag("follow_up", f"{panel.capitalize()} panel abnormal: follow up.")
+        Flag("follow_up", f"{titles.get(panel, panel.replace('_', ' ').capitalize())} abnormal: follow up.")
         for panel, entry in r.labs_resulted.items()
         if entry.payload.abnormal
     ]
@@ -293,9 +313,15 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
         return _step("induction", COMPLETED)
     if r.decided("discontinue"):
         return _step("induction", CANCELLED)
-    blockers = induction_blockers(r, now) if not done else []
-    missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing", "labs_pending")]
+    # Before the series, and during it too: a migration may add a prerequisite (labs, consent) that the
+    # engine then asks for before the next infusion (a finding found mid-series has its own flag below).
+    blockers = [b for b in induction_blockers(r, now) if not (done and b[0] == "contraindicated")]
+    missing = [b for b in blockers if b[0] in ("prerequisite_missing", "baseline_missing", "labs_pending", "consent_missing")]
     flags = [Flag("blocked", sentence) for code, sentence in blockers if (code, sentence) not in missing]
+    if not done and not blockers:
+        flags += [Flag("blocked", sentence) for sentence in eligibility_unmet(r, now)]
+    if done and missing:
+        flags += [Flag("blocked", sentence) for _code, sentence in missing]
     if done and r.open_findings():
         found = ", ".join(f.replace("_", " ") for f in r.open_findings())
         flags.append(Flag("blocked", f"Contraindication found mid-series ({found}): no infusion until it is cleared."))
@@ -434,6 +460,21 @@ def _finish(r: ClinicalRecord, step: StepView, now: datetime) -> None:
         step.flags.append(Flag("overdue", f"Was due {step.due_at:%Y-%m-%d}."))
 
 
+_BUILDERS = {
+    "consultation": _consultation,
+    "consent": _consent,
+    "medication_review": _medication_review,
+    "contraindication_screening": _screening,
+    "lab_screening": _labs,
+    "baseline_assessment": _baseline,
+    "induction": _induction,
+    "response_check": _response,
+    "maintenance": _maintenance,
+    "complementary_care": _complementary,
+}
+"""How each step kind is read off the record; ``evaluate`` builds those the protocol has."""
+
+
 def outcome(r: ClinicalRecord) -> Outcome:
     """PHQ-9 change from baseline, classified as the response check reads it."""
     baseline = r.baseline()
@@ -457,6 +498,7 @@ def outcome(r: ClinicalRecord) -> Outcome:
 
 _ACTIONS = {
     "consultation": "Complete the consultation",
+    "consent": "Record informed consent",
     "medication_review": "Review medications",
     "contraindication_screening": "Screen for contraindications",
     "lab_screening": "Order and result the lab panels",
@@ -576,9 +618,18 @@ def _block(r: ClinicalRecord, steps: dict[str, StepView], verdict: Verdict | Non
         # the action's due time (shown on it) says when the floor lifts.
         hours = r.protocol.dose.min_hours_between_administrations
         text = f"The next infusion may start {hours:g} h after the last administration ended"
+    elif code in PREREQUISITES:
+        # A prerequisite the engine asks for before the next infusion (a migration added labs or consent,
+        # a taper is pending): said as what comes first, not as a refusal of "this infusion".
+        sentence = (verdict.sentence or code).split("waits for another step: ", 1)[-1]  # what, not whom
+        text = f"Before the next infusion: {sentence}"
     else:
         text = PLAIN_BLOCKS.get(code) or verdict.sentence or code
     return NextAction(verdict.phase, text, verdict.allowed_from or step.due_at, code)
+
+
+PREREQUISITES = frozenset({"prerequisite_missing", "taper_pending", "consent_missing", "labs_pending", "baseline_missing"})
+"""The codes of what a step requires (``careplan.domain.graph.unmet``)."""
 
 
 def _which_infusion(r: ClinicalRecord, version: int, phase: str) -> str:

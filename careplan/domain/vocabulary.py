@@ -16,6 +16,7 @@ from careplan.domain.catalogue import SYSTEM_EVENTS as SYSTEM_EVENTS
 
 STEPS: tuple[str, ...] = (
     "consultation",
+    "consent",
     "medication_review",
     "contraindication_screening",
     "lab_screening",
@@ -25,6 +26,9 @@ STEPS: tuple[str, ...] = (
     "maintenance",
     "complementary_care",
 )
+"""The engine's step kinds, in the order a journey shows them: a protocol chooses its steps from these."""
+OPTIONAL_STEPS: frozenset[str] = frozenset({"consent", "lab_screening", "complementary_care"})
+"""Steps a protocol may leave out (DESIGN 7.6); every other step kind is in every protocol."""
 
 # FHIR Task status codes used for steps.
 REQUESTED = "requested"

@@ -13,7 +13,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from careplan.domain.graph import ANCHORS
-from careplan.domain.vocabulary import PANELS, STEPS
+from careplan.domain.vocabulary import OPTIONAL_STEPS, STEPS
 from events.schemas.common import BaseSchema, Text, WholeNumber, between, code, code_list, identifier, unique
 from events.schemas.limits import (
     DIAZEPAM_EQ_MG,
@@ -192,8 +192,59 @@ class ContraindicationsSchema(BaseSchema):
             raise ValidationError(f"Listed as absolute too: {', '.join(both)}.", "relative")
 
 
+class LabPanelField(fields.Field):
+    """A panel as a file lists it: a code alone (version 1's form) or ``{code, title,
+    required_before_induction}`` (DESIGN 7.6: lab panels and screenings are protocol data)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str):
+            FINDING_CODE(value)
+            return value
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a panel code or an object with code, title and required_before_induction.")
+        return LabPanelSchema().load(value)
+
+
+class LabPanelSchema(BaseSchema):
+    code = fields.String(required=True, validate=FINDING_CODE)
+    title = Text(max_length=200, required=True)
+    required_before_induction = fields.Boolean(required=True)
+
+
+def _panel_code(panel: Any) -> str:
+    return panel if isinstance(panel, str) else str(panel["code"])
+
+
+def unique_panels(panels: list[Any]) -> None:
+    codes = [_panel_code(p) for p in panels]
+    if len(set(codes)) != len(codes):
+        raise ValidationError("Must not list a panel twice.")
+
+
+class EligibilitySchema(BaseSchema):
+    """Checked at the first infusion, inclusive ("at least"); 0 checks nothing (version 1)."""
+
+    min_prior_antidepressant_trials = number(0, 50)
+    min_baseline_phq9 = number(0, PHQ9_MAX)
+
+
+class MedicationFlagSchema(BaseSchema):
+    drug_class = fields.String(
+        required=True,
+        validate=validate.Regexp(r"[a-z][a-z0-9_]{0,63}\Z", error="Must be a lower-case drug class such as 'maoi'."),
+    )
+    flag = Text(max_length=300, required=True)
+
+
+def unique_classes(flags: list[dict[str, Any]]) -> None:
+    classes = [f["drug_class"] for f in flags]
+    if len(set(classes)) != len(classes):
+        raise ValidationError("Must not flag a drug class twice.")
+
+
 def check_steps(steps: list[dict[str, Any]]) -> None:
-    """Each step of the vocabulary once, each prerequisite an earlier step (so there is no cycle)."""
+    """Each step kind once (those a protocol may leave out at most once), each prerequisite an earlier
+    step of the protocol (so there is no cycle)."""
     errors: dict[int, dict[str, list[str]]] = {}
     seen: list[str] = []
     for index, step in enumerate(steps):
@@ -215,7 +266,7 @@ def check_steps(steps: list[dict[str, Any]]) -> None:
         seen.append(name)
     if errors:
         raise ValidationError(errors)
-    missing = [name for name in STEPS if name not in seen]
+    missing = [name for name in STEPS if name not in seen and name not in OPTIONAL_STEPS]
     if missing:
         raise ValidationError(f"Missing steps: {', '.join(missing)}.")
 
@@ -232,11 +283,26 @@ class ProtocolDocumentSchema(BaseSchema):
     safety = fields.Nested(SafetySchema, required=True)
     assessments = fields.Nested(AssessmentsSchema, required=True)
     contraindications = fields.Nested(ContraindicationsSchema, required=True)
-    lab_panels = code_list(PANELS, required=True, validators=[validate.Length(min=1)])
+    lab_panels = fields.List(LabPanelField(), required=True, validate=unique_panels)
     dose = fields.Nested(DoseSchema, required=True)
     monitoring = fields.Nested(MonitoringSchema, required=True)
     appointments = fields.Nested(AppointmentsSchema, required=True)
+    # Added by DESIGN 7.6: optional, so version 1 and clinic files written before them keep loading.
+    eligibility = fields.Nested(EligibilitySchema, required=False)
+    medication_flags = fields.List(fields.Nested(MedicationFlagSchema), required=False, validate=unique_classes)
     questionnaires = fields.Nested(QuestionnairesSchema, required=False)
+
+    @validates_schema
+    def _labs_for_the_lab_step(self, doc: dict[str, Any], **kwargs: Any) -> None:
+        """A protocol with a lab step orders at least one panel; panels due before induction need one."""
+        names = [s["name"] for s in doc.get("steps") or ()]
+        panels = doc.get("lab_panels")
+        if panels is None:
+            return
+        if "lab_screening" in names and not panels:
+            raise ValidationError("The lab_screening step needs at least one panel.", "lab_panels")
+        if "lab_screening" not in names and panels:
+            raise ValidationError("Panels are ordered by the lab_screening step: add it, or list none.", "lab_panels")
 
     @validates_schema
     def _ceiling_above_hold(self, doc: dict[str, Any], **kwargs: Any) -> None:

@@ -115,7 +115,7 @@ def test_a_paused_journey_refuses_a_stopped_infusion(app: CarePlan, clock: Clock
 
 def older_store_course(app: CarePlan, typed: str, clock: Clock) -> object:
     """A course opened before references were normalised: its index is under the typed form's id."""
-    journey = PatientJourney.open(typed, app.protocol(DEFAULT_PROTOCOL), clock.now, COORDINATOR, clock.now)
+    journey = PatientJourney.open(typed, app.protocol(DEFAULT_PROTOCOL, opening=True), clock.now, COORDINATOR, clock.now)
     index = PatientIndex._create(PatientIndex.Started, id=typed_index_id(typed))
     index.claim(journey.id)
     app.save(journey, index)

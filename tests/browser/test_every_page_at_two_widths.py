@@ -72,7 +72,7 @@ def test_every_page_is_accessible_and_fits_the_screen(browser: Any, wide: Site, 
         for path in (
             f"/journeys/{journey}", f"/journeys/{journey}/events/new", f"/journeys/{journey}/patient",
             f"/journeys/{journey}/administrations/{given}", f"/journeys/{journey}/events/2/entered-in-error",
-            f"/journeys/{journey}/series", "/dashboard", "/dashboard?list=all", "/schedule",
+            f"/journeys/{journey}/series", "/dashboard", "/dashboard?list=all", "/schedule", f"/journeys/{journey}/migrations",
         ):
             check(path)
         for event_type in CLINICIAN_EVENTS:

@@ -48,7 +48,7 @@ def app(url: str) -> Iterator[CarePlan]:
 def before_the_index(app: CarePlan, ref: str, days_ago: float, closed: bool = False) -> UUID:
     """A journey opened as it was before the patient index existed: saved without an index entry."""
     opened = NOW - timedelta(days=days_ago)
-    journey = PatientJourney.open(ref, app.protocol(DEFAULT_PROTOCOL), opened, COORDINATOR, opened)
+    journey = PatientJourney.open(ref, app.protocol(DEFAULT_PROTOCOL, opening=True), opened, COORDINATOR, opened)
     app.save(journey)
     if closed:
         app.record(

@@ -9,7 +9,6 @@ from uuid import UUID
 import pytest
 
 from careplan.application import CarePlan
-from careplan.domain.vocabulary import STEPS
 from tests.cli.conftest import careplan
 
 pytestmark = pytest.mark.usefixtures("cohort_env")
@@ -37,7 +36,7 @@ def test_replay_prints_the_steps_outcome_alerts_actions_and_history(capsys, read
     for heading in ("Steps", "Outcome: PHQ-9 baseline", "Alerts", "Next actions", "History"):
         assert heading in ran.out
     assert re.search(r"^step\s+status\s+due\s+flags$", ran.out, re.M)
-    for step in STEPS:
+    for step in reader.protocol(journey.protocol_id, journey.protocol_version).step_names:  # its protocol's steps
         assert re.search(rf"^{step}\s", ran.out, re.M)
     assert re.search(r"^version\s+type\s+occurred\s+recorded\s+actor\s+reason\s+data$", ran.out, re.M)
     assert len(history_rows(ran.out)) == journey.version

@@ -16,7 +16,7 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def journey(protocols):  # type: ignore[no-untyped-def]
-    return PatientJourney.open("MRN-D", protocols.get("ketamine-trd"), T0, CLINICIAN, T0)
+    return PatientJourney.open("MRN-D", protocols.get("ketamine-trd", 1), T0, CLINICIAN, T0)
 
 
 def do(journey, protocols, event_type: str, at: datetime, reason: str | None = None, **changes):  # type: ignore[no-untyped-def]

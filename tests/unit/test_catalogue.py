@@ -66,6 +66,7 @@ def test_the_steps_are_the_old_step_maps() -> None:
         "ScreeningResulted": "lab_screening",
         "ComplementaryCareGuidanceGiven": "complementary_care",
         "ComplementaryCareCheckIn": "complementary_care",
+        "ConsentRecorded": "consent",
     }
     assert about("ResponseReviewed").step == "response_check" and about("MaintenanceIntervalSet").step == "maintenance"
     baseline = AssessmentRecorded.parse({"instrument": "GAD7", "total": 0, "items": [0] * 7, "context": "baseline"})

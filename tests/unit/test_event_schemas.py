@@ -110,7 +110,7 @@ def test_times_come_out_aware_in_utc_and_a_time_without_offset_is_refused() -> N
         ("ContraindicationScreened", {"findings": ["Flu!"]}, "findings", "lower-case"),
         ("ContraindicationOverridden", {"finding": "Flu!"}, "finding", "lower-case"),
         ("HoldOverridden", {"hold": "weather"}, "hold", "one of"),
-        ("ScreeningOrdered", {"panel": "liver"}, "panel", "one of"),
+        ("ScreeningOrdered", {"panel": "Liver panel"}, "panel", "panel code"),  # codes are the protocol's (unknown_panel)
         ("ScreeningResulted", {"values": {"TSH": "high"}}, "values", "number"),
         ("ScreeningResulted", {"values": [1, 2]}, "values", "mapping"),
         ("AssessmentRecorded", {"instrument": "BDI"}, "instrument", "one of"),
@@ -139,7 +139,7 @@ def test_times_come_out_aware_in_utc_and_a_time_without_offset_is_refused() -> N
         ("InfusionCompleted", {"side_effects": ["hiccups"]}, "side_effects", "one of"),
         ("InfusionCompleted", {"dose_mg_per_kg": "NaN"}, "dose_mg_per_kg", "Special numeric"),
         ("ResponseReviewed", {"decision": "wait"}, "decision", "one of"),
-        ("MaintenanceIntervalSet", {"weeks": 1}, "weeks", "greater"),
+        ("MaintenanceIntervalSet", {"weeks": 0}, "weeks", "greater"),
         ("MaintenanceIntervalSet", {"weeks": 13}, "weeks", "less"),
         ("ComplementaryCareGuidanceGiven", {"area": "yoga"}, "area", "one of"),
         ("ComplementaryCareGuidanceGiven", {"guidance": ""}, "guidance", "blank"),

@@ -116,6 +116,7 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("events", INTERFACE, "interface: the package"),
     ("events.schemas", INTERFACE, "interface: marshmallow schemas of requests and event data"),
     ("events.protocol_file", INTERFACE, "interface: protocol files read and checked"),
+    ("events.protocol_view", INTERFACE, "interface: a protocol version as a document and the difference between two"),
     ("events.clinic_file", INTERFACE, "interface: the clinic's settings file read and checked"),
     ("events.read", INTERFACE, "interface: the read model (projection, queries, rebuild)"),
     ("events.fhir", INTERFACE, "interface: the FHIR R4 mapping"),

@@ -35,12 +35,14 @@ from careplan import transcodings
 from careplan.decoding import OrjsonTranscoder
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import high_risk_alerts
+from careplan.domain.families.infusion import induction_blockers
 from careplan.domain.journey import PatientJourney, fact_of
 from careplan.domain.record import fold, state_fields
 from careplan.domain.values import Actor, Fact
 from careplan.domain.view import evaluate
-from careplan.domain.vocabulary import CLINICIAN_EVENTS, PANELS
+from careplan.domain.vocabulary import CLINICIAN_EVENTS
 from careplan.sealing import SealingMapper
+from events.protocol_file import default_protocols
 from tests.unit.chart_checker import ADMINISTRATIONS, clinical, problems
 from tests.unit.journeys import CLINICIAN, Journey, default_protocol
 
@@ -48,12 +50,15 @@ EXAMPLES = int(os.environ.get("CAREPLAN_PROPERTY_EXAMPLES", "40"))
 """Kept modest so the unit suite stays fast; raise it for a longer hunt (e.g. 1000)."""
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOT_CORRECTABLE = {"EventEnteredInError"}
+PACKAGED_V2 = default_protocols(open_on="").get("ketamine-trd", 2)
 SECOND_VERSION = replace(
-    default_protocol(),
-    version=2,
-    safety=replace(default_protocol().safety, bp_hold_systolic=150, bp_hold_diastolic=95),
-    maintenance=replace(default_protocol().maintenance, grace_days=3),
+    PACKAGED_V2,
+    safety=replace(PACKAGED_V2.safety, bp_hold_systolic=150, bp_hold_diastolic=95),
+    maintenance=replace(PACKAGED_V2.maintenance, grace_days=3),
 )
+"""The packaged version 2 (consent, eligibility, seven panels, DESIGN 7.6) with a laxer hold: journeys
+migrate to it and back, so ``ConsentRecorded`` and the new panels are in the generated histories."""
+V2_PANELS = SECOND_VERSION.lab_panels
 
 
 SECOND_CLINICIAN = Actor(id="dr-patel", role="clinician")
@@ -151,6 +156,11 @@ def _next_step(j: Journey, draw: Draw) -> None:
         j.review_medications(taper=draw(st.sampled_from([False, False, True])))
     elif r.screening is None:
         _screen(j, draw)
+    elif r.protocol.has_step("consent") and (r.consent is None or not r.consent.payload.signed):
+        _consent(j, draw)
+    elif [p for p in r.protocol.panels_before_induction if p not in r.labs_resulted] and draw(st.booleans()):
+        panel = next(p for p in r.protocol.panels_before_induction if p not in r.labs_resulted)
+        j.result(panel, abnormal=draw(st.booleans())) if panel in r.labs_ordered else j.order(panel)
     elif r.open_findings():
         _override(j, draw)
     elif (r.open_alerts() or high_risk_alerts(r)) and draw(st.booleans()):
@@ -159,6 +169,14 @@ def _next_step(j: Journey, draw: Draw) -> None:
         _phq9(j, draw, "baseline")
     else:
         _treatment_step(j, draw)
+
+
+def _consent(j: Journey, draw: Draw) -> None:
+    """Informed consent (version 2's step; refused on version 1): mostly signed, now and then not."""
+    data = {"form_version": draw(st.sampled_from(["2026-01", "v3"])), "signed": draw(st.sampled_from([True, True, False]))}
+    if draw(st.booleans()):
+        data["witness"] = "Nurse on duty"
+    j.record("ConsentRecorded", data)
 
 
 def _screen(j: Journey, draw: Draw) -> None:
@@ -279,7 +297,7 @@ def _something_else(j: Journey, draw: Draw) -> None:
             [
                 "note", "phq9", "vitals", "order", "result", "schedule", "cancel", "guidance", "check_in",
                 "interval", "pause", "hold", "override_hold", "correct", "correct", "acknowledge", "system",
-                "migrate", "backdated_note", "close_or_note", "screen", "override", "acknowledge",
+                "migrate", "backdated_note", "close_or_note", "screen", "override", "acknowledge", "consent",
             ]
         )
     )
@@ -292,9 +310,11 @@ def _something_else(j: Journey, draw: Draw) -> None:
     elif choice == "vitals":
         _vitals(j, draw)
     elif choice == "order":
-        j.order(draw(st.sampled_from(PANELS)))
+        j.order(draw(st.sampled_from(V2_PANELS)))
     elif choice == "result":
-        j.result(draw(st.sampled_from(PANELS)), abnormal=draw(st.booleans()))
+        j.result(draw(st.sampled_from(V2_PANELS)), abnormal=draw(st.booleans()))
+    elif choice == "consent":
+        _consent(j, draw)
     elif choice == "schedule":
         j.schedule(j.now + timedelta(days=draw(st.integers(1, 10))), phase=draw(st.sampled_from(["induction", "maintenance"])))
     elif choice == "cancel":
@@ -323,7 +343,8 @@ def _something_else(j: Journey, draw: Draw) -> None:
         data = {"key": f"due:{step}:{day}", "step": step, "due_at": (j.now + timedelta(days=day)).isoformat()}
         j.aggregate.record_system("StepBecameDue", data, occurred_at=j.now, now=j.now)
     elif choice == "migrate":
-        j.aggregate.migrate(SECOND_VERSION, actor=CLINICIAN, reason="Clinic adopted v2", now=j.now)
+        to = SECOND_VERSION if j.aggregate.protocol_version == 1 else j.resolve(SECOND_VERSION.id, 1)
+        j.aggregate.migrate(to, actor=CLINICIAN, reason="Clinic adopted v2", now=j.now, resolve=j.resolve, confirm=draw(st.booleans()))
     elif choice == "close_or_note":  # closing ends the journey, so only now and then
         if draw(st.integers(min_value=0, max_value=3)):
             j.note("Phoned the patient.")
@@ -629,3 +650,15 @@ def test_a_late_entry_or_correction_that_takes_away_an_infusions_basis_raises_a_
     sim: Simulated,
 ) -> None:
     assert not sim.unflagged, sim.unflagged
+
+
+@PROPERTY
+@given(journeys())
+def test_whatever_the_migrations_the_view_offers_no_infusion_its_prerequisites_refuse(sim: Simulated) -> None:
+    """DESIGN 7.2 and 7.6: after any migration (labs or consent added mid-series, a step left out), an
+    induction infusion the view offers is one the protocol's prerequisites allow now."""
+    j = sim.journey
+    offered = [a for a in j.view().next_actions if a.action.startswith("Give induction infusion")]
+    if offered:
+        blockers = [b for b in induction_blockers(j.record_of(), j.now) if b[0] != "contraindicated"]
+        assert not blockers, (offered, blockers)

@@ -39,9 +39,9 @@ def refusal(tmp_path: Path, document: dict[str, Any]) -> str:
 
 
 def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
-    protocol = default_protocols().get("ketamine-trd")
+    protocol = default_protocols().get("ketamine-trd", 1)
     assert (protocol.id, protocol.version) == ("ketamine-trd", 1)
-    assert protocol.step_names == STEPS
+    assert protocol.step_names == tuple(s for s in STEPS if s != "consent")  # version 1 has no consent step
     assert protocol.induction.infusions == 6
     assert protocol.induction.min_spacing_hours == 48
     assert protocol.induction.window_days == 21
@@ -70,10 +70,19 @@ def test_the_packaged_default_loads_with_the_numbers_of_version_1() -> None:
     assert protocol.lab_panels == ("hormone", "thyroid", "diabetes")
 
 
-def test_a_file_without_a_step_is_refused(tmp_path: Path) -> None:
+def test_a_file_without_a_step_every_protocol_has_is_refused(tmp_path: Path) -> None:
     document = default_document()
-    document["steps"] = [s for s in document["steps"] if s["name"] != "complementary_care"]
-    assert refusal(tmp_path, document) == "steps: Missing steps: complementary_care."
+    document["steps"] = [s for s in document["steps"] if s["name"] != "maintenance"]
+    assert refusal(tmp_path, document) == "steps: Missing steps: maintenance."
+
+
+def test_a_file_may_leave_out_complementary_care_and_the_labs(tmp_path: Path) -> None:
+    """DESIGN 7.6: a protocol chooses its steps; lab_screening and complementary_care are optional."""
+    document = default_document()
+    document["steps"] = [s for s in document["steps"] if s["name"] not in ("complementary_care", "lab_screening")]
+    document["lab_panels"] = []
+    protocol = load_protocol_file(write(tmp_path, document))
+    assert "complementary_care" not in protocol.step_names and protocol.lab_panels == ()
 
 
 def test_a_bad_number_is_refused_with_its_field_path(tmp_path: Path) -> None:
@@ -92,7 +101,7 @@ def test_a_bad_number_is_refused_with_its_field_path(tmp_path: Path) -> None:
         ("induction", "infusions", "6", "induction.infusions: Not a valid integer."),
         ("safety", "bp_hold_systolic", 14, "safety.bp_hold_systolic: Must be greater than or equal to 90."),
         ("safety", "bp_hold_diastolic", 141, "safety.bp_hold_diastolic: Must be less than or equal to 140."),
-        ("maintenance", "default_interval_weeks", 1, "maintenance.default_interval_weeks: Must be greater"),
+        ("maintenance", "default_interval_weeks", 0, "maintenance.default_interval_weeks: Must be greater"),
         ("maintenance", "min_interval_weeks", 6, "maintenance.default_interval_weeks: Must be between"),
         ("dose", "mg_per_kg_min", 0.8, "dose.mg_per_kg_min: Must not be greater than mg_per_kg_max."),
         ("dose", "duration_min_at_least", 0, "dose.duration_min_at_least: Must be greater than or equal to 1."),
@@ -145,21 +154,21 @@ def test_a_duplicate_key_and_a_missing_file_are_refused(tmp_path: Path) -> None:
         load_protocol_file(tmp_path / "absent.json")
 
 
-def test_a_clinic_protocol_version_2_in_the_extra_dir_becomes_the_latest(tmp_path: Path) -> None:
+def test_a_clinic_protocol_version_3_in_the_extra_dir_becomes_the_latest(tmp_path: Path) -> None:
     document = default_document()
-    document["version"] = 2
+    document["version"] = 3
     document["safety"]["bp_hold_systolic"] = 150
-    write(tmp_path, document, "ketamine-trd.v2.json")
+    write(tmp_path, document, "ketamine-trd.v3.json")
     registry = default_protocols(str(tmp_path))
-    assert registry.get("ketamine-trd").version == 2
+    assert registry.get("ketamine-trd").version == 3
     assert registry.get("ketamine-trd").safety.bp_hold_systolic == 150
     assert registry.get("ketamine-trd", 1).safety.bp_hold_systolic == 140
-    assert len(registry) == 2
+    assert len(registry) == 3
 
 
 def test_redefining_a_registered_version_differently_is_refused(tmp_path: Path) -> None:
     write(tmp_path, default_document(), "same.json")
-    assert len(default_protocols(tmp_path)) == 1
+    assert len(default_protocols(tmp_path)) == 2  # the packaged versions 1 and 2
     changed = default_document()
     changed["induction"]["infusions"] = 8
     write(tmp_path, changed, "changed.json")

@@ -605,7 +605,7 @@ def test_a_maintenance_infusion_keeps_48_hours_from_the_last_induction_infusion(
     ready.infuse("maintenance")
 
 
-@pytest.mark.parametrize("weeks, accepted", [(1, False), (2, True), (12, True), (13, False)])
+@pytest.mark.parametrize("weeks, accepted", [(0, False), (2, True), (12, True), (13, False)])
 def test_the_maintenance_interval_is_2_to_12_weeks(j: Journey, weeks: int, accepted: bool) -> None:
     if accepted:
         j.interval(weeks)
@@ -614,6 +614,11 @@ def test_the_maintenance_interval_is_2_to_12_weeks(j: Journey, weeks: int, accep
         with pytest.raises(InvalidEvent):
             j.record("MaintenanceIntervalSet", {"weeks": weeks})
         assert j.version == 1
+
+
+def test_a_weekly_interval_is_outside_version_1s_bounds_but_deviable(j: Journey) -> None:
+    """Any protocol may allow 1 week (version 2 does, DESIGN 7.6); version 1's bounds still judge it."""
+    j.refused("interval_out_of_range", "MaintenanceIntervalSet", {"weeks": 1})
 
 
 @pytest.mark.parametrize("weeks, accepted", [(2, False), (3, True), (8, True), (9, False)])
@@ -694,8 +699,8 @@ def test_the_scheduler_cannot_record_clinician_events(j: Journey) -> None:
         j.aggregate.record_system("NoteAdded", {"key": "k", "text": "x"}, occurred_at=j.now, now=j.now)
 
 
-def test_a_journey_moves_only_to_a_newer_protocol_version(j: Journey) -> None:
+def test_a_journey_is_not_migrated_to_the_version_it_is_on(j: Journey) -> None:
     with pytest.raises(RuleViolation) as caught:
-        j.aggregate.migrate(default_protocol(), actor=CLINICIAN, reason="same", now=j.now)
-    assert caught.value.code == "migration_not_forward"
+        j.aggregate.migrate(default_protocol(), actor=CLINICIAN, reason="same", now=j.now, resolve=j.resolve)
+    assert caught.value.code == "migration_not_needed"
     assert j.version == 1

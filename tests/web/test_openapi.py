@@ -62,7 +62,7 @@ def test_the_request_bodies_are_the_interface_schemas_with_their_ranges(client: 
 def test_the_document_describes_the_error_shape_and_the_journey_state(client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     schemas = doc["components"]["schemas"]
-    assert set(schemas["Error"]["properties"]) == {"code", "message", "errors", "current_version", "journey_id", "index"}
+    assert set(schemas["Error"]["properties"]) == {"code", "message", "errors", "current_version", "journey_id", "index", "report"}
     assert schemas["Error"]["properties"]["journey_id"]["format"] == "uuid"
     assert "journey_exists" in schemas["Error"]["properties"]["journey_id"]["description"]
     assert set(schemas["Error"]["required"]) == {"code", "message"}

@@ -46,7 +46,19 @@ def init_api(app: Flask) -> CarePlanApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for event_type, schema in DATA_SCHEMAS.items():
         api.spec.components.schema(f"{event_type}Data", schema=schema)
-    from web.api import bookings, events, fhir, journeys, patient, questionnaires, reports, slots, worklists  # noqa: F401  (the routes)
+    from web.api import (  # noqa: F401  (the routes)
+        bookings,
+        events,
+        fhir,
+        journeys,
+        migrations,
+        patient,
+        protocols,
+        questionnaires,
+        reports,
+        slots,
+        worklists,
+    )
     from web.api.blueprint import blp
 
     api.register_blueprint(blp)

@@ -34,6 +34,9 @@ class ErrorSchema(Schema):
             "(open it, or close it before a new course)."
         }
     )
+    report = fields.Dict(
+        metadata={"description": "On 422 migration_needs_confirmation: the migration's report (what it would change)."}
+    )
 
 
 class JourneyStateQuery(Schema):

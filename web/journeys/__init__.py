@@ -7,4 +7,4 @@ from web.layout import page_blueprint
 
 bp = page_blueprint("journeys", __name__, url_prefix="/journeys")
 
-from web.journeys import correction, opening, patient, record, series, views  # noqa: E402,F401  (routes register on import)
+from web.journeys import correction, migration, opening, patient, record, series, views  # noqa: E402,F401  (routes register on import)

@@ -116,6 +116,8 @@ def fitting(view: JourneyView, history: list[Fact]) -> list[Action]:
     actions: list[Action] = []
     if open_("consultation"):
         actions.append(Action("Consultation", "ConsultationCompleted"))
+    if open_("consent") and not open_("consultation"):
+        actions.append(Action("Informed consent", "ConsentRecorded"))
     if open_("medication_review") and not open_("consultation"):
         actions.append(Action("Medication review", "MedicationReviewed"))
     if open_("contraindication_screening") and not open_("consultation"):

@@ -28,7 +28,7 @@ from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
 from web.clinic import LocalTimeError, the_clinic
 from web.journeys import bp, submissions
 from web.journeys.actions import PLAIN, fitting, title_of
-from web.journeys.fields import Findings, FormField, booking_choices, form_fields
+from web.journeys.fields import Choice, Findings, FormField, booking_choices, form_fields
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires
 from web.journeys.slots import proposals
@@ -39,10 +39,11 @@ from web.services import careplan
 RECORDING_ROLES = tuple(role for role, types in RECORDS.items() if types and role in ROLES)
 """The signed-in roles that record (the patient records by link only, never through these pages)."""
 
-REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding"}
+REFUSED_FIELD = {"unknown_finding": "findings", "no_such_finding": "finding", "unknown_panel": "panel"}
 """Refusals that say one field's value is not the protocol's (or the journey's): shown beside it."""
 
 FINDING_FORMS = ("ContraindicationScreened", "ContraindicationOverridden")
+PANEL_FORMS = ("ScreeningOrdered", "ScreeningResulted")
 
 
 def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
@@ -63,6 +64,10 @@ def _fields(journey: PatientJourney, event_type: str) -> list[FormField]:
             replace(f, kind="choice", choices=offered, label="Booking to cancel") if f.name == "scheduled_version" else f
             for f in form_fields(event_type)
         ]
+    if event_type in PANEL_FORMS:  # the protocol's panels (DESIGN 7.6), by their titles
+        protocol = careplan().protocol(journey.protocol_id, journey.protocol_version)
+        panels = tuple(Choice(p.code, p.title) for p in protocol.panels)
+        return [replace(f, kind="choice", choices=panels, max_length=None) if f.name == "panel" else f for f in form_fields(event_type)]
     if event_type not in FINDING_FORMS:
         return form_fields(event_type)
     app = careplan()

@@ -17,6 +17,7 @@ from careplan.domain.families.appointments import AppointmentMissed
 from careplan.domain.families.assessment import AssessmentRecorded
 from careplan.domain.families.care import ComplementaryCareCheckIn, ComplementaryCareGuidanceGiven, NoteAdded
 from careplan.domain.families.chair import total_mg
+from careplan.domain.families.consent import ConsentRecorded
 from careplan.domain.families.consultation import ConsultationCompleted
 from careplan.domain.families.infusion import (
     HoldOverridden,
@@ -214,7 +215,14 @@ def _opened(p: JourneyOpened) -> str:
 
 @summary.register
 def _migrated(p: ProtocolMigrated) -> str:
-    return f"Moved from version {p.from_version} to {p.to_version}"
+    changed = ". What changed: " + " ".join(p.changes) if p.changes else ""
+    return f"Moved from version {p.from_version} to {p.to_version}{changed}"
+
+
+@summary.register
+def _consented(p: ConsentRecorded) -> str:
+    witness = f"; witness: {p.witness}" if p.witness else ""
+    return f"Consent form {p.form_version}: {'signed' if p.signed else 'not signed'}{witness}"
 
 
 @summary.register

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from flask import render_template
 
+from careplan.domain import roles
 from events.schemas.event_data import RISK_LEVELS
 from web.auth import current_actor, requires
 from web.auth.permissions import READ, can, may_record, recordable_types, roles_with
@@ -70,6 +71,8 @@ def timeline(journey_id: UUID) -> str:
         risk_levels=RISK_LEVELS,
         nonce=submissions.new_nonce(),
         may_audit=actor is not None and actor.role in ("auditor", "admin"),
+        may_migrate=actor is not None and roles.may_migrate(actor.role) and view.status != "closed"
+        and len(app.protocols.versions(journey.protocol_id)) > 1,
         may_correct=can(actor, READ) and "EventEnteredInError" in allowed,
         may_mark=lambda fact: may_record(actor, "EventEnteredInError", fact),
     )

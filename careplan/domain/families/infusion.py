@@ -500,6 +500,11 @@ def whole(r: ClinicalRecord, a: Attempt | None) -> ClinicalRecord:
 def require_induction_ready(r: ClinicalRecord, at: datetime, a: Attempt | None = None) -> None:
     for problem in induction_blockers(r, at):
         raise RuleViolation(*problem)
+    if not r.induction_infusions():
+        for sentence in eligibility_unmet(r, at):
+            if a is None:
+                raise RuleViolation("eligibility_not_met", sentence, deviable=True)
+            a.deviable("eligibility_not_met", sentence)
     if whole(r, a).induction_complete():
         raise RuleViolation("induction_complete", "The induction series is complete: review the response next.")
     require_within_window(whole(r, a), at, a)
@@ -516,6 +521,26 @@ def require_within_window(r: ClinicalRecord, at: datetime, a: Attempt | None = N
             f"All induction infusions must fall within {r.protocol.induction.window_days} days of the "
             "first: review the response to decide on an extended induction.",
         )
+
+
+def eligibility_unmet(r: ClinicalRecord, at: datetime) -> list[str]:
+    """Why the protocol's eligibility thresholds (inclusive) are not met for a first infusion at
+    ``at`` (DESIGN 7.6): deviable, since the clinician's judgement may differ from the thresholds."""
+    rule = r.protocol.eligibility
+    unmet: list[str] = []
+    trials = r.consultation.payload.prior_antidepressant_trials if r.consultation else None
+    if rule.min_prior_antidepressant_trials and (trials is None or trials < rule.min_prior_antidepressant_trials):
+        unmet.append(
+            f"Eligibility: {trials if trials is not None else 'no'} prior antidepressant trial(s); the protocol asks "
+            f"for at least {rule.min_prior_antidepressant_trials} (record a deviation with the clinician's reason to go ahead)."
+        )
+    baseline = r.baseline(before=at)
+    if rule.min_baseline_phq9 and (baseline is None or baseline.total < rule.min_baseline_phq9):
+        unmet.append(
+            f"Eligibility: baseline PHQ-9 {baseline.total if baseline else 'missing'}; the protocol asks for at least "
+            f"{rule.min_baseline_phq9} (record a deviation with the clinician's reason to go ahead)."
+        )
+    return unmet
 
 
 def induction_blockers(r: ClinicalRecord, at: datetime) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from careplan.domain.codes import Outcome
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule
-from careplan.domain.payload import Payload, at_least, between, text
+from careplan.domain.payload import Payload, at_least, between, items, text
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
@@ -75,6 +75,10 @@ class ProtocolMigrated(Payload):
     protocol: str = field(metadata=text(64))
     from_version: int = field(metadata=at_least(1))
     to_version: int = field(metadata=at_least(1))
+    changes: tuple[str, ...] = field(default=(), metadata=items(200))
+    """The migration report's sentences: what the move changed (DESIGN 7.6); older events have none."""
+    confirmed: tuple[str, ...] = field(default=(), metadata=items(50))
+    """The kinds of change the clinician confirmed (``series_completed``, ``hold_lifted``, ...)."""
 
 
 @folds(JourneyOpened)

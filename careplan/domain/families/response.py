@@ -15,7 +15,9 @@ from careplan.domain.payload import Payload, between
 from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
-MAINTENANCE_WEEKS = (2, 12)
+MAINTENANCE_WEEKS = (1, 12)
+"""What any protocol may allow; the journey's protocol's ``maintenance`` bounds judge each interval
+(version 1: 2 to 12 weeks, version 2: 1 to 12, DESIGN 7.6)."""
 
 
 @event

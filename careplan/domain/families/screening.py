@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from careplan.domain.about import ASSESSMENT, CLINICIANS, About
-from careplan.domain.codes import Panel
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule, withdraws
@@ -25,6 +24,8 @@ from careplan.domain.record import ClinicalRecord
 from careplan.domain.values import Fact
 
 FINDING = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a lower-case finding code such as 'liver_failure'."}
+PANEL = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a lower-case panel code such as 'thyroid'."}
+"""A panel is any code of the journey's protocol (``lab_panels``, DESIGN 7.6): the rule checks it."""
 
 
 @event
@@ -50,14 +51,14 @@ class ContraindicationOverridden(Payload):
 @dataclass(frozen=True)
 class ScreeningOrdered(Payload):
     about = About(label="Order lab screening", group=ASSESSMENT, by=CLINICIANS, step="lab_screening", gated=True)
-    panel: Panel
+    panel: str = field(metadata=PANEL)
 
 
 @event
 @dataclass(frozen=True)
 class ScreeningResulted(Payload):
     about = About(label="Lab results", group=ASSESSMENT, by=CLINICIANS, step="lab_screening", gated=True)
-    panel: Panel
+    panel: str = field(metadata=PANEL)
     abnormal: bool
     values: dict[str, float] = field(default_factory=dict, metadata=items(100, key_max_length=64))
 
@@ -154,6 +155,15 @@ def _overridden(r: ClinicalRecord, p: ContraindicationOverridden, f: Fact) -> No
     if f.actor.id not in who:
         who.append(f.actor.id)
     r.cleared_at[p.finding] = f.occurred_at
+
+
+@rule(ScreeningOrdered)
+def _known_panel(r: ClinicalRecord, p: ScreeningOrdered, a: Attempt) -> None:
+    known = r.protocol.lab_panels
+    if p.panel not in known:
+        raise RuleViolation(
+            "unknown_panel", f"Not a lab panel of this protocol: {p.panel}. Known: {', '.join(known) or 'none'}."
+        )
 
 
 @folds(ScreeningOrdered)
