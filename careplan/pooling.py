@@ -172,4 +172,4 @@ def _check_if_idle(conn: Any) -> None:
 
 def _statement_timeout(env: Environment) -> int:
     value = env.get(STATEMENT_TIMEOUT_KEY) or "0"
-    return int(value) if value.isdigit() else 0
+    return int(value) if (value.isascii() and value.isdigit() and len(value) <= 18) else 0

@@ -91,7 +91,7 @@ def store_settings(environ: Mapping[str, str] | None = None) -> StoreSettings:
     if key:
         _check_cipher_key(key)
     interval = env.get("CAREPLAN_SNAPSHOT_INTERVAL", "50")
-    if not interval.isdigit() or int(interval) < 1:
+    if not (interval.isascii() and interval.isdigit() and len(interval) <= 18) or int(interval) < 1:
         raise ConfigError("CAREPLAN_SNAPSHOT_INTERVAL must be a whole number of events, 1 or more.")
     return StoreSettings(
         url=url, cipher_key=key, snapshot_interval=int(interval), create_tables=_create_tables(env), pool=pool_settings(env)
@@ -206,6 +206,6 @@ def pool_settings(env: Mapping[str, str]) -> PoolSettings:
 
 def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int = 1000) -> int:
     text = (env.get(name) or str(default)).strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}.")
     return int(text)

@@ -110,7 +110,7 @@ def _pins(text: str) -> list[tuple[str, int]]:
     pins = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
         protocol_id, _, version = part.rpartition("=")
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit() and len(version) <= 18):
             raise ProtocolFileError(f"CAREPLAN_PROTOCOL_VERSION: {part!r} is not a version number (e.g. 2 or ketamine-trd=2).")
         pins.append((protocol_id or DEFAULT_ID, int(version)))
     return pins

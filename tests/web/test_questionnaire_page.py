@@ -102,6 +102,8 @@ def test_a_link_is_answered_once_and_a_self_harm_answer_shows_the_crisis_line(si
 
     incomplete = patient.post(f"/q/{token}", data={**phq9_form([0] * 8), **guard})
     assert incomplete.status_code == 422 and "Question 9 has no answer" in incomplete.get_data(as_text=True)
+    odd = patient.post(f"/q/{token}", data={**phq9_form([0] * 8), "item9": "²", **guard})  # a digit, not ASCII
+    assert odd.status_code == 422 and "Question 9 has no answer" in odd.get_data(as_text=True)
     before = len(history(site, journey))
 
     done = patient.post(f"/q/{token}", data={**phq9_form([1, 1, 0, 0, 0, 0, 0, 0, 2]), **guard})

@@ -21,6 +21,7 @@ from werkzeug.datastructures import CallbackDict
 
 from careplan.sessions import TOUCH_EVERY, Limits, sessions_for
 from careplan.settings import ConfigError
+from web.query import is_whole_number
 from web.services import careplan
 
 _serializer = TaggedJSONSerializer()
@@ -104,6 +105,6 @@ def configure(app: Flask, env: dict[str, str] | Any) -> None:
 
 def _number(env: Any, name: str, default: int, low: int, high: int) -> int:
     text = (env.get(name) or str(default)).strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not is_whole_number(text) or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}.")
     return int(text)

@@ -23,7 +23,7 @@ from events.read.summary import WORKLISTS
 from web.auth import requires
 from web.clinic import the_clinic, today_bounds
 from web.layout import page_blueprint
-from web.query import MAX_PAGE, whole_number
+from web.query import MAX_PAGE, is_whole_number, whole_number
 from web.services import careplan
 
 bp = page_blueprint("dashboard", __name__)
@@ -119,7 +119,7 @@ def _today(now: datetime) -> dict[str, Any]:
 def _search_offset(raw: str) -> int:
     """Where a page of search results starts: a multiple of the page size, from the form (never the
     URL: the search term travels with it), anything else the first page."""
-    if not raw.isdigit() or len(raw) > 9:
+    if not is_whole_number(raw) or len(raw) > 9:
         return 0
     return int(raw) // SEARCH_LIMIT * SEARCH_LIMIT
 

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from events.schemas.limits import SCALES
 from web.clinic import LocalTimeError, from_local_input
 from web.journeys.fields import FormField
+from web.query import is_whole_number
 
 Raw = dict[str, Any]
 Errors = dict[str, list[str]]
@@ -45,7 +46,7 @@ def read_form(fields: list[FormField], form: MultiDict[str, str]) -> Raw:
 def _rows(form: MultiDict[str, str], name: str, columns: list[str]) -> list[dict[str, str]]:
     """The rows of a repeating widget in their order, blank rows dropped, so row i is item i."""
     indices = sorted(
-        {int(key.split("-")[1]) for key in form if key.startswith(f"{name}-") and key.split("-")[1].isdigit()}
+        {int(key.split("-")[1]) for key in form if key.startswith(f"{name}-") and is_whole_number(key.split("-")[1])}
     )
     rows = [{c: form.get(f"{name}-{i}-{c}", "").strip() for c in columns} for i in indices]
     return [row for row in rows if any(row.values())]

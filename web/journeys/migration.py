@@ -20,6 +20,7 @@ from careplan.domain.journey import PatientJourney
 from careplan.domain.migration import MigrationNeedsConfirmation, MigrationReport
 from web.auth import current_actor, requires
 from web.journeys import bp
+from web.query import is_whole_number
 from web.services import careplan
 
 
@@ -57,7 +58,7 @@ def migration(journey_id: UUID) -> Any:
 
 
 def _to_version(text: str, targets: list[int]) -> int | None:
-    return int(text) if text.isdigit() and int(text) in targets else None
+    return int(text) if is_whole_number(text) and int(text) in targets else None
 
 
 def _page(

@@ -26,6 +26,7 @@ from web.auth import current_actor, requires
 from web.auth.permissions import may_record
 from web.clinic import the_clinic
 from web.journeys import bp
+from web.query import is_whole_number
 from web.services import careplan
 
 
@@ -81,7 +82,7 @@ def book_the_series(journey_id: UUID) -> Any:
 def _count(asked: str | None, default: int) -> int:
     if asked is None or asked == "":
         return default
-    if not asked.isdigit() or not 1 <= int(asked) <= MAX_SERIES:
+    if not is_whole_number(asked) or not 1 <= int(asked) <= MAX_SERIES:
         abort(400, f"The number of infusions must be a whole number from 1 to {MAX_SERIES}.")
     return int(asked)
 
@@ -100,7 +101,7 @@ def _book(journey: PatientJourney) -> Any:
     try:
         recorded = book_series(
             careplan(), journey.id, phase, wanted, actor=current_actor(),  # type: ignore[arg-type]
-            expected_version=int(version) if version.isdigit() else None,
+            expected_version=int(version) if is_whole_number(version) else None,
         )
     except (SeriesRefused, VersionConflict) as refused:
         fresh = careplan().get(journey.id)
@@ -130,7 +131,7 @@ def _wanted(value: str) -> Wanted:
         moment = datetime.fromisoformat(start)
     except ValueError:
         abort(400, "A proposal's start is not a time.")
-    if moment.tzinfo is None or not chair.isdigit():
+    if moment.tzinfo is None or not is_whole_number(chair):
         abort(400, "A proposal needs a start with its offset and a chair.")
     return Wanted(moment, int(chair))
 

@@ -14,6 +14,7 @@ from careplan.messaging.instruments import BY_CODE, Instrument
 from careplan.messaging.settings import messaging_for
 from careplan.sign_ins import failures_for
 from web.auth import current_actor, requires
+from web.query import is_whole_number
 from web.questionnaires import bp
 from web.services import careplan
 
@@ -82,7 +83,7 @@ def _read(instrument: Instrument) -> tuple[dict[int, int], list[int]]:
     top = len(instrument.answers) - 1
     for index in range(len(instrument.items)):
         raw = request.form.get(f"item{index + 1}", "")
-        if raw.isdigit() and 0 <= int(raw) <= top:
+        if is_whole_number(raw) and 0 <= int(raw) <= top:
             chosen[index] = int(raw)
         else:
             missing.append(index)

@@ -18,7 +18,7 @@ from events.read.outcomes.reading import report
 from web.auth import requires
 from web.clinic import the_clinic
 from web.layout import page_blueprint
-from web.query import clinic_date
+from web.query import clinic_date, is_whole_number
 from web.reports.charts import phq9_chart, retention_chart
 from web.services import careplan
 
@@ -32,7 +32,7 @@ def _version() -> int | None:
     text = request.args.get("version", "").strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 10_000:
+    if not is_whole_number(text) or not 1 <= int(text) <= 10_000:
         abort(400, description="'version' must be a whole number from 1 to 10000.")
     return int(text)
 
