@@ -165,6 +165,7 @@ def _dispatch_journey(
     except UnknownJourney:
         return 0
     waiting = 0
+    loaded: PatientJourney | None = journey  # settled on the journey as loaded here: no second load
     addresses: dict[tuple[str, str], str | None] = {}
     outcomes: list[tuple[str, dict[str, object]]] = []
     for key, message in sorted(journey.chart.outbox.items()):
@@ -180,16 +181,25 @@ def _dispatch_journey(
             addresses[where] = address(app, journey, *where)
         outcomes.append(_deliver(app, settings, channel, journey, key, queued, addresses[where], sleep))
         if len(outcomes) == SETTLE_BATCH:
-            _record(app, journey_id, outcomes, result)
+            loaded = _record(app, journey_id, outcomes, result, loaded)
             outcomes = []
-    _record(app, journey_id, outcomes, result)
+    _record(app, journey_id, outcomes, result, loaded)
     return waiting
 
 
-def _record(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]], result: DispatchResult) -> None:
-    for (event_type, data), settled in zip(outcomes, _settle(app, journey_id, outcomes)):
-        if settled:
+def _record(
+    app: CarePlan,
+    journey_id: UUID,
+    outcomes: list[tuple[str, dict[str, object]]],
+    result: DispatchResult,
+    loaded: PatientJourney | None,
+) -> PatientJourney | None:
+    """Records a batch of outcomes; returns the journey after them, for the next batch."""
+    settled, after = _settle(app, journey_id, outcomes, loaded)
+    for (event_type, data), done in zip(outcomes, settled):
+        if done:
             (result.sent if event_type == "NotificationSent" else result.failed).append((journey_id, str(data["key"])))
+    return after
 
 
 def outgoing(app: CarePlan, settings: MessagingSettings, journey: PatientJourney, queued: dict[str, Any], to: str) -> Outgoing:
@@ -230,17 +240,21 @@ def _deliver(
     raise AssertionError("unreachable")
 
 
-def _settle(app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]]) -> list[bool]:
-    """Records how each message went, in one save; whether each was settled here (not before)."""
+def _settle(
+    app: CarePlan, journey_id: UUID, outcomes: list[tuple[str, dict[str, object]]], loaded: PatientJourney | None
+) -> tuple[list[bool], PatientJourney | None]:
+    """Records how each message went, in one save, on ``loaded`` (the journey the messages were read
+    from) when it is still current; whether each was settled here (not before), and the journey after.
+    Another dispatcher's save in between makes the change load it afresh and judge again."""
     if not outcomes:
-        return []
+        return [], loaded
     settled: list[bool] = []
 
     def command(journey: PatientJourney, now: datetime) -> None:
         settled[:] = [journey.settle_notification(t, dict(data), now=now) for t, data in outcomes]
 
-    app.change(journey_id, command, None)
-    return settled
+    changed = app.change(journey_id, command, None, loaded=loaded)
+    return settled, changed.journey
 
 
 def waiting_messages(app: CarePlan, limit: int = 200) -> list[Waiting]:
