@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -49,6 +49,9 @@ from careplan.retrying import Backoff
 from careplan.sealing import SealingMapper
 from careplan.settings import StoreSettings
 from careplan.startup import starting_up
+
+if TYPE_CHECKING:  # booking's ledger is built on the side tables, which import this module
+    from careplan.booking import ChairLedger
 
 Clock = Callable[[], datetime]
 CONTENTION_SECONDS = 10.0
@@ -92,8 +95,8 @@ class CarePlan(Application[UUID]):
         self.clock = clock
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
-        self.chairs: Any = None
-        """The chair ledger (careplan.booking.ChairLedger), set by ``build_app``: it checks bookings
+        self.chairs: ChairLedger | None = None
+        """The chair ledger, set by ``build_app`` (None for an application built without a clinic): it checks bookings
         against the clinic and takes their chairs before a save, and frees them after."""
         # Per instance on purpose: each store chooses its interval; the library reads it from here.
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}  # type: ignore[misc]
