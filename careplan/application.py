@@ -9,10 +9,11 @@ protocol's rules judge it against what is really there.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -49,6 +50,10 @@ from careplan.retrying import Backoff
 from careplan.sealing import SealingMapper
 from careplan.settings import StoreSettings
 from careplan.startup import starting_up
+
+if TYPE_CHECKING:  # the ledger and the services are built on the side tables, which import this module
+    from careplan.booking import ChairLedger
+    from careplan.services import Services
 
 Clock = Callable[[], datetime]
 CONTENTION_SECONDS = 10.0
@@ -92,12 +97,32 @@ class CarePlan(Application[UUID]):
         self.clock = clock
         self.store = store
         self.contention_seconds = CONTENTION_SECONDS
-        self.chairs: Any = None
-        """The chair ledger (careplan.booking.ChairLedger), set by ``build_app``: it checks bookings
+        self.chairs: ChairLedger | None = None
+        """The chair ledger, set by ``build_app`` (None for an application built without a clinic): it checks bookings
         against the clinic and takes their chairs before a save, and frees them after."""
+        self._services: Services | None = None
+        self._services_lock = threading.Lock()
         # Per instance on purpose: each store chooses its interval; the library reads it from here.
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}  # type: ignore[misc]
         super().__init__(env=store.library_env())
+
+    @property
+    def services(self) -> Services:
+        """The sessions, sign-in failures, access log, server keys and messaging settings of this
+        application: built by the composition root (``build_app``), or by the same function
+        (``careplan.services.build_services``) on first use when the application was constructed
+        directly (a test, a benchmark)."""
+        with self._services_lock:
+            if self._services is None:
+                from careplan.services import build_services  # it imports this module
+
+                self._services = build_services(self)
+            return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        with self._services_lock:
+            self._services = services
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         """Only what the settings derived, never ``os.environ``: there the library would prefer

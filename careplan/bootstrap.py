@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from careplan.application import CarePlan, Clock, system_clock
 from careplan.booking import ChairLedger
 from careplan.db_setup import require_current
-from careplan.messaging.settings import messaging_settings, use_messaging
+from careplan.messaging.settings import messaging_settings
 from careplan.schema import require_event_store, resolved
 from careplan.security import require_encryption
+from careplan.services import build_services
 from careplan.settings import store_settings
 from careplan.startup import starting_up
 from events.clinic_file import clinic_settings
@@ -37,8 +38,12 @@ def build_app(environ: Mapping[str, str] | None = None, clock: Clock = system_cl
     except BaseException:
         app.close()
         raise
-    app.chairs = ChairLedger(app, clinic)
-    use_messaging(app, messaging)
+    try:
+        app.chairs = ChairLedger(app, clinic)
+        app.services = build_services(app, messaging)
+    except BaseException:
+        app.close()
+        raise
     return app
 
 

@@ -22,7 +22,6 @@ import secrets
 import threading
 
 from careplan.application import CarePlan
-from careplan.per_app import PerApp
 from careplan.side_tables import SideTables
 
 TABLE = "server_secrets"
@@ -41,14 +40,27 @@ def derive(cipher_key: str, purpose: str) -> bytes:
     return hmac.new(raw, b"careplan server key\n" + purpose.encode(), hashlib.sha256).digest()
 
 
+class ServerKeys:
+    """The keys of one application's installation, each derived (or read) once; built with the
+    application's other services (``careplan.services``)."""
+
+    def __init__(self, app: CarePlan) -> None:
+        self._app = app
+        self._made: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def get(self, purpose: str) -> bytes:
+        """This installation's 32-byte key for ``purpose``; the same in every process."""
+        with self._lock:
+            if purpose not in self._made:
+                cipher_key = self._app.store.cipher_key
+                self._made[purpose] = derive(cipher_key, purpose) if cipher_key else _kept(self._app, purpose)
+            return self._made[purpose]
+
+
 def server_key(app: CarePlan, purpose: str) -> bytes:
-    """This installation's 32-byte key for ``purpose``; the same in every process, made once."""
-    with _lock:
-        cache = _made.setdefault(app, {})
-        if purpose not in cache:
-            cipher_key = app.store.cipher_key
-            cache[purpose] = derive(cipher_key, purpose) if cipher_key else _kept(app, purpose)
-        return cache[purpose]
+    """This installation's 32-byte key for ``purpose``, from the keys built with the application."""
+    return app.services.keys.get(purpose)
 
 
 def _kept(app: CarePlan, purpose: str) -> bytes:
@@ -61,6 +73,3 @@ def _kept(app: CarePlan, purpose: str) -> bytes:
         stored = run(f"SELECT secret FROM {TABLE} WHERE purpose = ?", (purpose,))[0][0]
     return hashlib.sha256(str(stored).encode()).digest()
 
-
-_made: PerApp[dict[str, bytes]] = PerApp("server_keys")
-_lock = threading.Lock()

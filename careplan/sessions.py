@@ -18,13 +18,11 @@ its own short transaction, so no purge scans the table while holding SQLite's wr
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from careplan.application import CarePlan
-from careplan.per_app import PerApp
-from careplan.server_keys import SESSIONS, server_key
+from careplan.server_keys import SESSIONS, ServerKeys
 from careplan.session_seal import SessionSeal
 from careplan.side_tables import Run, SideTables
 
@@ -64,10 +62,12 @@ class Found:
 class Sessions:
     """The session table of one application's database."""
 
-    def __init__(self, app: CarePlan) -> None:
+    def __init__(self, app: CarePlan, keys: ServerKeys | None = None) -> None:
+        """``keys``: the application's (``careplan.services``); ``careplan db setup`` and key rotation,
+        which only create the table, read the key afresh."""
         self._tables = SideTables(app)
         self._tables.create(DDL)
-        self._seal = SessionSeal(server_key(app, SESSIONS))
+        self._seal = SessionSeal((keys or ServerKeys(app)).get(SESSIONS))
 
     def load(self, session_id: str, now: datetime, limits: Limits) -> Found | None:
         """The session's data while it lives, by its sealed times; an idle, too old or unsealed row is
@@ -143,14 +143,6 @@ def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-_made: PerApp[Sessions] = PerApp("sessions")
-_lock = threading.Lock()
-
-
 def sessions_for(app: CarePlan) -> Sessions:
-    """The session table of this application's database, made (and created) once per process."""
-    with _lock:
-        found = _made.get(app)
-        if found is None:
-            found = _made[app] = Sessions(app)
-        return found
+    """The session table of this application's database, built with its services (``careplan.services``)."""
+    return app.services.sessions

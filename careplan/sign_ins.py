@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from collections.abc import Sequence
 
 from careplan.application import CarePlan
-from careplan.per_app import PerApp
-from careplan.server_keys import SIGN_IN_FAILURES, server_key
+from careplan.server_keys import SIGN_IN_FAILURES, ServerKeys
 from careplan.side_tables import SideTables
 
 TABLE = "sign_in_failures"
@@ -42,10 +40,12 @@ PURGE_BATCH = 500
 class SignInFailures:
     """The failure table of one application's database."""
 
-    def __init__(self, app: CarePlan) -> None:
+    def __init__(self, app: CarePlan, keys: ServerKeys | None = None) -> None:
+        """``keys``: the application's (``careplan.services``); ``careplan db setup`` and key rotation,
+        which only create the table, read the key afresh."""
         self._tables = SideTables(app)
         self._tables.create(DDL)
-        self._key = server_key(app, SIGN_IN_FAILURES)
+        self._key = (keys or ServerKeys(app)).get(SIGN_IN_FAILURES)
         self._row = "ctid" if self._tables.postgres else "rowid"
 
     def reserve(self, limits: Sequence[tuple[str, int]], at: float, window: float) -> float:
@@ -98,14 +98,6 @@ class SignInFailures:
             )
 
 
-_made: PerApp[SignInFailures] = PerApp("sign_ins")
-_lock = threading.Lock()
-
-
 def failures_for(app: CarePlan) -> SignInFailures:
-    """The failure table of this application's database, made (and created) once per process."""
-    with _lock:
-        found = _made.get(app)
-        if found is None:
-            found = _made[app] = SignInFailures(app)
-        return found
+    """The failure table of this application's database, built with its services (``careplan.services``)."""
+    return app.services.sign_in_failures

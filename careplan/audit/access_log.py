@@ -13,7 +13,6 @@ patient reference.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,7 +22,6 @@ from uuid import UUID
 from careplan.application import CarePlan
 from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
-from careplan.per_app import PerApp
 from careplan.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 
 TABLE = "access_log"
@@ -219,15 +217,6 @@ def _entry(row: Sequence[Any]) -> Access:
     )
 
 
-_logs: PerApp[AccessLog] = PerApp("access_log")
-_logs_lock = threading.Lock()
-
-
 def access_log_for(app: CarePlan) -> AccessLog:
-    """The access log of this application's database, made (and its table created) once per process."""
-    with _logs_lock:
-        log = _logs.get(app)
-        if log is None:
-            log = AccessLog(app)
-            _logs[app] = log
-        return log
+    """The access log of this application's database, built with its services (``careplan.services``)."""
+    return app.services.access_log

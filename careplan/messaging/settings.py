@@ -8,15 +8,13 @@ store, so ``SSL_CERT_FILE`` applies), ``CAREPLAN_SMS_URL`` (an HTTP endpoint tak
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from careplan.domain.clinic import Clinic, clinic
-from careplan.per_app import PerApp
+from careplan.domain.clinic import Clinic
 from careplan.settings import ConfigError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -81,19 +79,13 @@ def messaging_settings(env: Mapping[str, str], clinic: Clinic) -> MessagingSetti
     return MessagingSettings(clinic=clinic, base_url=base, smtp=smtp, sms_url=sms_url)
 
 
-_settings: PerApp[MessagingSettings] = PerApp("messaging")
-
-
 def use_messaging(app: Any, settings: MessagingSettings) -> None:
-    """Sets this application's messaging (the composition root does; tests hand in their own)."""
-    _settings[app] = settings
+    """Replaces this application's messaging settings (tests and benchmarks hand in their own; the
+    composition root builds them with the application's services, ``careplan.services``)."""
+    app.services.messaging = settings
 
 
 def messaging_for(app: Any) -> MessagingSettings:
-    """This application's messaging settings, read from the environment the first time."""
-    known = _settings.get(app)
-    if known is None:  # an application not built by ``build_app`` (a script, a test): no clinic file read
-        ledger = getattr(app, "chairs", None)
-        chosen = getattr(ledger, "clinic", None) or clinic("UTC", {}, 1)
-        known = _settings.setdefault(app, messaging_settings(os.environ, chosen))
-    return known
+    """This application's messaging settings, built with its services."""
+    settings: MessagingSettings = app.services.messaging
+    return settings

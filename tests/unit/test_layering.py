@@ -90,6 +90,7 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("careplan.index_backfill", APPLICATION, "application: the patient index's backfill"),
     ("careplan.startup", APPLICATION, "application: starting when several processes start at once"),
     ("careplan.per_app", APPLICATION, "application: one object per application"),
+    ("careplan.services", APPLICATION, "application: the services beside the commands, built in one place"),
     ("careplan.series", APPLICATION, "application: a series of bookings proposed and booked all or none"),
     ("careplan.refusals", APPLICATION, "application: every refusal of a submit at once"),
     ("careplan.retrying", APPLICATION, "application: the one wait between retries of a conflicting write"),

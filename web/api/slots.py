@@ -76,7 +76,7 @@ class Slots(MethodView):
         journey = app.get(journey_id)
         now = app.clock()
         start = after or now
-        taken = [b for b, _, _ in app.chairs.between(start, start + timedelta(days=SEARCH_DAYS + 1))]
+        taken = [b for b, _, _ in app.chairs.between(start, start + timedelta(days=SEARCH_DAYS + 1))] if app.chairs else []
         record = journey.clinical_record(app.protocol)
         if series is None:
             slots = free_slots(clinic, record, taken, start, limit, duration_min, phase, now)

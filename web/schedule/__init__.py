@@ -61,7 +61,7 @@ def seats_of(day: date, clinic: Clinic, now: datetime) -> list[Seat]:
     app = careplan()
     start, end = clinic.day_bounds(day)
     seats = []
-    for row in app.chairs.rows(start, end):
+    for row in app.chairs.rows(start, end) if app.chairs else []:
         try:
             journey = app.get(row.journey_id)
         except UnknownJourney:
