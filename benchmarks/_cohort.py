@@ -7,10 +7,10 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from events.read.projection import write_rows
 from events.read.rows import rows_for

@@ -284,8 +284,8 @@ class Stores:
     """The two applications in this process, to open journeys and counters and check what was saved."""
 
     def __init__(self, careplan_env: dict[str, str], bare_env: dict[str, str]) -> None:
-        from careplan.bootstrap import build_app
         from careplan.domain.values import Actor
+        from careplan.entrypoints.bootstrap import build_app
         from careplan.users import Users
 
         self.careplan = build_app(careplan_env)
@@ -322,7 +322,7 @@ class Stores:
 
 def environments(url: str, folder: Path, encrypt: bool) -> tuple[dict[str, str], dict[str, str]]:
     """careplan's environment (its own variables), and the library's variables for the bare app."""
-    from careplan.settings import StoreSettings
+    from careplan.adapters.settings import StoreSettings
 
     careplan_env = clean_environ() | {
         "CAREPLAN_DATABASE_URL": url,

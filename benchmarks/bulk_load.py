@@ -39,7 +39,7 @@ def load(url: str, patients: int, schedulers: int) -> float:
 
 
 def _careplan() -> list[str]:
-    return [sys.executable, "-c", "import sys; from careplan.cli.main import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from careplan.entrypoints.cli.main import main; sys.exit(main())"]
 
 
 def main() -> None:

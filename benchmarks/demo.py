@@ -38,7 +38,7 @@ class Run:
 def careplan_argv(*args: str) -> list[str]:
     """The ``careplan`` entry point of the code beside this script (not whichever copy is installed
     on the PATH), run by this interpreter."""
-    return [sys.executable, "-c", "import sys; from careplan.cli.main import main; sys.exit(main())", *args]
+    return [sys.executable, "-c", "import sys; from careplan.entrypoints.cli.main import main; sys.exit(main())", *args]
 
 
 def run_demo(patients: int, seed: int) -> Run:

@@ -20,16 +20,16 @@ import time
 from pathlib import Path
 from uuid import UUID
 
+from careplan.adapters.channels import Outgoing, SmtpChannel
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.domain.clinic import clinic
 from careplan.domain.values import Actor
+from careplan.entrypoints.scheduling.sweep import sweep
 from careplan.messaging import questionnaires
-from careplan.messaging.channels import Outgoing, SmtpChannel
 from careplan.messaging.outbox import dispatch, outgoing
 from careplan.messaging.settings import MessagingSettings, smtp_settings, use_messaging
 from careplan.patients import Patients
-from careplan.scheduling.sweep import sweep
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from events.read.runtime import read_store_for
 from tests.messaging.servers import smtp_server

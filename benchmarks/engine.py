@@ -52,9 +52,9 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.domain.values import Actor
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}

@@ -4,7 +4,7 @@ a minute).
     python -m benchmarks.migration [--journeys 10000] [--url URL]
 
 Opens that many journeys on version 1 (batched, as the other benchmarks do), then runs the command's
-own loop (``careplan.cli.protocols._all_open``: every journey loaded, judged by the domain under both
+own loop (``careplan.entrypoints.cli.protocols._all_open``: every journey loaded, judged by the domain under both
 versions, its report rendered) with ``--dry-run``, and prints the time and journeys per second.
 """
 
@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from benchmarks._cohort import MovableClock, make_app, open_journeys
-from careplan.cli import protocols
+from careplan.entrypoints.cli import protocols
 from events.read.store import ReadStore
 
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

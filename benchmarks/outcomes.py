@@ -28,9 +28,9 @@ from datetime import timedelta
 from typing import Any
 
 from benchmarks.pages import CLINICIAN, NOW, Clock
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.demo import generate
-from careplan.settings import StoreSettings
 from events.fhir import export, transaction
 from events.protocol_file import default_protocols
 from events.read.outcomes.reading import report

@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from benchmarks._cohort import MovableClock, make_app, open_journeys
-from careplan.scheduling.sweep import sweep
+from careplan.entrypoints.scheduling.sweep import sweep
 from events.read.store import ReadStore
 
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

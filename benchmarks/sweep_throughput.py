@@ -25,7 +25,7 @@ from careplan.application import CarePlan
 from careplan.domain.duties import duties
 from careplan.domain.values import Actor
 from careplan.domain.view import evaluate
-from careplan.scheduling.sweep import sweep
+from careplan.entrypoints.scheduling.sweep import sweep
 from events.read.projection import Projector
 from events.read.store import ReadStore
 
@@ -149,8 +149,8 @@ _CHILD = """
 import sys, time
 from datetime import datetime
 from careplan.application import CarePlan
-from careplan.settings import StoreSettings
-from careplan.scheduling.sweep import sweep
+from careplan.adapters.settings import StoreSettings
+from careplan.entrypoints.scheduling.sweep import sweep
 from events.protocol_file import default_protocols
 from events.read.store import ReadStore
 now = datetime.fromisoformat(sys.argv[2])

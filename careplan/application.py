@@ -27,8 +27,10 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, get_topic
 
-from careplan import transcodings
-from careplan.decoding import OrjsonTranscoder
+from careplan.adapters import transcodings
+from careplan.adapters.decoding import OrjsonTranscoder
+from careplan.adapters.sealing import SealingMapper
+from careplan.adapters.settings import StoreSettings
 from careplan.domain.errors import (
     JourneyExists,
     RuleViolation,
@@ -47,8 +49,6 @@ from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.loading import load_history, load_journey
 from careplan.retrying import Backoff
-from careplan.sealing import SealingMapper
-from careplan.settings import StoreSettings
 from careplan.startup import starting_up
 
 if TYPE_CHECKING:  # the ledger and the services are built on the side tables, which import this module
@@ -101,6 +101,10 @@ class CarePlan(Application[UUID]):
         """The chair ledger, set by ``build_app`` (None for an application built without a clinic): it checks bookings
         against the clinic and takes their chairs before a save, and frees them after."""
         self._services: Services | None = None
+        self.read_model: object | None = None
+        """This process's read side of the application (``events.read.runtime.ReadModel``: its store,
+        queries and projector), set by the composition root; ``object`` because the read side is an
+        outer layer, which the application keeps for it (so it is freed with it) but never reads."""
         self._services_lock = threading.Lock()
         # Per instance on purpose: each store chooses its interval; the library reads it from here.
         self.snapshotting_intervals = {PatientJourney: store.snapshot_interval}  # type: ignore[misc]
@@ -144,14 +148,14 @@ class CarePlan(Application[UUID]):
         return starting_up(super().construct_snapshot_store)
 
     def construct_transcoder(self) -> Transcoder:
-        """The library's JSON encoding, read back with orjson (``careplan.decoding``): every load,
+        """The library's JSON encoding, read back with orjson (``careplan.adapters.decoding``): every load,
         replay and catch-up decodes each event, and the standard decoder cost as much as the read."""
         transcoder = OrjsonTranscoder()
         self.register_transcodings(transcoder)
         return transcoder
 
     def construct_mapper(self) -> Mapper[UUID]:
-        """The library's mapper, sealing each row at its place when the cipher can (``careplan.sealing``)."""
+        """The library's mapper, sealing each row at its place when the cipher can (``careplan.adapters.sealing``)."""
         return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=SealingMapper)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

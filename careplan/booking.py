@@ -21,12 +21,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from careplan.adapters.side_tables import Run, SideTables
 from careplan.domain import catalogue
 from careplan.domain.booking import Booking, span
 from careplan.domain.clinic import Clinic
 from careplan.domain.errors import CarePlanError, UnknownJourney
 from careplan.domain.values import Fact
-from careplan.side_tables import Run, SideTables
 
 if TYPE_CHECKING:
     from careplan.application import CarePlan

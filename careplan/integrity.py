@@ -15,8 +15,8 @@ from typing import Any
 
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 
+from careplan.adapters.settings import StoreUnreadable
 from careplan.domain.errors import BrokenRecord
-from careplan.settings import StoreUnreadable
 
 log = logging.getLogger("careplan.integrity")
 

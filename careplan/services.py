@@ -2,7 +2,7 @@
 
 The server's keys, the session table, the failed sign-ins, the access log and the messaging settings
 depend only on the application (its store and settings), so ``build_services`` makes them all at
-once: the composition root (``careplan.bootstrap.build_app``) calls it with the messaging settings it
+once: the composition root (``careplan.entrypoints.bootstrap.build_app``) calls it with the messaging settings it
 read from the environment; an application constructed directly (a test, a benchmark, a script) has
 them made by the same function the first time it asks (``CarePlan.services``). Each object lives on
 its application, never in a module-level registry, so it is closed and freed with it.
@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from careplan.adapters.server_keys import ServerKeys
+from careplan.adapters.sessions import Sessions
+from careplan.adapters.sign_ins import SignInFailures
 from careplan.application import CarePlan
 from careplan.audit.access_log import AccessLog
 from careplan.domain.clinic import clinic
 from careplan.messaging.settings import MessagingSettings, messaging_settings
-from careplan.server_keys import ServerKeys
-from careplan.sessions import Sessions
-from careplan.sign_ins import SignInFailures
 
 
 @dataclass

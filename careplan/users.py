@@ -19,12 +19,12 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from careplan.adapters.sessions import sessions_for
 from careplan.application import CarePlan, replay
 from careplan.domain.errors import BrokenRecord
 from careplan.domain.users import InvalidUser, UnknownUser, UserAccount, UserExists, normal_username, user_id
 from careplan.domain.values import Actor
 from careplan.integrity import decoded, refuse
-from careplan.sessions import sessions_for
 
 TOKEN_PREFIX = "cp1"
 MIN_PASSWORD = 8

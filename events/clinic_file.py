@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from careplan.adapters.settings import ConfigError
 from careplan.domain.clinic import WEEKDAYS, Clinic, Hours, clinic
-from careplan.settings import ConfigError
 from events.protocol_file import first_error
 from events.schemas.common import BaseSchema, WholeNumber
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.domain.protocol import ProtocolRegistry
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 
 os.environ.setdefault("CAREPLAN_MODE", "demo")

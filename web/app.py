@@ -21,11 +21,11 @@ from typing import Any
 from flask import Flask, Response
 from flask.globals import request_ctx
 
-from careplan.bootstrap import build_app
-from careplan.logs import configure_logging
-from careplan.schema import resolved
-from careplan.security import require_encryption
-from careplan.settings import ConfigError, store_settings
+from careplan.adapters.logs import configure_logging
+from careplan.adapters.schema import resolved
+from careplan.adapters.security import require_encryption
+from careplan.adapters.settings import ConfigError, store_settings
+from careplan.entrypoints.bootstrap import build_app
 from web import errors
 from web.api import init_api
 from web.auth import store_session

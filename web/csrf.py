@@ -6,9 +6,9 @@ journey or sign in for any site that sends a HEAD with a form body. The token is
 such request of the blueprints that call :func:`protect`.
 
 Signed in, the token is one random value per session, kept in the session's row. Before sign-in
-there is no row (``careplan.sessions``), so the sign-in form's token is bound to the browser by a
+there is no row (``careplan.adapters.sessions``), so the sign-in form's token is bound to the browser by a
 cookie instead: ``careplan_csrf`` holds a random seed, and the token is an HMAC of the seed with the
-server's ``csrf`` key (``careplan.server_keys``). Another site can neither read the cookie nor compute
+server's ``csrf`` key (``careplan.adapters.server_keys``). Another site can neither read the cookie nor compute
 the token, and a token copied from one browser is worth nothing in another. The JSON API is not
 protected this way: it takes a bearer token in a header, which another site cannot make a browser send.
 """
@@ -24,7 +24,7 @@ import secrets
 from flask import abort, current_app, g, request, session
 from werkzeug.wrappers import Response
 
-from careplan.server_keys import CSRF, server_key
+from careplan.adapters.server_keys import CSRF, server_key
 from web.services import careplan
 
 SESSION_KEY = "_csrf_token"

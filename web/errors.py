@@ -19,6 +19,7 @@ from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from careplan.adapters.settings import ConfigError
 from careplan.booking import ChairTaken
 from careplan.domain.errors import (
     BrokenRecord,
@@ -33,7 +34,6 @@ from careplan.domain.errors import (
 from careplan.domain.patient import PatientDetailsNotPermitted
 from careplan.domain.users import UnknownUser, UserExists
 from careplan.series import SeriesRefused
-from careplan.settings import ConfigError
 
 API_PREFIX = "/api/v1"
 _REVEALED = "careplan_revealed_journey"

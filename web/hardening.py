@@ -25,8 +25,8 @@ from flask import Blueprint, current_app, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
-from careplan import security
-from careplan.sign_ins import SignInFailures, failures_for
+from careplan.adapters import security
+from careplan.adapters.sign_ins import SignInFailures, failures_for
 from web import csrf
 from web.services import careplan
 
@@ -74,7 +74,7 @@ def _headers(response: Response) -> Response:
 
 class LoginLimiter:
     """Failed sign-ins per (username, address) and per address in a sliding window, kept in the store
-    (``careplan.sign_ins``) and timed by the application's clock. Each sign-in is counted as failed
+    (``careplan.adapters.sign_ins``) and timed by the application's clock. Each sign-in is counted as failed
     before its password is judged, and given back if it succeeds."""
 
     def _table(self) -> SignInFailures:

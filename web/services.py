@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from careplan.application import CarePlan
-from careplan.bootstrap import build_app
+from careplan.entrypoints.bootstrap import build_app
 
 
 def careplan() -> CarePlan:

@@ -19,10 +19,10 @@ from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
+from careplan.adapters.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 from careplan.application import CarePlan
 from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
-from careplan.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
 
 TABLE = "access_log"
 

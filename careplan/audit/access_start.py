@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from careplan.side_tables import Run
+from careplan.adapters.side_tables import Run
 
 TABLE = "access_log_chain"
 LOG = "access_log"

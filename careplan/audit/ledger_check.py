@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from careplan.adapters.side_tables import SchemaMissing, SideTables
 from careplan.application import CarePlan
 from careplan.audit.findings import Break
 from careplan.booking import IN_FLIGHT, stored_form, stored_time
 from careplan.domain.values import Fact
-from careplan.side_tables import SchemaMissing, SideTables
 
 KIND = "chair_booking"
 TABLE = "chair_bookings"

@@ -17,9 +17,9 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from careplan import event_tables
+from careplan.adapters import event_tables
+from careplan.adapters.settings import ConfigError
 from careplan.audit import stored
-from careplan.settings import ConfigError
 
 
 class RepairRefused(ConfigError):

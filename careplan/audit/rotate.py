@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from careplan import booking, event_tables, schema, server_keys, sessions, sign_ins
+from careplan import booking
+from careplan.adapters import event_tables, schema, server_keys, sessions, sign_ins
+from careplan.adapters.settings import ConfigError
+from careplan.adapters.side_tables import SideTables
 from careplan.application import CarePlan
 from careplan.audit import access_log, access_start
 from careplan.audit.stored import PAGE
 from careplan.audit.verify import Report, verify_store
 from careplan.messaging import outbox
-from careplan.settings import ConfigError
-from careplan.side_tables import SideTables
 
 CHAIR_BOOKINGS = "chair_bookings"
 COPIED = (access_log.TABLE, CHAIR_BOOKINGS, sign_ins.TABLE)

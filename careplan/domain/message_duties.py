@@ -4,7 +4,7 @@ clinician and, still unacknowledged after ``safety.page_ack_minutes``, to the me
 
 Pure, like ``duties``: each duty has a deterministic key, so it is recorded once whoever sweeps. A
 message is owed once what it is about is on the record (the reminder, the link, the alert), so a
-sweep records the reminder and then its message (``careplan.scheduling.sweep`` asks again after each
+sweep records the reminder and then its message (``careplan.entrypoints.scheduling.sweep`` asks again after each
 round). Where a message goes (the channel) is not the domain's to know: the sweep completes the data
 from the patient's details or the clinic file.
 """

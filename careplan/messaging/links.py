@@ -15,8 +15,8 @@ import hashlib
 import hmac
 from uuid import UUID
 
+from careplan.adapters.server_keys import server_key
 from careplan.application import CarePlan
-from careplan.server_keys import server_key
 
 PURPOSE = "questionnaire links"
 _MAC_BYTES = 18

@@ -24,15 +24,15 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from careplan.adapters.channels import Channel, Outgoing, SmsChannel, SmtpChannel, Undeliverable
+from careplan.adapters.side_tables import SideTables
 from careplan.application import CarePlan
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney, stored_class
 from careplan.messaging import templates
 from careplan.messaging.addresses import address
-from careplan.messaging.channels import Channel, Outgoing, SmsChannel, SmtpChannel, Undeliverable
 from careplan.messaging.links import link_url, make_token
 from careplan.messaging.settings import MessagingSettings, messaging_for
-from careplan.side_tables import SideTables
 
 log = logging.getLogger("careplan.outbox")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from careplan.adapters.settings import ConfigError
 from careplan.domain.clinic import Clinic
-from careplan.settings import ConfigError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 

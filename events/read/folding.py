@@ -19,10 +19,10 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from careplan.adapters.event_tables import latest_snapshots
 from careplan.application import CarePlan
 from careplan.domain.errors import UnknownJourney
 from careplan.domain.journey import PatientJourney
-from careplan.event_tables import latest_snapshots
 
 CACHE_SIZE = 20_000
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from careplan import event_tables
+from careplan.adapters import event_tables
+from careplan.adapters.settings import ConfigError
+from careplan.adapters.side_tables import SideTables, tables_in
 from careplan.application import CarePlan
-from careplan.settings import ConfigError
-from careplan.side_tables import SideTables, tables_in
 
 VIEW_LOCK_KEY = 7_340_001
 """The PostgreSQL advisory lock that serializes writers of the read-model tables."""

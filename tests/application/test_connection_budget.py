@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from flask import Flask
 
-from careplan.settings import ConfigError, store_settings
+from careplan.adapters.settings import ConfigError, store_settings
 from tests.web.conftest import FAST_HASH, People
 from web.app import create_app
 
@@ -84,7 +84,7 @@ class Peak:
 
 @pytest.mark.postgres
 def test_a_web_process_with_its_scheduler_keeps_within_its_budget(web: Flask, postgres_url: str) -> None:
-    from careplan.scheduling.runner import CareScheduler
+    from careplan.entrypoints.scheduling.runner import CareScheduler
     from web.services import careplan
 
     people = People(web)

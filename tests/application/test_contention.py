@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from careplan.adapters.settings import PoolSettings
 from careplan.application import CarePlan
 from careplan.domain.errors import StoreBusy, VersionConflict
-from careplan.settings import PoolSettings
 from tests.application.steps import CLINICIAN
 from tests.application.test_concurrency import assert_verified
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from careplan.settings import StoreUnreadable
+from careplan.adapters.settings import StoreUnreadable
 from tests.application.steps import CLINICIAN, data, ready_for_induction
 
 PATIENT_REF = "MRN-ZEBRA-7781"

@@ -1,4 +1,4 @@
-"""The one adapter on the library's tables (``careplan.event_tables``) against the library as pinned.
+"""The one adapter on the library's tables (``careplan.adapters.event_tables``) against the library as pinned.
 
 An upgrade of ``eventsourcing`` that renames a table or a column fails here, by name, rather than in a
 catch-up, a repair or a database setup in production.
@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from careplan import event_tables
+from careplan.adapters import event_tables
 from careplan.application import CarePlan
 from careplan.domain.values import Actor
 

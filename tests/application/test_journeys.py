@@ -202,7 +202,7 @@ def test_every_opened_journey_is_listed_in_the_order_it_was_opened(app, clock):
 def test_a_fact_written_in_the_older_dict_form_is_still_read(app):
     from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
 
-    from careplan.transcodings import ActorAsDict, DateAsISO, FactAsDict
+    from careplan.adapters.transcodings import ActorAsDict, DateAsISO, FactAsDict
 
     older = JSONTranscoder()
     for transcoding in (DatetimeAsISO(), ActorAsDict(), FactAsDict(), DateAsISO()):

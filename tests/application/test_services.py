@@ -1,19 +1,24 @@
 """The services beside the commands are built in one place: by the composition root, or, for an
-application constructed directly, by the same function on first use; never kept in a registry."""
+application constructed directly, by the same function on first use; never kept in a registry.
+The read side (an outer layer) is built the same way and kept on the application."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from careplan.adapters.server_keys import SESSIONS, server_key
+from careplan.adapters.sessions import sessions_for
+from careplan.adapters.sign_ins import failures_for
 from careplan.application import CarePlan
 from careplan.audit.access_log import access_log_for
-from careplan.bootstrap import build_app
+from careplan.entrypoints.bootstrap import build_app
 from careplan.messaging.settings import messaging_for, use_messaging
-from careplan.server_keys import SESSIONS, server_key
 from careplan.services import build_services
-from careplan.sessions import sessions_for
-from careplan.sign_ins import failures_for
+from events.read.outcomes.view import forget_opened
+from events.read.runtime import PROCESS_FOLDS, ReadModel, read_model_for, read_side_for, read_store_for
 
 
 def test_the_root_builds_every_service_with_the_application(tmp_path: Path) -> None:
@@ -54,3 +59,37 @@ def test_a_test_hands_in_its_own_messaging(make_app: Callable[..., CarePlan], sq
     mine = build_services(app).messaging
     use_messaging(app, mine)
     assert messaging_for(app) is mine
+
+
+def test_the_root_builds_the_read_side_with_the_application(tmp_path: Path) -> None:
+    app = build_app({"CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}", "CAREPLAN_MODE": "demo"})
+    try:
+        model = app.read_model  # built by build_app, before any page asked for it
+        assert isinstance(model, ReadModel)
+        assert read_store_for(app) is model.store
+        assert read_side_for(app) is model.side
+        assert model.projector.folder.size == PROCESS_FOLDS
+    finally:
+        app.close()
+
+
+def test_a_directly_constructed_application_builds_its_read_side_once(
+    make_app: Callable[..., CarePlan], sqlite_url: str
+) -> None:
+    app, other = make_app(sqlite_url), make_app(sqlite_url)
+    assert app.read_model is None
+    side = read_side_for(app)
+    assert read_side_for(app) is side and read_model_for(app).side is side
+    assert read_side_for(other) is not side  # each application its own read side, on the same store
+    read_model_for(app).outcome_facts["j"] = (1, [])
+    forget_opened(app)
+    assert read_model_for(app).outcome_facts == {} and read_model_for(other).outcome_facts == {}
+
+
+def test_a_read_model_slot_holding_something_else_is_refused(
+    make_app: Callable[..., CarePlan], sqlite_url: str
+) -> None:
+    app = make_app(sqlite_url)
+    app.read_model = object()
+    with pytest.raises(TypeError, match="not a ReadModel"):
+        read_side_for(app)

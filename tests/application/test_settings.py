@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from eventsourcing.cryptography import AESCipher
 
-from careplan.settings import ConfigError, StoreSettings, default_database_url, store_settings
+from careplan.adapters.settings import ConfigError, StoreSettings, default_database_url, store_settings
 
 SECRET = "s3cr%40t-pa55"  # percent-encoded "s3cr@t-pa55"
 
@@ -36,7 +36,7 @@ def test_a_postgresql_url_gives_user_password_host_port_and_database():
 
     env = store_settings({"CAREPLAN_DATABASE_URL": url}).library_env()
 
-    assert env["PERSISTENCE_MODULE"] == "careplan.pooling:SharedPoolFactory"  # the library's factory on one pool per process
+    assert env["PERSISTENCE_MODULE"] == "careplan.adapters.pooling:SharedPoolFactory"  # the library's factory on one pool per process
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("careplan", "s3cr@t-pa55")
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"], env["POSTGRES_DBNAME"]) == (
         "db.clinic.internal",
@@ -86,7 +86,7 @@ def test_a_cipher_key_turns_on_encryption_at_rest_and_is_never_echoed(tmp_path: 
 
     settings = store_settings({"CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite", "CAREPLAN_CIPHER_KEY": key})
 
-    assert settings.library_env()["CIPHER_TOPIC"] == "careplan.sealing:PlaceCipher"
+    assert settings.library_env()["CIPHER_TOPIC"] == "careplan.adapters.sealing:PlaceCipher"
     assert settings.library_env()["CIPHER_KEY"] == key
     assert key not in repr(settings)
 

@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from careplan.application import CarePlan
 from careplan.audit import stored
 from careplan.audit.verify import verify_store
-from careplan.cli.web import QuietQueryHandler
+from careplan.entrypoints.cli.web import QuietQueryHandler
 from tests.web.conftest import People, make_web_app
 
 THREADS = 8

@@ -12,14 +12,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from careplan.adapters.settings import StoreSettings
+from careplan.adapters.side_tables import SideTables
 from careplan.application import CarePlan
 from careplan.audit import anchor
 from careplan.audit.access_chain import link
 from careplan.audit.access_log import Access, access_log_for
 from careplan.audit.verify import verify_store
-from careplan.cli.main import main
-from careplan.settings import StoreSettings
-from careplan.side_tables import SideTables
+from careplan.entrypoints.cli.main import main
 from events.protocol_file import default_protocols
 
 ENTRIES = 5

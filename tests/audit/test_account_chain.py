@@ -13,10 +13,10 @@ import pytest
 from careplan.application import CarePlan
 from careplan.audit import anchor
 from careplan.audit.verify import verify_store
-from careplan.cli.main import main
 from careplan.domain.errors import BrokenRecord
 from careplan.domain.users import user_id
 from careplan.domain.values import Actor
+from careplan.entrypoints.cli.main import main
 from careplan.users import Users
 from tests.audit.tamper import Tamperer
 

@@ -16,8 +16,8 @@ import pytest
 
 from careplan.application import CarePlan
 from careplan.audit.verify import verify_store
-from careplan.bootstrap import build_app
-from careplan.cli.main import main
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.main import main
 from tests.application.steps import CLINICIAN, complete_infusion, data, ready_for_induction
 from tests.conftest import Clock
 
@@ -150,7 +150,7 @@ def test_verify_of_one_journey_checks_its_bookings_only(three: Any) -> None:
 
 
 def _rows(app: CarePlan) -> list[tuple[str, int, str | None]]:
-    from careplan.side_tables import SideTables
+    from careplan.adapters.side_tables import SideTables
 
     with SideTables(app).cursor(commit=False) as run:
         return [(str(j), int(v), d) for j, v, d in run("SELECT journey_id, scheduled_version, done_at FROM chair_bookings", ())]

@@ -12,7 +12,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from careplan.application import CarePlan
-from careplan.cli.main import main
+from careplan.entrypoints.cli.main import main
 from tests.audit.histories import PATIENT_REF, full_journey, short_history
 from tests.audit.tamper import Tamperer
 

@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from flask import Flask
 
+from careplan.adapters.side_tables import SchemaMissing
 from careplan.audit.access_log import Access, access_log_for
 from careplan.audit.verify import verify_store
-from careplan.bootstrap import build_app
-from careplan.cli.main import main
-from careplan.side_tables import SchemaMissing
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.main import main
 from tests.application.steps import CLINICIAN, data
 from tests.conftest import Clock
 from tests.web.conftest import People, csrf, make_web_app

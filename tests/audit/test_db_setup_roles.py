@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from careplan.bootstrap import build_app
-from careplan.cli.main import main
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.main import main
 from events.read.store import SCHEMA_VERSION as READ_VERSION
 from tests.application.steps import CLINICIAN, data
 from tests.conftest import PG_HOST, PG_PORT, _admin_connect

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from careplan import security
+from careplan.adapters import security
+from careplan.adapters.settings import ConfigError, StoreUnreadable
 from careplan.application import CarePlan
 from careplan.audit.rotate import rotate
 from careplan.audit.verify import verify_store
-from careplan.cli.main import main
-from careplan.settings import ConfigError, StoreUnreadable
+from careplan.entrypoints.cli.main import main
 from tests.audit.histories import PATIENT_REF, short_history
 from tests.audit.tamper import Tamperer
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from careplan.cli.web import QuietQueryHandler
+from careplan.entrypoints.cli.web import QuietQueryHandler
 from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, make_web_app
 

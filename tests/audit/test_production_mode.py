@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from careplan.cli.main import main
-from careplan.settings import ConfigError
+from careplan.adapters.settings import ConfigError
+from careplan.entrypoints.cli.main import main
 from web.app import create_app
 
 STORE_COMMANDS = [

@@ -15,12 +15,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from careplan.adapters.settings import StoreUnreadable
+from careplan.adapters.side_tables import SideTables
 from careplan.audit.rotate import COPIED, UnknownTable, known_tables, rotate, tables_of
-from careplan.bootstrap import build_app
-from careplan.cli.keys import read_views
-from careplan.cli.main import main
-from careplan.settings import StoreUnreadable
-from careplan.side_tables import SideTables
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.keys import read_views
+from careplan.entrypoints.cli.main import main
 from tests.conftest import Clock, _admin_connect
 from tests.web.conftest import People, make_web_app
 
@@ -179,9 +179,9 @@ def test_a_table_the_rotation_does_not_know_stops_it_before_anything_is_copied(
 @pytest.mark.postgres
 def test_every_table_db_setup_makes_is_one_the_rotation_carries_ends_or_rebuilds(postgres_url: str, protocols: Any) -> None:
     """A side table added later must say how a rotation carries it (else the rotation refuses to run)."""
+    from careplan.adapters.settings import StoreSettings
     from careplan.application import CarePlan
-    from careplan.db_setup import create_schema
-    from careplan.settings import StoreSettings
+    from careplan.entrypoints.db_setup import create_schema
 
     app = CarePlan(StoreSettings(url=postgres_url), protocols)
     try:

@@ -27,14 +27,14 @@ from eventsourcing.cryptography import AESCipher
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import Environment
 
+from careplan.adapters.sealing import SEALED
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.audit.verify import verify_store
 from careplan.domain.errors import BrokenRecord
 from careplan.domain.protocol import ProtocolRegistry
 from careplan.domain.users import user_id
 from careplan.domain.values import Actor
-from careplan.sealing import SEALED
-from careplan.settings import StoreSettings
 from careplan.users import Users
 from tests.application.steps import CLINICIAN, data
 from tests.audit.test_db_roles import app_role, app_url  # noqa: F401 - fixtures: the role of `db setup`

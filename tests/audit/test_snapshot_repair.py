@@ -13,9 +13,9 @@ import pytest
 from careplan.application import CarePlan, replay
 from careplan.audit import stored
 from careplan.audit.verify import verify_store
-from careplan.cli.main import main
 from careplan.domain.journey import PatientJourney
 from careplan.domain.record import state_fields
+from careplan.entrypoints.cli.main import main
 from tests.application.steps import CLINICIAN, data
 from tests.audit.test_db_roles import app_role, app_url  # noqa: F401 - fixtures: the role of `db setup`
 

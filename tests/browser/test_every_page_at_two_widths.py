@@ -12,9 +12,9 @@ import pytest
 
 from careplan.domain.values import Actor
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
+from careplan.entrypoints.scheduling.sweep import sweep
 from careplan.messaging import questionnaires
 from careplan.patients import Patients
-from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_store_for
 from tests.browser import scenes
 from tests.browser.axe import violations

@@ -1,7 +1,7 @@
 """Running the real console entry point against a SQLite file chosen by the environment.
 
 ``CAREPLAN_DATABASE_URL`` is configuration, exactly as a clinic sets it: the tests set it and call
-``careplan.cli.main.main``, or run the installed ``careplan`` script in a subprocess.
+``careplan.entrypoints.cli.main.main``, or run the installed ``careplan`` script in a subprocess.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from careplan.application import CarePlan
-from careplan.bootstrap import build_app
-from careplan.cli.main import main
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.main import main
 
 NOW = "2026-03-02T15:30:00+00:00"
 """The moment the test cohorts are seen from: fixed, so two runs write the same cohort."""

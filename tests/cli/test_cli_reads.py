@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from careplan.audit.access_log import access_log_for
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from tests.cli.conftest import careplan
 from tests.examples import VALID_DATA
 

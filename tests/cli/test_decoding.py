@@ -1,5 +1,5 @@
-"""The application reads stored events with orjson (``careplan.decoding``) through the library's mapper
-(``careplan.sealing.SealingMapper``): these tests hold it to the library's own mapper and JSON decoder, value for value and type for type,
+"""The application reads stored events with orjson (``careplan.adapters.decoding``) through the library's mapper
+(``careplan.adapters.sealing.SealingMapper``): these tests hold it to the library's own mapper and JSON decoder, value for value and type for type,
 over every event and snapshot of a demo cohort, and at the edges where orjson and ``json`` differ."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from careplan import transcodings
+from careplan.adapters import transcodings
+from careplan.adapters.decoding import OrjsonTranscoder
+from careplan.adapters.sealing import SealingMapper
 from careplan.application import CarePlan
-from careplan.decoding import OrjsonTranscoder
 from careplan.domain.values import Actor
-from careplan.sealing import SealingMapper
 
 
 def library_transcoder(cls: type[JSONTranscoder] = JSONTranscoder) -> JSONTranscoder:

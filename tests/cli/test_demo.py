@@ -12,12 +12,12 @@ from uuid import UUID
 import pytest
 
 from careplan.application import CarePlan
-from careplan.bootstrap import build_app
 from careplan.demo import STAGES
 from careplan.domain.record import fold_facts
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
+from careplan.entrypoints.bootstrap import build_app
 from events.read.runtime import read_side_for
 from events.schemas import DATA_SCHEMAS, to_json
 from tests.cli.conftest import NOW, NOW_AT, careplan, store_url

@@ -14,16 +14,16 @@ from uuid import UUID
 
 import pytest
 
+from careplan.adapters.schema import resolved
+from careplan.adapters.settings import store_settings
 from careplan.application import DEFAULT_PROTOCOL, CarePlan
-from careplan.bootstrap import build_app
 from careplan.domain.errors import JourneyExists
 from careplan.domain.journey import PatientJourney
 from careplan.domain.patient import PatientDetails
 from careplan.domain.patient_index import PatientIndex, typed_index_id
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from careplan.index_backfill import backfill
-from careplan.schema import resolved
-from careplan.settings import store_settings
 from events.protocol_file import default_protocols
 from tests.cli.conftest import careplan
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from careplan.bootstrap import build_app
+from careplan.adapters.logs import configure_logging
+from careplan.adapters.settings import ConfigError
 from careplan.domain.values import Actor
-from careplan.logs import configure_logging
-from careplan.settings import ConfigError
+from careplan.entrypoints.bootstrap import build_app
 from tests.scheduling.cli import careplan_argv, careplan_env
 
 MRN = "MRN-LOG-4242"

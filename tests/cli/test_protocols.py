@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from tests.cli.conftest import careplan
 from tests.examples import VALID_DATA
 

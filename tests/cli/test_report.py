@@ -11,8 +11,8 @@ from uuid import UUID
 import pytest
 
 from careplan.audit.stored import link_of
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from tests.cli.conftest import careplan
 from tests.examples import VALID_DATA
 

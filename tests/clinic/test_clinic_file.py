@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from careplan.settings import ConfigError
+from careplan.adapters.settings import ConfigError
 from events.clinic_file import clinic_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,7 +62,7 @@ def test_an_unknown_zone_stops_the_web_command_with_one_line_and_exit_2(tmp_path
     env = {**os.environ, "CAREPLAN_TIMEZONE": "America/Gotham", "CAREPLAN_INSTANCE": str(tmp_path),
            "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "careplan.cli.main", "web", "--demo", "--port", "65530"],
+        [sys.executable, "-m", "careplan.entrypoints.cli.main", "web", "--demo", "--port", "65530"],
         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )
     assert done.returncode == 2

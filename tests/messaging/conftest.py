@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.domain.clinic import Hours, clinic
 from careplan.domain.protocol import ProtocolRegistry
 from careplan.messaging.settings import MessagingSettings, smtp_settings, use_messaging
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from tests.conftest import Clock
 from tests.messaging.servers import SmsProvider, SmtpServer, sms_provider, smtp_server

@@ -16,10 +16,10 @@ from uuid import UUID
 
 import pytest
 
-from careplan.bootstrap import build_app
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.scheduling.sweep import sweep
 from careplan.messaging import questionnaires
 from careplan.patients import Patients
-from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_store_for
 from tests.messaging.servers import smtp_server
 from tests.scheduling.cli import careplan_argv, careplan_env

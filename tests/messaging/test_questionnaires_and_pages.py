@@ -11,10 +11,10 @@ import pytest
 
 from careplan.application import CarePlan
 from careplan.domain.errors import RuleViolation
+from careplan.entrypoints.scheduling.sweep import sweep
 from careplan.messaging import questionnaires
 from careplan.messaging.outbox import dispatch
 from careplan.patients import Patients
-from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_side_for, read_store_for
 from tests.conftest import Clock
 from tests.messaging.conftest import BASE_URL, DIRECTOR, ON_CALL, PROM, messaging

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from careplan.adapters.settings import ConfigError
 from careplan.domain.clinic import CRISIS_LINE_988
 from careplan.messaging.settings import messaging_settings
-from careplan.settings import ConfigError
 from events.clinic_file import clinic_settings
 from events.protocol_file import ProtocolFileError, default_protocols, parse_protocol
 from tests.messaging.conftest import PROM, PROTOCOLS

@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from random import Random
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.demo.cohort import STAGES, generate, stage_order
 from careplan.demo.versions import VersionMix, stage_plan
 from careplan.domain.protocol import ProtocolRegistry
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from events.read.outcomes.reading import report
 from tests.conftest import Clock

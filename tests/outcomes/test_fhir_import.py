@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.demo import generate
-from careplan.settings import StoreSettings
 from events.fhir import transaction
 from events.protocol_file import default_protocols
 from tests.conftest import Clock

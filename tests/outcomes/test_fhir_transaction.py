@@ -16,10 +16,10 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
 from careplan.demo import generate
 from careplan.patients import Patients
-from careplan.settings import StoreSettings
 from events.fhir import codes, transaction
 from events.fhir.bulk import bulk_export, patient_id
 from events.fhir.transaction import MAX_ENTRIES, patient_query

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from careplan.adapters.settings import StoreSettings
 from careplan.application import CarePlan
-from careplan.settings import StoreSettings
 from events.protocol_file import default_protocols
 from events.read.outcomes.figures import FIGURES, csv_rows
 from events.read.outcomes.reading import report

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 _ENTRY = (
-    "import importlib.util, sys; from careplan.cli import main as m; "
+    "import importlib.util, sys; from careplan.entrypoints.cli import main as m; "
     "m.SUBCOMMANDS = tuple(s for s in m.SUBCOMMANDS if importlib.util.find_spec(s)); sys.exit(m.main())"
 )
 

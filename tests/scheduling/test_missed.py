@@ -3,7 +3,7 @@ missed exactly once, by two schedulers, after a restart and by a backfill with `
 
 from __future__ import annotations
 
-from careplan.scheduling.sweep import sweep
+from careplan.entrypoints.scheduling.sweep import sweep
 from events.read.runtime import read_side_for, read_store_for
 from tests.scheduling.cli import run_careplan
 from tests.scheduling.journeys import CLINICIAN, infuse, ready_for_induction, record, schedule

@@ -17,7 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from careplan.scheduling.leader import LEADER_APPLICATION_NAME, LEADER_LOCK_KEY
+from careplan.entrypoints.scheduling.leader import LEADER_APPLICATION_NAME, LEADER_LOCK_KEY
 from events.read.rebuild import rebuild
 from events.read.runtime import read_store_for
 from tests.application.test_concurrency import assert_verified
@@ -31,7 +31,7 @@ OWED = {"due:consultation", "overdue:consultation"}
 
 def system_keys(url: str) -> list[tuple[str, str]]:
     """(journey id, key prefix) of every system event in the store, read as an auditor would."""
-    from careplan.bootstrap import build_app
+    from careplan.entrypoints.bootstrap import build_app
 
     app = build_app({"CAREPLAN_DATABASE_URL": url, "CAREPLAN_MODE": "demo"})
     try:

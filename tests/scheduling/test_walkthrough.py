@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from careplan.scheduling.sweep import sweep
+from careplan.entrypoints.scheduling.sweep import sweep
 from events.read.runtime import read_side_for, read_store_for
 from tests.scheduling.cli import run_careplan
 from tests.scheduling.journeys import CLINICIAN, infuse, phq9, ready_for_induction, record, schedule

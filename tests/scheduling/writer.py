@@ -11,8 +11,8 @@ import random
 import sys
 from datetime import datetime, timedelta, timezone
 
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 
 WRITER = Actor("writer", "clinician")
 

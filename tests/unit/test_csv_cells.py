@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from careplan.csv_cells import inert, writer
+from careplan.adapters.csv_cells import inert, writer
 
 ROOT = Path(__file__).resolve().parents[2]
 

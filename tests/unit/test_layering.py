@@ -78,8 +78,7 @@ DOMAIN_LAYER, APPLICATION, INTERFACE, ENTRY = 0, 1, 2, 3
 LAYERS: tuple[tuple[str, int, str], ...] = (
     # careplan/domain: the domain
     ("careplan.domain", DOMAIN_LAYER, "domain: the aggregate, its events, rules, fold and view"),
-    # careplan/*.py: the application service and the adapters it is built with (one folder for both:
-    # the application constructs its store, transcoder and mapper, so they share its layer)
+    # careplan/*.py and its application packages: the application service
     ("careplan", APPLICATION, "application: the package"),
     ("careplan.application", APPLICATION, "application: commands and queries, one load per command"),
     ("careplan.loading", APPLICATION, "application: loading a journey from its snapshot and events"),
@@ -89,52 +88,30 @@ LAYERS: tuple[tuple[str, int, str], ...] = (
     ("careplan.booking", APPLICATION, "application: the chair ledger"),
     ("careplan.index_backfill", APPLICATION, "application: the patient index's backfill"),
     ("careplan.startup", APPLICATION, "application: starting when several processes start at once"),
-    ("careplan.per_app", APPLICATION, "application: one object per application"),
     ("careplan.services", APPLICATION, "application: the services beside the commands, built in one place"),
     ("careplan.series", APPLICATION, "application: a series of bookings proposed and booked all or none"),
     ("careplan.refusals", APPLICATION, "application: every refusal of a submit at once"),
     ("careplan.retrying", APPLICATION, "application: the one wait between retries of a conflicting write"),
-    ("careplan.settings", APPLICATION, "adapter: the environment as store settings"),
-    ("careplan.security", APPLICATION, "adapter: production mode"),
-    ("careplan.decoding", APPLICATION, "adapter: the orjson transcoder"),
-    ("careplan.transcodings", APPLICATION, "adapter: transcodings of the domain's values"),
-    ("careplan.sealing", APPLICATION, "adapter: rows sealed at their place (the mapper)"),
-    ("careplan.event_tables", APPLICATION, "adapter: SQL on the library's tables"),
-    ("careplan.side_tables", APPLICATION, "adapter: SQL on careplan's own tables beside them"),
-    ("careplan.pooling", APPLICATION, "adapter: one PostgreSQL pool per process"),
-    ("careplan.schema", APPLICATION, "adapter: whether a process creates the schema"),
-    ("careplan.server_keys", APPLICATION, "adapter: the server's own keys"),
-    ("careplan.sessions", APPLICATION, "adapter: sessions kept in the store"),
-    ("careplan.session_seal", APPLICATION, "adapter: a session row sealed at its place"),
-    ("careplan.sign_ins", APPLICATION, "adapter: failed sign-ins counted in the store"),
-    ("careplan.logs", APPLICATION, "adapter: logging setup"),
-    ("careplan.metrics", APPLICATION, "adapter: the scheduler's Prometheus metrics"),
-    ("careplan.csv_cells", APPLICATION, "adapter: inert CSV cells"),
     ("careplan.audit", APPLICATION, "application: verify, the access log, repair, key rotation"),
     ("careplan.demo", APPLICATION, "application: the synthetic demo cohort"),
-    ("careplan.messaging", APPLICATION, "application: questionnaire links, the outbox and its channels (SMTP, HTTP SMS)"),
+    ("careplan.messaging", APPLICATION, "application: questionnaire links and the outbox"),
+    # careplan/adapters: beside the application, which builds them (its store, transcoder, mapper)
+    ("careplan.adapters", APPLICATION, "adapters: transcoder, mapper, SQL on the tables, settings, keys, sessions, logs, channels"),
     # events/: the interface layer's data (schemas at the edge, the read model, the FHIR mapping)
-    ("events", INTERFACE, "interface: the package"),
-    ("events.schemas", INTERFACE, "interface: marshmallow schemas of requests and event data"),
-    ("events.protocol_file", INTERFACE, "interface: protocol files read and checked"),
-    ("events.protocol_view", INTERFACE, "interface: a protocol version as a document and the difference between two"),
-    ("events.clinic_file", INTERFACE, "interface: the clinic's settings file read and checked"),
-    ("events.read", INTERFACE, "interface: the read model (projection, queries, rebuild)"),
-    ("events.fhir", INTERFACE, "interface: the FHIR R4 mapping"),
-    # entry points, and the one composition root
-    ("careplan.bootstrap", ENTRY, "composition root"),
-    ("careplan.db_setup", ENTRY, "entry point: builds every table of the store, the read side's included"),
-    ("careplan.cli", ENTRY, "entry point: the command line"),
-    ("careplan.scheduling", ENTRY, "entry point: the scheduler"),
+    ("events", INTERFACE, "interface: schemas at the edge, protocol and clinic files, the read model, FHIR"),
+    # careplan/entrypoints and web/: the entry points and the one composition root
+    ("careplan.entrypoints", ENTRY, "entry points: the command line, the scheduler, db setup"),
+    ("careplan.entrypoints.bootstrap", ENTRY, "composition root"),
     ("web", ENTRY, "entry point: the Flask app and the JSON API"),
 )
 """Where every module of careplan/, events/ and web/ belongs, inner layer first. An entry names a
-package whose modules all share its layer (``careplan.domain``, ``web``) or one module; the two mixed
-packages (``careplan``, ``events``) are named for their ``__init__`` only, so a module added beside
-the others is in no layer until it is placed here (and in docs/architecture.md). A module may import
+package whose modules all share its layer (``careplan.domain``, ``careplan.adapters``,
+``careplan.entrypoints``, ``events``, ``web``: the folders are the layers) or one module; the one
+mixed package, ``careplan`` itself, is named for its ``__init__`` only, so an application module added
+at its top is in no layer until it is placed here (and in docs/architecture.md). A module may import
 its own layer and those inside it, never one further out."""
 
-MIXED = frozenset({"careplan", "events"})
+MIXED = frozenset({"careplan"})
 """Packages that hold more than one kind of module: each of their modules is placed by name."""
 
 
@@ -189,10 +166,13 @@ def test_no_module_imports_a_layer_further_out(module: str, path: Path) -> None:
 
 
 def test_a_module_placed_nowhere_is_refused() -> None:
-    for unplaced in ("careplan.new_module", "events.new_module"):
-        with pytest.raises(LookupError, match="in no layer"):
-            layer_of(unplaced)
-    assert layer_of("web.new_module")[0] == ENTRY  # a package of one kind places its new modules
+    with pytest.raises(LookupError, match="in no layer"):
+        layer_of("careplan.new_module")
+    # a folder of one layer places its new modules
+    assert layer_of("web.new_module")[0] == ENTRY
+    assert layer_of("careplan.entrypoints.new_module")[0] == ENTRY
+    assert layer_of("careplan.adapters.new_module")[0] == APPLICATION
+    assert layer_of("events.new_module")[0] == INTERFACE
     assert layer_of("careplan.domain.new_family")[0] == DOMAIN_LAYER
 
 
@@ -204,9 +184,9 @@ def test_the_layer_test_covers_every_package_and_catches_an_outward_import(tmp_p
     assert {m.split(".")[0] for m, _ in project_modules()} == {"careplan", "events", "web"}
     assert layer_of("events.read.projection") > layer_of("careplan.application") > layer_of("careplan.domain.journey")
     sample = tmp_path / "sample.py"
-    sample.write_text("from careplan.bootstrap import build_app\nfrom careplan import booking\n")
-    assert layer_of("careplan.bootstrap")[0] > layer_of("events.read")[0]
-    assert project_imports(sample) == {"careplan.bootstrap", "careplan.booking"}
+    sample.write_text("from careplan.entrypoints.bootstrap import build_app\nfrom careplan import booking\n")
+    assert layer_of("careplan.entrypoints.bootstrap")[0] > layer_of("events.read")[0]
+    assert project_imports(sample) == {"careplan.entrypoints.bootstrap", "careplan.booking"}
 
 
 def test_the_architecture_page_places_every_layer_entry() -> None:

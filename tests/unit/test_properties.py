@@ -31,8 +31,9 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from careplan import transcodings
-from careplan.decoding import OrjsonTranscoder
+from careplan.adapters import transcodings
+from careplan.adapters.decoding import OrjsonTranscoder
+from careplan.adapters.sealing import SealingMapper
 from careplan.domain.errors import RuleViolation
 from careplan.domain.families.alerts import high_risk_alerts
 from careplan.domain.families.infusion import induction_blockers
@@ -41,7 +42,6 @@ from careplan.domain.record import fold, state_fields
 from careplan.domain.values import Actor, Fact
 from careplan.domain.view import evaluate
 from careplan.domain.vocabulary import CLINICIAN_EVENTS
-from careplan.sealing import SealingMapper
 from events.protocol_file import default_protocols
 from tests.unit.chart_checker import ADMINISTRATIONS, clinical, problems
 from tests.unit.journeys import CLINICIAN, Journey, default_protocol

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from flask import Flask
 from werkzeug.serving import make_server
 
-from careplan.cli.web import QuietQueryHandler
+from careplan.entrypoints.cli.web import QuietQueryHandler
 
 
 @contextmanager

@@ -12,8 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from careplan.booking import ChairTaken
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from tests.application.test_concurrency import assert_verified
 from tests.conftest import Clock
 from tests.web.conftest import People, make_web_app

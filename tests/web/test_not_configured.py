@@ -6,8 +6,8 @@ from pathlib import Path
 
 from eventsourcing.cryptography import AESCipher
 
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from careplan.users import Users
 from web.app import create_app
 
@@ -38,7 +38,7 @@ def test_a_store_written_with_another_key_is_a_503_naming_the_variable(tmp_path:
 def test_a_missing_schema_stops_the_app_at_boot(tmp_path: Path) -> None:
     import pytest
 
-    from careplan.side_tables import SchemaMissing
+    from careplan.adapters.side_tables import SchemaMissing
 
     env = {
         "CAREPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",

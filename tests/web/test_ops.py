@@ -13,8 +13,8 @@ import pytest
 from eventsourcing.cryptography import AESCipher
 from flask import Flask
 
-from careplan.bootstrap import build_app
 from careplan.domain.values import Actor
+from careplan.entrypoints.bootstrap import build_app
 from tests.conftest import Clock
 from tests.web.conftest import FAST_HASH, People
 from web.app import create_app

@@ -14,10 +14,10 @@ from uuid import UUID
 import pytest
 from flask import Flask
 
-from careplan.logs import configure_logging, redact_links
+from careplan.adapters.logs import configure_logging, redact_links
+from careplan.entrypoints.scheduling.sweep import sweep
 from careplan.messaging.instruments import GAD7, PHQ9
 from careplan.messaging.links import make_token
-from careplan.scheduling.sweep import sweep
 from events.read.runtime import read_store_for
 from tests.conftest import Clock
 from tests.web.conftest import People, make_web_app
@@ -196,7 +196,7 @@ def test_a_page_request_through_the_werkzeug_handler_logs_no_token(site: Flask, 
     import io
     import socket
 
-    from careplan.cli.web import QuietQueryHandler
+    from careplan.entrypoints.cli.web import QuietQueryHandler
 
     class FakeRequest(QuietQueryHandler):
         def __init__(self, path: str) -> None:  # noqa: D107 (a handler without a socket)

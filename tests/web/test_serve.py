@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from careplan.application import CarePlan
-from careplan.cli.serve import DEMO_ACTOR, demo_logins, seed_cohort
 from careplan.domain.values import Actor
+from careplan.entrypoints.cli.serve import DEMO_ACTOR, demo_logins, seed_cohort
 from careplan.users import Users
 
 FAST = "pbkdf2:sha256:1000"
-CAREPLAN = [sys.executable, "-c", "import sys; from careplan.cli.main import main; sys.exit(main())"]
+CAREPLAN = [sys.executable, "-c", "import sys; from careplan.entrypoints.cli.main import main; sys.exit(main())"]
 
 
 @pytest.fixture

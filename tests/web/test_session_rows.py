@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from careplan.sessions import PURGE_BATCH, PURGE_SELECT, TABLE, Limits, sessions_for
-from careplan.side_tables import SideTables
+from careplan.adapters.sessions import PURGE_BATCH, PURGE_SELECT, TABLE, Limits, sessions_for
+from careplan.adapters.side_tables import SideTables
 from tests.conftest import Clock
 from tests.web.conftest import People, csrf, make_web_app
 from web.services import careplan

@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from careplan.adapters.side_tables import SideTables
 from careplan.domain.values import Actor
-from careplan.side_tables import SideTables
 from tests.conftest import Clock
 from tests.web.conftest import People, csrf, make_web_app
 from web.services import careplan

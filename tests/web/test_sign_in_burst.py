@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 
-from careplan import server_keys
-from careplan.side_tables import SideTables
-from careplan.sign_ins import TABLE, failures_for
+from careplan.adapters import server_keys
+from careplan.adapters.side_tables import SideTables
+from careplan.adapters.sign_ins import TABLE, failures_for
 from tests.conftest import Clock
 from tests.web.conftest import PASSWORD, People, csrf, make_web_app
 from tests.web.live import served

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from werkzeug.security import check_password_hash
 
-from careplan.bootstrap import build_app
-from careplan.cli.main import main
+from careplan.entrypoints.bootstrap import build_app
+from careplan.entrypoints.cli.main import main
 from careplan.users import Users
 from tests.conftest import Clock
 from tests.web.conftest import make_web_app

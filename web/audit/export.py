@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from careplan.csv_cells import writer as csv_writer
+from careplan.adapters.csv_cells import writer as csv_writer
 from careplan.domain.history import History
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Actor

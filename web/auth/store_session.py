@@ -1,4 +1,4 @@
-"""Flask sessions kept in the store (``careplan.sessions``): the cookie holds a random id and nothing
+"""Flask sessions kept in the store (``careplan.adapters.sessions``): the cookie holds a random id and nothing
 else, so no flash message ("Pre-infusion BP 182/118 ...") or other value travels in it, and a session
 can be ended for good: at sign-out, when the account changes, after an idle spell or its lifetime.
 
@@ -19,8 +19,8 @@ from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from careplan.sessions import TOUCH_EVERY, Limits, sessions_for
-from careplan.settings import ConfigError
+from careplan.adapters.sessions import TOUCH_EVERY, Limits, sessions_for
+from careplan.adapters.settings import ConfigError
 from web.query import is_whole_number
 from web.services import careplan
 

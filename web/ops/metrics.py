@@ -3,7 +3,7 @@
 - ``careplan_http_requests_total{route, method, status}`` and ``careplan_http_request_duration_seconds
   {route, method}``: the route is the URL rule (``/api/v1/journeys/<uuid:journey_id>``), never the
   path, so no id reaches a label; requests that match no rule are ``unmatched``;
-- ``careplan_sweep_duration_seconds`` and ``careplan_sweep_journeys_total`` (``careplan.metrics``);
+- ``careplan_sweep_duration_seconds`` and ``careplan_sweep_journeys_total`` (``careplan.adapters.metrics``);
 - measured when scraped: ``careplan_view_lag_events`` (events stored but not yet in the views),
   ``careplan_journeys_due`` (journeys owing something now), ``careplan_db_pool_*`` (this process's pool).
 
@@ -28,10 +28,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from werkzeug.wrappers import Response
 
-from careplan import event_tables
-from careplan import metrics as process_metrics
+from careplan.adapters import event_tables
+from careplan.adapters import metrics as process_metrics
+from careplan.adapters.settings import ConfigError
 from careplan.application import CarePlan, system_clock
-from careplan.settings import ConfigError
 from web.auth.accounts import users
 from web.errors import STORE_DOWN, problem
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Flask
 
+from careplan.adapters.settings import ConfigError, StoreUnreadable
+from careplan.adapters.side_tables import SchemaMissing
 from careplan.application import CarePlan
-from careplan.settings import ConfigError, StoreUnreadable
-from careplan.side_tables import SchemaMissing
 from events.read.runtime import read_store_for
 from events.read.store import SCHEMA_MARKER, SCHEMA_VERSION, TRACKING
 from web.errors import STORE_DOWN

@@ -7,12 +7,12 @@ from uuid import UUID
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from careplan.adapters.sign_ins import failures_for
 from careplan.domain.errors import InvalidEvent, RuleViolation
 from careplan.domain.roles import SENDS_QUESTIONNAIRES
 from careplan.messaging import questionnaires
 from careplan.messaging.instruments import BY_CODE, Instrument
 from careplan.messaging.settings import messaging_for
-from careplan.sign_ins import failures_for
 from web.auth import current_actor, requires
 from web.query import is_whole_number
 from web.questionnaires import bp

@@ -13,7 +13,6 @@ back to 0 and its rows dropped, the next catch-up reads the log from the start
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,10 +21,10 @@ import orjson
 from careplan.application import CarePlan
 from careplan.domain.journey import fact_of
 from careplan.domain.values import Fact
-from careplan.per_app import PerApp
 from events.read.collection import collection_paused
 from events.read.folding import JourneyFolder
 from events.read.outcomes.facts import OutcomeFact, facts_of
+from events.read.runtime import read_model_for
 from events.read.store import Cursor, ReadStore
 
 TABLE = "read_outcomes"
@@ -34,9 +33,6 @@ CHUNK = 2_000
 WINDOW = 50_000
 """Notifications taken in per transaction: a long backlog never holds the view writers' lock for long."""
 _IN = 500
-_opened: PerApp[dict[str, tuple[int, list[OutcomeFact]]]] = PerApp("outcome_facts")
-_opening = threading.Lock()
-"""Each journey's facts as last opened in this process, with the version they are of."""
 
 
 def _clinical(fact: OutcomeFact) -> tuple[float, int]:
@@ -45,7 +41,9 @@ def _clinical(fact: OutcomeFact) -> tuple[float, int]:
 
 def forget_opened(app: CarePlan) -> None:
     """Drops what this process holds opened (the benchmark's cold runs)."""
-    _opened[app] = {}
+    model = read_model_for(app)
+    with model.lock:
+        model.outcome_facts.clear()
 
 
 def position_name(app: CarePlan) -> str:
@@ -125,11 +123,12 @@ class OutcomesView:
     def journeys(self) -> dict[str, list[OutcomeFact]]:
         """Every journey's outcome facts (after a catch-up).
 
-        Opened rows are kept in this process by journey and version (``_opened``): a report reads
-        every row's id and version, and opens again only the rows that changed since the last one."""
+        Opened rows are kept in this process by journey and version (the read model's
+        ``outcome_facts``, ``events.read.runtime``): a report reads every row's id and version, and
+        opens again only the rows that changed since the last one."""
         self.catch_up()
-        with _opening:
-            held = _opened.setdefault(self.app, {})
+        model = read_model_for(self.app)
+        held = model.outcome_facts
         with self.store.read() as cur:
             versions = {r["journey_id"]: int(r["version"]) for r in cur.run(f"SELECT journey_id, version FROM {TABLE}").all()}
             stale = {j for j, v in versions.items() if held.get(j, (0, []))[0] != v}
@@ -139,7 +138,7 @@ class OutcomesView:
             else:
                 fresh = [(j, v, payload) for j, (v, payload) in self._payloads(cur, sorted(stale))]
         opened = [(journey_id, version, self._unseal(payload)) for journey_id, version, payload in fresh]
-        with _opening:  # two pages' reports at once (a threaded server) update one mapping
+        with model.lock:  # two pages' reports at once (a threaded server) update one mapping
             for journey_id, version, facts in opened:
                 if held.get(journey_id, (0, []))[0] <= version:
                     held[journey_id] = (version, facts)
