@@ -49,11 +49,11 @@ from careplan.domain.values import Actor, Fact, utc
 from careplan.domain.view import JourneyView
 from careplan.loading import load_history, load_journey
 from careplan.retrying import Backoff
+from careplan.services import Services, build_services
 from careplan.startup import starting_up
 
-if TYPE_CHECKING:  # the ledger and the services are built on the side tables, which import this module
+if TYPE_CHECKING:  # the ledger takes the application in, as the services do (by type only)
     from careplan.booking import ChairLedger
-    from careplan.services import Services
 
 Clock = Callable[[], datetime]
 CONTENTION_SECONDS = 10.0
@@ -118,8 +118,6 @@ class CarePlan(Application[UUID]):
         directly (a test, a benchmark)."""
         with self._services_lock:
             if self._services is None:
-                from careplan.services import build_services  # it imports this module
-
                 self._services = build_services(self)
             return self._services
 

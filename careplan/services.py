@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from careplan.adapters.server_keys import ServerKeys
 from careplan.adapters.sessions import Sessions
 from careplan.adapters.sign_ins import SignInFailures
-from careplan.application import CarePlan
 from careplan.audit.access_log import AccessLog
 from careplan.domain.clinic import clinic
 from careplan.messaging.settings import MessagingSettings, messaging_settings
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 
 @dataclass

@@ -20,9 +20,12 @@ import hashlib
 import hmac
 import secrets
 import threading
+from typing import TYPE_CHECKING
 
 from careplan.adapters.side_tables import SideTables
-from careplan.application import CarePlan
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 TABLE = "server_secrets"
 DDL = (f"CREATE TABLE IF NOT EXISTS {TABLE} (purpose TEXT PRIMARY KEY, secret TEXT NOT NULL)",)

@@ -20,11 +20,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from careplan.adapters.server_keys import SESSIONS, ServerKeys
 from careplan.adapters.session_seal import SessionSeal
 from careplan.adapters.side_tables import Run, SideTables
-from careplan.application import CarePlan
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 TABLE = "web_sessions"
 DDL = (

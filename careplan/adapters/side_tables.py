@@ -15,11 +15,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from careplan.adapters import event_tables
 from careplan.adapters.settings import ConfigError
-from careplan.application import CarePlan
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 Run = Callable[[str, Sequence[Any]], list[tuple[Any, ...]]]
 CREATE_LOCK_KEY = 7_340_077

@@ -18,10 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from careplan.adapters.server_keys import SIGN_IN_FAILURES, ServerKeys
 from careplan.adapters.side_tables import SideTables
-from careplan.application import CarePlan
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 TABLE = "sign_in_failures"
 DDL = (

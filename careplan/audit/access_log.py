@@ -16,13 +16,15 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from careplan.adapters.side_tables import CREATE_LOCK_KEY, Run, SideTables, tables_in
-from careplan.application import CarePlan
 from careplan.audit import access_chain, access_start
 from careplan.domain.chain import GENESIS
+
+if TYPE_CHECKING:  # the application builds these with its services (careplan.services)
+    from careplan.application import CarePlan
 
 TABLE = "access_log"
 

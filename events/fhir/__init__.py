@@ -14,6 +14,7 @@ from typing import Any
 from careplan.domain.journey import PatientJourney
 from careplan.domain.values import Fact
 from careplan.domain.view import JourneyView
+from careplan.patients import Patients
 from events.fhir import codes, plan, refs
 from events.fhir.administration import chair_resources
 from events.fhir.observations import observations
@@ -71,8 +72,6 @@ def transaction(
 
 
 def loaded_transaction(app: Any, journey: Any, view: Any, patient_system: str = codes.PATIENT_REF_SYSTEM) -> list[dict[str, Any]]:
-    from careplan.patients import Patients
-
     history = app.history(journey.id, upto=journey.version)
     title = app.protocol(journey.protocol_id, journey.protocol_version).title
     with refs.relative_references(patient_query(journey.patient_ref, patient_system)):

@@ -193,3 +193,70 @@ def test_the_architecture_page_places_every_layer_entry() -> None:
     page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     missing = [p for p, _, _ in LAYERS if p not in MIXED and f"`{p.replace('.', '/')}" not in page]
     assert not missing, f"docs/architecture.md does not say where these are: {missing}"
+
+
+# -- no import circle ------------------------------------------------------------------------------
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The project modules a module imports when it runs: at its top or inside a function, but not
+    under ``if TYPE_CHECKING:`` (those are read by the type checker only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            named = {f"{node.module}.{alias.name}" for alias in node.names} & KNOWN
+            modules.update(named or {node.module})
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+    return {m for m in modules if m in KNOWN}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan), each a circle of imports."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in sorted(graph.get(module, ())):
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == module:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_takes_part_in_an_import_circle() -> None:
+    graph = {module: runtime_imports(path) for module, path in project_modules()}
+    assert circles(graph) == []
+
+
+def test_the_circle_finder_finds_one_held_open_inside_a_function(tmp_path: Path) -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    held = tmp_path / "held.py"
+    held.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from careplan.booking import ChairLedger\n"
+        "def later():\n    from careplan.services import build_services\n"
+    )
+    assert runtime_imports(held) == {"careplan.services"}

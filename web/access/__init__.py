@@ -3,10 +3,7 @@ auditors review the log by person, journey and time (``views``)."""
 
 from __future__ import annotations
 
-from web.layout import page_blueprint
+from web.access import recording, views  # noqa: F401  (hook and routes register on import)
+from web.access.blueprint import ACCESS_ROLES, bp
 
-bp = page_blueprint("access", __name__, url_prefix="/audit/access")
-
-ACCESS_ROLES = ("auditor", "admin")
-
-from web.access import recording, views  # noqa: E402,F401  (hook and routes register on import)
+__all__ = ["ACCESS_ROLES", "bp"]

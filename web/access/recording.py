@@ -22,7 +22,7 @@ from flask import Response, request
 
 from careplan.audit.access_log import Access, access_log_for
 from web import errors
-from web.access import bp
+from web.access.blueprint import bp
 from web.auth.session import current_actor
 from web.services import careplan
 

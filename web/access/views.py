@@ -9,7 +9,7 @@ from uuid import UUID
 from flask import abort, render_template, request, url_for
 
 from careplan.audit.access_log import access_log_for
-from web.access import ACCESS_ROLES, bp
+from web.access.blueprint import ACCESS_ROLES, bp
 from web.auth import requires
 from web.clinic import LocalTimeError, from_local_input
 from web.query import MAX_PAGE, whole_number

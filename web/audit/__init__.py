@@ -3,10 +3,7 @@ the full event log with actor, times and reason, the chain check, and the histor
 
 from __future__ import annotations
 
-from web.layout import page_blueprint
+from web.audit import views  # noqa: F401  (routes register on import)
+from web.audit.blueprint import AUDIT_ROLES, bp
 
-bp = page_blueprint("audit", __name__, url_prefix="/audit")
-
-AUDIT_ROLES = ("auditor", "admin")
-
-from web.audit import views  # noqa: E402,F401  (routes register on import)
+__all__ = ["AUDIT_ROLES", "bp"]

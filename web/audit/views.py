@@ -13,7 +13,7 @@ from careplan.audit.verify import check_journey
 from careplan.domain.errors import UnknownJourney
 from events.read.queries import Page
 from events.read.runtime import read_side_for
-from web.audit import AUDIT_ROLES, bp
+from web.audit.blueprint import AUDIT_ROLES, bp
 from web.audit.diff import compare_journey, compare_steps
 from web.audit.export import as_csv, as_json
 from web.auth import requires, signed_in

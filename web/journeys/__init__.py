@@ -3,8 +3,7 @@ opens a new one. Journey URLs carry the journey's UUID only, never the patient r
 
 from __future__ import annotations
 
-from web.layout import page_blueprint
+from web.journeys import correction, migration, opening, patient, record, series, views  # noqa: F401  (routes register on import)
+from web.journeys.blueprint import bp
 
-bp = page_blueprint("journeys", __name__, url_prefix="/journeys")
-
-from web.journeys import correction, migration, opening, patient, record, series, views  # noqa: E402,F401  (routes register on import)
+__all__ = ["bp"]

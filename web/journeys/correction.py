@@ -20,7 +20,8 @@ from careplan.domain.view import JourneyView
 from web.audit.diff import compare_journey, compare_steps
 from web.auth import current_actor, requires
 from web.auth.permissions import CORRECTION, may_record
-from web.journeys import bp, submissions
+from web.journeys import submissions
+from web.journeys.blueprint import bp
 from web.journeys.summaries import describe
 from web.services import careplan
 

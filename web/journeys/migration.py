@@ -19,7 +19,7 @@ from careplan.domain.errors import RuleViolation
 from careplan.domain.journey import PatientJourney
 from careplan.domain.migration import MigrationNeedsConfirmation, MigrationReport
 from web.auth import current_actor, requires
-from web.journeys import bp
+from web.journeys.blueprint import bp
 from web.query import is_whole_number
 from web.services import careplan
 

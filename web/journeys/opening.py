@@ -17,7 +17,8 @@ from web import errors
 from web.auth import current_actor, requires
 from web.auth.permissions import OPEN_JOURNEY, roles_with
 from web.clinic import LocalTimeError
-from web.journeys import bp, submissions
+from web.journeys import submissions
+from web.journeys.blueprint import bp
 from web.journeys.formdata import local_to_iso, submission_errors
 from web.services import careplan
 

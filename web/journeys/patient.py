@@ -21,7 +21,7 @@ from careplan.domain.view import JourneyView
 from careplan.patients import Banner, Patients
 from web.auth import current_actor, requires
 from web.auth.permissions import READ, roles_with
-from web.journeys import bp
+from web.journeys.blueprint import bp
 from web.services import careplan
 
 FIELDS = ("name", "birth_date", "allergies", "phone", "email")

@@ -26,8 +26,9 @@ from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
 from web.clinic import LocalTimeError, the_clinic
-from web.journeys import bp, submissions
+from web.journeys import submissions
 from web.journeys.actions import PLAIN, fitting, title_of
+from web.journeys.blueprint import bp
 from web.journeys.fields import Choice, Findings, FormField, booking_choices, form_fields
 from web.journeys.formdata import Errors, Raw, errors_under, local_to_iso, read_form, submission_errors, to_payload
 from web.journeys.instruments import questionnaires

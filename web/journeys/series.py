@@ -25,7 +25,7 @@ from careplan.series import MAX_SERIES, SeriesRefused, Wanted, book_series
 from web.auth import current_actor, requires
 from web.auth.permissions import may_record
 from web.clinic import the_clinic
-from web.journeys import bp
+from web.journeys.blueprint import bp
 from web.query import is_whole_number
 from web.services import careplan
 

@@ -4,8 +4,9 @@ fills the form in (time on the clinic's clock, the chair), so a coordinator book
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from careplan.domain.booking import SEARCH_DAYS
 from careplan.domain.journey import PatientJourney
 from careplan.domain.slots import free_slots
 from web.clinic import the_clinic
@@ -24,10 +25,6 @@ class Proposal:
 
 
 def proposals(journey: PatientJourney, phase: str) -> list[Proposal]:
-    from datetime import timedelta
-
-    from careplan.domain.booking import SEARCH_DAYS
-
     app = careplan()
     if app.chairs is None:
         return []

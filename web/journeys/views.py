@@ -11,8 +11,9 @@ from careplan.domain import roles
 from events.schemas.event_data import RISK_LEVELS
 from web.auth import current_actor, requires
 from web.auth.permissions import READ, can, may_record, recordable_types, roles_with
-from web.journeys import bp, submissions
+from web.journeys import submissions
 from web.journeys.actions import work_now
+from web.journeys.blueprint import bp
 from web.journeys.chart import phq9_chart
 from web.journeys.timeline import grouped, phq9_points, series
 from web.services import careplan

@@ -32,8 +32,10 @@ from careplan.adapters import event_tables
 from careplan.adapters import metrics as process_metrics
 from careplan.adapters.settings import ConfigError
 from careplan.application import CarePlan, system_clock
+from events.read.runtime import read_store_for
 from web.auth.accounts import users
 from web.errors import STORE_DOWN, problem
+from web.services import careplan
 
 REQUESTS = Counter(
     "careplan_http_requests", "Requests answered, by URL rule, method and status.", ["route", "method", "status"], registry=None
@@ -87,8 +89,6 @@ class Measured(Collector):
     """What is read when scraped: the views' lag, the journeys due, this process's pool."""
 
     def collect(self) -> Iterator[Metric]:
-        from web.services import careplan
-
         plan = None
         try:
             plan = careplan()
@@ -100,8 +100,6 @@ class Measured(Collector):
 
 
 def _store_gauges(plan: CarePlan) -> Iterable[Metric]:
-    from events.read.runtime import read_store_for
-
     store = read_store_for(plan)
     stored = plan.recorder.max_notification_id() or 0
     lag = GaugeMetricFamily("careplan_view_lag_events", "Events stored but not yet taken into the read views.")

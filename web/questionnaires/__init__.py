@@ -10,9 +10,7 @@ sign-in form's), and the link's token never reaches a log line (``careplan.adapt
 
 from __future__ import annotations
 
-from web.layout import page_blueprint
+from web.questionnaires import views  # noqa: F401  (the routes)
+from web.questionnaires.blueprint import bp
 
-bp = page_blueprint("questionnaires", __name__)
-"""With the CSRF check on POST: the patient's form too, its token bound to the phone by a cookie."""
-
-from web.questionnaires import views  # noqa: E402,F401  (the routes)
+__all__ = ["bp"]

@@ -15,7 +15,7 @@ from careplan.messaging.instruments import BY_CODE, Instrument
 from careplan.messaging.settings import messaging_for
 from web.auth import current_actor, requires
 from web.query import is_whole_number
-from web.questionnaires import bp
+from web.questionnaires.blueprint import bp
 from web.services import careplan
 
 REQUESTS_PER_ADDRESS = 30

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from careplan.application import CarePlan
+from careplan.demo import generate
 from careplan.domain.users import USER_ROLES, UnknownUser
 from careplan.domain.values import Actor
 from careplan.entrypoints.cli.args import interval_seconds, positive_int
@@ -53,8 +54,6 @@ def seed_cohort(app: CarePlan, patients: int) -> int:
     """Writes the demo cohort if the store has no journey yet; returns how many patients were written."""
     if next(iter(app.journey_ids(limit=1)), None) is not None:
         return 0
-    from careplan.demo import generate
-
     generate(app, patients, DEMO_SEED, app.clock())
     return patients
 
