@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Required, TypedDict, Unpack
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -81,6 +81,19 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate
+
+
+class Entry(TypedDict, total=False):
+    """How a clinician's event is entered, the same for each way of recording one (``record``,
+    ``submit``, ``record_facts``): who, when it happened (else now), why, against which version
+    (``expected_version``: a lost race is then the caller's), and ``deviation``, a reason for departing
+    from a timing rule (DESIGN 6.3)."""
+
+    actor: Required[Actor]
+    occurred_at: datetime | None
+    reason: str | None
+    expected_version: int | None
+    deviation: str | None
 
 
 class CarePlan(Application[UUID]):
@@ -261,84 +274,46 @@ class CarePlan(Application[UUID]):
         stated = journey.chart.previous_journey_id
         return (UUID(stated) if stated else before), after
 
-    def record(
-        self,
-        journey_id: UUID,
-        event_type: str | Payload,
-        data: dict[str, Any] | None = None,
-        *,
-        actor: Actor,
-        occurred_at: datetime | None = None,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        deviation: str | None = None,
-    ) -> int:
-        """Records a clinician's event and returns the journey's new version. ``deviation``: a reason
-        for departing from a timing rule (DESIGN 6.3)."""
-        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
-        return self.change(journey_id, command, expected_version).journey.version
+    def record(self, journey_id: UUID, event_type: str | Payload, data: dict[str, Any] | None = None, **entry: Unpack[Entry]) -> int:
+        """Records a clinician's event and returns the journey's new version."""
+        return self.change(journey_id, *self._entered(event_type, data, entry)).journey.version
 
-    def submit(
-        self,
-        journey: PatientJourney,
-        event_type: str | Payload,
-        data: dict[str, Any] | None = None,
-        *,
-        actor: Actor,
-        occurred_at: datetime | None = None,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        deviation: str | None = None,
-    ) -> Changed:
+    def submit(self, journey: PatientJourney, event_type: str | Payload, data: dict[str, Any] | None = None, **entry: Unpack[Entry]) -> Changed:
         """Records a clinician's event on a journey the caller has just loaded (a form's submit: its
         fields were drawn from it), without loading it again; returns what changed, so the caller can
         say what the event did from the journey after it. A lost race loads it afresh as ever."""
-        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
-        return self.change(journey.id, command, expected_version, loaded=journey)
+        return self.change(journey.id, *self._entered(event_type, data, entry), loaded=journey)
 
-    def record_facts(
-        self,
-        journey_id: UUID,
-        event_type: str | Payload,
-        data: dict[str, Any] | None = None,
-        *,
-        actor: Actor,
-        occurred_at: datetime | None = None,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        deviation: str | None = None,
-    ) -> list[Fact]:
+    def record_facts(self, journey_id: UUID, event_type: str | Payload, data: dict[str, Any] | None = None, **entry: Unpack[Entry]) -> list[Fact]:
         """Records a clinician's event and returns the facts it added: the event and what the engine
         raised with it (a safety alert), so a caller can answer without loading the journey again."""
-        command = self._recording(event_type, data, actor, occurred_at, reason, deviation)
-        return self.change(journey_id, command, expected_version).recorded
+        return self.change(journey_id, *self._entered(event_type, data, entry)).recorded
 
-    def _recording(
-        self,
-        event_type: str | Payload,
-        data: dict[str, Any] | None,
-        actor: Actor,
-        occurred_at: datetime | None,
-        reason: str | None,
-        deviation: str | None = None,
-    ) -> Callable[[PatientJourney, datetime], None]:
+    def _entered(
+        self, event_type: str | Payload, data: dict[str, Any] | None, entry: Entry
+    ) -> tuple[Callable[[PatientJourney, datetime], None], int | None]:
+        """The command that records the event as entered, and the version the entry was made against."""
+        unknown = sorted(set(entry) - set(Entry.__annotations__))
+        if unknown or "actor" not in entry:  # as a keyword-only signature would refuse them
+            raise TypeError(f"an entry takes actor and {sorted(set(Entry.__annotations__) - {'actor'})}, not {unknown or 'no actor'}")
         payload = as_payload(event_type, data)  # ill-typed data is refused before the store is touched
+        actor, occurred_at = entry["actor"], entry.get("occurred_at")
 
         def command(journey: PatientJourney, now: datetime) -> None:
             journey.record(
                 payload,
                 actor=actor,
                 occurred_at=occurred_at or now,
-                reason=reason,
+                reason=entry.get("reason"),
                 now=now,
                 resolve=self.protocol,
                 # Read only for a correction or a late entry (DESIGN 7.1): an entry in order costs no read.
                 history=lambda: self.history(journey.id, upto=journey.version),
-                deviation=deviation,
+                deviation=entry.get("deviation"),
                 clinic=self.chairs.clinic if self.chairs else None,
             )
 
-        return command
+        return command, entry.get("expected_version")
 
     def record_system(
         self, journey_id: UUID, event_type: str, data: dict[str, Any], *, occurred_at: datetime

@@ -19,6 +19,7 @@ from careplan.messaging.settings import messaging_for, use_messaging
 from careplan.services import build_services
 from events.read.outcomes.view import forget_opened
 from events.read.runtime import PROCESS_FOLDS, ReadModel, read_model_for, read_side_for, read_store_for
+from tests.application.steps import CLINICIAN
 
 
 def test_the_root_builds_every_service_with_the_application(tmp_path: Path) -> None:
@@ -93,3 +94,18 @@ def test_a_read_model_slot_holding_something_else_is_refused(
     app.read_model = object()
     with pytest.raises(TypeError, match="not a ReadModel"):
         read_side_for(app)
+
+
+def test_an_entry_with_an_unknown_or_missing_field_is_refused_before_the_store(
+    make_app: Callable[..., CarePlan], sqlite_url: str
+) -> None:
+    """``record``, ``submit`` and ``record_facts`` share one ``Entry``: a misspelt keyword is refused
+    as a keyword-only signature would refuse it, not silently dropped."""
+    app = make_app(sqlite_url)
+    journey_id = app.open_journey("P-ENTRY", actor=CLINICIAN)
+    version = app.get(journey_id).version
+    with pytest.raises(TypeError, match="ocurred_at"):
+        app.record(journey_id, "ConsultationCompleted", {}, actor=CLINICIAN, ocurred_at=None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="no actor"):
+        app.record_facts(journey_id, "ConsultationCompleted", {})  # type: ignore[call-arg]
+    assert app.get(journey_id).version == version
