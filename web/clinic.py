@@ -7,6 +7,7 @@ same clinic reads EST in winter and EDT in summer and a bare "15:30" cannot tell
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 from flask import Blueprint, Flask, current_app, has_app_context
@@ -47,6 +48,21 @@ def when(value: datetime | None) -> str:
         aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
         return aware.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return the_clinic().local(value).strftime("%Y-%m-%d %H:%M %Z")
+
+
+UTC_MOMENT = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC\b")
+"""An instant as the domain writes it into a sentence (``careplan.domain.values.moment``)."""
+
+
+@bp.app_template_filter("local_words")
+def local_words(text: str | None) -> str:
+    """A sentence of the engine's (a refusal, a flag, an alert) with each instant on the clinic's clock:
+    the domain writes ``2026-03-09 19:30 UTC``, a clinician in New York reads ``2026-03-09 15:30 EDT``."""
+    if not text:
+        return ""
+    if not has_app_context() or EXTENSION not in current_app.extensions:  # an error page of an app not set up
+        return text
+    return UTC_MOMENT.sub(lambda m: when(datetime.fromisoformat(f"{m[1]}T{m[2]}:00+00:00")), text)
 
 
 @bp.app_template_filter("day")

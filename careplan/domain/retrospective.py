@@ -23,7 +23,7 @@ from careplan.domain.catalogue import ADMINISTRATIONS
 from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, rule_of
 from careplan.domain.record import ClinicalRecord, Resolve, apply, clinical_order, errored_versions, withdraw
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 REVIEWED: frozenset[str] = frozenset(ADMINISTRATIONS)
 """What the review judges again: every administration, completed or stopped early."""
@@ -117,7 +117,7 @@ def alert_data(finding: Finding, cause: Fact) -> dict[str, object]:
     infusion = finding.infusion
     what = "correction" if cause.type == "EventEnteredInError" else "late entry"
     reason = (
-        f"The infusion of {infusion.occurred_at:%Y-%m-%d %H:%M} UTC (version {infusion.version}) would now be "
+        f"The infusion of {moment(infusion.occurred_at)} (version {infusion.version}) would now be "
         f"refused ({finding.code}) after the {what} at version {cause.version}: {finding.message}"
     )
     return {

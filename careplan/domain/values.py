@@ -77,6 +77,13 @@ def utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def moment(value: datetime) -> str:
+    """An instant as the domain writes it into a sentence (a refusal, a flag, an alert): to the minute,
+    in UTC, and saying so (``2026-03-09 19:30 UTC``), never a bare wall-clock time whose zone a reader
+    must guess. The pages show the same sentence on the clinic's clock (``web.clinic.local_words``)."""
+    return f"{utc(value):%Y-%m-%d %H:%M} UTC"
+
+
 def parse_time(value: Any) -> datetime:
     """Datetimes inside event data may arrive as ISO strings (from JSON) or datetimes."""
     if isinstance(value, datetime):

@@ -21,6 +21,7 @@ from careplan.domain.graph import due_of, unmet, waiting
 from careplan.domain.next_infusion import VITALS_FIRST, Verdict, judge
 from careplan.domain.protocol import Protocol
 from careplan.domain.record import Alert, ClinicalRecord
+from careplan.domain.values import moment
 from careplan.domain.vocabulary import (
     CANCELLED,
     COMPLETED,
@@ -338,7 +339,7 @@ def _induction(r: ClinicalRecord, now: datetime) -> StepView:
     due = _next_induction_due(r)
     window_end = r.induction_window_end()
     if window_end is not None and now > window_end:
-        flags.append(Flag("overdue", f"Induction window closed on {window_end:%Y-%m-%d}: review the response."))
+        flags.append(Flag("overdue", f"Induction window closed on {moment(window_end)}: review the response."))
     if r.bp_hold is not None:
         status = ON_HOLD
     elif done or (r.awaiting_discharge is not None and r.awaiting_discharge.phase == "induction"):
@@ -457,7 +458,7 @@ def _finish(r: ClinicalRecord, step: StepView, now: datetime) -> None:
         step.flags.append(Flag("paused", f"Journey paused: {r.paused.reason}"))
         return
     if step.due_at is not None and now > overdue_after(r.protocol, step.name, step.due_at) and not step.has_flag("overdue"):
-        step.flags.append(Flag("overdue", f"Was due {step.due_at:%Y-%m-%d}."))
+        step.flags.append(Flag("overdue", f"Was due {moment(step.due_at)}."))
 
 
 _BUILDERS = {

@@ -52,7 +52,7 @@ def test_a_new_journey_waits_on_the_consultation_due_within_7_days(j: Journey) -
 def test_the_consultation_turns_overdue_only_once_its_due_time_has_passed(j: Journey) -> None:
     assert not j.view(START + 7 * DAY).steps["consultation"].has_flag("overdue")
     overdue = flags(j.view(START + 7 * DAY + timedelta(seconds=1)), "consultation", "overdue")
-    assert overdue == ["Was due 2026-03-09."]
+    assert overdue == ["Was due 2026-03-09 09:00 UTC."]  # an instant, saying its zone
 
 
 def test_after_the_consultation_its_followers_are_ready_with_their_due_dates(j: Journey) -> None:
@@ -166,7 +166,7 @@ def test_an_incomplete_series_past_its_window_is_overdue_and_the_response_check_
     j.induction(4, every_hours=24 * 5)
     view = j.view(first + 21 * DAY + timedelta(seconds=1))
     assert view.steps["induction"].status == "in-progress"
-    assert flags(view, "induction", "overdue") == ["Induction window closed on 2026-03-25: review the response."]
+    assert flags(view, "induction", "overdue") == [f"Induction window closed on {first + 21 * DAY:%Y-%m-%d %H:%M} UTC: review the response."]
     assert view.steps["response_check"].status == "ready"
 
 

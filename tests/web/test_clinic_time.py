@@ -4,7 +4,7 @@ with its zone's abbreviation, across the March and November changes in America/N
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -13,8 +13,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.application.steps import CLINICIAN
+from tests.browser.scenes import ready_for_induction
 from tests.conftest import Clock
+from tests.examples import VALID_DATA
 from tests.web.conftest import People, csrf, make_web_app
+from tests.web.pages import careplan, open_form, post_event, signed_in
+from web.clinic import local_words
 
 NEW_YORK = {"CAREPLAN_TIMEZONE": "America/New_York"}
 OFFSET_MESSAGE = "Give the offset of the time"
@@ -201,3 +206,49 @@ def test_why_a_journey_is_listed_gives_its_time_on_the_clinics_clock(ny: tuple[F
     people.login(client, "coordinator")
     page = client.get("/dashboard?list=overdue").get_data(as_text=True)
     assert "consultation overdue since 2026-11-27 09:00 EST" in page
+
+
+def test_the_engines_sentences_show_their_instants_on_the_clinics_clock(ny: tuple[FlaskClient, People]) -> None:
+    """The domain writes an instant into a flag or a refusal as ``... UTC``; the timeline and the
+    auditor's page show it on the clinic's clock. Opened 2026-01-05 14:00 UTC, the consultation was
+    due seven days later: 09:00 EST."""
+    client, people = ny
+    journey = open_journey(client, people)
+    people.login(client, "clinician")
+    timeline = client.get(f"/journeys/{UUID(journey)}").get_data(as_text=True)
+    assert "Was due 2026-01-12 09:00 EST." in timeline
+    assert "14:00 UTC" not in timeline
+    people.login(client, "auditor")
+    audit = client.get(f"/audit/journeys/{journey}").get_data(as_text=True)
+    assert "Was due 2026-01-12 09:00 EST." in audit and "14:00 UTC" not in audit
+    api_view = api(client, people, "get", f"/journeys/{journey}", "auditor").get_json()
+    flags = [f["reason"] for s in api_view["steps"].values() for f in s["flags"]]
+    assert "Was due 2026-01-12 14:00 UTC." in flags  # the API says UTC, and says so
+
+
+def test_local_words_turns_each_utc_instant_in_a_sentence_across_the_clock_changes(ny_app: Flask) -> None:
+    with ny_app.app_context():
+        said = local_words("Given 2026-03-02 20:30 UTC, discharged 2026-07-09 19:30 UTC; noted 2026-07-09.")
+        assert said == "Given 2026-03-02 15:30 EST, discharged 2026-07-09 15:30 EDT; noted 2026-07-09."
+        assert local_words("No instant here.") == "No instant here."
+        assert local_words(None) == ""
+
+
+def test_a_refusal_on_the_form_gives_its_instant_on_the_clinics_clock(ny_app: Flask) -> None:
+    """A discharge dated before the infusion it discharges ended is refused with the infusion's end,
+    which the domain writes in UTC (19:00) and the form shows in New York (14:00 EST)."""
+    plan = careplan(ny_app)
+    journey = ready_for_induction(plan, "MRN-TZ-DISCHARGE")
+    ended = datetime(2026, 11, 30, 19, 0, tzinfo=timezone.utc)
+    plan.record(journey, "VitalsRecorded", VALID_DATA["VitalsRecorded"], actor=CLINICIAN, occurred_at=ended - timedelta(minutes=90))
+    plan.record(journey, "InfusionCompleted", VALID_DATA["InfusionCompleted"], actor=CLINICIAN, occurred_at=ended)
+    client = signed_in(ny_app, People(ny_app), "clinician")
+    form = open_form(client, journey, "DischargeAssessed")
+    answer = post_event(
+        client, journey, form, occurred_at="2026-11-30 13:30", phase="induction", observation_min="40",
+        alert_and_oriented="true", escort_present="true",
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422, page
+    assert "before the infusion it discharges ended (2026-11-30 14:00 EST)" in page
+    assert "UTC" not in page.split("<footer")[0]

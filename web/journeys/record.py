@@ -25,7 +25,7 @@ from careplan.refusals import FIELD_OF, every_refusal
 from events.schemas import EventSubmission, validate_submission
 from web.auth import current_actor, requires
 from web.auth.permissions import RECORDS, ROLES, may_record, recordable_types
-from web.clinic import LocalTimeError, the_clinic
+from web.clinic import LocalTimeError, local_words, the_clinic
 from web.journeys import submissions
 from web.journeys.actions import PLAIN, fitting, title_of
 from web.journeys.blueprint import bp
@@ -267,9 +267,9 @@ def _flash_holds(journey: PatientJourney) -> None:
     for step in view.steps.values():
         for flag in step.flags:
             if flag.kind == "hold":
-                flash(f"On hold – {step.title.lower()}: {flag.reason}", "warning")
+                flash(f"On hold – {step.title.lower()}: {local_words(flag.reason)}", "warning")
     for alert in view.open_alerts:
-        flash(f"Open safety alert: {alert.reason}", "danger")
+        flash(f"Open safety alert: {local_words(alert.reason)}", "danger")
 
 
 def _to_timeline(journey_id: UUID, version: int) -> Response:

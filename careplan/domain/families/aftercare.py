@@ -17,7 +17,7 @@ from careplan.domain.families.chair import alarming
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Code, Payload, between, text
 from careplan.domain.record import ClinicalRecord, Settling
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 
 @event
@@ -57,13 +57,13 @@ def _may_discharge(r: ClinicalRecord, p: DischargeAssessed, a: Attempt) -> None:
         if later is not None and a.occurred_at < later.ended_at:
             raise RuleViolation(
                 "before_subject",
-                f"The discharge is dated before the infusion it discharges ended ({later.ended_at:%Y-%m-%d %H:%M}).",
+                f"The discharge is dated before the infusion it discharges ended ({moment(later.ended_at)}).",
             )
         raise RuleViolation("nothing_to_discharge", "No infusion is waiting for a discharge assessment.")
     if a.occurred_at < settling.ended_at:
         raise RuleViolation(
             "before_subject",
-            f"The discharge is dated before the infusion it discharges ended ({settling.ended_at:%Y-%m-%d %H:%M}).",
+            f"The discharge is dated before the infusion it discharges ended ({moment(settling.ended_at)}).",
         )
     for problem in discharge_problems(r, settling, p, a.occurred_at):
         raise RuleViolation("discharge_not_safe", problem)

@@ -27,7 +27,7 @@ from careplan.domain.errors import RuleViolation
 from careplan.domain.family import Attempt, event, folds, rule
 from careplan.domain.payload import Payload, at_least, text
 from careplan.domain.record import Alert, ClinicalRecord
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 
 @event
@@ -82,13 +82,13 @@ def _alert_open(r: ClinicalRecord, p: SafetyAlertAcknowledged, a: Attempt) -> No
         if later is not None and a.occurred_at < later.raised_at:
             raise RuleViolation(
                 "before_subject",
-                f"The acknowledgement is dated before the alert was raised ({later.raised_at:%Y-%m-%d %H:%M}).",
+                f"The acknowledgement is dated before the alert was raised ({moment(later.raised_at)}).",
             )
         raise RuleViolation("no_such_alert", "There is no open safety alert at that version.")
     if a.occurred_at < alert.raised_at:
         raise RuleViolation(
             "before_subject",
-            f"The acknowledgement is dated before the alert was raised ({alert.raised_at:%Y-%m-%d %H:%M}).",
+            f"The acknowledgement is dated before the alert was raised ({moment(alert.raised_at)}).",
         )
 
 

@@ -15,7 +15,7 @@ from careplan.domain.about import SCHEDULER, About
 from careplan.domain.family import event, folds
 from careplan.domain.payload import Payload, at_least, text
 from careplan.domain.record import Appointment, ClinicalRecord
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 MISSED = "missed"
 
@@ -52,7 +52,7 @@ def missed(record: ClinicalRecord, phase: str) -> list[Appointment]:
 
 
 def missed_reason(appointment: Appointment) -> str:
-    return f"Infusion booked for {appointment.scheduled_for:%Y-%m-%d %H:%M} UTC was missed."
+    return f"Infusion booked for {moment(appointment.scheduled_for)} was missed."
 
 
 def forget_missed(record: ClinicalRecord, phase: str) -> None:

@@ -16,7 +16,7 @@ from careplan.domain.families.alerts import SafetyAlertRaised
 from careplan.domain.payload import Payload
 from careplan.domain.protocol import MonitoringSettings
 from careplan.domain.record import ClinicalRecord, Vitals
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 # -- monitoring alerts ------------------------------------------------------------------------------
 
@@ -83,7 +83,7 @@ def require_discharged(r: ClinicalRecord, start: datetime | None = None) -> None
     if settling is not None and (start is None or settling.ended_at <= start):
         raise RuleViolation(
             "discharge_pending",
-            f"The infusion of {settling.ended_at:%Y-%m-%d %H:%M} has no discharge assessment yet: record it first.",
+            f"The infusion of {moment(settling.ended_at)} has no discharge assessment yet: record it first.",
         )
     if start is None:
         return
@@ -92,8 +92,8 @@ def require_discharged(r: ClinicalRecord, start: datetime | None = None) -> None
     if late:
         raise RuleViolation(
             "discharge_pending",
-            f"The infusion of {late[-1].occurred_at:%Y-%m-%d %H:%M} was discharged only at "
-            f"{r.discharged_at[str(late[-1].version)]:%Y-%m-%d %H:%M}, after this infusion started.",
+            f"The infusion of {moment(late[-1].occurred_at)} was discharged only at "
+            f"{moment(r.discharged_at[str(late[-1].version)])}, after this infusion started.",
         )
 
 
@@ -104,8 +104,8 @@ def require_recent_pre_vitals(r: ClinicalRecord, vitals: Vitals, start: datetime
     if start - vitals.occurred_at > timedelta(hours=m.pre_vitals_max_age_hours):
         raise RuleViolation(
             "vitals_stale",
-            f"Pre-infusion vitals of {vitals.occurred_at:%Y-%m-%d %H:%M} were older than "
-            f"{m.pre_vitals_max_age_hours:g} h when the infusion started ({start:%Y-%m-%d %H:%M}): record new ones.",
+            f"Pre-infusion vitals of {moment(vitals.occurred_at)} were older than "
+            f"{m.pre_vitals_max_age_hours:g} h when the infusion started ({moment(start)}): record new ones.",
         )
     m = r.protocol_at(vitals.protocol_version).monitoring
     out = alarming_pulse(vitals, m)
@@ -150,7 +150,7 @@ def chair_flags(r: ClinicalRecord) -> dict[str, list[tuple[str, str]]]:
     settling = r.awaiting_discharge
     if settling is not None:
         flags.setdefault(settling.phase, []).append(
-            ("discharge_pending", f"Infusion of {settling.ended_at:%Y-%m-%d %H:%M} awaits its discharge assessment.")
+            ("discharge_pending", f"Infusion of {moment(settling.ended_at)} awaits its discharge assessment.")
         )
     for phase, reason in weight_changes(r):
         flags.setdefault(phase, []).append(("weight_changed", reason))

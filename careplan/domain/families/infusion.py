@@ -28,7 +28,7 @@ from careplan.domain.family import Attempt, event, folds, raises, rule
 from careplan.domain.graph import unmet
 from careplan.domain.payload import Payload, at_least, between, items
 from careplan.domain.record import Appointment, ClinicalRecord, Infusion, Settling, Vitals
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 DOSE_MG_PER_KG = (0.05, 2.0)
 INFUSION_MINUTES = (1, 240)
@@ -363,14 +363,14 @@ def require_startable(
         # The review closed the series it judged; a backdated infusion would slip into that series.
         raise RuleViolation(
             "before_response_review",
-            f"The response review of {decision.occurred_at:%Y-%m-%d %H:%M} closed the series before this "
+            f"The response review of {moment(decision.occurred_at)} closed the series before this "
             "time: an infusion cannot be dated before it.",
         )
     vitals = pre_basis(r, start)
     if vitals is None:
         raise RuleViolation(
             "vitals_missing",
-            f"No pre-infusion vitals were taken before this infusion started ({start:%Y-%m-%d %H:%M}) since "
+            f"No pre-infusion vitals were taken before this infusion started ({moment(start)}) since "
             "the previous one: record them first.",
         )
     chair.require_recent_pre_vitals(r, vitals, start)
@@ -425,7 +425,7 @@ def require_administrations_apart(r: ClinicalRecord, start: datetime, end: datet
             raise RuleViolation(
                 "administration_too_soon",
                 f"{'A booked infusion runs' if is_planned(r, given) else 'Ketamine was given'} until "
-                f"{given.occurred_at:%Y-%m-%d %H:%M}: the next administration may start "
+                f"{moment(given.occurred_at)}: the next administration may start "
                 f"{r.protocol.dose.min_hours_between_administrations:g} h after the previous one ended, not sooner.",
             )
 

@@ -21,7 +21,7 @@ from careplan.domain.families.consultation import entry
 from careplan.domain.family import Attempt, event, folds, rule, withdraws
 from careplan.domain.payload import Payload, items
 from careplan.domain.record import ClinicalRecord
-from careplan.domain.values import Fact
+from careplan.domain.values import Fact, moment
 
 FINDING = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a lower-case finding code such as 'liver_failure'."}
 PANEL = {"pattern": r"[a-z][a-z0-9_]{0,63}", "pattern_message": "Must be a lower-case panel code such as 'thyroid'."}
@@ -124,7 +124,7 @@ def _may_override(r: ClinicalRecord, p: ContraindicationOverridden, a: Attempt) 
         if later is not None and a.occurred_at < later.occurred_at and p.finding in (a.current or r).open_findings():
             raise RuleViolation(
                 "before_subject",
-                f"The override is dated before the screening of {later.occurred_at:%Y-%m-%d %H:%M} that found "
+                f"The override is dated before the screening of {moment(later.occurred_at)} that found "
                 f"{p.finding.replace('_', ' ')}.",
             )
         raise RuleViolation("no_such_finding", "That finding is not an open contraindication of the latest screening.")
@@ -133,7 +133,7 @@ def _may_override(r: ClinicalRecord, p: ContraindicationOverridden, a: Attempt) 
     if listed and screening is not None and a.occurred_at < screening.occurred_at:
         raise RuleViolation(
             "before_subject",
-            f"The override is dated before the screening of {screening.occurred_at:%Y-%m-%d %H:%M} that found "
+            f"The override is dated before the screening of {moment(screening.occurred_at)} that found "
             f"{p.finding.replace('_', ' ')}.",
         )
     if a.actor.id in (r.overridden_by.get(p.finding, []) if listed else r.clearing.get(p.finding, [])):
