@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -57,7 +57,9 @@ class DispatchResult:
     sent: list[tuple[UUID, str]] = field(default_factory=list)
     failed: list[tuple[UUID, str]] = field(default_factory=list)
     waiting: int = 0
-    """Messages left queued because no channel is set for them (the demo's outbox page)."""
+    """Messages left queued: no channel is set for them (the demo's outbox page), or their provider
+    failed for the moment and they are tried again next time (``retrying`` of them)."""
+    retrying: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,12 @@ def dispatch(
     channels = channels_for(settings)
     if not channels and not count_waiting:
         return result
+    down: set[str] = set()  # channels that failed for the moment in this pass: their messages wait
     try:
         for journey_id in pending_journeys(app, side):
             if stop():
                 break
-            waiting = _dispatch_journey(app, settings, channels, journey_id, result, sleep)
+            waiting = _dispatch_journey(app, settings, channels, journey_id, result, sleep, down)
             if not waiting:
                 with side.cursor(commit=True) as run:
                     run(f"DELETE FROM {PENDING} WHERE journey_id = ?", (str(journey_id),))
@@ -148,6 +151,8 @@ def dispatch(
             channel.close()
     if result.sent or result.failed:
         log.info("outbox: %d sent, %d failed, %d waiting", len(result.sent), len(result.failed), result.waiting)
+    if result.retrying:
+        log.warning("outbox: %d messages wait for a provider that failed for the moment: %s", result.retrying, ", ".join(sorted(down)))
     return result
 
 
@@ -158,8 +163,10 @@ def _dispatch_journey(
     journey_id: UUID,
     result: DispatchResult,
     sleep: Callable[[float], None],
+    down: set[str],
 ) -> int:
-    """Sends the journey's queued messages; returns how many still wait (no channel for them)."""
+    """Sends the journey's queued messages; returns how many still wait (no channel for them, or a
+    provider down for the moment)."""
     try:
         journey = app.get(journey_id)
     except UnknownJourney:
@@ -176,10 +183,19 @@ def _dispatch_journey(
         if channel is None:
             waiting += 1
             continue
+        if queued["channel"] in down and not _given_up(app, settings, queued):
+            waiting += 1
+            result.retrying += 1
+            continue
         where = (queued["recipient"], queued["channel"])
         if where not in addresses:  # read once per journey and recipient, when sending
             addresses[where] = address(app, journey, *where)
-        outcomes.append(_deliver(app, settings, channel, journey, key, queued, addresses[where], sleep))
+        outcome = _deliver(app, settings, channel, journey, key, queued, addresses[where], sleep, down)
+        if outcome is None:
+            waiting += 1
+            result.retrying += 1
+            continue
+        outcomes.append(outcome)
         if len(outcomes) == SETTLE_BATCH:
             loaded = _record(app, journey_id, outcomes, result, loaded)
             outcomes = []
@@ -222,8 +238,11 @@ def _deliver(
     queued: dict[str, Any],
     to: str | None,
     sleep: Callable[[float], None],
-) -> tuple[str, dict[str, object]]:
-    """Tries a message up to ``attempts`` times with doubling waits; the event that settles it."""
+    down: set[str],
+) -> tuple[str, dict[str, object]] | None:
+    """Tries a message up to ``attempts`` times with doubling waits; the event that settles it, or
+    None when the provider failed for the moment and the message waits for the next dispatch (its
+    channel is then marked ``down`` for this one, so its other messages wait without a try)."""
     if not to:
         return "NotificationFailed", {"key": key, "error": f"no {queued['channel']} address on file", "attempts": 1}
     message = outgoing(app, settings, journey, queued, to)
@@ -233,11 +252,20 @@ def _deliver(
             return "NotificationSent", {"key": key, "provider_id": channel.send(message)}
         except Undeliverable as error:
             log.warning("outbox: message %s of journey %s not delivered (try %d): %s", key, journey.id, attempt, error.reason)
+            if error.transient and attempt == settings.attempts and not _given_up(app, settings, queued):
+                down.add(channel.name)
+                return None
             if not error.transient or attempt == settings.attempts:
                 return "NotificationFailed", {"key": key, "error": error.reason, "attempts": attempt}
             sleep(wait)
             wait *= 2
     raise AssertionError("unreachable")
+
+
+def _given_up(app: CarePlan, settings: MessagingSettings, queued: dict[str, Any]) -> bool:
+    """Whether a message has waited ``retry_hours`` since it was queued: then a failure is final."""
+    queued_at = datetime.fromisoformat(str(queued["queued_at"]))
+    return app.clock() - queued_at >= timedelta(hours=settings.retry_hours)
 
 
 def _settle(

@@ -41,10 +41,15 @@ class MessagingSettings:
     smtp: SmtpSettings | None = None
     sms_url: str | None = None
     attempts: int = 3
-    """Tries per message in one dispatch before it is recorded failed."""
+    """Tries per message in one dispatch. A transient failure after them leaves the message queued for
+    the next dispatch (and its channel's other messages wait with it), until ``retry_hours``."""
     backoff_seconds: float = 1.0
     """The wait after the first failed try; doubled after each further one."""
     timeout_seconds: float = 10.0
+    retry_hours: int = 24
+    """How long after it was queued a message that a provider keeps refusing for the moment (a
+    transient failure: a 5xx, 429, an unreachable server) is tried again, one dispatch after another,
+    before it is recorded ``NotificationFailed`` (``CAREPLAN_MESSAGE_RETRY_HOURS``)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -76,7 +81,10 @@ def messaging_settings(env: Mapping[str, str], clinic: Clinic) -> MessagingSetti
     if urlparse(base).scheme not in ("http", "https"):
         raise ConfigError("CAREPLAN_BASE_URL must be an http:// or https:// address.")
     smtp = smtp_settings(smtp_url, (env.get("CAREPLAN_MAIL_FROM") or "").strip() or None) if smtp_url else None
-    return MessagingSettings(clinic=clinic, base_url=base, smtp=smtp, sms_url=sms_url)
+    retry = (env.get("CAREPLAN_MESSAGE_RETRY_HOURS") or "24").strip()
+    if not (retry.isascii() and retry.isdigit() and len(retry) <= 18) or not 0 <= int(retry) <= 720:
+        raise ConfigError("CAREPLAN_MESSAGE_RETRY_HOURS must be a whole number of hours from 0 to 720.")
+    return MessagingSettings(clinic=clinic, base_url=base, smtp=smtp, sms_url=sms_url, retry_hours=int(retry))
 
 
 def use_messaging(app: Any, settings: MessagingSettings) -> None:

@@ -215,3 +215,74 @@ def test_a_paused_journey_still_pages_and_sends_the_patient_nothing(make_prom_ap
     recorded = tick(app, clock)
     assert [k for _, k in recorded] == [f"page:{_alert_version(app, journey)}:on_call"], recorded
     assert smtp.mailbox.to() == [ON_CALL], "the on-call clinician is paged; the patient gets no link"
+
+
+def _reminder_queued(app: CarePlan, clock: Clock) -> tuple[UUID, str]:
+    journey = started_course(app, clock)
+    booked = (clock.now + timedelta(days=3)).replace(hour=10, minute=0)
+    version = schedule(app, journey, booked)
+    clock.now = booked - timedelta(hours=24)
+    return journey, f"notify:reminder:infusion:{version}"
+
+
+def test_a_provider_down_for_a_while_delays_a_message_and_loses_none(make_prom_app, store_url, clock, sms: SmsProvider):
+    """Three 503s in one dispatch leave the reminder queued (not failed), and the next dispatch, the
+    provider back, sends it once."""
+    app = make_prom_app(store_url, clock, messaging(None, sms))
+    journey, key = _reminder_queued(app, clock)
+    sms.fail_next = [503, 503, 503]
+    recorded = tick(app, clock)
+    assert ("NotificationQueued", key) in recorded
+    assert types(app, journey, "NotificationSent", "NotificationFailed") == [] and sms.received == []
+    assert sms.fail_next == []  # tried three times in this dispatch
+    clock.advance(minutes=1)
+    result = dispatch(app, sleep=lambda _: None)
+    assert [k for _, k in result.sent] == [key] and result.failed == [] and result.retrying == 0
+    (sent,) = types(app, journey, "NotificationSent", "NotificationFailed")
+    assert sent["type"] == "NotificationSent" and len(sms.received) == 1
+    assert sms.received[0]["idempotency_key"].endswith(key)  # the same key as a retry would send
+
+
+def test_a_message_its_provider_refuses_for_the_retry_window_fails_on_the_record(make_prom_app, store_url, clock, sms: SmsProvider):
+    app = make_prom_app(store_url, clock, messaging(None, sms, retry_hours=2))
+    journey, key = _reminder_queued(app, clock)
+    sms.fail_next = [503] * 3
+    tick(app, clock)
+    clock.advance(hours=1)
+    sms.fail_next = [503] * 3
+    assert dispatch(app, sleep=lambda _: None).retrying == 1
+    clock.advance(hours=1)  # two hours since it was queued
+    sms.fail_next = [503] * 3
+    result = dispatch(app, sleep=lambda _: None)
+    assert [k for _, k in result.failed] == [key] and result.retrying == 0
+    (failed,) = types(app, journey, "NotificationSent", "NotificationFailed")
+    assert failed["type"] == "NotificationFailed" and failed["attempts"] == 3 and "503" in str(failed["error"])
+    assert sms.received == []
+
+
+def test_a_refusal_that_is_not_for_the_moment_fails_at_once(make_prom_app, store_url, clock, sms: SmsProvider):
+    app = make_prom_app(store_url, clock, messaging(None, sms))
+    journey, key = _reminder_queued(app, clock)
+    sms.fail_next = [400]
+    tick(app, clock)
+    (failed,) = types(app, journey, "NotificationSent", "NotificationFailed")
+    assert failed["type"] == "NotificationFailed" and failed["attempts"] == 1 and failed["key"] == key
+
+
+def test_once_a_provider_is_down_its_other_messages_wait_without_a_try(make_prom_app, store_url, clock, sms: SmsProvider):
+    app = make_prom_app(store_url, clock, messaging(None, sms))
+    first = started_course(app, clock)
+    second = app.open_journey("MRN-PROM-2", actor=CLINICIAN, protocol_id=PROM)
+    Patients(app).record(second, {"name": "Sam Roe", "phone": "+1 555 0199"}, actor=CLINICIAN)
+    ready_for_induction(app, second)
+    clock.advance(hours=2)
+    infuse(app, second)
+    booked = (clock.now + timedelta(days=3)).replace(hour=10, minute=0)
+    for journey in (first, second):
+        schedule(app, journey, booked)
+    clock.now = booked - timedelta(hours=24)
+    sweep(app, read_store_for(app), clock.now)
+    sms.fail_next = [503, 503, 503, 200]
+    result = dispatch(app, sleep=lambda _: None)
+    assert result.retrying == 2 and result.sent == [] and result.failed == []
+    assert sms.fail_next == [200]  # the first message took the three tries; the second was not tried

@@ -85,3 +85,12 @@ def test_the_messaging_variables_are_read_and_a_wrong_one_is_named() -> None:
                         ("CAREPLAN_BASE_URL", "clinic.example")):
         with pytest.raises(ConfigError, match=name):
             messaging_settings({name: value}, clinic)
+
+
+def test_the_retry_window_is_a_setting_of_whole_hours() -> None:
+    clinic = clinic_settings({})
+    assert messaging_settings({}, clinic).retry_hours == 24
+    assert messaging_settings({"CAREPLAN_MESSAGE_RETRY_HOURS": "6"}, clinic).retry_hours == 6
+    for bad in ("-1", "1.5", "721", "²", "9" * 5000, "soon"):
+        with pytest.raises(ConfigError, match="CAREPLAN_MESSAGE_RETRY_HOURS must be a whole number of hours"):
+            messaging_settings({"CAREPLAN_MESSAGE_RETRY_HOURS": bad}, clinic)
