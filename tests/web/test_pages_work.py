@@ -83,7 +83,7 @@ def test_the_picker_offers_what_fits_by_plain_name_with_the_phase_preset(app: Fl
 
 def test_the_phq9_form_has_item_texts_a_running_total_and_no_required_total(app: Flask, people: People, journey: UUID) -> None:
     page = signed_in(app, people, "clinician").get(f"/journeys/{journey}/events/new?type=AssessmentRecorded&instrument=PHQ9").get_data(as_text=True)
-    assert "Thoughts that you would be better off dead, or of hurting yourself" in page
+    assert "Thoughts that you would be better off dead or of hurting yourself in some way" in page  # verbatim, as at home
     assert 'data-total-for="PHQ9"' in page
     total = page[page.index('for="f-total"'):page.index('id="f-total"')]
     assert 'class="req"' not in total

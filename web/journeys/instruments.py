@@ -8,32 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from careplan.messaging.instruments import GAD7, OFTEN, PHQ9
 from events.schemas.limits import SCALES
 
 SCORED_FIELDS = frozenset({("AssessmentRecorded", "items")})
 """(event type, field) pairs whose list of whole numbers is a questionnaire's item scores."""
 
-PHQ9_ITEMS = (
-    "Little interest or pleasure in doing things",
-    "Feeling down, depressed or hopeless",
-    "Trouble falling or staying asleep, or sleeping too much",
-    "Feeling tired or having little energy",
-    "Poor appetite or overeating",
-    "Feeling bad about yourself, or that you are a failure",
-    "Trouble concentrating on things",
-    "Moving or speaking slowly, or being fidgety or restless",
-    "Thoughts that you would be better off dead, or of hurting yourself",
-)
-FREQUENCY = ("Not at all", "Several days", "More than half the days", "Nearly every day")
-GAD7_ITEMS = (
-    "Feeling nervous, anxious or on edge",
-    "Not being able to stop or control worrying",
-    "Worrying too much about different things",
-    "Trouble relaxing",
-    "Being so restless that it is hard to sit still",
-    "Becoming easily annoyed or irritable",
-    "Feeling afraid as if something awful might happen",
-)
+PHQ9_ITEMS = PHQ9.items
+"""The instruments' own words, verbatim, as the patient reads them at home (``careplan.messaging.instruments``):
+a score entered in the clinic is comparable with one answered from home only on the same questions."""
+FREQUENCY = OFTEN
+GAD7_ITEMS = GAD7.items
 MADRS_ITEMS = (
     "Apparent sadness",
     "Reported sadness",
