@@ -19,6 +19,7 @@ import re
 import sys
 import time
 from collections.abc import Mapping
+from typing import TextIO
 
 from careplan.adapters.settings import ConfigError
 
@@ -32,7 +33,20 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 class _Ours(logging.StreamHandler):
-    """Marks the handler this module installed, so a second setup replaces it instead of adding one."""
+    """Marks the handler this module installed, so a second setup replaces it instead of adding one.
+
+    It writes to the process's standard error as it is when a record is written, not as it was at
+    setup (as the standard library's last-resort handler does): a stream swapped and closed since (a
+    test runner's capture, a daemon's redirect) would otherwise turn each later line into a
+    "Logging error" traceback."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        """StreamHandler's own setup assigns it; standard error is read when writing instead."""
 
 
 LINK = re.compile(r"/q/[^\s\"'?#/]+")
@@ -60,7 +74,7 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
     """Installs the root handler for ``CAREPLAN_LOG_LEVEL`` and ``CAREPLAN_LOG_FORMAT``; idempotent."""
     env = os.environ if environ is None else environ
     level = log_level(env)
-    handler = _Ours(sys.stderr)
+    handler = _Ours()
     handler.setFormatter(formatter(log_format(env)))
     handler.addFilter(RedactLinks())
     root = logging.getLogger()
