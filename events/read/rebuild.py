@@ -72,6 +72,7 @@ def rebuild(
             current = store.position(cur)
             store.set_position(cur, min(current, position))
         Projector(app, store).catch_up()
+        store.analyze()
     _drop_shadow(store)
     return report
 

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         report = demo.generate(app, args.patients, args.seed, now, progress=Bar("writing demo cohort"))
         caught_up = Projector(app, read_store_for(app)).catch_up(progress=Bar("updating read views"))
         OutcomesView(app, read_store_for(app)).catch_up()  # the outcomes page's first report is then quick
+        read_store_for(app).analyze()  # a bulk load: the planner's statistics now, not at autovacuum's turn
     finally:
         app.close()
     print(
