@@ -69,6 +69,7 @@ def set_up(admin_url: str, app_role: str, password: str | None, protocols: Proto
         views = read_store.ReadStore(app)
         Projector(app, views).catch_up()
         OutcomesView(app, views).catch_up()  # its own position: rebuilt from the log after a schema change
+        views.analyze()  # the owner's statistics on whatever the catch-up just wrote
         with event_tables.postgres(app).transaction(commit=True) as cur:
             done = grant(cur, app_role, password, grants)
         schema.record_version(SideTables(app))
