@@ -69,6 +69,12 @@ def load_history(app: Application[UUID], journey_id: UUID, upto: int | None = No
     row that a load would refuse."""
     recorder: Any = app.recorder
     events = decoded(app.mapper, recorder.select_events(journey_id, lte=upto), JOURNEY, journey_id)
+    return checked_history(journey_id, events)
+
+
+def checked_history(journey_id: UUID, events: list[Any]) -> list[Any]:
+    """A journey's events from its opening, held to the checks of ``load_history``: for a reader that
+    has them already (the read model's catch-up, which decoded them from the notification log)."""
     _check_ends(journey_id, chain.GENESIS, events)
     return events
 

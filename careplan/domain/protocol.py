@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -240,17 +241,27 @@ class Protocol:
         return tuple(panel.code for panel in self.panels if panel.required_before_induction)
 
     def has_step(self, name: str) -> bool:
-        return any(step.name == name for step in self.steps)
+        return name in self._steps_by_name
+
+    @cached_property
+    def _steps_by_name(self) -> dict[str, StepDefinition]:
+        """Each step by its name (the first, should two share one), made once: judging a journey asks
+        whether the protocol has a step a few dozen times (``evaluate``, the rules), and every
+        journey of a catch-up is judged."""
+        found: dict[str, StepDefinition] = {}
+        for step in self.steps:
+            found.setdefault(step.name, step)
+        return found
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
 
     def step(self, name: str) -> StepDefinition:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
+        try:
+            return self._steps_by_name[name]
+        except KeyError:
+            raise KeyError(name) from None
 
     def due_days(self, name: str) -> int:
         """The days a step's due rule allows; steps without a rule (maintenance) have none."""

@@ -22,7 +22,9 @@ from eventsourcing.utils import get_topic
 from careplan.adapters.event_tables import latest_snapshots
 from careplan.application import CarePlan
 from careplan.domain.errors import UnknownJourney
-from careplan.domain.journey import PatientJourney
+from careplan.domain.journey import PatientJourney, fact_of
+from careplan.domain.values import Fact
+from careplan.loading import checked_history
 
 CACHE_SIZE = 20_000
 
@@ -54,7 +56,8 @@ class JourneyFolder:
         (a window that touched more journeys than the cache holds)."""
         cached = self._cache.pop(journey_id, None)
         journey = folded if folded is not None else cached
-        if events and journey is None and events[0][0] == 1:
+        from_opening = bool(events) and journey is None and events[0][0] == 1
+        if from_opening:
             journey = None  # folded from its creation below
         elif not events or journey is None or journey.version != events[0][0] - 1:
             return self._load(journey_id)
@@ -64,10 +67,18 @@ class JourneyFolder:
             journey = change.mutate(journey)
         if not isinstance(journey, PatientJourney):
             return None
-        if journey.needs_refold:  # a correction among the events: only the stored history can undo it
-            journey.refold(self.app.history(UUID(journey_id), upto=journey.version), self.app.protocol)
+        if journey.needs_refold:  # a correction among the events: only the history can undo it
+            journey.refold(self._history(journey_id, journey, events if from_opening else None), self.app.protocol)
         self._keep(journey_id, journey)
         return journey
+
+    def _history(self, journey_id: str, journey: PatientJourney, events: list[Change] | None) -> list[Fact]:
+        """The journey's history up to its version: ``events`` themselves when they are all of it (folded
+        here from the opening: most journeys with a correction in a catch-up, whose events the log keeps
+        together), else read from the store. Either way with the checks of a load."""
+        if events is None or len(events) != journey.version:
+            return self.app.history(UUID(journey_id), upto=journey.version)
+        return [fact_of(change) for change in checked_history(UUID(journey_id), [change for _, change in events])]
 
     def from_snapshots(self, journey_ids: list[str]) -> dict[str, PatientJourney]:
         """The journeys among ``journey_ids`` that have a snapshot, each read from its latest one.
