@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from careplan.adapters.settings import ConfigError, store_settings
+from tests.application.test_concurrency import assert_verified
 from tests.web.conftest import FAST_HASH, People
 from web.app import create_app
 
@@ -122,3 +123,5 @@ def test_a_web_process_with_its_scheduler_keeps_within_its_budget(web: Flask, po
     assert scheduler.sweeps >= 1
     assert set(statuses) <= {200, 201}, sorted(set(statuses))
     assert 2 <= peak.highest <= POOL_SIZE + MAX_OVERFLOW
+    with web.app_context():
+        assert_verified(careplan())  # six threads wrote beside the scheduler: the store still verifies
